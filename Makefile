@@ -1,0 +1,48 @@
+# rlopt: `make demo` and `make test` are the two commands a new user needs; both run `setup` first.
+SHELL := /bin/bash
+LLVM_BIN ?= /usr/lib/llvm-19/bin
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.rlopt-installed
+PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+APT_PACKAGES := clang-19 llvm-19 csmith libcsmith-dev valgrind
+
+.PHONY: setup demo test test-all bench lint clean
+
+setup: $(STAMP)
+
+# apt only when something is missing, so a second `make setup` does nothing.
+$(LLVM_BIN)/opt:
+	@echo "setup: installing $(APT_PACKAGES) with apt"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null
+
+.apt-extras:
+	@missing=""; for p in csmith valgrind; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	[ -f /usr/include/csmith/csmith.h ] || missing="$$missing libcsmith-dev"; \
+	if [ -n "$$missing" ]; then echo "setup: installing$$missing with apt"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+$(STAMP): pyproject.toml | $(LLVM_BIN)/opt
+	@$(MAKE) --no-print-directory .apt-extras
+	@test -x $(PY) || python3.11 -m venv $(VENV)
+	$(PY) -m pip install -q $(PIP_FLAGS) -e '.[train,dev]'
+	@touch $(STAMP)
+
+demo: setup
+	@$(VENV)/bin/python examples/demo.py
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+test-all: setup
+	$(VENV)/bin/python -m pytest -q -m ''
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

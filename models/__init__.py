@@ -1,0 +1,1 @@
+"""Shipped ONNX policies, their vocabularies and model cards (package data)."""

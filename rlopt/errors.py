@@ -1,0 +1,51 @@
+"""The exceptions rlopt raises, so that every command can turn them into one clear line on stderr."""
+
+from __future__ import annotations
+
+
+class RloptError(Exception):
+    """Base of every error rlopt reports to a user (one line, no traceback)."""
+
+
+class ToolchainError(RloptError):
+    """No supported LLVM installation was found, or a tool is missing from it."""
+
+
+class InputError(RloptError):
+    """The input file is missing, unreadable, or not LLVM IR."""
+
+
+class OutputError(RloptError):
+    """The output could not be written."""
+
+
+class ToolError(RloptError):
+    """An LLVM tool (or the in-process engine) failed; carries the tool's own message."""
+
+    def __init__(self, tool: str, message: str, returncode: int | None = None):
+        self.tool = tool
+        self.returncode = returncode
+        self.detail = message.strip()
+        first = _first_meaningful_line(self.detail) or f"exit status {returncode}"
+        super().__init__(f"{tool}: {first}")
+
+
+class ToolTimeout(ToolError):
+    """An LLVM tool did not finish within its time limit (a hanging pass)."""
+
+    def __init__(self, tool: str, seconds: float):
+        super().__init__(tool, f"timed out after {seconds:g} s")
+        self.seconds = seconds
+
+
+class ToolCrash(ToolError):
+    """An LLVM tool died from a signal (a crashing pass)."""
+
+
+def _first_meaningful_line(text: str) -> str:
+    """LLVM prints 'tool: file:line: error: msg' and then context; the first error line is the useful one."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if "error" in ln.lower():
+            return ln
+    return lines[0] if lines else ""

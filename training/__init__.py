@@ -1,0 +1,1 @@
+"""Training code for rlopt, installed as ``rlopt.training`` (needs the ``train`` extra)."""
