@@ -92,11 +92,12 @@ def run_command(argv: list[str], *, name: str | None = None, input: bytes | None
     except BaseException:
         _kill_group(proc)
         raise
+    message = err.decode(errors="replace").replace(f"{argv[0]}: ", "")
     if proc.returncode < 0:
         sig = signal.Signals(-proc.returncode).name
-        raise ToolCrash(name, f"crashed with {sig}\n{err.decode(errors='replace')}", proc.returncode)
+        raise ToolCrash(name, f"crashed with {sig}\n{message}", proc.returncode)
     if proc.returncode != 0:
-        raise ToolError(name, err.decode(errors="replace"), proc.returncode)
+        raise ToolError(name, message, proc.returncode)
     return out
 
 

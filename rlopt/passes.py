@@ -1,0 +1,298 @@
+"""The action space: CompilerGym's 124 LLVM passes mapped onto LLVM 19's new pass manager, plus extensions.
+
+Every :class:`Action` carries a pipeline *element* already nested for the top (module) level, so a sequence
+of actions is simply their elements joined with commas; that joined string is what ``opt -passes=`` takes.
+Passes that LLVM removed or renamed since LLVM 10 keep their CompilerGym name and get the closest modern
+stand-in (or an explicit no-op); ``note`` says which and why, and ``docs/actions.md`` is generated from this
+table (``python -m rlopt.passes --markdown``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["optimization", "instrumentation", "utility", "macro"]
+Level = Literal["module", "cgscc", "function", "loop", "loopnest", "loop-mssa"]
+
+#: LLVM 19 plain ``instcombine`` aborts when it does not reach a fixpoint; the pipeline form avoids that.
+INSTCOMBINE = "instcombine<no-verify-fixpoint>"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action: a CompilerGym flag name and the LLVM 19 pipeline element that implements it."""
+
+    name: str
+    pass_name: str
+    level: Level
+    kind: Kind = "optimization"
+    note: str = ""
+
+    @property
+    def pipeline(self) -> str:
+        """The element nested for the module level, e.g. ``function(loop-mssa(licm))``."""
+        return nest(self.pass_name, self.level)
+
+    @property
+    def safe(self) -> bool:
+        """Whether a program built after this action still links and runs without extra runtime libraries."""
+        return self.kind != "instrumentation"
+
+
+def nest(element: str, level: Level) -> str:
+    """Wrap a pass for the module-level pipeline, the way ``opt`` would infer it for a lone pass."""
+    return {
+        "module": element,
+        "cgscc": f"cgscc({element})",
+        "function": f"function({element})",
+        "loop": f"function(loop({element}))",
+        "loopnest": f"function(loop({element}))",
+        "loop-mssa": f"function(loop-mssa({element}))",
+    }[level]
+
+
+def _a(name: str, pass_name: str | None, level: Level, kind: Kind = "optimization", note: str = "") -> Action:
+    return Action(name=f"-{name}", pass_name=pass_name or name, level=level, kind=kind, note=note)
+
+
+# CompilerGym's order (compiler_gym/envs/llvm/service/passes/10.0.0/flags.txt): action i here is action i there.
+ACTIONS: tuple[Action, ...] = (
+    _a("add-discriminators", None, "function", "utility", "Adds DWARF discriminators; changes only debug info."),
+    _a("adce", None, "function"),
+    _a("aggressive-instcombine", None, "function"),
+    _a("alignment-from-assumptions", None, "function"),
+    _a("always-inline", None, "module"),
+    _a("argpromotion", None, "cgscc"),
+    _a("attributor", None, "module"),
+    _a("barrier", "no-op-module", "module", "utility",
+       "Removed: the legacy BarrierNoop pass only split pass-manager runs. Stand-in: no-op-module."),
+    _a("bdce", None, "function"),
+    _a("break-crit-edges", None, "function"),
+    _a("simplifycfg", None, "function"),
+    _a("callsite-splitting", None, "function"),
+    _a("called-value-propagation", None, "module"),
+    _a("canonicalize-aliases", None, "module"),
+    _a("consthoist", None, "function"),
+    _a("constmerge", None, "module"),
+    _a("constprop", "instsimplify", "function", note=(
+        "Removed in LLVM 12 (ConstantPropagation). Stand-in: instsimplify, which does the same constant "
+        "folding and more.")),
+    _a("coro-cleanup", None, "module"),
+    _a("coro-early", None, "module"),
+    _a("coro-elide", None, "function"),
+    _a("coro-split", None, "cgscc"),
+    _a("correlated-propagation", None, "function"),
+    _a("cross-dso-cfi", None, "module", "instrumentation",
+       "Control-flow-integrity instrumentation; acts only on modules built with -fsanitize-cfi-cross-dso."),
+    _a("deadargelim", None, "module"),
+    _a("dce", None, "function"),
+    _a("die", "dce", "function", note=(
+        "Removed in LLVM 12 (DeadInstElimination). Stand-in: dce, its iterative superset.")),
+    _a("dse", None, "function"),
+    _a("reg2mem", None, "function"),
+    _a("div-rem-pairs", None, "function"),
+    _a("early-cse-memssa", "early-cse<memssa>", "function", note="Renamed: early-cse with the memssa parameter."),
+    _a("early-cse", None, "function"),
+    _a("elim-avail-extern", None, "module"),
+    _a("ee-instrument", None, "function", "instrumentation",
+       "Inserts mcount/__cyg_profile calls for functions carrying instrument-function-entry attributes."),
+    _a("flattencfg", "flatten-cfg", "function", note="Renamed: flatten-cfg."),
+    _a("float2int", None, "function"),
+    _a("forceattrs", None, "module"),
+    _a("inline", None, "cgscc"),
+    _a("insert-gcov-profiling", None, "module", "instrumentation",
+       "Adds gcov counters and calls into libgcov: the program then needs --coverage at link time."),
+    _a("gvn-hoist", None, "function"),
+    _a("gvn", None, "function"),
+    _a("globaldce", None, "module"),
+    _a("globalopt", None, "module"),
+    _a("globalsplit", None, "module"),
+    _a("guard-widening", None, "function"),
+    _a("hotcoldsplit", None, "module"),
+    _a("ipconstprop", "ipsccp", "module", note=(
+        "Removed in LLVM 12 (IPConstantPropagation). Stand-in: ipsccp, which subsumes it.")),
+    _a("ipsccp", None, "module"),
+    _a("indvars", None, "loop"),
+    _a("irce", None, "function"),
+    _a("infer-address-spaces", None, "function"),
+    _a("inferattrs", None, "module"),
+    _a("inject-tli-mappings", None, "function"),
+    _a("instsimplify", None, "function"),
+    _a("instcombine", INSTCOMBINE, "function", note=(
+        "LLVM 19's instcombine aborts when it misses its fixpoint; run with no-verify-fixpoint.")),
+    _a("instnamer", None, "function", "utility", "Names anonymous values; no effect on code."),
+    _a("jump-threading", None, "function"),
+    _a("lcssa", None, "function"),
+    _a("licm", None, "loop-mssa", note="A loop pass that needs MemorySSA: nested in loop-mssa."),
+    _a("libcalls-shrinkwrap", None, "function"),
+    _a("load-store-vectorizer", None, "function"),
+    _a("loop-data-prefetch", None, "function"),
+    _a("loop-deletion", None, "loop"),
+    _a("loop-distribute", None, "function"),
+    _a("loop-fusion", None, "function"),
+    _a("loop-guard-widening", "guard-widening", "loop",
+       note="Renamed: the loop-level form of guard-widening."),
+    _a("loop-idiom", None, "loop"),
+    _a("loop-instsimplify", None, "loop"),
+    _a("loop-interchange", None, "loopnest"),
+    _a("loop-load-elim", None, "function"),
+    _a("loop-predication", None, "loop"),
+    _a("loop-reroll", "no-op-function", "function", "utility",
+       "Removed in LLVM 19 (LoopReroll was deleted, unused by any pipeline). Stand-in: no-op-function."),
+    _a("loop-rotate", None, "loop"),
+    _a("loop-simplifycfg", None, "loop"),
+    _a("loop-simplify", None, "function"),
+    _a("loop-sink", None, "function"),
+    _a("loop-reduce", None, "loop"),
+    _a("loop-unroll-and-jam", None, "loopnest"),
+    _a("loop-unroll", None, "function"),
+    _a("loop-unswitch", "simple-loop-unswitch<nontrivial>", "loop-mssa", note=(
+        "Removed in LLVM 15 (legacy LoopUnswitch). Stand-in: simple-loop-unswitch<nontrivial>, which also "
+        "unswitches non-trivial conditions as the legacy pass did.")),
+    _a("loop-vectorize", None, "function"),
+    _a("loop-versioning-licm", None, "loop"),
+    _a("loop-versioning", None, "function"),
+    _a("loweratomic", "lower-atomic", "function", note="Renamed: lower-atomic."),
+    _a("lower-constant-intrinsics", None, "function"),
+    _a("lower-expect", None, "function"),
+    _a("lower-guard-intrinsic", None, "function"),
+    _a("lowerinvoke", "lower-invoke", "function", note="Renamed: lower-invoke."),
+    _a("lower-matrix-intrinsics", None, "function"),
+    _a("lowerswitch", "lower-switch", "function", note="Renamed: lower-switch."),
+    _a("lower-widenable-condition", None, "function"),
+    _a("memcpyopt", None, "function"),
+    _a("mergefunc", None, "module"),
+    _a("mergeicmps", None, "function"),
+    _a("mldst-motion", None, "function"),
+    _a("sancov", "sancov-module", "module", "instrumentation",
+       "Renamed: sancov-module (SanitizerCoverage); inserts __sanitizer_cov calls only when coverage is enabled."),
+    _a("name-anon-globals", None, "module", "utility", "Names anonymous globals; no effect on code."),
+    _a("nary-reassociate", None, "function"),
+    _a("newgvn", None, "function"),
+    _a("pgo-memop-opt", None, "function", note="Acts only with profile data; a no-op without it."),
+    _a("partial-inliner", None, "module"),
+    _a("partially-inline-libcalls", None, "function"),
+    _a("post-inline-ee-instrument", "ee-instrument<post-inline>", "function", "instrumentation",
+       "Renamed: ee-instrument with the post-inline parameter."),
+    _a("functionattrs", "function-attrs", "cgscc", note="Renamed: function-attrs."),
+    _a("mem2reg", None, "function"),
+    _a("prune-eh", "function-attrs,function(simplifycfg)", "cgscc", note=(
+        "Removed in LLVM 16 (PruneEH). Stand-in: function-attrs (infers nounwind) then simplifycfg (turns "
+        "invokes of nounwind callees into calls and drops dead landing pads), in one CGSCC walk.")),
+    _a("reassociate", None, "function"),
+    _a("redundant-dbg-inst-elim", None, "function", "utility", "Removes redundant debug intrinsics only."),
+    _a("rpo-functionattrs", "rpo-function-attrs", "module", note="Renamed: rpo-function-attrs."),
+    _a("rewrite-statepoints-for-gc", None, "module", note="Acts only on functions with a statepoint GC."),
+    _a("sccp", None, "function"),
+    _a("slp-vectorizer", None, "function"),
+    _a("sroa", None, "function"),
+    _a("scalarizer", None, "function"),
+    _a("separate-const-offset-from-gep", None, "function"),
+    _a("simple-loop-unswitch", None, "loop-mssa"),
+    _a("sink", None, "function"),
+    _a("speculative-execution", None, "function"),
+    _a("slsr", None, "function"),
+    _a("strip-dead-prototypes", None, "module"),
+    _a("strip-debug-declare", None, "module", "utility", "Removes dbg.declare intrinsics only."),
+    _a("strip-nondebug", None, "module", "utility", "Strips symbol names; no effect on code."),
+    _a("strip", None, "module", "utility", "Strips symbol names and debug info; no effect on code."),
+    _a("tailcallelim", None, "function"),
+    _a("mergereturn", None, "function"),
+)
+
+#: Actions beyond CompilerGym's 124: whole standard pipelines and stronger parameterisations. A policy that
+#: can pick ``-O3`` in one step starts from clang's own result and only has to find what beats it.
+EXTENSIONS: tuple[Action, ...] = (
+    Action("-O1", "default<O1>", "module", "macro", "clang's -O1 middle end."),
+    Action("-O2", "default<O2>", "module", "macro", "clang's -O2 middle end."),
+    Action("-O3", "default<O3>", "module", "macro", "clang's -O3 middle end."),
+    Action("-Os", "default<Os>", "module", "macro", "clang's -Os middle end."),
+    Action("-Oz", "default<Oz>", "module", "macro", "clang's -Oz middle end."),
+    Action("-loop-unroll-O3", "loop-unroll<O3>", "function", "optimization", "loop-unroll at O3 thresholds."),
+    Action("-loop-unroll-runtime", "loop-unroll<O3;runtime>", "function", "optimization",
+           "loop-unroll at O3 thresholds with runtime trip counts."),
+    Action("-simplifycfg-late", "simplifycfg<switch-to-lookup;hoist-common-insts;sink-common-insts>",
+           "function", "optimization", "simplifycfg as the late -O3 pipeline runs it."),
+    Action("-vectorize", "loop-vectorize,slp-vectorizer," + INSTCOMBINE, "function", "optimization",
+           "Loop and SLP vectorisation followed by the clean-up instcombine."),
+    Action("-scalar-cleanup", "sroa<modify-cfg>,early-cse<memssa>," + INSTCOMBINE + ",simplifycfg",
+           "function", "optimization", "The -O3 function simplification core in one step."),
+)
+
+EXTENDED_ACTIONS: tuple[Action, ...] = ACTIONS + EXTENSIONS
+
+ACTION_SPACES: dict[str, tuple[Action, ...]] = {
+    "compilergym-v0": ACTIONS,
+    "rlopt-extended-v0": EXTENDED_ACTIONS,
+}
+
+_BY_NAME: dict[str, Action] = {a.name: a for a in EXTENDED_ACTIONS}
+
+#: The ``-O`` levels the CLI accepts, as LLVM 19 pipelines (``-O0`` still runs the always-inliner, as clang).
+OPT_LEVELS: dict[str, str] = {
+    "O0": "default<O0>", "O1": "default<O1>", "O2": "default<O2>",
+    "O3": "default<O3>", "Os": "default<Os>", "Oz": "default<Oz>",
+}
+
+
+def get(name: str) -> Action:
+    """Look up an action by name, with or without the leading dash (``adce`` or ``-adce``)."""
+    key = name if name.startswith("-") else f"-{name}"
+    try:
+        return _BY_NAME[key]
+    except KeyError:
+        raise KeyError(f"unknown action '{name}' (see 'rlopt --list-actions')") from None
+
+
+def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EXTENDED_ACTIONS) -> str:
+    """The ``opt -passes=`` string for a sequence of actions (objects, names, or indices into ``space``)."""
+    parts = []
+    for a in actions:
+        if isinstance(a, int):
+            a = space[a]
+        elif isinstance(a, str):
+            a = get(a)
+        parts.append(a.pipeline)
+    return ",".join(parts)
+
+
+def parse_action_list(text: str) -> list[Action]:
+    """Parse ``-adce,-gvn,...`` (commas or whitespace) as the CLI's ``--actions`` takes it."""
+    names = [t for t in text.replace(",", " ").split() if t]
+    if not names:
+        raise ValueError("empty action list")
+    return [get(n) for n in names]
+
+
+def markdown_table() -> str:
+    """The generated ``docs/actions.md``: every action, its LLVM 19 pipeline and what changed."""
+    lines = [
+        "# Action space",
+        "",
+        "Generated by `python -m rlopt.passes --markdown > docs/actions.md`; do not edit by hand.",
+        "",
+        "Indices 0-123 are CompilerGym's LLVM action space (`compilergym-v0`) in its order, mapped onto LLVM 19's",
+        "new pass manager. Indices 124 and up are rlopt's extensions (`rlopt-extended-v0`).",
+        "Kinds: *optimization*; *utility* (no effect on generated code, or a no-op stand-in); *instrumentation*",
+        "(adds calls into runtime libraries, so it is masked for policies and the CC wrapper); *macro* (a whole",
+        "standard pipeline).",
+        "",
+        "| # | action | LLVM 19 pipeline element | kind | note |",
+        "|---|---|---|---|---|",
+    ]
+    for i, a in enumerate(EXTENDED_ACTIONS):
+        lines.append(f"| {i} | `{a.name}` | `{a.pipeline}` | {a.kind} | {a.note} |")
+    changed = [a for a in ACTIONS if a.pass_name != a.name[1:] and a.note]
+    lines += ["", f"{len(changed)} of the 124 CompilerGym passes needed a new name, nesting or stand-in.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:
+        print(markdown_table())
+    else:
+        for i, a in enumerate(EXTENDED_ACTIONS):
+            print(f"{i:3d} {a.name:32s} {a.pipeline}")
