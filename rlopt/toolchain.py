@@ -8,6 +8,7 @@ wrong results rather than an error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -102,10 +103,8 @@ def run_command(argv: list[str], *, name: str | None = None, input: bytes | None
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     proc.communicate()
 
 
