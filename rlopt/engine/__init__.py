@@ -1,0 +1,61 @@
+"""In-process LLVM: run ``opt`` pipelines on modules held in memory, in milliseconds instead of a process per step.
+
+- :class:`Engine` (use this): modules by handle in a worker process; crashes and hangs are contained.
+- :class:`Module`: the same operations directly in this process (not crash-safe).
+- :func:`optimize`: one-shot ``opt -passes=...`` through the shared :func:`default_engine`, falling back to
+  the ``opt`` subprocess when this LLVM has no shared ``libLLVM``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import threading
+
+from rlopt import toolchain as _toolchain
+from rlopt.engine.llvm import Module
+from rlopt.engine.worker import Engine, StaleHandle
+from rlopt.errors import ToolchainError
+
+__all__ = ["Engine", "Module", "StaleHandle", "default_engine", "optimize", "backend_counts"]
+
+log = logging.getLogger(__name__)
+
+#: How many :func:`optimize` calls ran on each backend ("engine" or "opt"), for statistics and tests.
+backend_counts: collections.Counter[str] = collections.Counter()
+
+_default: Engine | None = None
+_default_pid = 0
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide engine, created on first use and closed at exit (a forked child gets its own)."""
+    global _default, _default_pid
+    with _default_lock:
+        if _default is None or _default_pid != os.getpid():
+            _default, _default_pid = Engine(), os.getpid()
+            atexit.register(_default.close)
+        return _default
+
+
+def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,
+             timeout: float | None = _toolchain.DEFAULT_TIMEOUT, use_engine: bool = True) -> bytes:
+    """``opt -passes=PIPELINE`` on IR bytes (text or bitcode), returning text IR (or bitcode).
+
+    Runs in the engine worker when libLLVM is available, else in an ``opt`` subprocess (same output);
+    :data:`backend_counts` records which one ran.
+    """
+    if use_engine:
+        try:
+            engine = default_engine()
+        except ToolchainError as e:
+            log.debug("in-process engine unavailable, using the opt subprocess: %s", e)
+        else:
+            engine.timeout = timeout
+            backend_counts["engine"] += 1
+            return engine.optimize(data, pipeline, bitcode=bitcode)
+    backend_counts["opt"] += 1
+    return _toolchain.find().opt(data, pipeline, bitcode=bitcode, timeout=timeout)

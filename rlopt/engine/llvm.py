@@ -1,0 +1,322 @@
+"""A small typed ctypes binding to LLVM 19's C API, and :class:`Module`, an IR module held in memory.
+
+Everything here runs *in this process*: a pass that aborts or segfaults takes the process down with it. Use
+:class:`rlopt.engine.Engine`, which runs this code in a worker process, unless you own the process.
+
+Parity with ``opt-19 -passes=P`` (checked in tests): modules are parsed from a buffer named ``<stdin>`` (so the
+``ModuleID`` line matches ``opt - -o -``), verified on input like ``opt`` does, and pipelines run with a target
+machine for the module's triple at codegen level ``None`` (what ``opt`` builds when no ``-O`` codegen flag is
+given), so target-dependent passes (unrolling, vectorization cost models) decide the same way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import threading
+from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_uint64, c_void_p
+from pathlib import Path
+
+from rlopt.errors import InputError, ToolchainError, ToolError
+
+TOOL = "engine"
+_RELOC_DEFAULT = 0
+_CODE_MODEL_DEFAULT = 0
+_CODEGEN_NONE, _CODEGEN_DEFAULT = 0, 2
+_OBJECT_FILE = 1
+_VERIFY_RETURN_STATUS = 2
+_TEXT_SECTIONS = (b".text", b"__text")
+# Targets whose initializers libLLVM exports; missing ones are skipped (builds may enable fewer targets).
+_TARGETS = ("X86", "AArch64", "ARM", "RISCV", "PowerPC", "SystemZ", "Mips", "WebAssembly", "NVPTX", "AMDGPU",
+            "BPF", "Hexagon", "LoongArch", "Sparc")
+
+# name -> (restype, argtypes): the subset of the C API the engine uses.
+_SIGNATURES: dict[str, tuple[object, list[object]]] = {
+    "LLVMContextCreate": (c_void_p, []),
+    "LLVMContextDispose": (None, [c_void_p]),
+    "LLVMCreateMemoryBufferWithMemoryRangeCopy": (c_void_p, [c_char_p, c_size_t, c_char_p]),
+    "LLVMDisposeMemoryBuffer": (None, [c_void_p]),
+    "LLVMGetBufferStart": (c_void_p, [c_void_p]),
+    "LLVMGetBufferSize": (c_size_t, [c_void_p]),
+    "LLVMParseIRInContext": (c_int, [c_void_p, c_void_p, POINTER(c_void_p), POINTER(c_void_p)]),
+    "LLVMCloneModule": (c_void_p, [c_void_p]),
+    "LLVMDisposeModule": (None, [c_void_p]),
+    "LLVMGetTarget": (c_char_p, [c_void_p]),
+    "LLVMCreatePassBuilderOptions": (c_void_p, []),
+    "LLVMDisposePassBuilderOptions": (None, [c_void_p]),
+    "LLVMRunPasses": (c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p]),
+    "LLVMGetErrorMessage": (c_void_p, [c_void_p]),
+    "LLVMDisposeErrorMessage": (None, [c_void_p]),
+    "LLVMVerifyModule": (c_int, [c_void_p, c_int, POINTER(c_void_p)]),
+    "LLVMPrintModuleToString": (c_void_p, [c_void_p]),
+    "LLVMDisposeMessage": (None, [c_void_p]),
+    "LLVMWriteBitcodeToMemoryBuffer": (c_void_p, [c_void_p]),
+    "LLVMGetFirstFunction": (c_void_p, [c_void_p]),
+    "LLVMGetNextFunction": (c_void_p, [c_void_p]),
+    "LLVMGetFirstBasicBlock": (c_void_p, [c_void_p]),
+    "LLVMGetNextBasicBlock": (c_void_p, [c_void_p]),
+    "LLVMGetFirstInstruction": (c_void_p, [c_void_p]),
+    "LLVMGetNextInstruction": (c_void_p, [c_void_p]),
+    "LLVMGetTargetFromTriple": (c_int, [c_char_p, POINTER(c_void_p), POINTER(c_void_p)]),
+    "LLVMCreateTargetMachine": (c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, c_int, c_int, c_int]),
+    "LLVMTargetMachineEmitToMemoryBuffer": (c_int, [c_void_p, c_void_p, c_int, POINTER(c_void_p),
+                                                    POINTER(c_void_p)]),
+    "LLVMCreateBinary": (c_void_p, [c_void_p, c_void_p, POINTER(c_void_p)]),
+    "LLVMDisposeBinary": (None, [c_void_p]),
+    "LLVMObjectFileCopySectionIterator": (c_void_p, [c_void_p]),
+    "LLVMObjectFileIsSectionIteratorAtEnd": (c_int, [c_void_p, c_void_p]),
+    "LLVMMoveToNextSection": (None, [c_void_p]),
+    "LLVMDisposeSectionIterator": (None, [c_void_p]),
+    "LLVMGetSectionName": (c_char_p, [c_void_p]),
+    "LLVMGetSectionSize": (c_uint64, [c_void_p]),
+}
+
+
+class Library:
+    """libLLVM loaded once per path, with typed functions, initialized targets and cached target machines."""
+
+    def __init__(self, path: Path):
+        try:
+            self.dll = ctypes.CDLL(str(path))
+        except OSError as e:
+            raise ToolchainError(f"cannot load {path}: {e}") from e
+        for name, (restype, argtypes) in _SIGNATURES.items():
+            try:
+                fn = getattr(self.dll, name)
+            except AttributeError:
+                raise ToolchainError(f"{path} does not export {name}: not an LLVM 19 libLLVM") from None
+            fn.restype, fn.argtypes = restype, argtypes
+            setattr(self, name, fn)
+        for target in _TARGETS:
+            for part in ("TargetInfo", "Target", "TargetMC", "AsmPrinter"):
+                init = getattr(self.dll, f"LLVMInitialize{target}{part}", None)
+                if init is not None:
+                    init()
+        self._machines: dict[tuple[bytes, int], int | None] = {}
+        self._lock = threading.Lock()
+
+    def take_message(self, ptr: int | None) -> str:
+        """Copy a C string that LLVM allocated with ``strdup`` and free it (``LLVMDisposeMessage``)."""
+        if not ptr:
+            return ""
+        try:
+            return ctypes.string_at(ptr).decode(errors="replace")
+        finally:
+            self.LLVMDisposeMessage(ptr)
+
+    def take_error(self, err: int | None) -> str | None:
+        """The message of an ``LLVMErrorRef`` (consuming it), or None for success."""
+        if not err:
+            return None
+        msg = self.LLVMGetErrorMessage(err)
+        try:
+            return ctypes.string_at(msg).decode(errors="replace")
+        finally:
+            self.LLVMDisposeErrorMessage(msg)
+
+    def take_buffer(self, buf: int) -> bytes:
+        """Copy an ``LLVMMemoryBufferRef`` into Python bytes and dispose it."""
+        try:
+            return ctypes.string_at(self.LLVMGetBufferStart(buf), self.LLVMGetBufferSize(buf))
+        finally:
+            self.LLVMDisposeMemoryBuffer(buf)
+
+    def target_machine(self, triple: bytes, level: int) -> int | None:
+        """A cached target machine for ``triple`` (generic CPU, no extra features), None if unsupported."""
+        key = (triple, level)
+        with self._lock:
+            if key not in self._machines:
+                self._machines[key] = self._create_machine(triple, level)
+            return self._machines[key]
+
+    def _create_machine(self, triple: bytes, level: int) -> int | None:
+        target, err = c_void_p(), c_void_p()
+        if self.LLVMGetTargetFromTriple(triple, byref(target), byref(err)):
+            self.take_message(err.value)
+            return None
+        return self.LLVMCreateTargetMachine(target, triple, b"", b"", level, _RELOC_DEFAULT,
+                                            _CODE_MODEL_DEFAULT) or None
+
+
+@functools.lru_cache(maxsize=4)
+def library(path: str | None = None) -> Library:
+    """The libLLVM at ``path``, or the one next to the LLVM 19 toolchain that :func:`rlopt.toolchain.find` picks."""
+    if path is None:
+        from rlopt import toolchain
+
+        lib = toolchain.find().libllvm
+        if lib is None:
+            raise ToolchainError(f"no libLLVM shared library next to {toolchain.find().bin_dir}")
+        path = str(lib)
+    return Library(Path(path))
+
+
+class _Context:
+    """An ``LLVMContext`` shared by a parsed module and its clones, disposed with the last of them.
+
+    Constants and types live in the context until it is disposed, so one context per parsed module (rather
+    than one per process) is what keeps memory flat over thousands of load/step/free cycles.
+    """
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.ref = lib.LLVMContextCreate()
+        self.users = 0
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self.lib.LLVMContextDispose(self.ref)
+            self.ref = None
+
+
+class Module:
+    """An LLVM module in memory. Not crash-safe: see :class:`rlopt.engine.Engine` for that."""
+
+    def __init__(self, ctx: _Context, ref: int):
+        self._ctx = ctx
+        self._lib = ctx.lib
+        self._ref: int | None = ref
+        ctx.users += 1
+
+    @classmethod
+    def parse(cls, data: bytes, *, name: str = "<stdin>", verify: bool = True,
+              lib: Library | None = None) -> Module:
+        """Parse text IR or bitcode; like ``opt``, reject modules that fail the verifier (InputError)."""
+        lib = lib or library()
+        ctx = _Context(lib)
+        ctx.users += 1  # held while parsing, so a failed parse still disposes the context below
+        try:
+            buf = lib.LLVMCreateMemoryBufferWithMemoryRangeCopy(data, len(data), name.encode())
+            ref, msg = c_void_p(), c_void_p()
+            if lib.LLVMParseIRInContext(ctx.ref, buf, byref(ref), byref(msg)):  # takes ownership of buf
+                raise InputError(f"{name}: invalid LLVM IR: {_first_line(lib.take_message(msg.value))}")
+            module = cls(ctx, ref.value)
+        finally:
+            ctx.release()
+        if verify:
+            try:
+                module.verify()
+            except ToolError as e:
+                module.dispose()
+                raise InputError(f"{name}: input module is broken: {e.detail.splitlines()[0]}") from None
+        return module
+
+    @property
+    def ref(self) -> int:
+        if self._ref is None:
+            raise ToolError(TOOL, "module already disposed")
+        return self._ref
+
+    def clone(self) -> Module:
+        """An independent copy in the same context."""
+        return Module(self._ctx, self._lib.LLVMCloneModule(self.ref))
+
+    def run(self, pipeline: str) -> None:
+        """Run a new-pass-manager pipeline (``opt -passes=`` syntax) in place; bad pipelines raise ToolError."""
+        lib = self._lib
+        options = lib.LLVMCreatePassBuilderOptions()
+        try:
+            machine = self._machine(_CODEGEN_NONE)
+            err = lib.take_error(lib.LLVMRunPasses(self.ref, pipeline.encode(), machine, options))
+        finally:
+            lib.LLVMDisposePassBuilderOptions(options)
+        if err is not None:
+            raise ToolError(TOOL, f"invalid pipeline '{pipeline}': {err}")
+
+    def verify(self) -> None:
+        """Raise ToolError with the verifier's message if the module is broken."""
+        msg = c_void_p()
+        broken = self._lib.LLVMVerifyModule(self.ref, _VERIFY_RETURN_STATUS, byref(msg))
+        text = self._lib.take_message(msg.value)
+        if broken:
+            raise ToolError(TOOL, f"module is broken: {text}")
+
+    def text(self) -> str:
+        """Textual IR, as ``opt -S`` prints it."""
+        return self._lib.take_message(self._lib.LLVMPrintModuleToString(self.ref))
+
+    def bitcode(self) -> bytes:
+        """Bitcode (same module as ``opt`` writes; use-list order is not preserved, so bytes may differ)."""
+        return self._lib.take_buffer(self._lib.LLVMWriteBitcodeToMemoryBuffer(self.ref))
+
+    def instruction_count(self) -> int:
+        """Number of IR instructions in all function bodies (CompilerGym's ``IrInstructionCount``)."""
+        lib = self._lib
+        next_fn, first_bb, next_bb = lib.LLVMGetNextFunction, lib.LLVMGetFirstBasicBlock, lib.LLVMGetNextBasicBlock
+        first_inst, next_inst = lib.LLVMGetFirstInstruction, lib.LLVMGetNextInstruction
+        count = 0
+        fn = lib.LLVMGetFirstFunction(self.ref)
+        while fn:
+            bb = first_bb(fn)
+            while bb:
+                inst = first_inst(bb)
+                while inst:
+                    count += 1
+                    inst = next_inst(inst)
+                bb = next_bb(bb)
+            fn = next_fn(fn)
+        return count
+
+    def object_text_size(self) -> int:
+        """Size in bytes of the ``.text`` section of the object file ``llc -filetype=obj`` would emit."""
+        lib = self._lib
+        machine = self._machine(_CODEGEN_DEFAULT)
+        if machine is None:
+            raise ToolError(TOOL, f"no code generator for target triple '{self._triple().decode()}'")
+        scratch = self.clone()  # code generation rewrites the IR it is given
+        try:
+            err, buf = c_void_p(), c_void_p()
+            if lib.LLVMTargetMachineEmitToMemoryBuffer(machine, scratch.ref, _OBJECT_FILE, byref(err), byref(buf)):
+                raise ToolError(TOOL, f"code generation failed: {lib.take_message(err.value)}")
+        finally:
+            scratch.dispose()
+        try:
+            return self._text_section_size(buf.value)
+        finally:
+            lib.LLVMDisposeMemoryBuffer(buf.value)
+
+    def _text_section_size(self, buf: int) -> int:
+        lib = self._lib
+        err = c_void_p()
+        binary = lib.LLVMCreateBinary(buf, self._ctx.ref, byref(err))
+        if not binary:
+            raise ToolError(TOOL, f"cannot read the emitted object: {lib.take_message(err.value)}")
+        try:
+            sections = lib.LLVMObjectFileCopySectionIterator(binary)
+            try:
+                size = 0
+                while not lib.LLVMObjectFileIsSectionIteratorAtEnd(binary, sections):
+                    if lib.LLVMGetSectionName(sections) in _TEXT_SECTIONS:
+                        size += lib.LLVMGetSectionSize(sections)
+                    lib.LLVMMoveToNextSection(sections)
+                return size
+            finally:
+                lib.LLVMDisposeSectionIterator(sections)
+        finally:
+            lib.LLVMDisposeBinary(binary)
+
+    def _triple(self) -> bytes:
+        return self._lib.LLVMGetTarget(self.ref) or b""
+
+    def _machine(self, level: int) -> int | None:
+        """Like ``opt``: a target machine only when the module names a target triple."""
+        triple = self._triple()
+        return self._lib.target_machine(triple, level) if triple else None
+
+    def dispose(self) -> None:
+        """Free the module (and its context once no clone uses it); safe to call twice."""
+        if self._ref is not None:
+            self._lib.LLVMDisposeModule(self._ref)
+            self._ref = None
+            self._ctx.release()
+
+    def __enter__(self) -> Module:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
+
+def _first_line(text: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "parse error")

@@ -1,0 +1,375 @@
+"""The crash-isolated engine: LLVM runs in a long-lived worker process that holds modules by handle.
+
+A pass that aborts (LLVM fatal errors call ``abort``/``exit``), segfaults or hangs kills only the worker: the
+call raises :class:`~rlopt.errors.ToolCrash` or :class:`~rlopt.errors.ToolTimeout`, the next call starts a
+fresh worker, and handles from the dead worker raise :class:`StaleHandle` so callers reload their last IR.
+
+Protocol: the parent writes ``(op, args)`` and the worker answers ``(status, value)``, each frame an 8-byte
+little-endian length followed by a pickle, over the worker's stdin/stdout pipes. The worker moves its stdout
+to stderr first, so nothing LLVM prints can corrupt the protocol; stderr goes to a temporary file whose tail
+becomes the crash message ("LLVM ERROR: ..."). Uses ``select`` on pipes, so POSIX only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import pickle
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import rlopt
+from rlopt import toolchain as _toolchain
+from rlopt.engine.llvm import TOOL, Library, Module, library
+from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+
+_HEADER = struct.Struct("<Q")
+_READ_CHUNK = 1 << 20
+_STARTUP_TIMEOUT = 60.0
+_CLOSE_GRACE = 2.0
+_STDERR_TAIL = 4096
+
+
+class StaleHandle(ToolError):
+    """A module handle that is unknown to the current worker: freed, or lost when the worker restarted."""
+
+
+class Engine:
+    """Run LLVM passes in memory, in a worker process that a crash or a hang cannot take down with it.
+
+    Thread-safe (calls are serialized). The worker starts on the first call and restarts after it dies.
+    """
+
+    def __init__(self, toolchain: _toolchain.Toolchain | None = None, timeout: float | None = 60.0):
+        self.toolchain = toolchain or _toolchain.find()
+        lib = self.toolchain.libllvm
+        if lib is None:
+            raise ToolchainError(f"no libLLVM shared library next to {self.toolchain.bin_dir}")
+        self.libllvm: Path = lib
+        self.timeout = timeout
+        self.starts = 0  # worker processes started so far (more than one means a crash, hang or close)
+        self._proc: subprocess.Popen | None = None
+        self._stderr: Any = None
+        self._handles: set[int] = set()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------------------
+    def load(self, data: bytes, *, name: str = "<stdin>", verify: bool = True) -> int:
+        """Parse text IR or bitcode into the worker; returns a handle. Broken input raises InputError."""
+        return self._new_handle("load", data, name, verify)
+
+    def clone(self, handle: int) -> int:
+        """A new handle holding a copy of ``handle``'s module."""
+        self._check(handle)
+        return self._new_handle("clone", handle)
+
+    def run(self, handle: int, pipeline: str) -> None:
+        """Run an ``opt -passes=`` pipeline on the module in place."""
+        self._call("run", self._check(handle), pipeline)
+
+    def verify(self, handle: int) -> None:
+        """Raise ToolError with the verifier's message if the module is broken."""
+        self._call("verify", self._check(handle))
+
+    def text(self, handle: int) -> str:
+        return self._call("text", self._check(handle))
+
+    def bitcode(self, handle: int) -> bytes:
+        return self._call("bitcode", self._check(handle))
+
+    def instruction_count(self, handle: int) -> int:
+        return self._call("instruction_count", self._check(handle))
+
+    def object_text_size(self, handle: int) -> int:
+        return self._call("object_text_size", self._check(handle))
+
+    def free(self, handle: int) -> None:
+        """Dispose a module; freeing an unknown or stale handle is a no-op (the worker is what owned it)."""
+        if handle in self._handles:
+            self._handles.discard(handle)
+            self._call("free", handle)
+
+    def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>") -> bytes:
+        """One-shot ``opt -passes=PIPELINE``: parse, run, verify, and return text IR (or bitcode)."""
+        return self._call("optimize", data, pipeline, bitcode, name)
+
+    def memory(self) -> dict[str, int]:
+        """The worker's current and peak resident memory in bytes (Linux ``/proc``), empty if unavailable."""
+        if self._proc is None or self._proc.poll() is not None:
+            return {}
+        try:
+            status = Path(f"/proc/{self._proc.pid}/status").read_text()
+        except OSError:
+            return {}
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        return {key: int(fields[f].split()[0]) * 1024
+                for key, f in (("rss", "VmRSS"), ("peak_rss", "VmHWM")) if f in fields}
+
+    def close(self) -> None:
+        """Stop the worker (it exits on end of input; killed if it does not within a grace period)."""
+        with self._lock:
+            self._stop(graceful=True)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- test hooks -------------------------------------------------------------------------------------
+    def _debug_crash(self) -> None:
+        """Make the worker segfault inside a call (tests prove containment with this)."""
+        self._call("debug_crash")
+
+    def _debug_hang(self) -> None:
+        """Make the worker hang inside a call until it is killed by the timeout."""
+        self._call("debug_hang")
+
+    # -- machinery --------------------------------------------------------------------------------------
+    def _check(self, handle: int) -> int:
+        if handle not in self._handles:
+            raise StaleHandle(TOOL, _stale_message(handle))
+        return handle
+
+    def _new_handle(self, op: str, *args: Any) -> int:
+        handle = next(self._ids)
+        self._call(op, handle, *args)
+        self._handles.add(handle)
+        return handle
+
+    def _call(self, op: str, *args: Any) -> Any:
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._start()
+            assert self._proc is not None
+            stderr_mark = self._stderr.tell() if self._stderr else 0
+            try:
+                self._send((op, args))
+                status, value = self._receive(self.timeout)
+            except TimeoutError:
+                self._stop(graceful=False)
+                raise ToolTimeout(TOOL, self.timeout or 0) from None
+            except (EOFError, BrokenPipeError):
+                returncode = self._stop(graceful=False)
+                raise ToolCrash(TOOL, f"worker {_death(returncode)} during {_describe(op, args)}\n"
+                                      f"{self._stderr_since(stderr_mark)}", returncode) from None
+        return _unwrap(status, value)
+
+    def _start(self) -> None:
+        self._stop(graceful=False)
+        if self._stderr is not None:
+            self._stderr.close()
+        # lives as long as the worker: closed when the next one starts
+        self._stderr = tempfile.TemporaryFile(prefix="rlopt-engine-", suffix=".log")  # noqa: SIM115
+        self.starts += 1
+        env = dict(os.environ)
+        package_root = str(Path(rlopt.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        self._proc = subprocess.Popen([sys.executable, "-m", "rlopt.engine", str(self.libllvm)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                      env=env, start_new_session=True)
+        try:
+            status, value = self._receive(max(self.timeout or 0, _STARTUP_TIMEOUT))
+        except (TimeoutError, EOFError):
+            returncode = self._stop(graceful=False)
+            raise ToolchainError(f"the LLVM engine worker did not start ({_death(returncode)}): "
+                                 f"{self._stderr_since(0).strip()[-500:]}") from None
+        _unwrap(status, value)
+
+    def _send(self, message: tuple[str, tuple]) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self._proc.stdin.write(_HEADER.pack(len(body)) + body)
+        self._proc.stdin.flush()
+
+    def _receive(self, timeout: float | None) -> tuple[str, Any]:
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+        return pickle.loads(_read_exact(fd, size, deadline))
+
+    def _stop(self, *, graceful: bool) -> int | None:
+        """End the worker; its handles become stale. Returns its exit status."""
+        proc, self._proc = self._proc, None
+        self._handles.clear()
+        if proc is None:
+            return None
+        if graceful and proc.poll() is None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                proc.stdin.close()  # type: ignore[union-attr]
+                proc.wait(_CLOSE_GRACE)
+        if proc.poll() is None:
+            proc.kill()
+        returncode = proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        return returncode
+
+    def _stderr_since(self, mark: int) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(max(mark, self._stderr.seek(0, os.SEEK_END) - _STDERR_TAIL))
+        return self._stderr.read().decode(errors="replace")
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    """Read ``size`` bytes from a pipe; TimeoutError past ``deadline``, EOFError if the writer died."""
+    data = bytearray()
+    while len(data) < size:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise TimeoutError
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            raise TimeoutError
+        chunk = os.read(fd, min(size - len(data), _READ_CHUNK))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return bytes(data)
+
+
+def _unwrap(status: str, value: Any) -> Any:
+    """Turn a worker reply back into a value or the typed error the worker reported."""
+    if status == "ok":
+        return value
+    if status == "input":
+        raise InputError(value)
+    if status == "stale":
+        raise StaleHandle(TOOL, value)
+    if status == "toolchain":
+        raise ToolchainError(value)
+    raise ToolError(TOOL, value)
+
+
+def _stale_message(handle: int) -> str:
+    return (f"module handle {handle} is not loaded (freed, or lost when the engine worker restarted): "
+            "load the IR again")
+
+
+def _describe(op: str, args: tuple) -> str:
+    if op == "run":
+        return f"run '{args[1]}'"
+    if op == "optimize":
+        return f"optimize '{args[1]}'"
+    return op
+
+
+def _death(returncode: int | None) -> str:
+    if returncode is None:
+        return "did not answer"
+    if returncode < 0:
+        try:
+            return f"crashed with {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"crashed with signal {-returncode}"
+    return f"exited with status {returncode}"
+
+
+# -- worker side -----------------------------------------------------------------------------------------
+class _Worker:
+    """Modules by handle; one method per protocol operation."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.modules: dict[int, Module] = {}
+
+    def _get(self, handle: int) -> Module:
+        try:
+            return self.modules[handle]
+        except KeyError:
+            raise StaleHandle(TOOL, _stale_message(handle)) from None
+
+    def load(self, handle: int, data: bytes, name: str, verify: bool) -> None:
+        self.modules[handle] = Module.parse(data, name=name, verify=verify, lib=self.lib)
+
+    def clone(self, handle: int, source: int) -> None:
+        self.modules[handle] = self._get(source).clone()
+
+    def run(self, handle: int, pipeline: str) -> None:
+        self._get(handle).run(pipeline)
+
+    def verify(self, handle: int) -> None:
+        self._get(handle).verify()
+
+    def text(self, handle: int) -> str:
+        return self._get(handle).text()
+
+    def bitcode(self, handle: int) -> bytes:
+        return self._get(handle).bitcode()
+
+    def instruction_count(self, handle: int) -> int:
+        return self._get(handle).instruction_count()
+
+    def object_text_size(self, handle: int) -> int:
+        return self._get(handle).object_text_size()
+
+    def free(self, handle: int) -> None:
+        module = self.modules.pop(handle, None)
+        if module is not None:
+            module.dispose()
+
+    def optimize(self, data: bytes, pipeline: str, bitcode: bool, name: str) -> bytes:
+        with Module.parse(data, name=name, lib=self.lib) as module:
+            module.run(pipeline)
+            module.verify()
+            return module.bitcode() if bitcode else module.text().encode()
+
+    def debug_crash(self) -> None:
+        import ctypes
+
+        ctypes.string_at(0)  # reads address 0: SIGSEGV, like a crashing pass
+
+    def debug_hang(self) -> None:
+        while True:
+            time.sleep(3600)
+
+
+def serve(libllvm: str) -> None:
+    """Worker main loop (``python -m rlopt.engine LIBLLVM``): answer requests until stdin closes."""
+    protocol_out = os.dup(1)
+    os.dup2(2, 1)  # anything printed to stdout by LLVM or Python now lands in the stderr log
+    try:
+        worker = _Worker(library(libllvm))
+        _write_frame(protocol_out, ("ok", None))
+    except ToolchainError as e:
+        _write_frame(protocol_out, ("toolchain", str(e)))
+        return
+    while True:
+        try:
+            op, args = pickle.loads(_read_exact(0, _HEADER.unpack(_read_exact(0, _HEADER.size, None))[0], None))
+        except EOFError:
+            return
+        _write_frame(protocol_out, _dispatch(worker, op, args))
+
+
+def _dispatch(worker: _Worker, op: str, args: tuple) -> tuple[str, Any]:
+    try:
+        return "ok", getattr(worker, op)(*args)
+    except InputError as e:
+        return "input", str(e)
+    except StaleHandle as e:
+        return "stale", e.detail
+    except ToolError as e:
+        return "tool", e.detail
+    except Exception as e:  # a bug here must come back as an error, not kill the worker silently
+        return "tool", f"internal error in {op}: {type(e).__name__}: {e}"
+
+
+def _write_frame(fd: int, message: tuple[str, Any]) -> None:
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(body)) + body)
+    while view:
+        view = view[os.write(fd, view):]
