@@ -194,12 +194,10 @@ class Module:
             module = cls(ctx, ref.value)
         finally:
             ctx.release()
-        if verify:
-            try:
-                module.verify()
-            except ToolError as e:
-                module.dispose()
-                raise InputError(f"{name}: input module is broken: {e.detail.splitlines()[0]}") from None
+        problem = module._verifier_message() if verify else None
+        if problem is not None:
+            module.dispose()
+            raise InputError(f"{name}: input module is broken: {_first_line(problem)}")
         return module
 
     @property
@@ -226,11 +224,15 @@ class Module:
 
     def verify(self) -> None:
         """Raise ToolError with the verifier's message if the module is broken."""
+        problem = self._verifier_message()
+        if problem is not None:
+            raise ToolError(TOOL, f"module is broken: {problem}")
+
+    def _verifier_message(self) -> str | None:
         msg = c_void_p()
         broken = self._lib.LLVMVerifyModule(self.ref, _VERIFY_RETURN_STATUS, byref(msg))
         text = self._lib.take_message(msg.value)
-        if broken:
-            raise ToolError(TOOL, f"module is broken: {text}")
+        return text if broken else None
 
     def text(self) -> str:
         """Textual IR, as ``opt -S`` prints it."""

@@ -1,0 +1,236 @@
+"""The in-process LLVM engine: parity with opt-19, crash/hang containment, and flat memory over many steps."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import rlopt.engine as engine_mod
+from rlopt import toolchain
+from rlopt.engine import Engine, Module, StaleHandle, optimize
+from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+
+DATA = Path(__file__).parent / "data" / "engine"
+PIPELINES = ["adce", "function(gvn)", "sroa", "default<O3>", "mem2reg", "instcombine<no-verify-fixpoint>",
+             "loop-mssa(licm)"]
+# An instruction used where its definition does not dominate: parses, but fails the verifier.
+BROKEN_IR = b"""define i32 @f(i1 %c) {
+entry:
+  br i1 %c, label %a, label %b
+a:
+  %x = add i32 1, 2
+  br label %b
+b:
+  ret i32 %x
+}
+"""
+MB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def tc() -> toolchain.Toolchain:
+    try:
+        found = toolchain.find()
+    except ToolchainError as e:
+        pytest.skip(str(e))
+    if found.libllvm is None:
+        pytest.skip("this LLVM has no shared libLLVM")
+    return found
+
+
+@pytest.fixture(scope="module")
+def modules(tc: toolchain.Toolchain) -> dict[str, bytes]:
+    """Each C file under tests/data/engine as the IR clang -O3 hands to its optimizer."""
+    out = {}
+    for src in sorted(DATA.glob("*.c")):
+        out[src.stem] = tc.run("clang", ["-O3", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm", "-w",
+                                         "-I/usr/include/csmith", str(src), "-o", "-"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine(tc: toolchain.Toolchain):
+    with Engine(tc, timeout=60.0) as eng:
+        yield eng
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_text_matches_opt(engine: Engine, tc: toolchain.Toolchain, modules: dict[str, bytes],
+                          pipeline: str) -> None:
+    for name, ir in modules.items():
+        handle = engine.load(ir)
+        engine.run(handle, pipeline)
+        engine.verify(handle)
+        assert engine.text(handle) == tc.opt(ir, pipeline).decode(), f"{name}: {pipeline}"
+        engine.free(handle)
+
+
+def _sorted_preds(text: str) -> str:
+    """The order of a block's ``; preds =`` comment follows the use-list order, which the C API's bitcode
+    writer (unlike ``opt -o x.bc``) does not preserve; everything else must be identical."""
+    return re.sub(r"; preds = (.*)", lambda m: "; preds = " + ", ".join(sorted(m[1].split(", "))), text)
+
+
+def test_optimize_bitcode_matches_opt(engine: Engine, tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    ir = modules["csmith_42"]
+    ours = engine.optimize(ir, "default<O3>", bitcode=True)
+    assert ours.startswith(b"BC\xc0\xde")
+    disassembled = tc.run("llvm-dis", ["-", "-o", "-"], input=ours).decode()
+    assert _sorted_preds(disassembled) == _sorted_preds(tc.opt(ir, "default<O3>").decode())
+
+
+def test_bitcode_input_gives_same_module(engine: Engine, tc: toolchain.Toolchain,
+                                         modules: dict[str, bytes]) -> None:
+    ir = modules["list"]
+    bc = tc.run("llvm-as", ["-", "-o", "-"], input=ir)
+    assert engine.optimize(bc, "sroa") == engine.optimize(ir, "sroa") == tc.opt(bc, "sroa")
+
+
+def test_instruction_count_matches_printed_text(engine: Engine, modules: dict[str, bytes]) -> None:
+    for ir in modules.values():
+        handle = engine.load(ir)
+        for pipeline in ("", "default<O3>"):
+            if pipeline:
+                engine.run(handle, pipeline)
+            # one instruction per line indented by two spaces (a switch continues at four and ends with "  ]")
+            body_lines = re.findall(r"^  [^ ;\]]", engine.text(handle), flags=re.MULTILINE)
+            assert engine.instruction_count(handle) == len(body_lines) > 0
+        engine.free(handle)
+
+
+def test_object_text_size_matches_llc(engine: Engine, tc: toolchain.Toolchain, modules: dict[str, bytes],
+                                      tmp_path: Path) -> None:
+    for name, ir in modules.items():
+        obj = tmp_path / f"{name}.o"
+        tc.run("llc", ["-filetype=obj", "-", "-o", str(obj)], input=ir)
+        sizes = tc.run("llvm-size", ["-A", str(obj)]).decode().splitlines()
+        expected = next(int(ln.split()[1]) for ln in sizes if ln.startswith(".text "))
+        handle = engine.load(ir)
+        assert engine.object_text_size(handle) == expected, name
+        engine.free(handle)
+
+
+def test_clone_is_independent(engine: Engine, modules: dict[str, bytes]) -> None:
+    original = engine.load(modules["sort"])
+    before = engine.text(original)
+    copy = engine.clone(original)
+    engine.run(copy, "default<O3>")
+    assert engine.text(original) == before
+    assert engine.instruction_count(copy) < engine.instruction_count(original)
+    engine.free(original)
+    assert engine.instruction_count(copy) > 0  # a clone outlives its source (shared context kept alive)
+    engine.free(copy)
+
+
+def test_bad_inputs_raise_one_line_errors(engine: Engine, modules: dict[str, bytes]) -> None:
+    with pytest.raises(InputError, match="invalid LLVM IR"):
+        engine.load(b"this is not IR")
+    with pytest.raises(InputError, match="input module is broken: Instruction does not dominate"):
+        engine.load(BROKEN_IR)
+    handle = engine.load(modules["list"])
+    with pytest.raises(ToolError, match="unknown pass name 'no-such-pass'") as err:
+        engine.run(handle, "no-such-pass")
+    assert "\n" not in str(err.value)
+    engine.free(handle)
+    engine.free(handle)  # freeing twice is harmless
+    with pytest.raises(StaleHandle):
+        engine.text(handle)
+
+
+def test_forced_crash_is_contained(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    with Engine(tc) as eng:
+        handle = eng.load(modules["list"])
+        with pytest.raises(ToolCrash, match="SIGSEGV"):
+            eng._debug_crash()
+        with pytest.raises(StaleHandle, match="load the IR again"):
+            eng.instruction_count(handle)
+        fresh = eng.load(modules["list"])
+        assert eng.instruction_count(fresh) > 0
+        assert eng.starts == 2
+
+
+def test_llvm_fatal_error_is_contained(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    """A real LLVM abort: the verifier pass on a broken module calls report_fatal_error."""
+    with Engine(tc) as eng:
+        handle = eng.load(BROKEN_IR, verify=False)
+        with pytest.raises(ToolCrash, match="LLVM ERROR: Broken module found") as err:
+            eng.run(handle, "verify")
+        assert "during run 'verify'" in err.value.detail
+        assert eng.optimize(modules["list"], "adce") == tc.opt(modules["list"], "adce")
+
+
+def test_forced_hang_times_out_and_recovers(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    with Engine(tc, timeout=1.0) as eng:
+        eng.load(modules["list"])  # start the worker outside the timed call
+        start = time.monotonic()
+        with pytest.raises(ToolTimeout, match="timed out after 1 s"):
+            eng._debug_hang()
+        assert time.monotonic() - start < 5
+        assert eng.instruction_count(eng.load(modules["list"])) > 0
+
+
+def test_worker_killed_between_calls_is_restarted(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    with Engine(tc) as eng:
+        handle = eng.load(modules["list"])
+        eng._proc.kill()  # type: ignore[union-attr]
+        eng._proc.wait()  # type: ignore[union-attr]
+        with pytest.raises(StaleHandle):
+            eng.run(handle, "adce")
+        assert eng.instruction_count(eng.load(modules["list"])) > 0
+
+
+def test_module_in_process(modules: dict[str, bytes], tc: toolchain.Toolchain) -> None:
+    with Module.parse(modules["sort"]) as module, module.clone() as copy:
+        copy.run("mem2reg")
+        copy.verify()
+        assert copy.text() == tc.opt(modules["sort"], "mem2reg").decode()
+        assert Module.parse(copy.bitcode()).instruction_count() == copy.instruction_count()
+    with pytest.raises(ToolError, match="disposed"):
+        module.text()
+    module.dispose()  # idempotent
+
+
+def test_optimize_falls_back_to_opt(monkeypatch: pytest.MonkeyPatch, modules: dict[str, bytes],
+                                    tc: toolchain.Toolchain) -> None:
+    ir = modules["matrix"]
+    before = engine_mod.backend_counts.copy()
+    expected = tc.opt(ir, "function(gvn)")
+    assert optimize(ir, "function(gvn)") == expected
+    assert optimize(ir, "function(gvn)", use_engine=False) == expected
+
+    def no_libllvm() -> Engine:
+        raise ToolchainError("no libLLVM")
+
+    monkeypatch.setattr(engine_mod, "default_engine", no_libllvm)
+    assert optimize(ir, "function(gvn)") == expected
+    assert engine_mod.backend_counts - before == {"engine": 1, "opt": 2}
+
+
+def _steps(eng: Engine, ir: bytes, steps: int, episode: int = 20) -> None:
+    """Environment-like use: load, then a pass + instruction count per step, free after each episode."""
+    pipelines = ["sroa", "function(gvn)", "adce", "instcombine<no-verify-fixpoint>", "loop-mssa(licm)",
+                 "mem2reg", "simplifycfg"]
+    handle = eng.load(ir)
+    for step in range(steps):
+        if step and step % episode == 0:
+            eng.free(handle)
+            handle = eng.load(ir)
+        eng.run(handle, pipelines[step % len(pipelines)])
+        eng.instruction_count(handle)
+    eng.free(handle)
+
+
+@pytest.mark.parametrize("steps, bound_mb", [
+    pytest.param(600, 16, id="600-steps"),
+    pytest.param(10_000, 24, id="10000-steps", marks=pytest.mark.slow),
+])
+def test_memory_stays_flat(tc: toolchain.Toolchain, modules: dict[str, bytes], steps: int, bound_mb: int) -> None:
+    with Engine(tc) as eng:
+        _steps(eng, modules["csmith_42"], 200)  # warm up allocator pools and target-machine caches
+        warm = eng.memory()["rss"]
+        _steps(eng, modules["csmith_42"], steps)
+        grown = eng.memory()["rss"] - warm
+        assert grown < bound_mb * MB, f"worker RSS grew {grown / MB:.1f} MB over {steps} steps"
