@@ -1,0 +1,50 @@
+"""Shared fixtures: the LLVM 19 toolchain, example IR files, and a fake LLVM whose opt crashes or hangs."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from rlopt import toolchain
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_IR = ROOT / "examples" / "ir"
+
+
+@pytest.fixture(scope="session")
+def tc() -> toolchain.Toolchain:
+    return toolchain.find()
+
+
+@pytest.fixture(scope="session")
+def example_ir() -> dict[str, Path]:
+    """The shipped example modules, by file stem (e.g. ``sort.O3``)."""
+    return {p.stem: p for p in sorted(EXAMPLES_IR.glob("*.ll"))}
+
+
+def make_fake_llvm(directory: Path, opt_body: str) -> Path:
+    """A bin dir that looks like LLVM 19 but whose ``opt`` runs ``opt_body`` (shell) after ``--version``."""
+    real = toolchain.find().bin_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    for tool in real.iterdir():
+        if tool.name != "opt":
+            os.symlink(tool, directory / tool.name)
+    opt = directory / "opt"
+    opt.write_text("#!/bin/sh\n"
+                   'if [ "$1" = "--version" ]; then echo "LLVM version 19.1.7"; exit 0; fi\n'
+                   f"{opt_body}\n")
+    opt.chmod(opt.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return directory
+
+
+@pytest.fixture
+def crashing_llvm(tmp_path: Path) -> Path:
+    return make_fake_llvm(tmp_path / "crash-bin", "kill -SEGV $$")
+
+
+@pytest.fixture
+def hanging_llvm(tmp_path: Path) -> Path:
+    return make_fake_llvm(tmp_path / "hang-bin", "exec sleep 600")

@@ -1,0 +1,179 @@
+"""`rlopt` behaves like `opt` where it matters, and fails cleanly: one line, non-zero, nothing half-written."""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RLOPT = [sys.executable, "-m", "rlopt.cli"]
+
+
+def rlopt(*args: str, input: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*RLOPT, *args], input=input, capture_output=True, timeout=120, env=env)
+
+
+def body(ir: bytes) -> bytes:
+    """IR without the ModuleID comment, which names the input file and so differs between tools."""
+    return b"\n".join(ln for ln in ir.splitlines() if not ln.startswith(b"; ModuleID"))
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
+    err = proc.stderr.decode()
+    assert proc.returncode != 0
+    assert err.count("\n") == 1 and err.startswith("rlopt: error: "), err
+    assert "Traceback" not in err
+    for f in fragments:
+        assert f in err, err
+
+
+@pytest.mark.parametrize("pipeline", ["default<O3>", "function(sroa,gvn),cgscc(inline)", "adce"])
+def test_same_ir_as_opt(tc, example_ir, tmp_path, pipeline):
+    src = example_ir["sort.O3"]
+    ours, theirs = tmp_path / "ours.ll", tmp_path / "theirs.ll"
+    proc = rlopt(f"--passes={pipeline}", str(src), "-S", "-o", str(ours))
+    assert proc.returncode == 0, proc.stderr
+    subprocess.run([str(tc.path("opt")), "-S", f"-passes={pipeline}", str(src), "-o", str(theirs)], check=True)
+    assert body(ours.read_bytes()) == body(theirs.read_bytes())
+
+
+def test_single_dash_long_options_like_opt(example_ir, tmp_path):
+    out = tmp_path / "o.ll"
+    proc = rlopt("-passes=mem2reg", "-S", str(example_ir["sort.O0"]), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes().count(b"alloca") < example_ir["sort.O0"].read_bytes().count(b"alloca") / 2
+
+
+def test_print_passes_replays_with_plain_opt(example_ir, tmp_path):
+    out, replay = tmp_path / "rl.ll", tmp_path / "replay.ll"
+    proc = rlopt("--actions=-sroa,-gvn,-licm,-instcombine", str(example_ir["matmul.O3"]), "-S", "-o", str(out),
+                 "--print-passes")
+    assert proc.returncode == 0, proc.stderr
+    cmd = shlex.split(proc.stderr.decode().strip().splitlines()[-1])
+    assert Path(cmd[0]).name == "opt" and "19" in cmd[0]
+    cmd[cmd.index("-o") + 1] = str(replay)
+    subprocess.run(cmd, check=True)
+    assert body(out.read_bytes()) == body(replay.read_bytes())
+
+
+def test_bitcode_in_and_out(tc, example_ir, tmp_path):
+    bc, ll = tmp_path / "x.bc", tmp_path / "x.ll"
+    assert rlopt("-O2", str(example_ir["crc.O3"]), "-o", str(bc)).returncode == 0
+    assert bc.read_bytes()[:4] == b"BC\xc0\xde"
+    proc = rlopt("--passes=adce", str(bc), "-S", "-o", str(ll))
+    assert proc.returncode == 0, proc.stderr
+    assert b"define" in ll.read_bytes()
+
+
+def test_stdin_to_stdout(example_ir):
+    proc = rlopt("-O1", "-S", "-", "-o", "-", input=example_ir["sort.O3"].read_bytes())
+    assert proc.returncode == 0 and b"define" in proc.stdout
+    proc = rlopt("-O1", "-S", input=example_ir["sort.O3"].read_bytes())
+    assert proc.returncode == 0 and b"define" in proc.stdout
+
+
+def test_no_pipeline_just_verifies(example_ir):
+    proc = rlopt("-S", str(example_ir["sort.O3"]))
+    src = example_ir["sort.O3"].read_bytes()
+    assert proc.returncode == 0 and proc.stdout.count(b"\ndefine ") == src.count(b"\ndefine ") > 0
+
+
+def test_missing_input(tmp_path):
+    assert_clean_error(rlopt("-O2", str(tmp_path / "nope.ll"), "-o", str(tmp_path / "o.bc")),
+                       "nope.ll: No such file or directory")
+    assert not (tmp_path / "o.bc").exists()
+
+
+def test_directory_input(tmp_path):
+    assert_clean_error(rlopt("-O2", str(tmp_path), "-o", str(tmp_path / "o.bc")), "is a directory")
+
+
+def test_empty_input(tmp_path):
+    empty = tmp_path / "empty.ll"
+    empty.write_bytes(b"")
+    assert_clean_error(rlopt("-O2", str(empty), "-S", "-o", "-"), "empty input")
+
+
+def test_malformed_ir_leaves_nothing(example_ir, tmp_path):
+    bad = tmp_path / "bad.ll"
+    bad.write_bytes(example_ir["sort.O3"].read_bytes().replace(b"ret i32", b"ret i64", 1))
+    before = sha(bad)
+    out = tmp_path / "out.ll"
+    assert_clean_error(rlopt("-O2", str(bad), "-S", "-o", str(out)), "bad.ll:", "error")
+    assert sha(bad) == before and not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_failure_keeps_existing_output(example_ir, tmp_path):
+    out = tmp_path / "out.ll"
+    out.write_text("previous result\n")
+    proc = rlopt("--passes=no-such-pass", str(example_ir["sort.O3"]), "-S", "-o", str(out))
+    assert_clean_error(proc, "unknown pass name")
+    assert out.read_text() == "previous result\n"
+
+
+@pytest.mark.parametrize("where", ["missing/dir/out.ll", "afile/out.ll"])
+def test_unwritable_output(example_ir, tmp_path, where):
+    (tmp_path / "afile").write_text("x")
+    proc = rlopt("-O1", str(example_ir["sort.O3"]), "-S", "-o", str(tmp_path / where))
+    assert_clean_error(proc, "out.ll")
+
+
+def test_disk_full_output(example_ir):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    proc = rlopt("-O1", str(example_ir["sort.O3"]), "-S", "-o", "/dev/full/out.ll")
+    assert_clean_error(proc)
+
+
+def test_crashing_pass_is_contained(example_ir, crashing_llvm, tmp_path):
+    out = tmp_path / "o.ll"
+    proc = rlopt("--llvm-bin", str(crashing_llvm), "-O2", str(example_ir["sort.O3"]), "-S", "-o", str(out))
+    assert_clean_error(proc, "crashed with SIGSEGV")
+    assert not out.exists()
+
+
+def test_hanging_pass_times_out(example_ir, hanging_llvm, tmp_path):
+    out = tmp_path / "o.ll"
+    proc = rlopt("--llvm-bin", str(hanging_llvm), "--timeout", "1", "-O2", str(example_ir["sort.O3"]), "-S",
+                 "-o", str(out))
+    assert_clean_error(proc, "timed out after 1 s")
+    assert not out.exists()
+
+
+def test_old_llvm_is_refused(example_ir):
+    if not Path("/usr/bin/opt").exists():
+        pytest.skip("no system opt")
+    assert_clean_error(rlopt("--llvm-bin", "/usr/bin", "-O2", str(example_ir["sort.O3"]), "-S"), "LLVM 19")
+
+
+def test_usage_errors(example_ir):
+    proc = rlopt("-O3", "--passes=adce", str(example_ir["sort.O3"]), "-S")
+    assert proc.returncode == 2 and b"cannot combine" in proc.stderr
+    assert rlopt("-O7", str(example_ir["sort.O3"]), "-S").returncode == 2
+    proc = rlopt("--actions=-adce,-bogus", str(example_ir["sort.O3"]), "-S")
+    assert proc.returncode == 2 and b"unknown action '-bogus'" in proc.stderr
+
+
+def test_optnone_input_warns_and_can_be_stripped(example_ir, tmp_path):
+    src = example_ir["sort.optnone"]
+    proc = rlopt("-O2", str(src), "-S", "-o", str(tmp_path / "a.ll"))
+    assert proc.returncode == 0 and b"optnone" in proc.stderr and b"--strip-optnone" in proc.stderr
+    proc = rlopt("-O2", "--strip-optnone", str(src), "-S", "-o", str(tmp_path / "b.ll"))
+    assert proc.returncode == 0 and proc.stderr == b""
+    stripped = (tmp_path / "b.ll").read_text()
+    assert "optnone" not in stripped and stripped.count("alloca") < src.read_text().count("alloca") / 2
+
+
+def test_version_and_help():
+    assert rlopt("--version").stdout.startswith(b"rlopt ")
+    assert b"-O-rl" in rlopt("--help").stdout
+    assert b"-mem2reg" in rlopt("--list-actions").stdout

@@ -1,0 +1,76 @@
+"""Toolchain discovery picks LLVM 19 only, and tool failures become typed errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rlopt import toolchain
+from rlopt.errors import ToolchainError, ToolCrash, ToolError, ToolTimeout
+
+
+def test_finds_llvm19(tc):
+    assert tc.version[0] == 19
+    assert tc.path("opt").is_file() and tc.path("clang").is_file()
+    assert tc.libllvm is not None and tc.libllvm.exists()
+
+
+def test_env_variable_is_honoured(monkeypatch, tc):
+    monkeypatch.setenv("RLOPT_LLVM_BIN", str(tc.bin_dir))
+    assert toolchain.find().bin_dir == tc.bin_dir
+
+
+@pytest.mark.skipif(not Path("/usr/bin/opt").exists(), reason="no system opt to refuse")
+def test_old_llvm_is_refused_not_picked():
+    version = toolchain.probe_version(Path("/usr/bin/opt").resolve())
+    if version and version[0] == 19:
+        pytest.skip("system opt is LLVM 19")
+    with pytest.raises(ToolchainError, match="rlopt needs LLVM 19"):
+        toolchain.find("/usr/bin")
+
+
+def test_bad_env_dir_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("RLOPT_LLVM_BIN", str(tmp_path))
+    with pytest.raises(ToolchainError, match="no 'opt' in"):
+        toolchain.find()
+
+
+def test_nothing_found(monkeypatch):
+    monkeypatch.delenv("RLOPT_LLVM_BIN", raising=False)
+    monkeypatch.setattr(toolchain, "_candidates", lambda: [])
+    toolchain._find_cached.cache_clear()
+    try:
+        with pytest.raises(ToolchainError, match="apt-get install clang-19 llvm-19"):
+            toolchain.find()
+    finally:
+        toolchain._find_cached.cache_clear()
+
+
+def test_opt_error_carries_llvm_message(tc):
+    with pytest.raises(ToolError, match="expected top-level entity") as info:
+        tc.opt(b"this is not IR", "adce")
+    assert str(tc.path("opt")) not in str(info.value)
+
+
+def test_unknown_pass_is_reported(tc, example_ir):
+    with pytest.raises(ToolError, match="unknown pass name 'no-such-pass'"):
+        tc.opt(example_ir["sort.O3"].read_bytes(), "no-such-pass")
+
+
+def test_crash_and_timeout_are_typed(crashing_llvm, hanging_llvm, example_ir):
+    data = example_ir["sort.O3"].read_bytes()
+    with pytest.raises(ToolCrash, match="SIGSEGV"):
+        toolchain.find(crashing_llvm).opt(data, "adce")
+    with pytest.raises(ToolTimeout, match="timed out after 1 s"):
+        toolchain.find(hanging_llvm).opt(data, "adce", timeout=1)
+
+
+def test_missing_tool(tmp_path, tc):
+    shutil.copy(tc.path("opt"), tmp_path / "opt")
+    # The copied opt cannot find its shared library at a relative rpath only on some systems; the check
+    # we want is about a missing *other* tool, so build a Toolchain directly.
+    broken = toolchain.Toolchain(bin_dir=tmp_path, version=tc.version)
+    with pytest.raises(ToolchainError, match="'clang' not found"):
+        broken.path("clang")
