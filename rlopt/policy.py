@@ -1,20 +1,41 @@
-"""Learned policies: find the shipped ONNX model and let it choose a pass pipeline for a module."""
+"""Learned policies: load a shipped ONNX model and let it choose a pass pipeline for a module, step by step.
+
+A model is ``NAME.onnx`` plus its card ``NAME.json`` (and the vocabulary the card names) in one directory.
+:func:`optimize_module` is *the* optimisation loop (graph of the current IR -> policy -> apply the action ->
+repeat); ``rlopt -O-rl``, ``rlopt-cc`` and ``rlopt-train eval`` all run it, so a policy behaves the same
+everywhere it is used. Inference needs only onnxruntime and numpy (onnxruntime is imported on first use).
+"""
 
 from __future__ import annotations
 
+import importlib.resources
+import json
+import logging
 import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rlopt.errors import RloptError
-from rlopt.toolchain import Toolchain
+import numpy as np
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+from rlopt import passes
+from rlopt.errors import RloptError, ToolError
+from rlopt.toolchain import DEFAULT_TIMEOUT, Toolchain
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(str(importlib.resources.files("rlopt.models")))
 DEFAULT_MODEL = "speed"
+#: The graph inputs every model takes (int64), in the order of the export contract.
+GRAPH_INPUTS = ("node_tokens", "node_types", "edge_index", "edge_flow", "edge_position")
+#: Stop after this many consecutive actions that leave the IR unchanged (the policy has run out of ideas).
+DEFAULT_PATIENCE = 3
 
 
-def resolve_model(model: str | None) -> Path:
-    """A model name (``speed`` -> ``models/speed.onnx``) or a path to an ``.onnx`` file."""
-    model = model or os.environ.get("RLOPT_MODEL") or DEFAULT_MODEL
+def resolve_model(model: str | os.PathLike | None) -> Path:
+    """A model name (``speed`` -> ``models/speed.onnx``) or a path to an ``.onnx`` file; ``$RLOPT_MODEL``."""
+    model = str(model or os.environ.get("RLOPT_MODEL") or DEFAULT_MODEL)
     path = Path(model)
     if path.suffix != ".onnx":
         path = MODELS_DIR / f"{model}.onnx"
@@ -25,7 +46,219 @@ def resolve_model(model: str | None) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class ModelCard:
+    """What a model was trained for; :meth:`Policy.load` refuses a model whose card does not fit this build."""
+
+    action_space: str
+    actions: tuple[str, ...]
+    mask: tuple[int, ...]
+    vocab_file: str
+    vocab_sha256: str
+    llvm_version: str
+    max_steps: int
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def read(cls, path: Path) -> ModelCard:
+        """Parse ``NAME.json``; a missing or malformed card is a clear error, not a KeyError."""
+        try:
+            raw = json.loads(path.read_text())
+            actions = tuple(raw["actions"])
+            return cls(action_space=str(raw["action_space"]), actions=actions,
+                       mask=tuple(int(i) for i in raw.get("mask", range(len(actions)))),
+                       vocab_file=str(raw["vocab_file"]), vocab_sha256=str(raw["vocab_sha256"]),
+                       llvm_version=str(raw["llvm_version"]), max_steps=int(raw["max_steps"]), raw=raw)
+        except FileNotFoundError:
+            raise RloptError(f"model card {path} not found (a model needs NAME.onnx and NAME.json)") from None
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            raise RloptError(f"model card {path} is invalid: {type(e).__name__}: {e}") from None
+
+
+@dataclass
+class RolloutResult:
+    """The outcome of :func:`optimize_module`: the effective pipeline, the actions behind it, and the IR."""
+
+    pipeline: str
+    actions: list[str]
+    ir: bytes
+    steps: int = 0
+    fell_back: bool = False
+
+
+class Policy:
+    """An ONNX policy over ProGraML graph arrays with the action space and vocabulary its card names."""
+
+    def __init__(self, path: Path, card: ModelCard, vocab: Any, session: Any):
+        self.path = path
+        self.card = card
+        self.vocab = vocab
+        self.session = session
+        self.space: tuple[passes.Action, ...] = passes.ACTION_SPACES[card.action_space]
+        self.input_names = {i.name for i in session.get_inputs()}
+        self._allowed = np.zeros(len(self.space), dtype=bool)
+        self._allowed[list(card.mask)] = True
+
+    @classmethod
+    def load(cls, model: str | os.PathLike | None = None, *, toolchain: Toolchain | None = None) -> Policy:
+        """Load a model by name or path and check that its card matches this build (and ``toolchain``)."""
+        path = resolve_model(model)
+        card = ModelCard.read(path.with_suffix(".json"))
+        space = passes.ACTION_SPACES.get(card.action_space)
+        if space is None:
+            raise RloptError(f"{path.name}: unknown action space '{card.action_space}' "
+                             f"(this rlopt knows {', '.join(passes.ACTION_SPACES)})")
+        if list(card.actions) != [a.name for a in space]:
+            raise RloptError(f"{path.name}: its action names differ from this rlopt's '{card.action_space}'")
+        if not card.mask or max(card.mask) >= len(space) or min(card.mask) < 0:
+            raise RloptError(f"{path.name}: action mask out of range for '{card.action_space}'")
+        if toolchain is not None and card.llvm_version.split(".")[0] != str(toolchain.version[0]):
+            raise RloptError(f"{path.name} was trained with LLVM {card.llvm_version}, but the toolchain is "
+                             f"LLVM {toolchain.version_string}")
+        from rlopt.graph import Vocabulary
+
+        vocab = Vocabulary.load(path.parent / card.vocab_file)
+        if vocab.sha256 != card.vocab_sha256:
+            raise RloptError(f"{path.name}: vocabulary {card.vocab_file} does not match the card's sha256 "
+                             "(node tokens would mean something else than in training)")
+        return cls(path, card, vocab, _session(path))
+
+    def logits(self, arrays: Any, ir_text: str | None = None) -> np.ndarray:
+        """Raw action logits for one graph (``arrays`` from ``graph.build(ir).arrays(policy.vocab)``)."""
+        feeds = {name: np.ascontiguousarray(_field(arrays, name), dtype=np.int64) for name in GRAPH_INPUTS}
+        if "autophase" in self.input_names:
+            if ir_text is None:
+                raise RloptError(f"{self.path.name} needs Autophase features: pass the IR text")
+            from rlopt.features import autophase
+
+            feeds["autophase"] = np.asarray(autophase(ir_text), dtype=np.float32)
+        out = self.session.run(["logits"], feeds)[0]
+        return np.asarray(out, dtype=np.float64).reshape(-1)
+
+    def act(self, arrays: Any, mask: np.ndarray | None = None, greedy: bool = True, *,
+            ir_text: str | None = None, rng: np.random.Generator | None = None) -> int:
+        """An action index: argmax (or a sample) over the card's allowed actions, narrowed by ``mask``."""
+        logits = self.logits(arrays, ir_text)
+        if logits.shape[0] != len(self.space):
+            raise RloptError(f"{self.path.name}: {logits.shape[0]} logits for {len(self.space)} actions")
+        allowed = self.allowed(mask)
+        if not allowed.any():
+            raise RloptError("no allowed action left")
+        masked = np.where(allowed, logits, -np.inf)
+        if greedy:
+            return int(np.argmax(masked))
+        p = np.exp(masked - masked.max())
+        return int((rng or np.random.default_rng()).choice(len(p), p=p / p.sum()))
+
+
+    def allowed(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """The card's mask narrowed by ``mask`` (True = may be chosen)."""
+        return self._allowed if mask is None else self._allowed & np.asarray(mask, dtype=bool)
+
+
+def _field(arrays: Any, name: str) -> Any:
+    return arrays[name] if isinstance(arrays, dict) else getattr(arrays, name)
+
+
+def _session(path: Path) -> Any:
+    """An onnxruntime session on 2 threads at most (the policy shares the machine with the compiler)."""
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types for corrupt or foreign files
+        raise RloptError(f"{path}: not a usable ONNX model: {str(e).splitlines()[0]}") from None
+
+
+#: Applies one pipeline to IR text and returns the new IR text (verified); raises ToolError on failure.
+Apply = Callable[[bytes, str], bytes]
+
+
+def optimize_module(data: bytes, policy: Policy, *, max_steps: int | None = None, apply: Apply | None = None,
+                    patience: int = DEFAULT_PATIENCE, observe: Callable[[str], Any] | None = None) -> RolloutResult:
+    """Let the policy optimize a module: graph of the current IR -> action -> apply -> repeat.
+
+    Stops after ``max_steps`` actions (the card's episode length by default) or after ``patience`` actions in
+    a row that leave the IR unchanged. An action that does not change the IR (or crashes the pass) is masked
+    until the IR changes again, so a greedy policy moves on to its next choice instead of repeating itself.
+    The returned pipeline holds only the actions that changed the IR; the returned IR is that pipeline
+    re-run on ``data`` in one go and verified, so ``opt -passes=PIPELINE`` reproduces it. If that final run
+    fails, the result falls back to no passes: never worse than useless.
+    """
+    from rlopt import graph
+
+    apply = apply or _default_apply
+    observe = observe or (lambda text: graph.build(text).arrays(policy.vocab))
+    start = apply(data, "verify")  # text IR from text or bitcode, and a clear error for broken input
+    current, taken, steps, unchanged = start, [], 0, 0
+    blocked = np.zeros(len(policy.space), dtype=bool)
+    limit = policy.card.max_steps if max_steps is None else max_steps
+    while steps < limit and unchanged < patience and policy.allowed(~blocked).any():
+        text = current.decode()
+        index = policy.act(observe(text), mask=~blocked, ir_text=text)
+        steps += 1
+        action = policy.space[index]
+        try:
+            after = apply(current, action.pipeline)
+        except ToolError as e:
+            log.info("action %s failed (%s); masking it", action.name, e)
+            after = current
+        if after == current:
+            blocked[index] = True
+            unchanged += 1
+            continue
+        current, unchanged = after, 0
+        blocked[:] = False
+        taken.append(action)
+    return _finish(data, start, taken, apply, steps)
+
+
+def _finish(data: bytes, start: bytes, taken: Sequence[passes.Action], apply: Apply, steps: int) -> RolloutResult:
+    """Re-run the effective actions as one pipeline (what the CLI replays); fall back to no passes on failure."""
+    names = [a.name for a in taken]
+    pipeline = ",".join(a.pipeline for a in taken)
+    if not pipeline:
+        return RolloutResult("", [], start, steps)
+    try:
+        return RolloutResult(pipeline, names, apply(data, pipeline), steps)
+    except ToolError as e:
+        log.warning("the policy's pipeline failed as a whole (%s); falling back to no passes", e)
+        return RolloutResult("", [], start, steps, fell_back=True)
+
+
+def _default_apply(data: bytes, pipeline: str) -> bytes:
+    from rlopt import engine
+
+    return engine.optimize(data, pipeline)
+
+
+def applier(toolchain: Toolchain, engine: Any = None, *, timeout: float | None = DEFAULT_TIMEOUT) -> Apply:
+    """How :func:`optimize_module` runs a pipeline: in ``engine`` (an ``rlopt.engine.Engine``) or ``opt``."""
+    if engine is not None:
+        engine.timeout = timeout
+        return lambda data, pipeline: engine.optimize(data, pipeline)
+    return lambda data, pipeline: toolchain.opt(data, pipeline, timeout=timeout)
+
+
 def choose_pipeline(data: bytes, *, model: str | None, toolchain: Toolchain, timeout: float) -> str:
-    """Run the policy on the module and return the pipeline it chose."""
-    resolve_model(model)
-    raise RloptError("-O-rl inference is not available in this build yet")
+    """Run the policy on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``)."""
+    policy = Policy.load(model, toolchain=toolchain)
+    engine = _engine(toolchain, timeout)
+    try:
+        return optimize_module(data, policy, apply=applier(toolchain, engine, timeout=timeout)).pipeline
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _engine(toolchain: Toolchain, timeout: float) -> Any:
+    """An in-process engine for this toolchain when it has a shared libLLVM, else None (use ``opt``)."""
+    if toolchain.libllvm is None:
+        return None
+    from rlopt.engine import Engine
+
+    return Engine(toolchain, timeout=timeout)
