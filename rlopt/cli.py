@@ -16,7 +16,7 @@ from rlopt import __version__, ir, passes, toolchain
 from rlopt.errors import RloptError
 
 _LONG_SINGLE_DASH = ("passes", "actions", "print-passes", "llvm-bin", "timeout", "list-actions",
-                     "strip-optnone", "model", "version", "help")
+                     "strip-optnone", "model", "engine", "no-engine", "version", "help")
 _O_LEVELS = {"0": "O0", "1": "O1", "2": "O2", "3": "O3", "s": "Os", "z": "Oz", "-rl": "rl"}
 
 
@@ -81,12 +81,14 @@ def _warn(msg: str) -> None:
 @click.option("--llvm-bin", metavar="DIR", help="LLVM 19 bin directory [$RLOPT_LLVM_BIN].")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
               help="Seconds allowed for each LLVM step.")
+@click.option("--engine/--no-engine", default=True, show_default=True,
+              help="Run passes in rlopt's in-process LLVM worker, or in an opt subprocess (the reference).")
 @click.option("-f", "force", is_flag=True, help="Write bitcode to a terminal anyway.")
 @click.option("--list-actions", is_flag=True, help="List the action space and exit.")
 @click.version_option(__version__, "--version", prog_name="rlopt", message="%(prog)s %(version)s")
 def _command(input_path: str, output: str, text: bool, level: str | None, passes_opt: str | None,
              actions_opt: str | None, model: str | None, print_passes: bool, strip_optnone: bool,
-             llvm_bin: str | None, timeout: float, force: bool, list_actions: bool) -> None:
+             llvm_bin: str | None, timeout: float, engine: bool, force: bool, list_actions: bool) -> None:
     """Optimize LLVM IR like opt; with -O-rl the pass pipeline comes from a learned policy."""
     if list_actions:
         for i, a in enumerate(passes.EXTENDED_ACTIONS):
@@ -118,7 +120,8 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
     try:
         pipeline = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
                                    model=model, tc=tc, timeout=timeout)
-        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout)
+        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name,
+                           use_engine=engine)
     except RloptError as e:
         raise RloptError(f"{name}: {e}") from None
     ir.write_output(result, output)
@@ -126,8 +129,17 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
         click.echo(replay_command(tc, pipeline or "verify", input_path, output, text), err=True)
 
 
-def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float) -> bytes:
-    """Run the pipeline and return verified IR (``opt`` verifies its output module by default)."""
+def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,
+              name: str, use_engine: bool) -> bytes:
+    """Run the pipeline and return verified IR: in the crash-isolated engine, else in an ``opt`` process."""
+    if use_engine and tc.libllvm is not None:
+        from rlopt.engine import Engine
+
+        engine = Engine(tc, timeout=timeout)
+        try:
+            return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name)
+        finally:
+            engine.close()
     return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout)
 
 
