@@ -224,8 +224,8 @@ def _steps(eng: Engine, ir: bytes, steps: int, episode: int = 20) -> None:
 
 
 @pytest.mark.parametrize("steps, bound_mb", [
-    pytest.param(600, 16, id="600-steps"),
-    pytest.param(10_000, 24, id="10000-steps", marks=pytest.mark.slow),
+    pytest.param(600, 8, id="600-steps"),
+    pytest.param(10_000, 8, id="10000-steps", marks=pytest.mark.slow),
 ])
 def test_memory_stays_flat(tc: toolchain.Toolchain, modules: dict[str, bytes], steps: int, bound_mb: int) -> None:
     with Engine(tc) as eng:

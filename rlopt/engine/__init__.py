@@ -54,8 +54,7 @@ def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,
         except ToolchainError as e:
             log.debug("in-process engine unavailable, using the opt subprocess: %s", e)
         else:
-            engine.timeout = timeout
             backend_counts["engine"] += 1
-            return engine.optimize(data, pipeline, bitcode=bitcode)
+            return engine.optimize(data, pipeline, bitcode=bitcode, timeout=timeout)
     backend_counts["opt"] += 1
     return _toolchain.find().opt(data, pipeline, bitcode=bitcode, timeout=timeout)

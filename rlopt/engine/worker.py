@@ -99,9 +99,13 @@ class Engine:
             self._handles.discard(handle)
             self._call("free", handle)
 
-    def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>") -> bytes:
-        """One-shot ``opt -passes=PIPELINE``: parse, run, verify, and return text IR (or bitcode)."""
-        return self._call("optimize", data, pipeline, bitcode, name)
+    def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>",
+                 timeout: float | None = None) -> bytes:
+        """One-shot ``opt -passes=PIPELINE``: parse, run, verify, and return text IR (or bitcode).
+
+        ``name`` becomes the ModuleID (``opt`` uses the input path); ``timeout`` overrides the engine's.
+        """
+        return self._call("optimize", data, pipeline, bitcode, name, timeout=timeout)
 
     def memory(self) -> dict[str, int]:
         """The worker's current and peak resident memory in bytes (Linux ``/proc``), empty if unavailable."""
@@ -147,22 +151,26 @@ class Engine:
         self._handles.add(handle)
         return handle
 
-    def _call(self, op: str, *args: Any) -> Any:
+    def _call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+        timeout = timeout or self.timeout
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
             assert self._proc is not None
-            stderr_mark = self._stderr.tell() if self._stderr else 0
+            stderr_mark = os.fstat(self._stderr.fileno()).st_size  # what the worker logged before this call
             try:
                 self._send((op, args))
-                status, value = self._receive(self.timeout)
+                status, value = self._receive(timeout)
             except TimeoutError:
                 self._stop(graceful=False)
-                raise ToolTimeout(TOOL, self.timeout or 0) from None
+                raise ToolTimeout(TOOL, timeout or 0) from None
             except (EOFError, BrokenPipeError):
                 returncode = self._stop(graceful=False)
                 raise ToolCrash(TOOL, f"worker {_death(returncode)} during {_describe(op, args)}\n"
                                       f"{self._stderr_since(stderr_mark)}", returncode) from None
+            except BaseException:  # e.g. KeyboardInterrupt mid-call: the reply would desynchronize the pipe
+                self._stop(graceful=False)
+                raise
         return _unwrap(status, value)
 
     def _start(self) -> None:
