@@ -1,0 +1,326 @@
+"""Benchmarks for rlopt: the ``rlopt-suite-v0`` C programs, a seeded csmith dataset, and users' directories.
+
+A :class:`Benchmark` names C sources plus the arguments to run them with; :func:`ir` turns it into the
+text IR module that rlopt optimizes. That IR is what ``clang -O<level> -Xclang -disable-llvm-passes``
+hands to its own optimizer, so that ``opt -passes='default<O3>'`` on it reproduces real ``clang -O3``
+(an optimizer starting from ``-O0`` IR cannot inline and knows less about aliasing). The ``O0`` variant
+(``clang -O0 -Xclang -disable-O0-optnone``) exists only for CompilerGym-compatible experiments.
+
+IR is cached on disk under ``$RLOPT_CACHE_DIR`` (default ``~/.cache/rlopt``), keyed by the sources'
+contents, the clang version and the flags; files are written atomically, so parallel workers can share
+the cache without locks (racing writers write identical bytes).
+
+URIs: ``benchmark://rlopt-suite-v0/<name>``, ``generator://csmith-v0/<seed>``, ``file:///path/prog.c``
+(one C file, no arguments) and ``file:///dir/rlopt-benchmarks.json#<name>`` (an entry of a user manifest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from rlopt import toolchain
+from rlopt.errors import InputError, ToolError, ToolTimeout
+
+SUITE = "rlopt-suite-v0"
+CSMITH = "csmith-v0"
+SPLITS = ("train", "validation", "test")
+USER_MANIFEST = "rlopt-benchmarks.json"
+OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")
+CSMITH_MAX_SECONDS = 1.0
+COMPILE_TIMEOUT = 120.0
+_HERE = Path(__file__).resolve().parent
+_CSMITH_INCLUDES = ("/usr/include/csmith", "/usr/local/include/csmith")
+
+
+class BenchmarkError(InputError):
+    """A benchmark is unknown, malformed, fails to compile, or (csmith) does not terminate quickly."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A runnable C program: its sources, how to run it, and which split it belongs to.
+
+    ``args`` is the full-size input (suite programs run 0.05-0.5 s at -O0 with it); ``small_args`` is a
+    tiny input for fast proxies such as callgrind and for output validation. ``cwd`` is where the program
+    runs (a user's benchmark may read data files relative to its directory).
+    """
+
+    name: str
+    uri: str
+    sources: tuple[Path, ...]
+    args: tuple[str, ...] = ()
+    small_args: tuple[str, ...] = ()
+    split: str | None = None
+    language: str = "c"
+    cflags: tuple[str, ...] = ()
+    ldflags: tuple[str, ...] = ()
+    description: str = ""
+    cwd: Path | None = None
+
+
+def cache_dir() -> Path:
+    """Root of rlopt's on-disk cache (``$RLOPT_CACHE_DIR`` or ``~/.cache/rlopt``)."""
+    return Path(os.environ.get("RLOPT_CACHE_DIR") or Path.home() / ".cache" / "rlopt")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and rename, so readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- manifests (suite and user directories)
+
+def _str_list(entry: dict, key: str, where: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise BenchmarkError(f"{where}: '{key}' must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _parse_manifest(path: Path, uri_of) -> list[Benchmark]:
+    """Benchmarks described by a manifest file (the suite's ``manifest.json`` or a user's manifest)."""
+    try:
+        data = json.loads(path.read_text())
+    except OSError as e:
+        raise BenchmarkError(f"cannot read {path}: {e.strerror}") from e
+    except json.JSONDecodeError as e:
+        raise BenchmarkError(f"{path}: invalid JSON ({e.msg} at line {e.lineno})") from e
+    entries = data.get("benchmarks") if isinstance(data, dict) else data
+    if not isinstance(entries, list) or not entries:
+        raise BenchmarkError(f"{path}: expected a non-empty list of benchmarks (or {{\"benchmarks\": [...]}})")
+    root, seen, out = path.parent, set(), []
+    for i, entry in enumerate(entries):
+        where = f"{path}: benchmark #{i + 1}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise BenchmarkError(f"{where}: needs a 'name' string")
+        name = entry["name"]
+        where = f"{path}: benchmark '{name}'"
+        if name in seen:
+            raise BenchmarkError(f"{where}: duplicate name")
+        seen.add(name)
+        sources = tuple((root / s).resolve() for s in _str_list(entry, "sources", where))
+        if not sources:
+            raise BenchmarkError(f"{where}: needs at least one source")
+        missing = [str(s) for s in sources if not s.is_file()]
+        if missing:
+            raise BenchmarkError(f"{where}: source not found: {missing[0]}")
+        split = entry.get("split")
+        if split is not None and split not in SPLITS:
+            raise BenchmarkError(f"{where}: split must be one of {', '.join(SPLITS)}")
+        args = _str_list(entry, "args", where)
+        out.append(Benchmark(
+            name=name, uri=uri_of(name), sources=sources, args=args,
+            small_args=_str_list(entry, "small_args", where) if "small_args" in entry else args,
+            split=split, language=str(entry.get("language", "c")), cflags=_str_list(entry, "cflags", where),
+            ldflags=_str_list(entry, "ldflags", where), description=str(entry.get("description", "")),
+            cwd=root))
+    return out
+
+
+@cache
+def _suite() -> tuple[Benchmark, ...]:
+    return tuple(_parse_manifest(_HERE / "manifest.json", lambda n: f"benchmark://{SUITE}/{n}"))
+
+
+def suite(split: str | None = None) -> list[Benchmark]:
+    """The ``rlopt-suite-v0`` programs, optionally only one split (``train``, ``validation``, ``test``)."""
+    if split is not None and split not in SPLITS:
+        raise BenchmarkError(f"unknown split '{split}' (expected one of {', '.join(SPLITS)})")
+    return [b for b in _suite() if split is None or b.split == split]
+
+
+def from_directory(path: str | os.PathLike) -> list[Benchmark]:
+    """Benchmarks of a user's directory, described by its ``rlopt-benchmarks.json`` (see docs/suite.md)."""
+    p = Path(path).resolve()
+    manifest = p if p.is_file() else p / USER_MANIFEST
+    if not manifest.is_file():
+        raise BenchmarkError(f"{p}: no {USER_MANIFEST} (see docs/suite.md for its format)")
+    return _parse_manifest(manifest, lambda n: f"{manifest.as_uri()}#{n}")
+
+
+def get(name_or_uri: str) -> Benchmark:
+    """Look a benchmark up by suite name (``qsort``) or by URI (suite, csmith generator or ``file://``)."""
+    u = urlparse(name_or_uri)
+    if u.scheme == "generator":
+        if u.netloc != CSMITH or not u.path.strip("/").isdigit():
+            raise BenchmarkError(f"unknown generator URI '{name_or_uri}' (expected generator://{CSMITH}/<seed>)")
+        return csmith(int(u.path.strip("/")))
+    if u.scheme == "file":
+        return _from_file_uri(Path(unquote(u.path)), u.fragment, name_or_uri)
+    if u.scheme == "benchmark":
+        if u.netloc != SUITE:
+            raise BenchmarkError(f"unknown dataset '{u.netloc}' in '{name_or_uri}' (known: {SUITE})")
+        name = u.path.strip("/")
+    elif u.scheme:
+        raise BenchmarkError(f"unsupported benchmark URI scheme '{u.scheme}' in '{name_or_uri}'")
+    else:
+        name = name_or_uri
+    for b in _suite():
+        if b.name == name:
+            return b
+    raise BenchmarkError(f"no benchmark '{name}' in {SUITE} (known: {', '.join(b.name for b in _suite())})")
+
+
+def _from_file_uri(path: Path, fragment: str, uri: str) -> Benchmark:
+    if fragment:
+        for b in from_directory(path):
+            if b.name == fragment:
+                return b
+        raise BenchmarkError(f"no benchmark '{fragment}' in {path}")
+    if path.suffix != ".c" or not path.is_file():
+        raise BenchmarkError(f"'{uri}' is not a C file (use file:///dir/{USER_MANIFEST}#name for a directory)")
+    return Benchmark(name=path.stem, uri=path.as_uri(), sources=(path,), cwd=path.parent)
+
+
+# ---------------------------------------------------------------- IR
+
+def _clang_flags(opt_level: str) -> list[str]:
+    if opt_level not in OPT_LEVELS:
+        raise BenchmarkError(f"unknown optimization level '{opt_level}' (expected one of {', '.join(OPT_LEVELS)})")
+    if opt_level == "O0":
+        return ["-O0", "-Xclang", "-disable-O0-optnone"]
+    return [f"-{opt_level}", "-Xclang", "-disable-llvm-passes"]
+
+
+def content_key(*parts: bytes | str) -> str:
+    """A short hash of length-prefixed parts: a cache key that cannot collide by concatenation."""
+    h = hashlib.sha256()
+    for p in parts:
+        b = p.encode() if isinstance(p, str) else p
+        h.update(len(b).to_bytes(8, "little") + b)
+    return h.hexdigest()[:32]
+
+
+def ir(benchmark: Benchmark, opt_level: str = "O3") -> bytes:
+    """The benchmark's text IR module as ``clang -<opt_level>`` hands it to its optimizer (cached on disk)."""
+    tc = toolchain.find()
+    flags = [*_clang_flags(opt_level), "-emit-llvm", "-S", *benchmark.cflags]
+    parts: list[bytes | str] = [tc.version_string, " ".join(flags)]
+    for src in benchmark.sources:
+        try:
+            parts += [src.name, src.read_bytes()]
+        except OSError as e:
+            raise BenchmarkError(f"{benchmark.name}: cannot read {src}: {e.strerror}") from e
+    path = cache_dir() / "ir" / f"{content_key(*parts)}.ll"
+    if path.is_file():
+        return path.read_bytes()
+    modules = [_compile_one(tc, benchmark, src, flags) for src in benchmark.sources]
+    text = modules[0] if len(modules) == 1 else _link(tc, benchmark, modules)
+    atomic_write(path, text)
+    return text
+
+
+def _compile_one(tc: toolchain.Toolchain, benchmark: Benchmark, src: Path, flags: list[str]) -> bytes:
+    # Run in the source's directory with a relative name so the IR does not embed the checkout path.
+    try:
+        return toolchain.run_command([str(tc.path("clang")), *flags, src.name, "-o", "-"], name="clang",
+                                     cwd=src.parent, timeout=COMPILE_TIMEOUT)
+    except ToolError as e:
+        raise BenchmarkError(f"{benchmark.name}: {src.name} does not compile: {e}") from e
+
+
+def _link(tc: toolchain.Toolchain, benchmark: Benchmark, modules: list[bytes]) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="rlopt-link-") as d:
+        files = []
+        for i, m in enumerate(modules):
+            files.append(Path(d) / f"m{i}.ll")
+            files[-1].write_bytes(m)
+        try:
+            return tc.run("llvm-link", ["-S", *map(str, files), "-o", "-"], timeout=COMPILE_TIMEOUT)
+        except ToolError as e:
+            raise BenchmarkError(f"{benchmark.name}: llvm-link failed: {e}") from e
+
+
+# ---------------------------------------------------------------- csmith
+
+def _csmith_include() -> str:
+    for d in _CSMITH_INCLUDES:
+        if Path(d, "csmith.h").is_file():
+            return d
+    raise BenchmarkError("csmith headers not found (install the Debian package 'libcsmith-dev')")
+
+
+def _csmith_exe() -> str:
+    exe = shutil.which("csmith")
+    if not exe:
+        raise BenchmarkError("csmith not found (install the Debian package 'csmith')")
+    return exe
+
+
+def csmith(seed: int, *, check: bool = True) -> Benchmark:
+    """The csmith program for ``seed`` (generated once into the cache).
+
+    With ``check`` the program's plain ``clang -O0`` build must exit 0 within ``CSMITH_MAX_SECONDS``:
+    csmith programs can loop for a very long time, and such a program is useless as a benchmark.
+    """
+    b = _csmith_benchmark(seed)
+    reason = _csmith_rejection(b) if check else ""
+    if reason:
+        raise BenchmarkError(f"csmith seed {seed}: {reason}")
+    return b
+
+
+def csmith_dataset(n: int, start_seed: int = 0) -> list[Benchmark]:
+    """The first ``n`` csmith programs from ``start_seed`` on whose -O0 build exits 0 within 1 s."""
+    out, seed = [], start_seed
+    while len(out) < n:
+        b = _csmith_benchmark(seed)
+        if not _csmith_rejection(b):
+            out.append(b)
+        seed += 1
+    return out
+
+
+def _csmith_benchmark(seed: int) -> Benchmark:
+    if seed < 0:
+        raise BenchmarkError(f"csmith seed must be non-negative, got {seed}")
+    include = _csmith_include()
+    src = cache_dir() / "csmith" / f"{seed}.c"
+    if not src.is_file():
+        try:
+            text = toolchain.run_command([_csmith_exe(), "--seed", str(seed)], name="csmith", timeout=60)
+        except ToolError as e:
+            raise BenchmarkError(f"csmith seed {seed}: generation failed: {e}") from e
+        atomic_write(src, text)
+    return Benchmark(name=f"csmith-{seed}", uri=f"generator://{CSMITH}/{seed}", sources=(src,),
+                     cflags=("-I" + include, "-w"), description=f"csmith program, seed {seed}", cwd=src.parent)
+
+
+def _csmith_rejection(b: Benchmark) -> str:
+    """Why ``b`` is not a usable benchmark ("" if it is); the verdict is cached next to the source."""
+    verdict = b.sources[0].with_suffix(".json")
+    if verdict.is_file():
+        return str(json.loads(verdict.read_text())["reason"])
+    from rlopt.training import runtime  # runtime builds on this module; a late import avoids the cycle
+
+    with tempfile.TemporaryDirectory(prefix="rlopt-csmith-") as d:
+        exe = runtime.build_sources(b, Path(d) / "prog", opt_level="O0")
+        try:
+            rc = runtime.run(exe, b.args, timeout=CSMITH_MAX_SECONDS).returncode
+            reason = f"the -O0 build exits with status {rc}" if rc else ""
+        except ToolTimeout:
+            reason = f"the -O0 build runs longer than {CSMITH_MAX_SECONDS:g} s"
+    atomic_write(verdict, json.dumps({"reason": reason}).encode())
+    return reason
+
+
+__all__ = ["SPLITS", "SUITE", "Benchmark", "BenchmarkError", "atomic_write", "cache_dir", "content_key", "csmith",
+           "csmith_dataset", "from_directory", "get", "ir", "suite"]

@@ -1,0 +1,318 @@
+"""Build, run and time benchmark programs honestly on a noisy shared machine; detect miscompiles.
+
+* :func:`build` turns optimized IR into an executable with a *fixed* backend (``clang -O2`` with IR
+  optimization disabled), so that differences between binaries come from the IR passes alone.
+* :func:`measure_runtime` repeats a run until the fastest runs agree; :func:`compare_runtimes` interleaves
+  candidates with a baseline (A B A C A B ...) and compares min-of-N, which is what survives bursts of
+  load from other processes. Executables run from a tmpfs copy so disk I/O does not enter the timing.
+* :func:`callgrind_instructions` counts executed instructions under valgrind: a deterministic proxy.
+* :func:`validate` compares a candidate's stdout and exit status with the plain ``clang -O0`` build:
+  any difference is a miscompile (or undefined behaviour exposed by the passes) and must never be rewarded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rlopt.training import benchmarks
+from rlopt.training.benchmarks import Benchmark, atomic_write, cache_dir
+
+from rlopt import toolchain
+from rlopt.errors import ToolCrash, ToolError, ToolTimeout
+
+BACKEND_FLAGS = ("-O2", "-Xclang", "-disable-llvm-passes")
+LINK_FLAGS = ("-lm",)
+BUILD_TIMEOUT = 120.0
+RUN_TIMEOUT = 60.0
+CALLGRIND_TIMEOUT = 300.0
+_TMPFS = Path("/dev/shm")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run: what the program printed, its exit status, wall time and CPU (user+system) time."""
+
+    stdout: bytes
+    returncode: int
+    seconds: float
+    cpu_seconds: float
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Repeated timings of one executable. ``spread`` is (max-min)/min over the fastest half of the runs."""
+
+    median: float
+    min: float
+    spread: float
+    runs: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Interleaved timings: ``ratios[i]`` = min time of candidate i / min time of candidate 0."""
+
+    ratios: tuple[float, ...]
+    mins: tuple[float, ...]
+    rounds: int
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Outcome of running a candidate against the -O0 reference.
+
+    ``status`` is one of ``ok``, ``miscompile`` (different stdout or exit status), ``crash`` (killed by a
+    signal), ``timeout`` or ``build_error``; every status but ``ok`` means the candidate must not be rewarded.
+    """
+
+    status: str
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+# ---------------------------------------------------------------- building
+
+def build(ir: bytes, out_path: str | os.PathLike, *, extra_link: Sequence[str] | None = None,
+          timeout: float = BUILD_TIMEOUT) -> Path:
+    """Compile text or bitcode IR to an executable with the fixed backend; returns ``out_path``."""
+    tc = toolchain.find()
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    argv = [str(tc.path("clang")), *BACKEND_FLAGS, "-x", "ir", "-", "-o", str(tmp), *LINK_FLAGS,
+            *(extra_link or ())]
+    try:
+        toolchain.run_command(argv, name="clang", input=ir, timeout=timeout)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def build_sources(benchmark: Benchmark, out_path: str | os.PathLike, *, opt_level: str = "O0",
+                  timeout: float = BUILD_TIMEOUT) -> Path:
+    """Build a benchmark straight from its sources with plain clang (the reference build)."""
+    tc = toolchain.find()
+    out = Path(out_path)
+    argv = [str(tc.path("clang")), f"-{opt_level}", *benchmark.cflags, *map(str, benchmark.sources),
+            "-o", str(out), *benchmark.ldflags, *LINK_FLAGS]
+    try:
+        toolchain.run_command(argv, name="clang", timeout=timeout)
+    except ToolError as e:
+        raise benchmarks.BenchmarkError(f"{benchmark.name}: does not build: {e}") from e
+    return out
+
+
+# ---------------------------------------------------------------- running
+
+def run(exe: str | os.PathLike, args: Sequence[str] = (), *, timeout: float = RUN_TIMEOUT,
+        cwd: str | os.PathLike | None = None) -> RunResult:
+    """Run a program once, capturing stdout; a timeout kills its whole process group (:class:`ToolTimeout`)."""
+    name = Path(exe).name
+    timed_out = threading.Event()
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen([str(exe), *args], stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.DEVNULL, cwd=cwd, start_new_session=True)
+        except OSError as e:
+            raise ToolError(name, f"cannot run {exe}: {e.strerror}") from e
+
+        def kill() -> None:
+            timed_out.set()
+            _killpg(proc.pid)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            _killpg(proc.pid)
+            proc.wait()
+            raise
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
+        _killpg(proc.pid)  # stray children of the program, if any
+        if timed_out.is_set():
+            raise ToolTimeout(name, timeout)
+        out.seek(0)
+        return RunResult(out.read(), proc.returncode, seconds, usage.ru_utime + usage.ru_stime)
+
+
+def _killpg(pid: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, 9)
+
+
+@contextmanager
+def _tmpfs_copies(exes: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
+    """Copies of the executables on tmpfs (falls back to the normal temp dir where there is none)."""
+    base = str(_TMPFS) if _TMPFS.is_dir() and os.access(_TMPFS, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="rlopt-run-", dir=base) as d:
+        copies = []
+        for i, exe in enumerate(exes):
+            copies.append(Path(d) / f"{i}-{Path(exe).name}")
+            shutil.copy2(exe, copies[-1])
+        yield copies
+
+
+def _timed(exe: Path, args: Sequence[str], timeout: float, cwd, clock: str) -> float:
+    r = run(exe, args, timeout=timeout, cwd=cwd)
+    if r.returncode < 0:
+        raise ToolCrash(exe.name, f"killed by signal {-r.returncode}", r.returncode)
+    return r.cpu_seconds if clock == "cpu" else r.seconds
+
+
+def _fastest_half_spread(times: Sequence[float]) -> float:
+    fast = sorted(times)[:max(2, (len(times) + 1) // 2)]
+    return (fast[-1] - fast[0]) / fast[0] if fast[0] > 0 else 0.0
+
+
+def measure_runtime(exe: str | os.PathLike, args: Sequence[str] = (), *, min_runs: int = 5, max_runs: int = 30,
+                    rel_spread: float = 0.02, timeout: float = RUN_TIMEOUT, clock: str = "wall",
+                    cwd: str | os.PathLike | None = None) -> Measurement:
+    """Time ``exe`` until the fastest half of the runs agree within ``rel_spread`` (or ``max_runs``).
+
+    The fastest runs are the ones least disturbed by other processes, so their agreement (not the spread
+    of all runs, which a single burst of load inflates) decides when to stop. One warm-up run is not
+    counted. ``clock`` is ``wall`` (elapsed) or ``cpu`` (user+system time of the process).
+    """
+    if clock not in ("wall", "cpu"):
+        raise ValueError(f"clock must be 'wall' or 'cpu', not {clock!r}")
+    if not 2 <= min_runs <= max_runs:
+        raise ValueError("need 2 <= min_runs <= max_runs")
+    with _tmpfs_copies([exe]) as (copy,):
+        _timed(copy, args, timeout, cwd, clock)
+        times: list[float] = []
+        while len(times) < max_runs:
+            times.append(_timed(copy, args, timeout, cwd, clock))
+            if len(times) >= min_runs and _fastest_half_spread(times) <= rel_spread:
+                break
+    return Measurement(statistics.median(times), min(times), _fastest_half_spread(times), tuple(times))
+
+
+def compare_runtimes(exes: Sequence[str | os.PathLike], args: Sequence[str] = (), *, rounds: int = 10,
+                     timeout: float = RUN_TIMEOUT, clock: str = "wall",
+                     cwd: str | os.PathLike | None = None) -> Comparison:
+    """Compare candidates with the first executable (the baseline) by interleaved min-of-N timing.
+
+    Each round runs the baseline before every candidate (A B A C ...), so slow phases of the machine hit
+    baseline and candidates alike; the minimum over rounds is the least disturbed run of each.
+    """
+    if not exes:
+        raise ValueError("compare_runtimes needs at least one executable")
+    with _tmpfs_copies(exes) as copies:
+        order = [k for i in range(1, len(copies)) for k in (0, i)] or [0]
+        best = [float("inf")] * len(copies)
+        for _ in range(rounds):
+            for j in order:
+                best[j] = min(best[j], _timed(copies[j], args, timeout, cwd, clock))
+    return Comparison(tuple(b / best[0] for b in best), tuple(best), rounds)
+
+
+# ---------------------------------------------------------------- deterministic proxy
+
+_TOTALS_RE = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
+
+
+def callgrind_instructions(exe: str | os.PathLike, args: Sequence[str] = (), *,
+                           timeout: float = CALLGRIND_TIMEOUT, cwd: str | os.PathLike | None = None) -> int:
+    """Instructions executed from ``main`` on (``valgrind --tool=callgrind``): repeatable, unlike time.
+
+    Collection is limited to ``main`` and what it calls, so the dynamic loader's start-up work (the same
+    for every build) does not dilute the differences between builds. Use a benchmark's ``small_args``:
+    callgrind runs programs ~50x slower than native.
+    """
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        raise ToolError("valgrind", "valgrind not found (install the Debian package 'valgrind')")
+    with tempfile.TemporaryDirectory(prefix="rlopt-cg-") as d:
+        out = Path(d) / "callgrind.out"
+        argv = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", "--toggle-collect=main",
+                "--error-exitcode=0", str(exe), *args]
+        try:
+            toolchain.run_command(argv, name="callgrind", timeout=timeout, cwd=cwd)
+        except ToolError as e:
+            if isinstance(e, ToolTimeout) or not out.is_file():
+                raise
+        m = _TOTALS_RE.search(out.read_bytes()) if out.is_file() else None
+    if not m:
+        raise ToolError("callgrind", f"no instruction total in the callgrind output for {exe}")
+    return int(m.group(1))
+
+
+# ---------------------------------------------------------------- validation
+
+def reference_output(benchmark: Benchmark, args: Sequence[str] | None = None, *,
+                     timeout: float = RUN_TIMEOUT) -> RunResult:
+    """Output of the plain ``clang -O0`` build with ``args`` (default: small args), cached on disk."""
+    args = tuple(benchmark.small_args if args is None else args)
+    tc = toolchain.find()
+    parts: list[bytes | str] = [tc.version_string, " ".join(benchmark.cflags + benchmark.ldflags), *args]
+    for src in benchmark.sources:
+        parts += [src.name, src.read_bytes()]
+    path = cache_dir() / "reference" / f"{benchmarks.content_key(*parts)}.json"
+    if path.is_file():
+        d = json.loads(path.read_text())
+        return RunResult(bytes.fromhex(d["stdout"]), d["returncode"], d["seconds"], d["cpu_seconds"])
+    with tempfile.TemporaryDirectory(prefix="rlopt-ref-") as d:
+        exe = build_sources(benchmark, Path(d) / benchmark.name, opt_level="O0")
+        r = run(exe, args, timeout=timeout, cwd=benchmark.cwd)
+    if r.returncode < 0:
+        raise benchmarks.BenchmarkError(f"{benchmark.name}: the -O0 build crashes (signal {-r.returncode})")
+    record = {**asdict(r), "stdout": r.stdout.hex()}
+    atomic_write(path, json.dumps(record).encode())
+    return r
+
+
+def validate(ir: bytes, benchmark: Benchmark, *, args: Sequence[str] | None = None,
+             timeout: float | None = None) -> ValidationResult:
+    """Build ``ir`` and run it with ``args`` (default: small args); compare with the -O0 reference output.
+
+    The default time limit is generous (20x the reference's time, at least 10 s): optimized code is not
+    slower than -O0 by that much, so hitting it means the passes broke the program.
+    """
+    expected = reference_output(benchmark, args)
+    limit = timeout if timeout is not None else max(10.0, 20 * expected.seconds)
+    with tempfile.TemporaryDirectory(prefix="rlopt-val-") as d:
+        try:
+            exe = build(ir, Path(d) / benchmark.name, extra_link=benchmark.ldflags)
+        except ToolError as e:
+            return ValidationResult("build_error", str(e))
+        try:
+            got = run(exe, tuple(benchmark.small_args if args is None else args), timeout=limit, cwd=benchmark.cwd)
+        except ToolTimeout:
+            return ValidationResult("timeout", f"{benchmark.name}: no result within {limit:g} s")
+    if got.returncode < 0:
+        return ValidationResult("crash", f"{benchmark.name}: killed by signal {-got.returncode}")
+    if got.returncode != expected.returncode:
+        return ValidationResult("miscompile", f"{benchmark.name}: exit status {got.returncode}, "
+                                              f"expected {expected.returncode}")
+    if got.stdout != expected.stdout:
+        return ValidationResult("miscompile", f"{benchmark.name}: output differs from the -O0 build: "
+                                              f"{_first_difference(expected.stdout, got.stdout)}")
+    return ValidationResult("ok")
+
+
+def _first_difference(expected: bytes, got: bytes) -> str:
+    for a, b in zip(expected.splitlines(), got.splitlines(), strict=False):
+        if a != b:
+            return f"expected {a[:80]!r}, got {b[:80]!r}"
+    return f"expected {len(expected)} bytes, got {len(got)}"
