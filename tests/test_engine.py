@@ -182,6 +182,14 @@ def test_worker_killed_between_calls_is_restarted(tc: toolchain.Toolchain, modul
         assert eng.instruction_count(eng.load(modules["list"])) > 0
 
 
+def test_empty_pipeline_runs_nothing(engine: Engine, modules: dict[str, bytes]) -> None:
+    handle = engine.load(modules["list"])
+    before = engine.text(handle)
+    engine.run(handle, "")
+    assert engine.text(handle) == before
+    engine.free(handle)
+
+
 def test_module_in_process(modules: dict[str, bytes], tc: toolchain.Toolchain) -> None:
     with Module.parse(modules["sort"]) as module, module.clone() as copy:
         copy.run("mem2reg")

@@ -37,8 +37,14 @@ def default_engine() -> Engine:
     with _default_lock:
         if _default is None or _default_pid != os.getpid():
             _default, _default_pid = Engine(), os.getpid()
-            atexit.register(_default.close)
         return _default
+
+
+@atexit.register
+def _close_default() -> None:
+    """Stop this process's default worker (a forked child must not stop its parent's)."""
+    if _default is not None and _default_pid == os.getpid():
+        _default.close()
 
 
 def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,

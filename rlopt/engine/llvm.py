@@ -211,7 +211,12 @@ class Module:
         return Module(self._ctx, self._lib.LLVMCloneModule(self.ref))
 
     def run(self, pipeline: str) -> None:
-        """Run a new-pass-manager pipeline (``opt -passes=`` syntax) in place; bad pipelines raise ToolError."""
+        """Run a new-pass-manager pipeline (``opt -passes=`` syntax) in place; bad pipelines raise ToolError.
+
+        An empty pipeline runs nothing (like ``opt`` without ``-passes``), so an empty action sequence works.
+        """
+        if not pipeline.strip():
+            return
         lib = self._lib
         options = lib.LLVMCreatePassBuilderOptions()
         try:
