@@ -1,0 +1,99 @@
+"""``rlopt-train``: argument wiring of ppo/sac (trainers mocked), eval end to end, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import pytest
+
+from rlopt import passes
+
+pytest.importorskip("onnx")
+cli = pytest.importorskip("rlopt.training.cli")
+from test_policy import write_model  # noqa: E402
+
+
+class FakeTrainer(types.ModuleType):
+    """Stands in for ppo/sac: records the config and environment factory it was called with."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.calls: list[tuple] = []
+        config_name = "PPOConfig" if name.endswith("ppo") else "SACConfig"
+        setattr(self, config_name, lambda **kw: kw)
+
+    def train(self, config, env_fn, *, out_dir, progress, resume):
+        self.calls.append((config, env_fn, out_dir, progress, resume))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / cli.CHECKPOINT).write_bytes(b"ckpt")
+        return types.SimpleNamespace(global_step=8, episodes=2, best_return=0.5, best_actions=[124, 1],
+                                     mean_return_last=0.25, checkpoint=str(out_dir / cli.CHECKPOINT))
+
+
+@pytest.fixture(params=["ppo", "sac"])
+def trainer(request, monkeypatch):
+    fake = FakeTrainer(f"rlopt.training.{request.param}")
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    import rlopt.training
+
+    monkeypatch.setattr(rlopt.training, request.param, fake, raising=False)
+    return request.param, fake
+
+
+def test_train_wires_options(trainer, tmp_path, capsys):
+    algo, fake = trainer
+    out = tmp_path / "run"
+    assert cli.main([algo, "--benchmarks", "qsort,crc32", "--reward", "RuntimeProxyO3", "--episode-length", "7",
+                     "--steps", "64", "--seed", "3", "--workers", "2", "--out", str(out), "--quiet"]) == 0
+    config, env_fn, out_dir, progress, resume = fake.calls[0]
+    assert config["total_steps"] == 64 and config["seed"] == 3 and config["workers"] == 2
+    space = passes.ACTION_SPACES["rlopt-extended-v0"]
+    assert {space[i].kind for i in config["allowed_actions"]} == {"optimization", "macro"}
+    assert (out_dir, progress, resume) == (out, False, False)
+    assert callable(env_fn)
+    info = json.loads((out / "run.json").read_text())
+    assert info["reward"] == "RuntimeProxyO3" and info["episode_length"] == 7
+    assert info["benchmarks"] == ["benchmark://rlopt-suite-v0/qsort", "benchmark://rlopt-suite-v0/crc32"]
+    assert "best return 0.5000 (-O1 -adce)" in capsys.readouterr().out
+    # A second run into the same directory needs --resume; --resume continues it.
+    assert cli.main([algo, "--out", str(out), "--quiet"]) == 2
+    assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--split", "validation"]) == 0
+    assert fake.calls[-1][4] is True
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--reward", "Speed"], "unknown reward space 'Speed'"),
+    (["--benchmarks", "nope"], "no benchmark 'nope'"),
+    (["--benchmarks", "qsort", "--split", "test"], "not both"),
+    (["--resume"], "--resume: no checkpoint.pt"),
+    (["--action-space", "gym"], "Invalid value for '--action-space'"),
+])
+def test_train_errors_are_one_line(trainer, tmp_path, capsys, args, message):
+    algo, fake = trainer
+    code = cli.main([algo, "--out", str(tmp_path / "r"), "--quiet", *args])
+    err = capsys.readouterr().err
+    assert code != 0 and message in err and err.count("\n") == 1 and not fake.calls
+
+
+def test_eval_prints_table_and_writes_files(tmp_path, capsys):
+    model = write_model(tmp_path / "m", {"-O3": 3.0})
+    out = tmp_path / "eval"
+    assert cli.main(["eval", str(model), "--benchmarks", "bitcount", "--budget", "1", "--random-trials", "1",
+                     "--metrics", "instructions", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "instructions (ratio to -O3" in text and "bitcount" in text
+    data = json.loads((out / "eval.json").read_text())
+    assert data["benchmarks"]["bitcount"]["policy"]["actions"] == ["-O3"]
+    assert (out / "eval.csv").is_file()
+
+
+def test_eval_errors(tmp_path, capsys):
+    model = write_model(tmp_path / "m", {"-O3": 3.0})
+    assert cli.main(["eval", str(model), "--benchmarks", "bitcount", "--metrics", "speed"]) == 2
+    assert "unknown metric" in capsys.readouterr().err
+    assert cli.main(["eval", str(tmp_path)]) == 2
+    assert f"has no {cli.RUN_MODEL}" in capsys.readouterr().err
+    assert cli.main(["eval", "no-such-model"]) == 1
+    assert "model 'no-such-model' not found" in capsys.readouterr().err
