@@ -265,6 +265,13 @@ def _csmith_exe() -> str:
     return exe
 
 
+@cache
+def _csmith_version() -> str:
+    """csmith's version, so that a newer csmith (different program for the same seed) gets a new cache."""
+    out = toolchain.run_command([_csmith_exe(), "--version"], name="csmith", timeout=20).decode()
+    return content_key(out)[:12]
+
+
 def csmith(seed: int, *, check: bool = True) -> Benchmark:
     """The csmith program for ``seed`` (generated once into the cache).
 
@@ -293,10 +300,11 @@ def _csmith_benchmark(seed: int) -> Benchmark:
     if seed < 0:
         raise BenchmarkError(f"csmith seed must be non-negative, got {seed}")
     include = _csmith_include()
-    src = cache_dir() / "csmith" / f"{seed}.c"
+    src = cache_dir() / "csmith" / _csmith_version() / f"{seed}.c"
     if not src.is_file():
-        try:
-            text = toolchain.run_command([_csmith_exe(), "--seed", str(seed)], name="csmith", timeout=60)
+        try:  # csmith writes a platform.info file into its working directory: keep it out of the user's
+            with tempfile.TemporaryDirectory(prefix="rlopt-csmith-") as d:
+                text = toolchain.run_command([_csmith_exe(), "--seed", str(seed)], name="csmith", timeout=60, cwd=d)
         except ToolError as e:
             raise BenchmarkError(f"csmith seed {seed}: generation failed: {e}") from e
         atomic_write(src, text)
