@@ -123,6 +123,9 @@ class Engine:
         """Stop the worker (it exits on end of input; killed if it does not within a grace period)."""
         with self._lock:
             self._stop(graceful=True)
+            if self._stderr is not None:
+                self._stderr.close()
+                self._stderr = None
 
     def __enter__(self) -> Engine:
         return self
