@@ -124,6 +124,7 @@ class Function:
     args: list[tuple[str, str]]
     blocks: list[Block]
     declaration: bool
+    return_type: str
 
 
 @dataclass(slots=True)
@@ -550,8 +551,8 @@ def _pad(value: str) -> tuple[int, str, str]:
     return (LOCAL, value, "token") if value[0] == "%" else (CONST, "token none", "token")
 
 
-def _parse_header(line: str) -> tuple[str, list[tuple[str, str]]]:
-    """Function name and (name, type) arguments of a ``define``/``declare`` line."""
+def _parse_header(line: str, declaration: bool) -> Function:
+    """The function (without blocks) of a ``define``/``declare`` line."""
     at = line.index("@")
     m = _GLOBAL_NAME_RE.match(line, at)
     name = m.group()
@@ -564,7 +565,7 @@ def _parse_header(line: str) -> tuple[str, list[tuple[str, str]]]:
         typ, rest = _split_type(piece)
         arg = rest.rpartition(" ")[2] if rest else ""
         args.append((arg if arg.startswith("%") else "", typ))
-    return name, args
+    return Function(name, args, [], declaration, _return_type(line[:at].rstrip()))
 
 
 def parse(ir_text: str) -> Module:
@@ -580,13 +581,11 @@ def parse(ir_text: str) -> Module:
     for line in text.split("\n"):
         if fn is None:
             if line.startswith("define "):
-                name, args = _parse_header(line)
-                fn = Function(name, args, [], False)
+                fn = _parse_header(line, False)
                 block = Block(None)
                 fn.blocks.append(block)
             elif line.startswith("declare "):
-                name, args = _parse_header(line)
-                functions.append(Function(name, args, [], True))
+                functions.append(_parse_header(line, True))
             continue
         if line.startswith("  "):
             body = line[2:]

@@ -1,0 +1,144 @@
+"""CompilerGym's Autophase (56) and InstCount (70) feature vectors, computed from LLVM 19 IR text.
+
+The counters follow CompilerGym's ``compiler_gym/third_party/autophase/InstCount.cc`` and
+``compiler_gym/third_party/llvm/InstCount.cc`` (names and order included); ``docs/features.md`` lists the
+features whose meaning moved between LLVM 10 and LLVM 19. The IR is read by :func:`rlopt.graph.parse`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+
+from rlopt.graph import CONST, GLOBAL, OPCODES, Block, Module, instruction_count, parse
+
+__all__ = ["AUTOPHASE_NAMES", "INSTCOUNT_NAMES", "autophase", "instcount", "instruction_count"]
+
+AUTOPHASE_NAMES = (
+    "BBNumArgsHi", "BBNumArgsLo", "onePred", "onePredOneSuc", "onePredTwoSuc", "oneSuccessor", "twoPred",
+    "twoPredOneSuc", "twoEach", "twoSuccessor", "morePreds", "BB03Phi", "BBHiPhi", "BBNoPhi", "BeginPhi",
+    "BranchCount", "returnInt", "CriticalCount", "NumEdges", "const32Bit", "const64Bit", "numConstZeroes",
+    "numConstOnes", "UncondBranches", "binaryConstArg", "NumAShrInst", "NumAddInst", "NumAllocaInst",
+    "NumAndInst", "BlockMid", "BlockLow", "NumBitCastInst", "NumBrInst", "NumCallInst",
+    "NumGetElementPtrInst", "NumICmpInst", "NumLShrInst", "NumLoadInst", "NumMulInst", "NumOrInst",
+    "NumPHIInst", "NumRetInst", "NumSExtInst", "NumSelectInst", "NumShlInst", "NumStoreInst", "NumSubInst",
+    "NumTruncInst", "NumXorInst", "NumZExtInst", "TotalBlocks", "TotalInsts", "TotalMemInst", "TotalFuncs",
+    "ArgsPhi", "testUnary",
+)
+
+# LLVM's class names of the opcodes in Instruction.def order: CompilerGym names InstCount features by them.
+_OPCODE_CLASS_NAMES = (
+    "Ret", "Br", "Switch", "IndirectBr", "Invoke", "Resume", "Unreachable", "CleanupRet", "CatchRet",
+    "CatchSwitch", "CallBr", "FNeg", "Add", "FAdd", "Sub", "FSub", "Mul", "FMul", "UDiv", "SDiv", "FDiv",
+    "URem", "SRem", "FRem", "Shl", "LShr", "AShr", "And", "Or", "Xor", "Alloca", "Load", "Store",
+    "GetElementPtr", "Fence", "AtomicCmpXchg", "AtomicRMW", "Trunc", "ZExt", "SExt", "FPToUI", "FPToSI",
+    "UIToFP", "SIToFP", "FPTrunc", "FPExt", "PtrToInt", "IntToPtr", "BitCast", "AddrSpaceCast", "CleanupPad",
+    "CatchPad", "ICmp", "FCmp", "PHI", "Call", "Select", "UserOp1", "UserOp2", "VAArg", "ExtractElement",
+    "InsertElement", "ShuffleVector", "ExtractValue", "InsertValue", "LandingPad", "Freeze",
+)
+INSTCOUNT_NAMES = ("TotalInsts", "TotalBlocks", "TotalFuncs", *_OPCODE_CLASS_NAMES)
+_CLASS_OF = dict(zip(OPCODES, _OPCODE_CLASS_NAMES, strict=True))
+
+# Subclasses of llvm::UnaryInstruction: UnaryOperator (fneg), casts, alloca, load, va_arg, extractvalue, freeze.
+_UNARY = frozenset(("fneg", "alloca", "load", "va_arg", "extractvalue", "freeze", "trunc", "zext", "sext",
+                    "fptoui", "fptosi", "uitofp", "sitofp", "fptrunc", "fpext", "ptrtoint", "inttoptr",
+                    "bitcast", "addrspacecast"))
+_BINARY = frozenset(("add", "fadd", "sub", "fsub", "mul", "fmul", "udiv", "sdiv", "fdiv", "urem", "srem",
+                     "frem", "shl", "lshr", "ashr", "and", "or", "xor"))
+_MEMORY = ("GetElementPtr", "Load", "Store", "Call", "Invoke", "Alloca")
+_INT_CONSTANT_RE = re.compile(r"i(\d+) (-?\d+|true|false)$")
+_INT_TYPE_RE = re.compile(r"i\d+$")
+
+
+def _int_constant(ref: str) -> tuple[int, int] | None:
+    """(bit width, value) of a ConstantInt operand such as ``i32 7`` or ``i1 true``, else None."""
+    m = _INT_CONSTANT_RE.match(ref)
+    if m is None:
+        return None
+    v = m[2]
+    return int(m[1]), 1 if v == "true" else 0 if v == "false" else int(v)
+
+
+def counters(module: Module) -> Counter:
+    """Every Autophase and InstCount counter of a parsed module, by CompilerGym's names."""
+    c: Counter = Counter()
+    int_returning = {f.name for f in module.functions if _INT_TYPE_RE.match(f.return_type)}
+    for fn in module.functions:
+        c["TotalFuncs"] += 1  # as in CompilerGym: every function of the module, declarations included
+        preds: Counter = Counter()
+        for b in fn.blocks:
+            preds.update(b.instructions[-1].successors)
+        for b in fn.blocks:
+            _count_block(c, b, preds, int_returning)
+    for cls in _OPCODE_CLASS_NAMES:
+        c[f"Num{cls}Inst"] = c[cls]
+    c["TotalInsts"] = sum(c[cls] for cls in _OPCODE_CLASS_NAMES)
+    c["TotalMemInst"] = sum(c[cls] for cls in _MEMORY)
+    return c
+
+
+def _count_block(c: Counter, block: Block, preds: Counter, int_returning: set[str]) -> None:
+    """CompilerGym's visitBasicBlock counters plus the opcode counts of one block."""
+    insts = block.instructions
+    succ = insts[-1].successors
+    nsucc, npred = len(succ), preds[block.label]
+    c["TotalBlocks"] += 1
+    c["NumEdges"] += nsucc
+    if nsucc > 1:  # llvm::isCriticalEdge: the successor has more than one predecessor
+        c["CriticalCount"] += sum(preds[s] > 1 for s in succ)
+    if nsucc:
+        c["oneSuccessor" if nsucc == 1 else "twoSuccessor" if nsucc == 2 else "moreSuccessors"] += 1
+    if npred:
+        c["onePred" if npred == 1 else "twoPred" if npred == 2 else "morePreds"] += 1
+    shape = {(1, 1): "onePredOneSuc", (2, 1): "twoPredOneSuc", (1, 2): "onePredTwoSuc", (2, 2): "twoEach"}
+    if (npred, nsucc) in shape:
+        c[shape[npred, nsucc]] += 1
+    elif npred > 2 and nsucc > 2:
+        c["moreEach"] += 1
+    phis = phi_args = 0
+    for inst in insts:
+        op = inst.opcode
+        c[_CLASS_OF[op]] += 1
+        if op == "br":
+            c["BranchCount"] += 1
+            c["UncondBranches"] += len(inst.successors) == 1
+        for kind, ref, _ in inst.operands:
+            ci = _int_constant(ref) if kind == CONST else None
+            if ci is not None:
+                bits, value = ci
+                c["const32Bit"] += bits == 32
+                c["const64Bit"] += bits == 64
+                c["numConstOnes"] += value == 1
+                c["numConstZeroes"] += value == 0
+        if op == "call":
+            c["callLargeNumArgs"] += inst.nargs > 4
+            c["returnInt"] += inst.callee in int_returning
+        c["testUnary"] += op in _UNARY
+        if op in _BINARY and any(k in (CONST, GLOBAL) for k, _, _ in inst.operands[:2]):
+            c["binaryConstArg"] += 1
+        if op == "phi":
+            phis += 1
+            phi_args += len(inst.operands)
+    c["BeginPhi"] += insts[0].opcode == "phi"
+    c["ArgsPhi"] += phi_args
+    c["BBNoPhi" if phis == 0 else "BB03Phi" if phis <= 3 else "BBHiPhi"] += 1
+    if phi_args > 5:
+        c["BBNumArgsHi"] += 1
+    elif phi_args >= 1:
+        c["BBNumArgsLo"] += 1
+    n = len(insts)
+    c["BlockLow" if n < 15 else "BlockMid" if n <= 500 else "BlockHigh"] += 1
+
+
+def autophase(ir_text: str) -> np.ndarray:
+    """The 56 Autophase features (int64, in the order of :data:`AUTOPHASE_NAMES`)."""
+    c = counters(parse(ir_text))
+    return np.array([c[n] for n in AUTOPHASE_NAMES], dtype=np.int64)
+
+
+def instcount(ir_text: str) -> np.ndarray:
+    """The 70 InstCount features (int64, in the order of :data:`INSTCOUNT_NAMES`)."""
+    c = counters(parse(ir_text))
+    return np.array([c[n] for n in INSTCOUNT_NAMES], dtype=np.int64)
