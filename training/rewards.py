@@ -1,0 +1,185 @@
+"""Rewards of the LLVM environment, one small class each, named as in CompilerGym.
+
+Every reward here is a *cost delta*: ``(previous cost - current cost) / scale``, where the cost is one of the
+environment's observations (lower is better) and ``scale`` is fixed at reset. Summed over an episode the
+rewards telescope to ``(initial cost - final cost) / scale``, so an episode's return says directly how much was
+gained, in the same units whatever the path. Three scalings are used:
+
+- none (raw units: instructions, bytes, seconds);
+- ``Norm``: the benchmark's unoptimized (``O0``) cost, so the return is the fraction saved;
+- ``O3``/``Oz``: the improvement that ``-O3``/``-Oz`` achieves over ``O0``, so a return of 1.0 means "as good
+  as the baseline pipeline" and more than 1.0 beats it (CompilerGym's ``IrInstructionCountOz`` convention).
+
+A reward only reads ``env.observation[name]`` (a lazily computed, cached mapping), so it works for any object
+offering that mapping; the environment computes, caches and validates the measurements themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+
+class ObservationSource(Protocol):
+    """What a reward needs from an environment: named observations of the current state."""
+
+    @property
+    def observation(self) -> Mapping[str, Any]: ...
+
+
+class Reward:
+    """A cost-delta reward over one observation; subclasses choose the cost and the scale."""
+
+    #: Registry name (the ``reward_space=`` argument).
+    name: ClassVar[str]
+    #: The observation that is the cost (lower is better).
+    cost: ClassVar[str]
+    #: Whether the same state always yields the same value (False for wall-clock measurements).
+    deterministic: ClassVar[bool] = True
+    #: Whether the cost is measured by running the program (needs a runnable benchmark).
+    needs_run: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.previous: float | None = None
+        self.scale = 1.0
+
+    def reset(self, env: ObservationSource) -> None:
+        """Record the initial cost and fix the scale for the episode."""
+        self.previous = float(env.observation[self.cost])
+        self.scale = self.scale_for(env)
+
+    def scale_for(self, env: ObservationSource) -> float:
+        """The divisor that makes rewards comparable across benchmarks (1 for raw rewards)."""
+        return 1.0
+
+    def update(self, env: ObservationSource) -> float:
+        """The reward for reaching the environment's current state from the previous one."""
+        if self.previous is None:
+            raise RuntimeError(f"reward {self.name}: update() before reset()")
+        current = float(env.observation[self.cost])
+        reward = (self.previous - current) / self.scale
+        self.previous = current
+        return reward
+
+
+class _Normalized(Reward):
+    """Scaled by the benchmark's unoptimized cost: the episode return is the fraction of the cost removed."""
+
+    def scale_for(self, env: ObservationSource) -> float:
+        return max(float(env.observation[f"{self.cost}O0"]), _TINY)
+
+
+class _AgainstBaseline(Reward):
+    """Scaled by what a baseline pipeline saves over O0: a return of 1.0 matches the baseline."""
+
+    baseline: ClassVar[str]
+
+    def scale_for(self, env: ObservationSource) -> float:
+        o0 = float(env.observation[f"{self.cost}O0"])
+        target = float(env.observation[f"{self.cost}{self.baseline}"])
+        # A baseline that saves nothing (or makes things worse) gives no yardstick; fall back to O0 units.
+        return o0 - target if o0 - target > _TINY else max(o0, _TINY)
+
+
+_TINY = 1e-9
+
+
+class IrInstructionCount(Reward):
+    """Instructions removed by the step."""
+
+    name = "IrInstructionCount"
+    cost = "IrInstructionCount"
+
+
+class IrInstructionCountNorm(_Normalized):
+    """Instructions removed, as a fraction of the unoptimized count."""
+
+    name = "IrInstructionCountNorm"
+    cost = "IrInstructionCount"
+
+
+class IrInstructionCountO3(_AgainstBaseline):
+    """Instructions removed, relative to what ``-O3`` removes."""
+
+    name = "IrInstructionCountO3"
+    cost = "IrInstructionCount"
+    baseline = "O3"
+
+
+class IrInstructionCountOz(_AgainstBaseline):
+    """Instructions removed, relative to what ``-Oz`` removes (CompilerGym's ``llvm-ic-v0`` reward)."""
+
+    name = "IrInstructionCountOz"
+    cost = "IrInstructionCount"
+    baseline = "Oz"
+
+
+class ObjectTextSize(Reward):
+    """Bytes of machine code (``.text``) removed by the step."""
+
+    name = "ObjectTextSize"
+    cost = "ObjectTextSize"
+
+
+class ObjectTextSizeNorm(_Normalized):
+    """``.text`` bytes removed, as a fraction of the unoptimized size."""
+
+    name = "ObjectTextSizeNorm"
+    cost = "ObjectTextSize"
+
+
+class ObjectTextSizeO3(_AgainstBaseline):
+    """``.text`` bytes removed, relative to what ``-O3`` removes."""
+
+    name = "ObjectTextSizeO3"
+    cost = "ObjectTextSize"
+    baseline = "O3"
+
+
+class ObjectTextSizeOz(_AgainstBaseline):
+    """``.text`` bytes removed, relative to what ``-Oz`` removes."""
+
+    name = "ObjectTextSizeOz"
+    cost = "ObjectTextSize"
+    baseline = "Oz"
+
+
+class Runtime(_Normalized):
+    """Wall time saved, as a fraction of the unoptimized runtime (noise-controlled repeated measurement)."""
+
+    name = "Runtime"
+    cost = "Runtime"
+    deterministic = False
+    needs_run = True
+
+
+class RuntimeProxy(_Normalized):
+    """Executed instructions (callgrind) saved, as a fraction of the unoptimized count: deterministic."""
+
+    name = "RuntimeProxy"
+    cost = "RuntimeProxy"
+    needs_run = True
+
+
+class RuntimeProxyO3(_AgainstBaseline):
+    """Executed instructions saved, relative to what ``-O3`` saves: 1.0 matches ``clang -O3``."""
+
+    name = "RuntimeProxyO3"
+    cost = "RuntimeProxy"
+    baseline = "O3"
+    needs_run = True
+
+
+REWARDS: dict[str, type[Reward]] = {cls.name: cls for cls in (
+    IrInstructionCount, IrInstructionCountNorm, IrInstructionCountO3, IrInstructionCountOz,
+    ObjectTextSize, ObjectTextSizeNorm, ObjectTextSizeO3, ObjectTextSizeOz,
+    Runtime, RuntimeProxy, RuntimeProxyO3,
+)}
+
+
+def make(name: str) -> Reward:
+    """A fresh reward by name; unknown names raise a ValueError listing the known ones."""
+    try:
+        return REWARDS[name]()
+    except KeyError:
+        raise ValueError(f"unknown reward space '{name}'; known: {', '.join(REWARDS)}") from None
