@@ -1,0 +1,151 @@
+"""Steps per second of ``rlopt/llvm-v0`` on the median suite program, and what the cache buys.
+
+Rows (random actions from the safe set, ``--episode-length``-step episodes, seeded):
+  ic-cold        IrInstructionCount reward + observation, empty in-memory cache: every new state runs LLVM
+  ic-cold-disk   the same with the sqlite cache on disk (what training uses): adds the writes
+  ic-autophase   IrInstructionCount reward with the Autophase observation (the cheap learned-policy input)
+  ic-warm        the ic-cold episodes replayed with the cache they filled: the cache speed-up
+  proxy-cold     RuntimeProxy reward (validate + build + callgrind per new state), a few steps only
+  proxy-warm     the proxy episodes replayed from their cache
+
+The median program is the suite program with the median initial instruction count. By default the process
+(and with it the engine worker it starts) is pinned to one CPU, so the numbers are per core. Writes
+``benchmarks/results/env_speed.json`` atomically, including the peak RSS of this process and the engine.
+
+    .venv/bin/python benchmarks/env_speed.py [--steps 1000] [--proxy-steps 12] [--benchmark NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rlopt.training import benchmarks
+from rlopt.training.env import LlvmEnv
+
+from rlopt import passes
+from rlopt.cache import Cache
+from rlopt.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def median_program(engine: Engine) -> tuple[benchmarks.Benchmark, int]:
+    """The suite program with the median instruction count (ties: the first by name)."""
+    counts = []
+    for bench in benchmarks.suite():
+        handle = engine.load(benchmarks.ir(bench, "O3"))
+        counts.append((engine.instruction_count(handle), bench.name, bench))
+        engine.free(handle)
+    counts.sort(key=lambda c: (c[0], c[1]))
+    count, _, bench = counts[len(counts) // 2]
+    return bench, count
+
+
+def episodes(seed: int, steps: int, length: int, space: tuple[passes.Action, ...]) -> list[list[int]]:
+    """Random action sequences over the safe actions (what a masked random policy would play)."""
+    rng = np.random.default_rng(seed)
+    safe = [i for i, a in enumerate(space) if a.safe]
+    return [list(rng.choice(safe, size=min(length, steps - start))) for start in range(0, steps, length)]
+
+
+def run(env: LlvmEnv, plan: list[list[int]]) -> dict:
+    """Play ``plan`` (resets excluded from the timing); steps/s and how many steps ended in an error."""
+    elapsed, steps, errors = 0.0, 0, 0
+    for episode in plan:
+        env.reset()
+        start = time.perf_counter()
+        for action in episode:
+            _, _, terminated, _, info = env.step(action)
+            steps += 1
+            errors += "error" in info
+            if terminated:
+                break
+        elapsed += time.perf_counter() - start
+    return {"steps": steps, "seconds": round(elapsed, 4), "steps_per_second": round(steps / elapsed, 1),
+            "errors": errors}
+
+
+def make(bench: benchmarks.Benchmark, engine: Engine, cache: Cache, reward: str, observation: str) -> LlvmEnv:
+    return LlvmEnv(bench, observation_space=observation, reward_space=reward, cache=cache, engine=engine)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=1000, help="steps per instruction-count row")
+    parser.add_argument("--episode-length", type=int, default=50)
+    parser.add_argument("--proxy-steps", type=int, default=12, help="steps of the runtime-proxy rows (~1 s each)")
+    parser.add_argument("--benchmark", help="suite program to use instead of the median one")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--all-cores", action="store_true", help="do not pin to one CPU")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "env_speed.json")
+    args = parser.parse_args(argv)
+    if not args.all_cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    engine = Engine(timeout=60.0)
+    if args.benchmark:
+        bench = benchmarks.get(args.benchmark)
+        handle = engine.load(benchmarks.ir(bench, "O3"))
+        count = engine.instruction_count(handle)
+        engine.free(handle)
+    else:
+        bench, count = median_program(engine)
+    plan = episodes(args.seed, args.steps, args.episode_length, passes.ACTIONS)
+    proxy_plan = episodes(args.seed + 1, args.proxy_steps, args.episode_length, passes.ACTIONS)
+    rows: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="rlopt-env-speed-") as d:
+        memory = Cache(None, memory_items=1 << 20)
+        rows["ic-cold"] = run(make(bench, engine, memory, "IrInstructionCount", "IrInstructionCount"), plan)
+        rows["ic-warm"] = run(make(bench, engine, memory, "IrInstructionCount", "IrInstructionCount"), plan)
+        with Cache(Path(d) / "disk") as disk:
+            rows["ic-cold-disk"] = run(make(bench, engine, disk, "IrInstructionCount", "IrInstructionCount"), plan)
+        rows["ic-autophase"] = run(make(bench, engine, Cache(None, memory_items=1 << 20), "IrInstructionCount",
+                                        "Autophase"), plan)
+        with Cache(Path(d) / "proxy") as proxy:
+            env = make(bench, engine, proxy, "RuntimeProxy", "IrInstructionCount")
+            env.reset()  # measures the -O0 baseline outside the timed steps
+            rows["proxy-cold"] = run(env, proxy_plan)
+            rows["proxy-warm"] = run(make(bench, engine, proxy, "RuntimeProxy", "IrInstructionCount"), proxy_plan)
+    speedup = {"instruction_count": round(rows["ic-warm"]["steps_per_second"] / rows["ic-cold"]["steps_per_second"], 1),
+               "runtime_proxy": round(rows["proxy-warm"]["steps_per_second"] / rows["proxy-cold"]["steps_per_second"], 1)}
+    memory_use = {"python_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                  "engine_peak_rss_mb": round(engine.memory().get("peak_rss", 0) / 2**20, 1)}
+    engine.close()
+
+    print(f"benchmark: {bench.name} ({count} instructions), {args.episode_length}-step random episodes, "
+          f"{'all cores' if args.all_cores else 'one core'}")
+    print(f"{'row':14s} {'steps':>6s} {'seconds':>8s} {'steps/s':>9s} {'errors':>6s}")
+    for name, r in rows.items():
+        print(f"{name:14s} {r['steps']:6d} {r['seconds']:8.2f} {r['steps_per_second']:9.1f} {r['errors']:6d}")
+    print(f"cache speed-up: instruction count {speedup['instruction_count']}x, runtime proxy "
+          f"{speedup['runtime_proxy']}x")
+    print(f"peak RSS: python {memory_use['python_peak_rss_mb']} MB, engine {memory_use['engine_peak_rss_mb']} MB")
+    write_json(args.out, {
+        "benchmark": bench.name, "instructions": count, "episode_length": args.episode_length,
+        "one_core": not args.all_cores, "python": sys.version.split()[0], "rows": rows, "cache_speedup": speedup,
+        "memory": memory_use,
+        "command": "benchmarks/env_speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+    })
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
