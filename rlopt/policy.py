@@ -168,6 +168,10 @@ def _session(path: Path) -> Any:
     opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
+    # Graph sizes change every step, so neither a growing arena nor shape-keyed memory patterns pay off: with
+    # both off the peak RSS of a 10-step run on a 10.6k-instruction module fell from ~308 to ~235 MB.
+    opts.enable_cpu_mem_arena = False
+    opts.enable_mem_pattern = False
     try:
         return onnxruntime.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as e:  # onnxruntime raises its own exception types for corrupt or foreign files
