@@ -368,8 +368,11 @@ def _template(rhs: str, structs: dict[str, str]) -> tuple | None:
     whose local operands are indices into the names; None if the parse depends on the names themselves
     (named struct types, names inside constants or strings)."""
     counter = iter(range(1 << 30))
-    opcode, typ, ops, succ, callee, nargs = _parse_rhs(_LOCAL_RE.sub(lambda _: f"%{next(counter)}", rhs),
-                                                       structs)
+    try:
+        opcode, typ, ops, succ, callee, nargs = _parse_rhs(
+            _LOCAL_RE.sub(lambda _: f"%{next(counter)}", rhs), structs)
+    except (InputError, IndexError, ValueError):  # a named type was numbered too: no template
+        return None
     if "%" in typ or any(("%" in r and k != LOCAL) or "%" in t for k, r, t in ops):
         return None
     tops = tuple((k, int(r[1:]), t) if k == LOCAL else (k, r, t) for k, r, t in ops)
