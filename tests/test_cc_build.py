@@ -1,0 +1,199 @@
+"""rlopt-cc on real builds: the example projects under make, dependency files, fallbacks, cache, -j writers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import make_fake_llvm
+
+from rlopt import cc
+from rlopt.errors import ToolTimeout
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SOURCE = "#include <stdio.h>\nint sq(int x) { return x * x; }\nint main(void) { printf(\"%d\\n\", sq(7)); return 0; }\n"
+
+pytestmark = pytest.mark.skipif(not (BIN / "rlopt-cc").exists() or not shutil.which("make"),
+                                reason="needs the installed rlopt-cc script and make")
+
+
+@pytest.fixture
+def env(tmp_path, tc) -> dict[str, str]:
+    """A private cache and log, the wrapper on PATH, no inherited wrapper settings."""
+    e = {k: v for k, v in os.environ.items() if not k.startswith("RLOPT_")}
+    e.update(RLOPT_CACHE_DIR=str(tmp_path / "cache"), RLOPT_CC_LOG=str(tmp_path / "cc.log"),
+             PATH=f"{BIN}{os.pathsep}{e.get('PATH', '')}")
+    return e
+
+
+def run(argv, env, cwd, check=True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode:
+        raise AssertionError(f"{argv} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def stats(env) -> dict[str, int]:
+    with cc.Cache(Path(env["RLOPT_CACHE_DIR"]) / "cc") as cache:
+        return cache.counters()
+
+
+def log(env) -> list[dict]:
+    return [json.loads(line) for line in Path(env["RLOPT_CC_LOG"]).read_text().splitlines()]
+
+
+def test_example_project_builds_tests_and_rebuilds_from_cache(env, tmp_path):
+    project, build = ROOT / "examples" / "project", tmp_path / "build"
+    out = run(["make", "-j4", "CC=rlopt-cc", f"BUILD={build}", "test"], env, project).stdout
+    assert "all tests passed" in out
+    first = stats(env)
+    assert first["rlopt"] == 6 and first["miss"] == 6 and first.get("hit", 0) == 0  # 5 objects + test_rl
+    assert first["bypass:link only"] == 1  # linking rlbench from objects goes straight to clang
+    deps = (build / "lib" / "sort.d").read_text().replace("\\\n", "").split()
+    assert deps[:3] == [f"{build}/lib/sort.o:", "lib/sort.c", "lib/rl.h"]
+
+    run(["make", "clean", f"BUILD={build}"], env, project)
+    assert "all tests passed" in run(["make", "-j4", "CC=rlopt-cc", f"BUILD={build}", "test"], env, project).stdout
+    assert stats(env)["hit"] == 6
+    assert all(line["decision"] in ("rlopt", "bypass") for line in log(env))
+
+
+def test_cpp_example(env, tmp_path):
+    out = run(["make", "CXX=rlopt-c++", f"BUILD={tmp_path / 'b'}", "test"], env, ROOT / "examples" / "cpp")
+    assert "all tests passed" in out.stdout
+    assert stats(env)["rlopt"] == 2
+
+
+def test_objects_match_clang_at_the_same_level(env, tmp_path, tc):
+    (tmp_path / "a.c").write_text(SOURCE)
+    for level in ("-O2", "-O3", "-Os"):
+        run([str(tc.path("clang")), level, "-c", "a.c", "-o", "ref.o"], env, tmp_path)
+        run(["rlopt-cc", level, "-c", "a.c", "-o", "a.o"], env, tmp_path)
+        assert (tmp_path / "a.o").read_bytes() == (tmp_path / "ref.o").read_bytes(), level
+
+
+@pytest.mark.parametrize("flags", [
+    ["-MD", "-c", "a.c", "-o", "obj/a.o"],
+    ["-MMD", "-MP", "-c", "a.c", "-o", "obj/a.o"],
+    ["-MD", "-c", "a.c"],
+    ["-MD", "-MF", "deps/custom.d", "-MT", "my target", "-c", "a.c", "-o", "obj/a.o"],
+    ["-MMD", "-MQ", "$(OBJ)/a.o", "-MF", "deps/q.d", "-S", "a.c", "-o", "obj/a.s"],
+])
+def test_dependency_files_identical_to_clangs(env, tmp_path, tc, flags):
+    (tmp_path / "a.c").write_text('#include "a.h"\n#include <stddef.h>\nint f(void) { return A; }\n')
+    (tmp_path / "a.h").write_text("#define A 3\n")
+    for d in ("obj", "deps"):
+        (tmp_path / d).mkdir()
+
+    def deps() -> dict[str, str]:
+        return {str(p.relative_to(tmp_path)): p.read_text() for p in tmp_path.rglob("*.d")}
+
+    run([str(tc.path("clang")), "-O2", *flags], env, tmp_path)
+    expected = deps()
+    assert expected
+    for p in tmp_path.rglob("*.d"):
+        p.unlink()
+    run(["rlopt-cc", "-O2", *flags], env, tmp_path)
+    assert deps() == expected
+    assert log(env)[-1]["decision"] == "rlopt"
+
+
+def test_assembly_and_ir_outputs(env, tmp_path):
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", "-O2", "-S", "a.c"], env, tmp_path)
+    assert "sq:" in (tmp_path / "a.s").read_text()
+    run(["rlopt-cc", "-O2", "-S", "-emit-llvm", "a.c"], env, tmp_path)
+    assert "define dso_local i32 @sq" in (tmp_path / "a.ll").read_text()
+    run(["rlopt-cc", "-O2", "-c", "-emit-llvm", "a.c"], env, tmp_path)
+    assert (tmp_path / "a.bc").read_bytes()[:2] == b"BC"
+    assert [line["decision"] for line in log(env)] == ["rlopt"] * 3
+
+
+def test_response_file_and_multiple_sources(env, tmp_path):
+    (tmp_path / "a.c").write_text(SOURCE)
+    (tmp_path / "b.c").write_text("int twice(int x) { return 2 * x; }\n")
+    (tmp_path / "args.rsp").write_text("-O2 -c a.c b.c\n")
+    run(["rlopt-cc", "@args.rsp"], env, tmp_path)
+    assert (tmp_path / "a.o").exists() and (tmp_path / "b.o").exists()
+    assert log(env)[-1]["misses"] == 2
+
+
+def test_compile_error_reports_clangs_diagnostics_once(env, tmp_path):
+    (tmp_path / "bad.c").write_text("int f(void) { return undefined_name; }\n")
+    proc = run(["rlopt-cc", "-O2", "-c", "bad.c"], env, tmp_path, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.count("use of undeclared identifier 'undefined_name'") == 1
+    assert "rlopt-cc" not in proc.stderr
+    assert stats(env)["compile error"] == 1
+
+
+def test_crashing_opt_falls_back_to_plain_clang(env, tmp_path):
+    fake = make_fake_llvm(tmp_path / "fake", "kill -SEGV $$")
+    env["RLOPT_LLVM_BIN"] = str(fake)
+    (tmp_path / "a.c").write_text(SOURCE)
+    proc = run(["rlopt-cc", "-O2", "a.c", "-o", "prog"], env, tmp_path)
+    warnings = proc.stderr.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("rlopt-cc: warning: a.c: opt: crashed with SIGSEGV")
+    assert warnings[0].endswith("; compiled with plain clang")
+    assert subprocess.run([tmp_path / "prog"], capture_output=True, text=True).stdout == "49\n"
+    assert stats(env)["fallback:crash"] == 1
+
+
+def test_timeout_falls_back_in_process(monkeypatch, tmp_path, capsys):
+    """A pass that hangs (here: a monkeypatched engine) becomes a warning and a plain clang build."""
+    def hang(*args, **kwargs):
+        raise ToolTimeout("opt", cc.OPT_TIMEOUT)
+
+    monkeypatch.setattr(cc, "optimize", hang)
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("RLOPT_CC_LOG", raising=False)
+    monkeypatch.delenv(cc.NESTED_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.c").write_text(SOURCE)
+    assert cc.main(["-O2", "-c", "a.c", "-o", "a.o"]) == 0
+    assert (tmp_path / "a.o").exists()
+    assert capsys.readouterr().err == (
+        f"rlopt-cc: warning: a.c: opt: timed out after {cc.OPT_TIMEOUT:g} s; compiled with plain clang\n")
+
+
+def test_disable_and_nesting_run_plain_clang(env, tmp_path):
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", "-O2", "-c", "a.c"], {**env, "RLOPT_CC_DISABLE": "1"}, tmp_path)
+    # the underlying compiler is the wrapper itself: the nested call must not recurse
+    run(["rlopt-cc", "-O2", "-c", "a.c", "-o", "n.o"], {**env, "RLOPT_CC": str(BIN / "rlopt-cc")}, tmp_path)
+    assert (tmp_path / "a.o").exists() and (tmp_path / "n.o").exists()
+    assert [line["decision"] for line in log(env)] == ["disabled", "rlopt"]
+
+
+def test_admin_commands(env, tmp_path):
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", "-O2", "-c", "a.c"], env, tmp_path)
+    out = run(["rlopt-cc", "--show-stats"], env, tmp_path).stdout
+    assert "compiled through rlopt" in out and "cached outputs" in out
+    run(["rlopt-cc", "--zero-stats"], env, tmp_path)
+    assert stats(env) == {}
+    run(["rlopt-cc", "--clear-cache"], env, tmp_path)
+    with cc.Cache(Path(env["RLOPT_CACHE_DIR"]) / "cc") as cache:
+        assert cache.entry_count() == 0
+
+
+def test_concurrent_make_j8_writers_share_one_cache(env, tmp_path):
+    project = ROOT / "examples" / "project"
+    procs = [subprocess.Popen(["make", "-j8", "CC=rlopt-cc", f"BUILD={tmp_path / f'b{i}'}", "test"], env=env,
+                              cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for i in range(2)]
+    for p in procs:
+        out = p.communicate(timeout=300)[0]
+        assert p.returncode == 0 and "all tests passed" in out, out
+    s = stats(env)
+    # per build: 5 objects, 1 link of objects, 1 compile-and-link; racing builds may both miss
+    assert s["calls"] == 2 * 7 and s.get("hit", 0) + s["miss"] == 2 * 6
+    assert (tmp_path / "b0" / "rlbench").read_bytes() == (tmp_path / "b1" / "rlbench").read_bytes()
+    with cc.Cache(Path(env["RLOPT_CACHE_DIR"]) / "cc") as cache:
+        assert cache.entry_count() == 6
