@@ -1,0 +1,317 @@
+"""rlopt/llvm-v0: Gymnasium conformance, observations on several programs, caching, forks, command lines,
+and containment of crashing and hanging passes."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import gymnasium
+import networkx as nx
+import numpy as np
+import pytest
+import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
+from gymnasium.utils.env_checker import check_env
+from rlopt.training import benchmarks
+from rlopt.training.env import (
+    OBSERVATIONS,
+    InvalidActionError,
+    LlvmEnv,
+    ProgramlArraysSpace,
+)
+
+from rlopt import features, passes
+from rlopt.cache import Cache
+from rlopt.engine import Engine
+from rlopt.errors import InputError, RloptError
+
+PROGRAMS = ("bitcount", "crc32", "xtea")
+STATIC = ("Ir", "IrSha256", "IrInstructionCount", "IrInstructionCountO0", "IrInstructionCountO3",
+          "IrInstructionCountOz", "ObjectTextSize", "ObjectTextSizeO0", "ObjectTextSizeO3", "ObjectTextSizeOz",
+          "Autophase", "InstCount", "Programl", "ProgramlArrays")
+MEM2REG = next(i for i, a in enumerate(passes.ACTIONS) if a.name == "-mem2reg")
+GVN = next(i for i, a in enumerate(passes.ACTIONS) if a.name == "-gvn")
+SROA = next(i for i, a in enumerate(passes.ACTIONS) if a.name == "-sroa")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Benchmark IR and every env cache go to a temporary directory, never to ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RLOPT_CACHE_DIR", str(tmp_path_factory.mktemp("rlopt-cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    with Engine(timeout=60.0) as eng:
+        yield eng
+
+
+def make(benchmark: object = "bitcount", engine: Engine | None = None, **kwargs: object) -> LlvmEnv:
+    kwargs.setdefault("cache", False)
+    return LlvmEnv(benchmark, engine=engine, **kwargs)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------- conformance
+
+@pytest.mark.parametrize("observation", ["Autophase", "IrInstructionCount", "Ir", "ProgramlArrays"])
+def test_check_env(engine: Engine, observation: str) -> None:
+    env = make("bitcount", engine, observation_space=observation)
+    check_env(env)
+    env.close()
+
+
+def test_gymnasium_make_registers_and_limits_episodes() -> None:
+    env = gymnasium.make("rlopt/llvm-v0", benchmark="bitcount", observation_space="IrInstructionCount",
+                         reward_space="IrInstructionCount", cache=False, max_episode_steps=3)
+    obs, info = env.reset(seed=0)
+    assert info["benchmark"] == "benchmark://rlopt-suite-v0/bitcount"
+    assert env.observation_space.contains(obs)
+    truncated = [env.step(MEM2REG)[3] for _ in range(3)]
+    assert truncated == [False, False, True]
+    assert env.unwrapped.commandline().count("mem2reg") == 3
+    env.close()
+
+
+def test_default_benchmark_is_drawn_from_the_training_split(engine: Engine) -> None:
+    env = make(None, engine, observation_space="IrInstructionCount")
+    train = {b.uri for b in benchmarks.suite("train")}
+    seen = {env.reset(seed=s)[1]["benchmark"] for s in range(4)}
+    assert seen <= train
+    assert env.reset(seed=1)[1] == env.reset(seed=1)[1]
+
+
+def test_extended_action_space_and_mask(engine: Engine) -> None:
+    env = make("bitcount", engine, action_space="rlopt-extended-v0", observation_space="IrInstructionCount")
+    assert env.action_space.n == len(passes.EXTENDED_ACTIONS)
+    mask = env.action_mask()
+    assert mask.sum() == sum(a.safe for a in passes.EXTENDED_ACTIONS) < len(mask)
+    assert make("bitcount", engine, mask_unsafe=False).action_mask().all()
+    env.reset()
+    o3 = env.step("-O3")[0]
+    assert int(o3) == env.observation["IrInstructionCountO3"]
+    unsafe = int(np.flatnonzero(mask == 0)[0])
+    _, reward, terminated, _, info = env.step(unsafe)
+    assert "skipped" in info and reward == 0.0 and not terminated and env.actions == [124 + 2]
+
+
+@pytest.mark.parametrize("bad", [-1, 124, 3.5, "no-such-pass", None, True])
+def test_invalid_actions_raise_clearly(engine: Engine, bad: object) -> None:
+    env = make("bitcount", engine, observation_space="IrInstructionCount")
+    env.reset()
+    with pytest.raises(InvalidActionError, match="action"):
+        env.step(bad)
+    assert env.step(np.int64(MEM2REG))[4]["action_name"] == "-mem2reg"
+
+
+def test_unknown_spaces_and_benchmarks_are_clear_errors(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown observation space 'Nope'"):
+        make(observation_space="Nope")
+    with pytest.raises(ValueError, match="unknown reward space 'Nope'"):
+        make(reward_space="Nope")
+    with pytest.raises(ValueError, match="unknown action space"):
+        make(action_space="gcc-v0")
+    with pytest.raises(InputError, match="no benchmark 'nope'"):
+        make("nope", engine).reset()
+    with pytest.raises(InputError, match="no such IR file"):
+        make(str(tmp_path / "missing.ll"), engine).reset()
+    (tmp_path / "bad.ll").write_text("define i32 @f( {\n")
+    with pytest.raises(InputError, match="invalid LLVM IR"):
+        make((tmp_path / "bad.ll").as_uri(), engine).reset()
+    with pytest.raises(gymnasium.error.ResetNeeded):
+        make("bitcount", engine).step(0)
+
+
+# ---------------------------------------------------------------------------------------------- observations
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_static_observations(engine: Engine, program: str) -> None:
+    env = make(program, engine, reward_space=None)
+    env.reset()
+    ir = benchmarks.ir(benchmarks.get(program), "O3")
+    spaces = env.observation.spaces
+    for step in range(2):
+        values = {name: env.observation[name] for name in STATIC}
+        for name, value in values.items():
+            assert spaces[name].contains(np.asarray(value) if isinstance(value, int | float) else value), name
+        text = values["Ir"]
+        assert values["IrInstructionCount"] == features.instruction_count(text)
+        assert values["Autophase"].shape == (56,) and values["InstCount"].shape == (70,)
+        assert values["InstCount"].tolist() == list(features.instcount(text))
+        assert values["Programl"].number_of_nodes() == len(values["ProgramlArrays"]["node_types"])
+        assert values["IrInstructionCountO3"] > 0 and 0 < values["ObjectTextSizeOz"] <= values["ObjectTextSizeO0"]
+        if step == 0:
+            assert values["IrInstructionCountO0"] == values["IrInstructionCount"]
+            assert values["IrInstructionCount"] == features.instruction_count(ir.decode())
+            env.step(MEM2REG)
+        else:
+            assert values["IrInstructionCount"] < values["IrInstructionCountO0"]
+
+
+def test_observations_are_fresh_objects(engine: Engine) -> None:
+    env = make("bitcount", engine, observation_space="ProgramlArrays")
+    first, _ = env.reset()
+    first["node_types"][:] = 99
+    again = env.observation["ProgramlArrays"]
+    assert again["node_types"].max() < ProgramlArraysSpace.NODE_TYPES
+    assert env.observation["Programl"] is not env.observation["Programl"]
+
+
+def test_programl_arrays_space_checks_invariants() -> None:
+    space = ProgramlArraysSpace(vocab_size=10, seed=0)
+    sample = space.sample()
+    assert space.contains(sample)
+    broken = {**sample, "edge_index": sample["edge_index"] + 100}
+    assert not space.contains(broken)
+    assert not space.contains({**sample, "node_tokens": sample["node_tokens"].astype(np.int32)})
+    assert not space.contains({k: v for k, v in sample.items() if k != "edge_flow"})
+
+
+def test_ir_file_and_bytes_benchmarks(engine: Engine, tmp_path: Path) -> None:
+    ir = benchmarks.ir(benchmarks.get("crc32"), "O3")
+    path = tmp_path / "crc32.ll"
+    path.write_bytes(ir)
+    by_uri, by_bytes = make(path.as_uri(), engine), make(ir, engine)
+    (a, info_a), (b, info_b) = by_uri.reset(), by_bytes.reset()
+    assert info_a["benchmark"] == path.as_uri() and info_b["benchmark"].startswith("ir:")
+    assert np.array_equal(a, b)
+    bc = tmp_path / "crc32.bc"
+    subprocess.run([str(engine.toolchain.path("llvm-as")), str(path), "-o", str(bc)], check=True)
+    assert make(str(bc), engine, observation_space="Ir").reset()[0] == by_uri.observation["Ir"]
+    with pytest.raises(InputError, match="not bare IR"):
+        make(ir, engine, reward_space="RuntimeProxy").reset()
+
+
+# ---------------------------------------------------------------------------------------- state and caching
+
+def test_commandline_reproduces_the_state(engine: Engine, tmp_path: Path) -> None:
+    env = make("xtea", engine, observation_space="Ir", reward_space="IrInstructionCount")
+    env.reset(seed=3)
+    rng = np.random.default_rng(3)
+    safe = np.flatnonzero(env.action_mask())
+    for action in rng.choice(safe, 15):
+        env.step(int(action))
+    source = env.write_ir(tmp_path / "xtea.ll", initial=True)
+    out = subprocess.run(env.commandline(source), shell=True, check=True, capture_output=True).stdout
+    assert features.instruction_count(out.decode()) == env.observation["IrInstructionCount"]
+    drop_module_id = lambda text: text.split("\n", 1)[1]  # noqa: E731  (opt names the module after the file)
+    assert drop_module_id(out.decode()) == drop_module_id(env.observation["Ir"])
+    assert env.pipeline == passes.pipeline(env.actions, passes.ACTIONS)
+
+
+def test_fork_is_independent(engine: Engine) -> None:
+    env = make("crc32", engine, observation_space="IrInstructionCount", reward_space="IrInstructionCount")
+    env.reset(seed=0)
+    env.step(MEM2REG)
+    fork = env.fork()
+    assert fork.actions == env.actions and fork.state == env.state and fork.episode_reward == env.episode_reward
+    fork_reward = fork.step(GVN)[1]
+    assert fork.actions == [MEM2REG, GVN] and env.actions == [MEM2REG]
+    assert env.step(GVN)[1] == fork_reward  # the reward state was copied, not shared
+    assert env.state == fork.state
+    fork.close()
+    assert env.step(SROA)[4].get("error") is None  # closing a fork leaves the shared engine running
+
+
+def test_cache_replays_transitions_without_llvm(engine: Engine, tmp_path: Path) -> None:
+    """A second environment on the same cache directory replays an episode without running a single pass."""
+    plan = [MEM2REG, GVN, SROA, MEM2REG]
+    first = make("bitcount", engine, cache=tmp_path / "c", reward_space="IrInstructionCountOz")
+    first.reset()
+    expected = [first.step(a)[:2] for a in plan]
+    first.close()
+
+    class CountingEngine(Engine):
+        runs = 0
+
+        def run(self, handle: int, pipeline: str) -> None:
+            CountingEngine.runs += 1
+            super().run(handle, pipeline)
+
+    with CountingEngine() as counting:
+        second = make("bitcount", counting, cache=tmp_path / "c", reward_space="IrInstructionCountOz")
+        second.reset()
+        got = [second.step(a)[:2] for a in plan]
+        assert CountingEngine.runs == 0
+        assert second.cache.hits > 0
+    for (obs_a, r_a), (obs_b, r_b) in zip(expected, got, strict=True):
+        assert np.array_equal(obs_a, obs_b) and r_a == r_b
+
+
+def test_concurrent_envs_share_a_disk_cache(tmp_path: Path) -> None:
+    """Two environments, each with its own engine, interleave steps on one sqlite cache."""
+    envs = [make("bitcount", cache=tmp_path / "shared", observation_space="IrInstructionCount")
+            for _ in range(2)]
+    for env in envs:
+        env.reset()
+    for action in [MEM2REG, GVN, SROA]:
+        results = [env.step(action)[:2] for env in envs]
+        assert results[0][1] == results[1][1] and int(results[0][0]) == int(results[1][0])
+    assert Cache(tmp_path / "shared").entry_count("env.step") >= 3
+    for env in envs:
+        env.close()
+
+
+# ------------------------------------------------------------------------------------------- containment
+
+class FaultyEngine(Engine):
+    """An engine whose worker really segfaults (or hangs) when asked to run one chosen pipeline."""
+
+    def __init__(self, fault: str, pipeline: str, timeout: float = 60.0):
+        super().__init__(timeout=timeout)
+        self.fault, self.pipeline = fault, pipeline
+
+    def run(self, handle: int, pipeline: str) -> None:
+        if pipeline == self.pipeline:
+            self._debug_crash() if self.fault == "crash" else self._debug_hang()
+        super().run(handle, pipeline)
+
+
+def test_crashing_pass_ends_the_episode_and_env_recovers() -> None:
+    with FaultyEngine("crash", passes.ACTIONS[GVN].pipeline) as eng:
+        env = make("bitcount", eng, observation_space="IrInstructionCount", reward_space="IrInstructionCount")
+        env.reset()
+        before = env.step(MEM2REG)[0]
+        obs, reward, terminated, truncated, info = env.step(GVN)
+        assert terminated and not truncated and reward == 0.0
+        assert "ToolCrash" in info["error"] and "SIGSEGV" in info["error"]
+        assert int(obs) == int(before) and env.actions == [MEM2REG]
+        # the episode can go on from the unchanged state, and the crash is remembered, not repeated
+        assert env.step(SROA)[4].get("error") is None
+        starts = eng.starts
+        env.reset()
+        env.step(MEM2REG)
+        assert "cached" in env.step(GVN)[4]["error"] and eng.starts == starts
+        assert env.step(SROA)[4].get("error") is None
+
+
+def test_hanging_pass_times_out_and_env_recovers() -> None:
+    with FaultyEngine("hang", passes.ACTIONS[GVN].pipeline, timeout=1.0) as eng:
+        env = make("bitcount", eng, observation_space="IrInstructionCount", timeout=1.0)
+        env.reset()
+        start = time.monotonic()
+        _, _, terminated, _, info = env.step(GVN)
+        assert terminated and "ToolTimeout" in info["error"] and time.monotonic() - start < 10
+        obs, _ = env.reset()
+        assert int(env.step(MEM2REG)[0]) < int(obs)
+
+
+def test_engine_restart_by_another_user_is_transparent(engine: Engine) -> None:
+    """A crash in a fork (same engine) makes this env's module handle stale: it reloads the IR silently."""
+    env = make("crc32", engine, observation_space="IrInstructionCount")
+    env.reset()
+    env.step(MEM2REG)
+    with pytest.raises(RloptError):
+        engine._debug_crash()
+    _, _, terminated, _, info = env.step(GVN)
+    assert not terminated and "error" not in info
+
+
+def test_every_observation_is_registered_with_a_space(engine: Engine) -> None:
+    env = make("bitcount", engine)
+    spaces = env.observation.spaces
+    assert set(spaces) == set(OBSERVATIONS) and set(STATIC) <= set(OBSERVATIONS)
+    assert isinstance(spaces["Programl"].contains(nx.MultiDiGraph()), bool)
