@@ -43,17 +43,35 @@ def select_benchmarks(names: str | None, split: str | None) -> list[Any]:
 
 
 def env_factory(bench: list[Any], *, reward: str, episode_length: int, action_space: str) -> Callable[[], Any]:
-    """A picklable-enough closure making one LLVM environment over ``bench`` (Ray actors call it remotely)."""
+    """A function making one LLVM environment that draws one of ``bench`` at every reset (Ray ships it to actors)."""
     uris = [b.uri for b in bench]
 
     def make() -> Any:
         import gymnasium as gym
-        import rlopt.training.env  # noqa: F401  (registers rlopt/llvm-v0)
+        import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
 
-        return gym.make("rlopt/llvm-v0", benchmark=uris, reward_space=reward, action_space=action_space,
-                        observation_space="ProgramlArrays", max_episode_steps=episode_length)
+        env = gym.make("rlopt/llvm-v0", benchmark=uris[0], reward_space=reward, action_space=action_space,
+                       observation_space="ProgramlArrays", max_episode_steps=episode_length)
+        return _draw_benchmarks(env, uris) if len(uris) > 1 else env
 
     return make
+
+
+def _draw_benchmarks(env: Any, uris: list[str]) -> Any:
+    """``env`` drawing one of ``uris`` at every reset (seeded by ``reset(seed=...)``, like the environment)."""
+    import gymnasium as gym
+    import numpy as np
+
+    class DrawBenchmark(gym.Wrapper):
+        rng = np.random.default_rng()
+
+        def reset(self, *, seed: int | None = None, options: dict | None = None) -> Any:
+            if seed is not None:
+                self.rng = np.random.default_rng(seed)
+            pick = uris[int(self.rng.integers(len(uris)))]
+            return self.env.reset(seed=seed, options={**(options or {}), "benchmark": pick})
+
+    return DrawBenchmark(env)
 
 
 def _train_options(f: Callable) -> Callable:
