@@ -94,6 +94,8 @@ def _train_options(f: Callable) -> Callable:
         click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint."),
         click.option("--action-space", type=click.Choice(list(passes.ACTION_SPACES)), default=DEFAULT_SPACE,
                      show_default=True),
+        click.option("--set", "overrides", multiple=True, metavar="FIELD=VALUE",
+                     help="Override a hyperparameter of PPOConfig/SACConfig (repeatable), e.g. --set num_steps=32."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
@@ -102,7 +104,8 @@ def _train_options(f: Callable) -> Callable:
 
 
 def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward: str, episode_length: int,
-           steps: int, seed: int, workers: int, out_dir: str, resume: bool, action_space: str, quiet: bool) -> None:
+           steps: int, seed: int, workers: int, out_dir: str, resume: bool, action_space: str, quiet: bool,
+           overrides: tuple[str, ...]) -> None:
     """Shared body of ``ppo`` and ``sac``: validate, build the environment factory, train, summarise."""
     from rlopt.training import rewards
 
@@ -122,16 +125,46 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
     if algorithm == "ppo":
         from rlopt.training import ppo
 
-        result = ppo.train(ppo.PPOConfig(**common), env_fn, out_dir=out, progress=not quiet, resume=resume)
+        config = ppo.PPOConfig(**common)
+        result = ppo.train(_override(config, overrides), env_fn, out_dir=out, progress=not quiet, resume=resume)
     else:
         from rlopt.training import sac
 
-        result = sac.train(sac.SACConfig(**common), env_fn, out_dir=out, progress=not quiet, resume=resume)
+        config = sac.SACConfig(**common)
+        result = sac.train(_override(config, overrides), env_fn, out_dir=out, progress=not quiet, resume=resume)
     _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     space = passes.ACTION_SPACES[action_space]
     click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; best return "
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
                f"mean of last episodes {result.mean_return_last:.4f}; checkpoint {result.checkpoint}")
+
+
+def _override(config: Any, overrides: tuple[str, ...]) -> Any:
+    """``config`` with ``FIELD=VALUE`` overrides, each value parsed as the field's current type."""
+    import dataclasses
+
+    changes = {}
+    for item in overrides:
+        name, sep, text = item.partition("=")
+        if not sep or not hasattr(config, name):
+            known = ", ".join(f.name for f in dataclasses.fields(config))
+            raise click.BadParameter(f"'{item}': expected FIELD=VALUE with FIELD one of {known}", param_hint="--set")
+        current = getattr(config, name)
+        if not (current is None or isinstance(current, int | float | str)):
+            raise click.BadParameter(f"'{name}' cannot be set from the command line", param_hint="--set")
+        try:
+            if isinstance(current, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                changes[name] = text.lower() in ("true", "1")
+            elif current is None:
+                changes[name] = float(text)
+            else:
+                changes[name] = type(current)(text)
+        except ValueError:
+            raise click.BadParameter(f"'{item}': {text!r} is not a valid {type(current).__name__}",
+                                     param_hint="--set") from None
+    return dataclasses.replace(config, **changes)
 
 
 def _write_run_info(out: Path, bench: list[Any], *, reward: str, episode_length: int, action_space: str) -> None:
