@@ -1,0 +1,220 @@
+"""Proximal Policy Optimization over program graphs, in one readable file (after CleanRL's ``ppo.py``).
+
+Actor-critic GNN (:class:`rlopt.training.models.ActorCritic`), GAE(lambda) advantages, clipped surrogate
+objective, optionally clipped value loss, entropy bonus, per-minibatch advantage normalisation, several epochs of
+minibatch updates with gradient-norm clipping, and action masking (disallowed actions get a -1e9 logit, so they
+are never sampled and carry no gradient). Diagnostics per update: ``losses/approx_kl``, ``losses/clipfrac``,
+``losses/explained_variance``, ``charts/SPS``.
+
+Entry point: :func:`train` (``rlopt-train ppo`` wires its options to :class:`PPOConfig`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from rlopt.training.buffers import RolloutBuffer, compute_gae
+from rlopt.training.models import ActorCritic, collate, gnn_config, masked_logits
+from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
+from rlopt.training.runlog import RunLogger, TrainResult, load_checkpoint, save_checkpoint, seed_everything
+from torch import nn
+
+
+@dataclass
+class PPOConfig:
+    """PPO hyperparameters (defaults suit short runs on a 2-core machine)."""
+
+    total_steps: int = 20_000
+    """Environment steps to train for (summed over environments)."""
+    num_envs: int = 1
+    """Environments stepped in lock-step in this process (ignored when ``workers > 0``)."""
+    workers: int = 0
+    """Ray actors, one environment each; 0 = no Ray."""
+    num_steps: int = 64
+    """Steps per environment per rollout; the batch is ``num_steps * num_envs`` transitions."""
+    learning_rate: float = 3e-4
+    """Adam step size."""
+    anneal_lr: bool = True
+    """Decay the learning rate linearly to 0 over the run."""
+    gamma: float = 0.99
+    """Discount factor."""
+    gae_lambda: float = 0.95
+    """GAE lambda: 0 = one-step TD advantages, 1 = Monte-Carlo returns minus the value."""
+    num_minibatches: int = 4
+    """Minibatches per epoch."""
+    update_epochs: int = 4
+    """Passes over each rollout."""
+    norm_adv: bool = True
+    """Normalise advantages per minibatch."""
+    clip_coef: float = 0.2
+    """Surrogate clipping range epsilon."""
+    clip_vloss: bool = True
+    """Clip the value update to the same range around the old value."""
+    ent_coef: float = 0.01
+    """Entropy bonus weight (keeps exploring)."""
+    vf_coef: float = 0.5
+    """Value loss weight."""
+    max_grad_norm: float = 0.5
+    """Global gradient-norm clip."""
+    target_kl: float | None = None
+    """Stop an update's epochs early once approx_kl exceeds this (None: never)."""
+    reward_scale: float = 1.0
+    """Multiply rewards by this before learning (runtime deltas are small fractions)."""
+    hidden: int = 64
+    """GNN width."""
+    layers: int = 3
+    """GNN message-passing rounds."""
+    autophase: bool = False
+    """Use the Autophase branch (observations must carry ``autophase``)."""
+    vocab_size: int = 0
+    """Node-token vocabulary size; 0 = ``len(rlopt.graph.Vocabulary.default())``."""
+    allowed_actions: tuple[int, ...] | None = None
+    """Action indices the policy may choose (e.g. the safe ones); None = all."""
+    seed: int = 1
+    """Seeds Python, numpy, torch and the environments."""
+    torch_threads: int = 1
+    """torch intra-op threads (the machine is shared; environments need the cores)."""
+    checkpoint_every: int = 10
+    """Write ``checkpoint.pt`` every this many updates (and at the end)."""
+
+
+def explained_variance(pred: np.ndarray, target: np.ndarray) -> float:
+    """1 - Var(target - pred) / Var(target): 1 is a perfect critic, 0 no better than a constant."""
+    var = np.var(target)
+    return float("nan") if var == 0 else float(1 - np.var(target - pred) / var)
+
+
+def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bool = True,
+          resume: bool = False) -> TrainResult:
+    """Train a PPO policy; writes ``checkpoint.pt``, ``progress.csv``, ``diagnostics.csv``,
+    ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint."""
+    out = Path(out_dir)
+    torch.set_num_threads(config.torch_threads)
+    rng = seed_everything(config.seed)
+    envs = make_vec_env(env_fn, config.num_envs, config.workers)
+    try:
+        n_env, n_act = envs.num_envs, envs.num_actions
+        allowed = static_mask(config.allowed_actions, n_act)
+        gcfg = gnn_config(config.vocab_size, n_act, config.hidden, config.layers, config.autophase)
+        model = ActorCritic(gcfg)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, eps=1e-5)
+        batch_size = n_env * config.num_steps
+        minibatch = max(1, batch_size // config.num_minibatches)
+        num_updates = math.ceil(config.total_steps / batch_size)
+        ckpt = out / "checkpoint.pt"
+        logger = RunLogger(out, num_updates * batch_size, progress=progress, resume=resume and ckpt.exists())
+        global_step, update = 0, 0
+        if resume and ckpt.exists():
+            state = load_checkpoint(ckpt)
+            model.load_state_dict(state["policy_state"])
+            optimizer.load_state_dict(state["optimizer"])
+            global_step, update = state["global_step"], state["update"]
+            rng.bit_generator.state = state["numpy_rng"]
+            torch.set_rng_state(state["torch_rng"])
+            logger.restore(state["logger"], global_step)
+
+        def checkpoint() -> None:
+            save_checkpoint(ckpt, {
+                "algorithm": "ppo", "config": asdict(config), "gnn_config": gcfg.to_dict(),
+                "allowed_actions": np.flatnonzero(allowed).tolist(), "policy_state": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "global_step": global_step, "update": update,
+                "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                "logger": logger.state()})
+
+        # A resumed run starts fresh episodes (environment state is not checkpointed).
+        obs, infos = envs.reset(seed=config.seed + 7919 * update)
+        masks = action_masks(infos, allowed)
+        dones = np.zeros(n_env, dtype=np.float32)
+        while update < num_updates:
+            start = time.time()
+            if config.anneal_lr:
+                optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - update / num_updates)
+            buf = RolloutBuffer(config.num_steps, n_env, n_act)
+            for t in range(config.num_steps):
+                with torch.no_grad():
+                    logits, value = model(collate(obs, autophase=config.autophase))
+                    dist = torch.distributions.Categorical(
+                        logits=masked_logits(logits, torch.as_tensor(masks)))
+                    action = dist.sample()
+                next_obs, rewards, terminated, truncated, infos = envs.step(action.tolist())
+                buf.add(t, obs, masks, dones, action.numpy(), dist.log_prob(action).numpy(), value.numpy(),
+                        rewards * config.reward_scale)
+                global_step += n_env
+                for info in infos:
+                    if "episode" in info:
+                        logger.episode(info["episode"], global_step)
+                obs, masks = next_obs, action_masks(infos, allowed)
+                dones = (terminated | truncated).astype(np.float32)
+                logger.advance(n_env)
+            with torch.no_grad():
+                last_values = model(collate(obs, autophase=config.autophase))[1].numpy()
+            advantages, returns = compute_gae(buf.rewards, buf.values, buf.dones, last_values, dones,
+                                              config.gamma, config.gae_lambda)
+            stats = _optimise(model, optimizer, config, buf, advantages, returns, minibatch, rng)
+            update += 1
+            stats["charts/SPS"] = batch_size / max(time.time() - start, 1e-9)
+            stats["charts/learning_rate"] = optimizer.param_groups[0]["lr"]
+            logger.diagnostics(global_step, stats)
+            if update % config.checkpoint_every == 0 or update == num_updates:
+                checkpoint()
+        if not ckpt.exists():
+            checkpoint()
+        return logger.finish("PPO", ckpt, global_step)
+    finally:
+        envs.close()
+
+
+def _optimise(model: ActorCritic, optimizer: torch.optim.Optimizer, config: PPOConfig, buf: RolloutBuffer,
+              advantages: np.ndarray, returns: np.ndarray, minibatch: int,
+              rng: np.random.Generator) -> dict[str, float]:
+    """The PPO update: ``update_epochs`` passes of clipped-objective minibatch steps over one rollout."""
+    obs = buf.flat_obs()
+    b_masks = torch.as_tensor(buf.masks.reshape(len(obs), -1))
+    b_actions = torch.as_tensor(buf.actions.reshape(-1))
+    b_logprobs = torch.as_tensor(buf.logprobs.reshape(-1))
+    b_values = torch.as_tensor(buf.values.reshape(-1))
+    b_adv, b_ret = torch.as_tensor(advantages.reshape(-1)), torch.as_tensor(returns.reshape(-1))
+    clipfracs, approx_kl = [], torch.tensor(0.0)
+    pg_loss = v_loss = entropy = torch.tensor(0.0)
+    for _ in range(config.update_epochs):
+        order = rng.permutation(len(obs))
+        for start in range(0, len(obs), minibatch):
+            mb = order[start:start + minibatch]
+            mb_t = torch.as_tensor(mb)
+            logits, value = model(collate([obs[i] for i in mb], autophase=config.autophase))
+            dist = torch.distributions.Categorical(logits=masked_logits(logits, b_masks[mb_t]))
+            logratio = dist.log_prob(b_actions[mb_t]) - b_logprobs[mb_t]
+            ratio = logratio.exp()
+            with torch.no_grad():
+                approx_kl = ((ratio - 1) - logratio).mean()  # the low-variance k3 estimator
+                clipfracs.append(((ratio - 1.0).abs() > config.clip_coef).float().mean().item())
+            adv = b_adv[mb_t]
+            if config.norm_adv and len(mb) > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            pg_loss = torch.max(-adv * ratio,
+                                -adv * ratio.clamp(1 - config.clip_coef, 1 + config.clip_coef)).mean()
+            ret = b_ret[mb_t]
+            if config.clip_vloss:
+                clipped = b_values[mb_t] + (value - b_values[mb_t]).clamp(-config.clip_coef, config.clip_coef)
+                v_loss = 0.5 * torch.max((value - ret) ** 2, (clipped - ret) ** 2).mean()
+            else:
+                v_loss = 0.5 * ((value - ret) ** 2).mean()
+            entropy = dist.entropy().mean()
+            loss = pg_loss - config.ent_coef * entropy + config.vf_coef * v_loss
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+        if config.target_kl is not None and approx_kl > config.target_kl:
+            break
+    return {
+        "losses/policy_loss": pg_loss.item(), "losses/value_loss": v_loss.item(),
+        "losses/entropy": entropy.item(), "losses/approx_kl": approx_kl.item(),
+        "losses/clipfrac": float(np.mean(clipfracs)) if clipfracs else 0.0,
+        "losses/explained_variance": explained_variance(buf.values.reshape(-1), returns.reshape(-1)),
+    }

@@ -1,0 +1,229 @@
+"""Run bookkeeping shared by PPO and SAC: CSV logs, TensorBoard, progress bar, learning curves, checkpoints.
+
+Files in a run directory: ``progress.csv`` (one row per finished episode), ``diagnostics.csv`` (one row per
+update: losses, approx_kl, SPS, ...), ``learning_curve.png``, ``checkpoint.pt`` and ``result.json``;
+TensorBoard event files in ``tb/`` when the ``tensorboard`` package is installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rlopt.training.rollouts import Episode
+
+from rlopt.errors import OutputError
+
+EPISODE_FIELDS = ("global_step", "episode", "return", "speedup", "length", "wall_time")
+
+
+@dataclass
+class TrainResult:
+    """What a training run returns (also written to ``out_dir/result.json``)."""
+
+    algorithm: str
+    out_dir: str
+    checkpoint: str
+    global_step: int
+    episodes: int
+    best_return: float
+    """Highest episode return seen in training."""
+    best_actions: list[int]
+    """Action sequence of that episode: the best pass sequence found (measure it again before trusting it)."""
+    best_speedup: float
+    """The environment's reported speedup at the end of that episode (NaN if not reported)."""
+    mean_return_last: float
+    """Mean return of the last (up to) 20 episodes: how good the current policy is, not the luckiest episode."""
+    wall_time: float
+
+    def to_json(self) -> dict:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python, numpy and torch; returns the numpy generator the algorithm should draw from."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {e}") from e
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Atomically save a checkpoint dict with ``torch.save``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {e}") from e
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Load a checkpoint written by :func:`save_checkpoint` (it holds numpy state, hence full unpickling)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError, EOFError) as e:
+        raise OutputError(f"cannot read checkpoint {path}: {e}") from e
+
+
+@dataclass
+class RunLogger:
+    """Appends episodes and diagnostics to CSV (and TensorBoard), drives the tqdm bar, tracks the best episode."""
+
+    out_dir: Path
+    total_steps: int
+    progress: bool = True
+    resume: bool = False
+    episodes: int = 0
+    best: Episode | None = None
+    recent: list[Episode] = field(default_factory=list)
+    _bar: Any = None
+    _tb: Any = None
+    _start: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        mode = "a" if self.resume else "w"
+        for name in ("progress.csv", "diagnostics.csv"):
+            path = self.out_dir / name
+            if mode == "w" or not path.exists():
+                path.write_text("")
+        if self.progress:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=self.total_steps, unit="step", dynamic_ncols=True)
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._tb = SummaryWriter(str(self.out_dir / "tb"))
+        except ImportError:
+            self._tb = None
+
+    def state(self) -> dict:
+        """What a checkpoint must hold to resume the bookkeeping."""
+        return {"episodes": self.episodes, "best": self.best, "recent": self.recent}
+
+    def restore(self, state: dict, global_step: int) -> None:
+        self.episodes, self.best, self.recent = state["episodes"], state["best"], state["recent"]
+        if self._bar is not None:
+            self._bar.update(global_step)
+
+    def episode(self, ep: Episode, global_step: int) -> None:
+        """Record one finished episode."""
+        self.episodes += 1
+        self.recent = [*self.recent[-19:], ep]
+        if self.best is None or ep.total_return > self.best.total_return:
+            self.best = ep
+        row = {"global_step": global_step, "episode": self.episodes, "return": ep.total_return,
+               "speedup": ep.speedup, "length": ep.length, "wall_time": round(time.time() - self._start, 3)}
+        _append_csv(self.out_dir / "progress.csv", row)
+        if self._tb is not None:
+            self._tb.add_scalar("charts/episodic_return", ep.total_return, global_step)
+            if not math.isnan(ep.speedup):
+                self._tb.add_scalar("charts/speedup", ep.speedup, global_step)
+        if self._bar is not None:
+            postfix = {"return": f"{self.mean_return():.3f}", "best": f"{self.best.total_return:.3f}"}
+            if not math.isnan(ep.speedup):
+                postfix["speedup"] = f"{ep.speedup:.3f}x"
+            self._bar.set_postfix(postfix, refresh=False)
+
+    def diagnostics(self, global_step: int, values: dict[str, float]) -> None:
+        """Record one update's losses and statistics."""
+        _append_csv(self.out_dir / "diagnostics.csv", {"global_step": global_step, **values})
+        if self._tb is not None:
+            for k, v in values.items():
+                self._tb.add_scalar(k, v, global_step)
+
+    def advance(self, steps: int) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def mean_return(self) -> float:
+        return float(np.mean([e.total_return for e in self.recent])) if self.recent else float("nan")
+
+    def finish(self, algorithm: str, checkpoint: Path, global_step: int) -> TrainResult:
+        """Close the bar, draw the learning curves and write ``result.json``."""
+        if self._bar is not None:
+            self._bar.close()
+        if self._tb is not None:
+            self._tb.close()
+        plot_learning_curves(self.out_dir / "progress.csv", self.out_dir / "learning_curve.png", algorithm)
+        best = self.best or Episode(float("nan"), 0, [])
+        result = TrainResult(
+            algorithm=algorithm, out_dir=str(self.out_dir), checkpoint=str(checkpoint), global_step=global_step,
+            episodes=self.episodes, best_return=best.total_return, best_actions=list(best.actions),
+            best_speedup=best.speedup, mean_return_last=self.mean_return(),
+            wall_time=round(time.time() - self._start, 3))
+        atomic_write_bytes(self.out_dir / "result.json", json.dumps(result.to_json(), indent=2).encode())
+        return result
+
+
+def _append_csv(path: Path, row: dict) -> None:
+    new = path.stat().st_size == 0
+    with path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def read_progress(path: Path) -> dict[str, np.ndarray]:
+    """Columns of a ``progress.csv`` as float arrays (empty arrays if there are no episodes yet)."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {k: np.array([float(r[k]) for r in rows]) for k in EPISODE_FIELDS}
+
+
+def plot_learning_curves(progress_csv: Path, png: Path, title: str) -> None:
+    """Episode return and speedup against environment steps, with a moving average."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = read_progress(progress_csv)
+    has_speedup = bool(np.isfinite(data["speedup"]).any())
+    fig, axes = plt.subplots(1, 2 if has_speedup else 1, figsize=(11 if has_speedup else 6, 4), squeeze=False)
+    columns = [("return", "episode return")] + ([("speedup", "speedup over baseline")] if has_speedup else [])
+    for ax, (key, label) in zip(axes[0], columns, strict=True):
+        x, y = data["global_step"], data[key]
+        ax.plot(x, y, ".", alpha=0.3, markersize=3)
+        if len(y) >= 2:
+            w = max(1, len(y) // 20)
+            ax.plot(x[w - 1:], np.convolve(y, np.ones(w) / w, mode="valid"), "-", label=f"mean of {w}")
+            ax.legend()
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    tmp = png.with_name(f".{png.name}.tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, png)

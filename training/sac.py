@@ -1,0 +1,237 @@
+"""Soft Actor-Critic for discrete actions over program graphs, in one readable file (after CleanRL's
+``sac_atari.py`` and Christodoulou 2019, "Soft Actor-Critic for Discrete Action Settings").
+
+Twin Q-networks with Polyak-averaged target copies; with discrete actions every expectation over the policy is
+computed exactly from the action probabilities instead of sampled. The temperature alpha is tuned
+automatically towards a target entropy of ``target_entropy_scale * log(#allowed actions)``. Rewards are scaled
+(the seed study needed x500 for runtime deltas). Transitions live in a replay buffer; disallowed actions are
+masked out of the policy and out of the soft value of the next state.
+
+Entry point: :func:`train` (``rlopt-train sac`` wires its options to :class:`SACConfig`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from rlopt.training.buffers import ReplayBuffer
+from rlopt.training.models import Actor, SacPolicy, TwinQ, collate, gnn_config, masked_logits
+from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
+from rlopt.training.runlog import RunLogger, TrainResult, load_checkpoint, save_checkpoint, seed_everything
+from torch import nn
+
+
+@dataclass
+class SACConfig:
+    """Discrete SAC hyperparameters (defaults suit short runs on a 2-core machine)."""
+
+    total_steps: int = 20_000
+    """Environment steps to train for (summed over environments)."""
+    num_envs: int = 1
+    """Environments stepped in lock-step in this process (ignored when ``workers > 0``)."""
+    workers: int = 0
+    """Ray actors, one environment each; 0 = no Ray."""
+    buffer_size: int = 100_000
+    """Replay buffer capacity (transitions)."""
+    learning_starts: int = 500
+    """Uniformly random actions for this many steps before learning starts."""
+    batch_size: int = 64
+    """Transitions per gradient step."""
+    gradient_steps: int = 1
+    """Gradient steps per environment step (more when environment steps are expensive)."""
+    policy_lr: float = 3e-4
+    """Adam step size of the actor and of the temperature."""
+    q_lr: float = 3e-4
+    """Adam step size of the critics."""
+    gamma: float = 0.99
+    """Discount factor."""
+    tau: float = 0.01
+    """Polyak coefficient: target <- tau * online + (1 - tau) * target after every gradient step."""
+    alpha: float = 0.2
+    """Initial entropy temperature (the fixed one when ``autotune`` is off)."""
+    autotune: bool = True
+    """Tune alpha so that the policy entropy tracks the target entropy."""
+    target_entropy_scale: float = 0.89
+    """Target entropy as a fraction of the maximum, log(#allowed actions) (CleanRL's 0.89)."""
+    reward_scale: float = 1.0
+    """Multiply rewards by this before learning (the seed used 500 for runtime deltas)."""
+    max_grad_norm: float = 10.0
+    """Global gradient-norm clip for actor and critics."""
+    hidden: int = 64
+    """GNN width."""
+    layers: int = 3
+    """GNN message-passing rounds."""
+    autophase: bool = False
+    """Use the Autophase branch (observations must carry ``autophase``)."""
+    vocab_size: int = 0
+    """Node-token vocabulary size; 0 = ``len(rlopt.graph.Vocabulary.default())``."""
+    allowed_actions: tuple[int, ...] | None = None
+    """Action indices the policy may choose (e.g. the safe ones); None = all."""
+    seed: int = 1
+    """Seeds Python, numpy, torch and the environments."""
+    torch_threads: int = 1
+    """torch intra-op threads (the machine is shared; environments need the cores)."""
+    checkpoint_every: int = 1_000
+    """Write ``checkpoint.pt`` (with the replay buffer) every this many environment steps, and at the end."""
+
+
+class _Agent(nn.Module):
+    """Everything SAC learns, as one module so that checkpoints are a single state dict."""
+
+    def __init__(self, config: SACConfig, num_actions: int) -> None:
+        super().__init__()
+        cfg = gnn_config(config.vocab_size, num_actions, config.hidden, config.layers, config.autophase)
+        self.cfg = cfg
+        self.actor = Actor(cfg)
+        self.critic = TwinQ(cfg)
+        self.target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.log_alpha = nn.Parameter(torch.tensor(math.log(config.alpha)), requires_grad=config.autotune)
+
+    def policy(self) -> SacPolicy:
+        """The exportable policy (actor + critic, current temperature)."""
+        return SacPolicy(self.actor, self.critic, float(self.log_alpha.detach().exp()))
+
+
+def _probs(logits: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Action probabilities and log-probabilities with disallowed actions at probability 0."""
+    logp = torch.log_softmax(masked_logits(logits, mask), dim=1)
+    return logp.exp(), logp
+
+
+def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bool = True,
+          resume: bool = False) -> TrainResult:
+    """Train a discrete SAC policy; writes ``checkpoint.pt``, ``progress.csv``, ``diagnostics.csv``,
+    ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint."""
+    out = Path(out_dir)
+    torch.set_num_threads(config.torch_threads)
+    rng = seed_everything(config.seed)
+    envs = make_vec_env(env_fn, config.num_envs, config.workers)
+    try:
+        n_env, n_act = envs.num_envs, envs.num_actions
+        allowed = static_mask(config.allowed_actions, n_act)
+        agent = _Agent(config, n_act)
+        q_opt = torch.optim.Adam(agent.critic.parameters(), lr=config.q_lr)
+        actor_opt = torch.optim.Adam(agent.actor.parameters(), lr=config.policy_lr)
+        alpha_opt = torch.optim.Adam([agent.log_alpha], lr=config.policy_lr)
+        target_entropy = config.target_entropy_scale * math.log(int(allowed.sum()))
+        rb = ReplayBuffer(config.buffer_size, n_act)
+        ckpt = out / "checkpoint.pt"
+        total = math.ceil(config.total_steps / n_env) * n_env
+        logger = RunLogger(out, total, progress=progress, resume=resume and ckpt.exists())
+        global_step, last_ckpt = 0, 0
+        if resume and ckpt.exists():
+            state = load_checkpoint(ckpt)
+            agent.load_state_dict(state["agent"])
+            for opt, key in ((q_opt, "q_opt"), (actor_opt, "actor_opt"), (alpha_opt, "alpha_opt")):
+                opt.load_state_dict(state[key])
+            rb, global_step = state["replay"], state["global_step"]
+            rng.bit_generator.state = state["numpy_rng"]
+            torch.set_rng_state(state["torch_rng"])
+            logger.restore(state["logger"], global_step)
+            last_ckpt = global_step
+
+        def checkpoint() -> None:
+            save_checkpoint(ckpt, {
+                "algorithm": "sac", "config": asdict(config), "gnn_config": agent.cfg.to_dict(),
+                "allowed_actions": np.flatnonzero(allowed).tolist(),
+                "policy_state": agent.policy().state_dict(), "agent": agent.state_dict(),
+                "q_opt": q_opt.state_dict(), "actor_opt": actor_opt.state_dict(),
+                "alpha_opt": alpha_opt.state_dict(), "replay": rb, "global_step": global_step,
+                "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                "logger": logger.state()})
+
+        # A resumed run starts fresh episodes (environment state is not checkpointed).
+        obs, infos = envs.reset(seed=config.seed + 7919 * (global_step // n_env))
+        masks = action_masks(infos, allowed)
+        start, start_step, stats = time.time(), global_step, {}
+        while global_step < total:
+            if global_step < config.learning_starts:
+                actions = [int(rng.choice(np.flatnonzero(m))) for m in masks]
+            else:
+                with torch.no_grad():
+                    logits = agent.actor(collate(obs, autophase=config.autophase))
+                    probs, _ = _probs(logits, torch.as_tensor(masks))
+                    actions = torch.multinomial(probs, 1).squeeze(1).tolist()
+            next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+            next_masks = action_masks(infos, allowed)
+            for i, info in enumerate(infos):
+                # After an automatic reset the transition still ends in the episode's real last observation;
+                # its mask is unknown, so use the static one (it only matters if not terminated).
+                final = "episode" in info
+                rb.add(obs[i], masks[i], actions[i], float(rewards[i]) * config.reward_scale,
+                       info["final_observation"] if final else next_obs[i], bool(terminated[i]),
+                       allowed if final else next_masks[i])
+            global_step += n_env
+            for info in infos:
+                if "episode" in info:
+                    logger.episode(info["episode"], global_step)
+            obs, masks = next_obs, next_masks
+            logger.advance(n_env)
+            if global_step >= config.learning_starts:
+                for _ in range(config.gradient_steps):
+                    stats = _update(agent, q_opt, actor_opt, alpha_opt, rb.sample(config.batch_size, rng),
+                                    config, target_entropy)
+                if global_step % (100 * n_env) < n_env:
+                    stats["charts/SPS"] = (global_step - start_step) / max(time.time() - start, 1e-9)
+                    logger.diagnostics(global_step, stats)
+            if global_step - last_ckpt >= config.checkpoint_every:
+                checkpoint()
+                last_ckpt = global_step
+        checkpoint()
+        return logger.finish("SAC", ckpt, global_step)
+    finally:
+        envs.close()
+
+
+def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.Optimizer,
+            alpha_opt: torch.optim.Optimizer, batch: dict, config: SACConfig,
+            target_entropy: float) -> dict[str, float]:
+    """One gradient step of the critics, the actor and the temperature, then the Polyak target update."""
+    ap = config.autophase
+    obs, next_obs = collate(batch["obs"], autophase=ap), collate(batch["next_obs"], autophase=ap)
+    masks, next_masks = torch.as_tensor(batch["masks"]), torch.as_tensor(batch["next_masks"])
+    actions = torch.as_tensor(batch["actions"]).unsqueeze(1)
+    rewards, terminated = torch.as_tensor(batch["rewards"]), torch.as_tensor(batch["terminated"])
+    alpha = agent.log_alpha.exp().detach()
+
+    with torch.no_grad():
+        next_p, next_logp = _probs(agent.actor(next_obs), next_masks)
+        tq1, tq2 = agent.target(next_obs)
+        next_v = (next_p * (torch.minimum(tq1, tq2) - alpha * next_logp)).sum(1)
+        target_q = rewards + (1.0 - terminated) * config.gamma * next_v
+    q1, q2 = agent.critic(obs)
+    q1_a, q2_a = q1.gather(1, actions).squeeze(1), q2.gather(1, actions).squeeze(1)
+    q_loss = F.mse_loss(q1_a, target_q) + F.mse_loss(q2_a, target_q)
+    q_opt.zero_grad()
+    q_loss.backward()
+    nn.utils.clip_grad_norm_(agent.critic.parameters(), config.max_grad_norm)
+    q_opt.step()
+
+    p, logp = _probs(agent.actor(obs), masks)
+    min_q = torch.minimum(q1, q2).detach()
+    actor_loss = (p * (alpha * logp - min_q)).sum(1).mean()
+    actor_opt.zero_grad()
+    actor_loss.backward()
+    nn.utils.clip_grad_norm_(agent.actor.parameters(), config.max_grad_norm)
+    actor_opt.step()
+
+    entropy = -(p.detach() * logp.detach()).sum(1)
+    if config.autotune:
+        alpha_loss = (agent.log_alpha.exp() * (entropy - target_entropy)).mean()
+        alpha_opt.zero_grad()
+        alpha_loss.backward()
+        alpha_opt.step()
+
+    with torch.no_grad():
+        for t, s in zip(agent.target.parameters(), agent.critic.parameters(), strict=True):
+            t.lerp_(s, config.tau)
+    return {"losses/qf_loss": q_loss.item() / 2, "losses/qf1_values": q1_a.mean().item(),
+            "losses/actor_loss": actor_loss.item(), "losses/alpha": float(alpha),
+            "losses/entropy": entropy.mean().item()}
