@@ -69,7 +69,7 @@ def test_program_agrees_at_O0_and_O3(name, tmp_path):
 def test_ir_is_the_clang_O3_pre_optimization_module_and_cached():
     b = B.get("crc32")
     text = B.ir(b)
-    assert b"ModuleID = 'crc32.c'" in text and b"!tbaa" in text and b"optnone" not in text
+    assert b"ModuleID = 'suite/crc32.c'" in text and b"!tbaa" in text and b"optnone" not in text
     assert b"noinline" not in text.split(b"attributes #0")[1].split(b"\n")[0]
     assert B.ir(b) == text
     assert len(list((B.cache_dir() / "ir").glob("*.ll"))) >= 1
@@ -80,11 +80,14 @@ def test_ir_is_the_clang_O3_pre_optimization_module_and_cached():
 
 
 def test_multi_source_benchmark_is_linked(tmp_path):
-    (tmp_path / "main.c").write_text('#include <stdio.h>\nint twice(int);\n'
-                                     'int main(int c, char **v) { printf("%d\\n", twice(c)); return 0; }\n')
+    (tmp_path / "src" / "inc").mkdir(parents=True)
+    (tmp_path / "src" / "inc" / "lib.h").write_text("int twice(int);\n")
+    (tmp_path / "src" / "main.c").write_text('#include <stdio.h>\n#include "lib.h"\n'
+                                            'int main(int c, char **v) { printf("%d\\n", twice(c)); return 0; }\n')
     (tmp_path / "lib.c").write_text("int twice(int x) { return 2 * x; }\n")
     (tmp_path / B.USER_MANIFEST).write_text(json.dumps({"benchmarks": [
-        {"name": "two", "sources": ["main.c", "lib.c"], "args": ["a", "b"], "split": "test"}]}))
+        {"name": "two", "sources": ["src/main.c", "lib.c"], "args": ["a", "b"], "split": "test",
+         "cflags": ["-Isrc/inc"]}]}))
     (b,) = B.from_directory(tmp_path)
     assert b.small_args == ("a", "b") and b.split == "test" and b.cwd == tmp_path.resolve()
     assert B.get(b.uri) == b

@@ -108,11 +108,11 @@ def build_sources(benchmark: Benchmark, out_path: str | os.PathLike, *, opt_leve
                   timeout: float = BUILD_TIMEOUT) -> Path:
     """Build a benchmark straight from its sources with plain clang (the reference build)."""
     tc = toolchain.find()
-    out = Path(out_path)
+    out = Path(out_path).resolve()
     argv = [str(tc.path("clang")), f"-{opt_level}", *benchmark.cflags, *map(str, benchmark.sources),
             "-o", str(out), *benchmark.ldflags, *LINK_FLAGS]
-    try:
-        toolchain.run_command(argv, name="clang", timeout=timeout)
+    try:  # in the benchmark's directory, where its relative -I flags point
+        toolchain.run_command(argv, name="clang", timeout=timeout, cwd=benchmark.cwd)
     except ToolError as e:
         raise benchmarks.BenchmarkError(f"{benchmark.name}: does not build: {e}") from e
     return out

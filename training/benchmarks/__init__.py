@@ -229,10 +229,12 @@ def ir(benchmark: Benchmark, opt_level: str = "O3") -> bytes:
 
 
 def _compile_one(tc: toolchain.Toolchain, benchmark: Benchmark, src: Path, flags: list[str]) -> bytes:
-    # Run in the source's directory with a relative name so the IR does not embed the checkout path.
+    # Run in the benchmark's directory (relative -I flags) with a relative source name, so that the IR
+    # does not embed the checkout path.
+    cwd = benchmark.cwd or src.parent
     try:
-        return toolchain.run_command([str(tc.path("clang")), *flags, src.name, "-o", "-"], name="clang",
-                                     cwd=src.parent, timeout=COMPILE_TIMEOUT)
+        return toolchain.run_command([str(tc.path("clang")), *flags, os.path.relpath(src, cwd), "-o", "-"],
+                                     name="clang", cwd=cwd, timeout=COMPILE_TIMEOUT)
     except ToolError as e:
         raise BenchmarkError(f"{benchmark.name}: {src.name} does not compile: {e}") from e
 
