@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import types
@@ -22,7 +23,9 @@ class FakeTrainer(types.ModuleType):
         super().__init__(name)
         self.calls: list[tuple] = []
         config_name = "PPOConfig" if name.endswith("ppo") else "SACConfig"
-        setattr(self, config_name, lambda **kw: kw)
+        setattr(self, config_name, dataclasses.make_dataclass(config_name, [
+            ("total_steps", int, 0), ("seed", int, 0), ("workers", int, 0), ("allowed_actions", tuple, ()),
+            ("num_steps", int, 64), ("learning_rate", float, 3e-4), ("norm_adv", bool, True)]))
 
     def train(self, config, env_fn, *, out_dir, progress, resume):
         self.calls.append((config, env_fn, out_dir, progress, resume))
@@ -46,11 +49,13 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     algo, fake = trainer
     out = tmp_path / "run"
     assert cli.main([algo, "--benchmarks", "qsort,crc32", "--reward", "RuntimeProxyO3", "--episode-length", "7",
-                     "--steps", "64", "--seed", "3", "--workers", "2", "--out", str(out), "--quiet"]) == 0
+                     "--steps", "64", "--seed", "3", "--workers", "2", "--out", str(out), "--quiet",
+                     "--set", "num_steps=32", "--set", "learning_rate=1e-3", "--set", "norm_adv=false"]) == 0
     config, env_fn, out_dir, progress, resume = fake.calls[0]
-    assert config["total_steps"] == 64 and config["seed"] == 3 and config["workers"] == 2
+    assert (config.total_steps, config.seed, config.workers) == (64, 3, 2)
+    assert (config.num_steps, config.learning_rate, config.norm_adv) == (32, 1e-3, False)
     space = passes.ACTION_SPACES["rlopt-extended-v0"]
-    assert {space[i].kind for i in config["allowed_actions"]} == {"optimization", "macro"}
+    assert {space[i].kind for i in config.allowed_actions} == {"optimization", "macro"}
     assert (out_dir, progress, resume) == (out, False, False)
     assert callable(env_fn)
     info = json.loads((out / "run.json").read_text())
@@ -69,6 +74,9 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     (["--benchmarks", "qsort", "--split", "test"], "not both"),
     (["--resume"], "--resume: no checkpoint.pt"),
     (["--action-space", "gym"], "Invalid value for '--action-space'"),
+    (["--set", "gamma=0.9"], "expected FIELD=VALUE with FIELD one of total_steps"),
+    (["--set", "num_steps=many"], "'many' is not a valid int"),
+    (["--set", "allowed_actions=1"], "cannot be set from the command line"),
 ])
 def test_train_errors_are_one_line(trainer, tmp_path, capsys, args, message):
     algo, fake = trainer
