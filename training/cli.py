@@ -120,6 +120,8 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
         raise click.UsageError(f"{out} already holds a run: use --resume or another --out")
     bench = select_benchmarks(benchmarks, split or (None if benchmarks else "train"))
     env_fn = env_factory(bench, reward=reward, episode_length=episode_length, action_space=action_space)
+    # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
+    _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     common = dict(total_steps=steps, seed=seed, workers=workers,
                   allowed_actions=trainable_actions(action_space))
     if algorithm == "ppo":
@@ -132,7 +134,6 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
 
         config = sac.SACConfig(**common)
         result = sac.train(_override(config, overrides), env_fn, out_dir=out, progress=not quiet, resume=resume)
-    _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     space = passes.ACTION_SPACES[action_space]
     click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; best return "
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
@@ -173,6 +174,7 @@ def _write_run_info(out: Path, bench: list[Any], *, reward: str, episode_length:
 
     from rlopt.training.benchmarks import atomic_write
 
+    out.mkdir(parents=True, exist_ok=True)
     info = {"benchmarks": [b.uri for b in bench], "reward": reward, "episode_length": episode_length,
             "action_space": action_space}
     atomic_write(out / "run.json", json.dumps(info, indent=1).encode())
