@@ -105,3 +105,22 @@ def test_eval_errors(tmp_path, capsys):
     assert f"has no {cli.RUN_MODEL}" in capsys.readouterr().err
     assert cli.main(["eval", "no-such-model"]) == 1
     assert "model 'no-such-model' not found" in capsys.readouterr().err
+
+
+def test_env_factory_draws_benchmarks_reproducibly():
+    from rlopt.training import benchmarks
+
+    make = cli.env_factory([benchmarks.get("bitcount"), benchmarks.get("crc32")], reward="IrInstructionCount",
+                           episode_length=2, action_space="rlopt-extended-v0")
+    env = make()
+    try:
+        drawn = [env.reset(seed=s)[1]["benchmark"] for s in range(8)]
+        assert set(drawn) == {"benchmark://rlopt-suite-v0/bitcount", "benchmark://rlopt-suite-v0/crc32"}
+        assert drawn == [env.reset(seed=s)[1]["benchmark"] for s in range(8)]
+        obs, _ = env.reset(seed=0)
+        assert obs["node_tokens"].dtype.kind == "i" and obs["edge_index"].shape[0] == 2
+        assert env.action_space.n == len(passes.EXTENDED_ACTIONS)
+        sroa = passes.EXTENDED_ACTIONS.index(passes.get("-sroa"))
+        assert env.step(sroa)[3] is False and env.step(sroa)[3] is True  # truncated at the episode length
+    finally:
+        env.close()
