@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.all_cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
+    load_before = os.getloadavg()
     engine = Engine(timeout=60.0)
     if args.benchmark:
         bench = benchmarks.get(args.benchmark)
@@ -136,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:14s} {r['steps']:6d} {r['seconds']:8.2f} {r['steps_per_second']:9.1f} {r['errors']:6d}")
     print(f"cache speed-up: instruction count {speedup['instruction_count']}x, runtime proxy "
           f"{speedup['runtime_proxy']}x")
-    print(f"peak RSS: python {memory_use['python_peak_rss_mb']} MB, engine {memory_use['engine_peak_rss_mb']} MB")
+    print(f"peak RSS: python {memory_use['python_peak_rss_mb']} MB, engine {memory_use['engine_peak_rss_mb']} MB; "
+          f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after (on {os.cpu_count()} CPUs)")
     write_json(args.out, {
         "benchmark": bench.name, "instructions": count, "episode_length": args.episode_length,
         "one_core": not args.all_cores, "python": sys.version.split()[0], "rows": rows, "cache_speedup": speedup,
-        "memory": memory_use,
+        "memory": memory_use, "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "command": "benchmarks/env_speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
     })
     print(f"wrote {args.out}")

@@ -111,10 +111,10 @@ def test_miscompile_ends_the_episode_unrewarded(workdir: Path, engine: Engine) -
     env = LlvmEnv(tiny(workdir), "IrInstructionCount", "RuntimeProxy", cache=False, engine=engine)
     env.reset()
     env.state = broken_state(workdir)  # as if an earlier pass had miscompiled the program
-    obs, reward, terminated, _, info = env.step("-mem2reg")
+    _, reward, terminated, _, info = env.step("-mem2reg")
     assert terminated and reward == 0.0
     assert "Miscompile: miscompile" in info["error"]
-    obs_after_reset, _ = env.reset()
+    env.reset()
     assert env.step("-mem2reg")[4].get("error") is None
 
 

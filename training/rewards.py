@@ -19,6 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
+#: Smallest scale: keeps a zero-cost baseline from dividing by zero.
+_TINY = 1e-9
+
 
 class ObservationSource(Protocol):
     """What a reward needs from an environment: named observations of the current state."""
@@ -80,8 +83,6 @@ class _AgainstBaseline(Reward):
         # A baseline that saves nothing (or makes things worse) gives no yardstick; fall back to O0 units.
         return o0 - target if o0 - target > _TINY else max(o0, _TINY)
 
-
-_TINY = 1e-9
 
 
 class IrInstructionCount(Reward):
