@@ -81,13 +81,14 @@ def test_default_benchmark_is_drawn_from_the_training_split(engine: Engine) -> N
     train = {b.uri for b in benchmarks.suite("train")}
     seen = {env.reset(seed=s)[1]["benchmark"] for s in range(4)}
     assert seen <= train
-    assert env.reset(seed=1)[1] == env.reset(seed=1)[1]
+    assert env.reset(seed=1)[1]["benchmark"] == env.reset(seed=1)[1]["benchmark"]
 
 
 def test_extended_action_space_and_mask(engine: Engine) -> None:
     env = make("bitcount", engine, action_space="rlopt-extended-v0", observation_space="IrInstructionCount")
     assert env.action_space.n == len(passes.EXTENDED_ACTIONS)
     mask = env.action_mask()
+    assert np.array_equal(env.reset()[1]["action_mask"], mask)
     assert mask.sum() == sum(a.safe for a in passes.EXTENDED_ACTIONS) < len(mask)
     assert make("bitcount", engine, mask_unsafe=False).action_mask().all()
     env.reset()

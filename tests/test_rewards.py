@@ -98,6 +98,7 @@ def test_reaching_the_baseline_in_one_step_earns_exactly_one(engine: Engine, pro
     assert not terminated, info
     o0, target = (env.observation[f"{rewards.REWARDS[reward].cost}{level}"] for level in ("O0", reward[-2:]))
     assert r == pytest.approx(1.0) if o0 > target else r <= 0
+    assert info["speedup"] == 1.0
 
 
 @pytest.mark.parametrize("program", ["bitcount", "crc32"])

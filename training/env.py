@@ -390,7 +390,7 @@ class LlvmEnv(gymnasium.Env):
         if self.reward_spec is not None:
             self.reward_spec.reset(self)
         self._last_obs = self._observe(self.observation_space_name, self.state)
-        return self._gym_observation(), {"benchmark": self.program.uri}
+        return self._gym_observation(), {"benchmark": self.program.uri, "action_mask": self.action_mask()}
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
         """Apply one action; a failing pass or measurement ends the episode with ``info["error"]``."""
@@ -406,7 +406,10 @@ class LlvmEnv(gymnasium.Env):
         try:
             self.state = self._apply(previous, act.pipeline)
             obs = self._observe(self.observation_space_name, self.state)
-            reward = self.reward_spec.update(self) if self.reward_spec is not None else 0.0
+            reward = 0.0
+            if self.reward_spec is not None:
+                info["speedup"] = self.reward_spec.speedup(self)  # first: it may fail, update() must not
+                reward = self.reward_spec.update(self)
         except RloptError as e:
             self.state = previous
             info["error"] = f"{type(e).__name__}: {e}"

@@ -41,6 +41,8 @@ class Reward:
     deterministic: ClassVar[bool] = True
     #: Whether the cost is measured by running the program (needs a runnable benchmark).
     needs_run: ClassVar[bool] = False
+    #: The level (``O0``, ``O3``, ``Oz``) that :meth:`speedup` compares with.
+    baseline: ClassVar[str] = "O0"
 
     def __init__(self) -> None:
         self.previous: float | None = None
@@ -64,6 +66,11 @@ class Reward:
         self.previous = current
         return reward
 
+    def speedup(self, env: ObservationSource) -> float:
+        """Baseline cost / current cost: above 1 the current state beats the baseline (O0, O3 or Oz)."""
+        current = float(env.observation[self.cost])
+        return float(env.observation[f"{self.cost}{self.baseline}"]) / current if current > 0 else float("inf")
+
 
 class _Normalized(Reward):
     """Scaled by the benchmark's unoptimized cost: the episode return is the fraction of the cost removed."""
@@ -74,8 +81,6 @@ class _Normalized(Reward):
 
 class _AgainstBaseline(Reward):
     """Scaled by what a baseline pipeline saves over O0: a return of 1.0 matches the baseline."""
-
-    baseline: ClassVar[str]
 
     def scale_for(self, env: ObservationSource) -> float:
         o0 = float(env.observation[f"{self.cost}O0"])
