@@ -52,7 +52,9 @@ CACHE_VERSION = "env-v1"
 DEFAULT_TIMEOUT = 60.0
 #: Episode length used by the registered ``rlopt/llvm-v0`` (``gymnasium.make(..., max_episode_steps=N)``).
 MAX_EPISODE_STEPS = 200
-_MEMO_ITEMS = 512
+_MEMO_ITEMS = 2048  # small values (counts, feature vectors) of recent states
+_HEAVY_MEMO_ITEMS = 8  # IR text and graphs: megabytes each for big modules
+_CACHE_MEMORY_ITEMS = 1024  # the in-memory layer of a cache the env creates itself
 _INT_MAX = np.iinfo(np.int64).max
 
 
@@ -181,13 +183,14 @@ def _npy_encode(a: np.ndarray) -> bytes:
 
 
 def _npz_encode(d: dict[str, np.ndarray]) -> bytes:
+    """Arrays as a zlib-compressed ``.npz`` (graph arrays shrink ~10x; zlib level 1 takes ~1 ms)."""
     buf = io.BytesIO()
     np.savez(buf, **d)
-    return buf.getvalue()
+    return zlib.compress(buf.getvalue(), 1)
 
 
 def _npz_decode(b: bytes) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(b), allow_pickle=False) as z:
+    with np.load(io.BytesIO(zlib.decompress(b)), allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
 
 
@@ -202,7 +205,8 @@ class ObservationSpec:
     """How one named observation is computed, which space it lives in, and how it is cached on disk.
 
     ``compute(env, state)`` may use the engine and the program; ``codec`` None means the value is only kept in
-    memory (cheap, or not serialisable); ``code`` lists the modules whose source fingerprints the cache key.
+    memory (cheap, or not serialisable); ``code`` lists the modules whose source fingerprints the cache key;
+    ``heavy`` values (IR text, graphs: up to megabytes each) are kept in memory for the last few states only.
     """
 
     name: str
@@ -212,6 +216,7 @@ class ObservationSpec:
     code: Callable[[], Sequence[ModuleType]] = tuple
     needs_run: bool = False
     deterministic: bool = True
+    heavy: bool = False
 
 
 def _count_space(env: LlvmEnv) -> spaces.Space:
@@ -247,7 +252,7 @@ def _runtime() -> ModuleType:
 def _specs() -> dict[str, ObservationSpec]:
     text_space = lambda env: spaces.Text(max_length=1 << 31, charset=string.printable)  # noqa: E731
     base = [
-        ObservationSpec("Ir", text_space, lambda env, s: s.ir.decode()),
+        ObservationSpec("Ir", text_space, lambda env, s: s.ir.decode(), heavy=True),
         ObservationSpec("IrSha256", lambda env: spaces.Text(64, min_length=64, charset="0123456789abcdef"),
                         lambda env, s: s.digest),
         ObservationSpec("IrInstructionCount", _count_space,
@@ -261,10 +266,10 @@ def _specs() -> dict[str, ObservationSpec]:
                         lambda env, s: np.asarray(_features().instcount(s.ir.decode()), dtype=np.int64),
                         _NPY, lambda: (_features(),)),
         ObservationSpec("Programl", lambda env: NetworkxSpace(),
-                        lambda env, s: _graph().build(s.ir.decode()).to_networkx()),
+                        lambda env, s: _graph().build(s.ir.decode()).to_networkx(), heavy=True),
         ObservationSpec("ProgramlArrays", lambda env: ProgramlArraysSpace(len(env.vocab)),
                         lambda env, s: _graph().build(s.ir.decode()).arrays(env.vocab), _NPZ,
-                        lambda: (_graph(),)),
+                        lambda: (_graph(),), heavy=True),
         ObservationSpec("Runtime", _seconds_space, lambda env, s: env._measure(s, "Runtime"), _FLOAT,
                         lambda: (_runtime(),), needs_run=True, deterministic=False),
         ObservationSpec("Buildtime", _seconds_space, lambda env, s: env._measure(s, "Buildtime"), _FLOAT,
@@ -359,12 +364,13 @@ class LlvmEnv(gymnasium.Env):
         self.engine = engine or Engine(timeout=timeout)
         self._owns_cache = not isinstance(cache, Cache)
         self.cache = cache if isinstance(cache, Cache) else Cache(
-            default_dir() if cache is True else None if cache is False else cache)
+            default_dir() if cache is True else None if cache is False else cache, memory_items=_CACHE_MEMORY_ITEMS)
         self._vocab = vocab
         self._salt = digest(CACHE_VERSION, self.engine.toolchain.version_string)
         self._source = benchmark
         self._programs: dict[str, Program] = {}
         self._memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._heavy_memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._handle: int | None = None
         self._handle_digest: str | None = None
         self.program: Program | None = None
@@ -496,7 +502,7 @@ class LlvmEnv(gymnasium.Env):
                         timeout=self.timeout, cache=self.cache, engine=self.engine, vocab=self._vocab,
                         render_mode=self.render_mode)
         other._programs = self._programs
-        other._memo = self._memo
+        other._memo, other._heavy_memo = self._memo, self._heavy_memo
         other.program, other.state, other.actions = program, self.state, list(self.actions)
         other.episode_reward, other._last_obs = self.episode_reward, self._last_obs
         other._source = self._source
@@ -596,10 +602,11 @@ class LlvmEnv(gymnasium.Env):
             spec = OBSERVATIONS[name]
         except KeyError:
             raise KeyError(f"unknown observation '{name}'; known: {', '.join(OBSERVATIONS)}") from None
+        memo, capacity = (self._heavy_memo, _HEAVY_MEMO_ITEMS) if spec.heavy else (self._memo, _MEMO_ITEMS)
         memo_key = (name, state.digest)
-        if memo_key in self._memo:
-            self._memo.move_to_end(memo_key)
-            return self._memo[memo_key]
+        if memo_key in memo:
+            memo.move_to_end(memo_key)
+            return memo[memo_key]
         value = None
         if spec.codec is not None:
             parts = [self._salt, name, state.digest, *(_fingerprint(m) for m in spec.code())]
@@ -616,9 +623,9 @@ class LlvmEnv(gymnasium.Env):
                 self.cache.put(f"env.obs.{name}", key, spec.codec.encode(value))
         else:
             value = spec.compute(self, state)
-        self._memo[memo_key] = value
-        while len(self._memo) > _MEMO_ITEMS:
-            self._memo.popitem(last=False)
+        memo[memo_key] = value
+        while len(memo) > capacity:
+            memo.popitem(last=False)
         return value
 
     def _run_context(self) -> list[str]:
