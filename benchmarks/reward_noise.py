@@ -14,6 +14,7 @@ and the runtime (minimum over repeats) across the sequences. Results go to
 ``benchmarks/results/reward_noise.json``.
 
     .venv/bin/python benchmarks/reward_noise.py [--programs qsort,crc32,matmul] [--repeats 3] [--random 3]
+                                                [--clock wall|cpu] [--max-runs 15] [--out FILE]
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def build_candidates(b: B.Benchmark, sequences: dict[str, str], workdir: Path) -
     return exes, rejected
 
 
-def measure_program(b: B.Benchmark, sequences: dict[str, str], repeats: int, max_runs: int) -> dict:
+def measure_program(b: B.Benchmark, sequences: dict[str, str], repeats: int, max_runs: int, clock: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="rlopt-noise-") as d:
         exes, rejected = build_candidates(b, sequences, Path(d))
         medians = {k: [] for k in exes}
@@ -95,7 +96,7 @@ def measure_program(b: B.Benchmark, sequences: dict[str, str], repeats: int, max
         proxy = {k: [] for k in exes}
         for _ in range(repeats):
             for label, exe in exes.items():
-                m = R.measure_runtime(exe, b.args, max_runs=max_runs)
+                m = R.measure_runtime(exe, b.args, max_runs=max_runs, clock=clock)
                 medians[label].append(m.median)
                 mins[label].append(m.min)
                 proxy[label].append(R.callgrind_instructions(exe, b.small_args))
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--random", type=int, default=3, help="random pass sequences per program")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-runs", type=int, default=15, help="max runs of one adaptive runtime measurement")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="time the runs by elapsed time or by the process's user+system CPU time")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     if args.repeats < 2:
@@ -133,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for name in args.programs.split(","):
-            results.append(measure_program(B.get(name.strip()), sequences, args.repeats, args.max_runs))
+            results.append(measure_program(B.get(name.strip()), sequences, args.repeats, args.max_runs,
+                                           args.clock))
             r = results[-1]
             print(f"{r['program']:10s} done: {len(r['sequences'])} binaries, {len(r['rejected'])} rejected",
                   file=sys.stderr)
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"\npeak RSS: {rss_self:.0f} MiB (this process), {rss_children:.0f} MiB (largest child); "
           f"{time.perf_counter() - start:.0f} s")
-    report = {"repeats": args.repeats, "max_runs": args.max_runs, "seed": args.seed, "programs": results,
+    report = {"clock": args.clock, "repeats": args.repeats, "max_runs": args.max_runs, "seed": args.seed, "programs": results,
               "peak_rss_mib": {"self": rss_self, "children": rss_children},
               "seconds": time.perf_counter() - start}
     B.atomic_write(args.out, (json.dumps(report, indent=1) + "\n").encode())
