@@ -149,7 +149,6 @@ def run(exe: str | os.PathLike, args: Sequence[str] = (), *, timeout: float = RU
             timer.cancel()
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
-        _killpg(proc.pid)  # stray children of the program, if any
         if timed_out.is_set():
             raise ToolTimeout(name, timeout)
         out.seek(0)
