@@ -316,3 +316,21 @@ def test_every_observation_is_registered_with_a_space(engine: Engine) -> None:
     spaces = env.observation.spaces
     assert set(spaces) == set(OBSERVATIONS) and set(STATIC) <= set(OBSERVATIONS)
     assert isinstance(spaces["Programl"].contains(nx.MultiDiGraph()), bool)
+
+
+@pytest.mark.parametrize("name", ["ProgramlArrays", "Autophase", "ObjectTextSize"])
+def test_observations_read_back_from_disk_equal_computed_ones(engine: Engine, tmp_path: Path, name: str) -> None:
+    values = []
+    for _ in range(2):  # the second environment reads what the first one stored
+        env = make("crc32", engine, cache=tmp_path / "c", observation_space=name)
+        env.reset()
+        env.step(MEM2REG)
+        values.append(env.observation[name])
+        env.close()
+    first, second = values
+    if isinstance(first, dict):
+        assert first.keys() == second.keys() and all(np.array_equal(first[k], second[k]) for k in first)
+        assert all(second[k].dtype == np.int64 for k in second)
+    else:
+        assert np.array_equal(first, second)
+    assert Cache(tmp_path / "c").entry_count(f"env.obs.{name}") == 2
