@@ -188,6 +188,16 @@ def test_ir_file_and_bytes_benchmarks(engine: Engine, tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------- state and caching
 
+class CountingEngine(Engine):
+    """An engine that counts the pipelines it runs."""
+
+    runs = 0
+
+    def run(self, handle: int, pipeline: str) -> None:
+        self.runs += 1
+        super().run(handle, pipeline)
+
+
 def test_commandline_reproduces_the_state(engine: Engine, tmp_path: Path) -> None:
     env = make("xtea", engine, observation_space="Ir", reward_space="IrInstructionCount")
     env.reset(seed=3)
@@ -225,18 +235,11 @@ def test_cache_replays_transitions_without_llvm(engine: Engine, tmp_path: Path) 
     expected = [first.step(a)[:2] for a in plan]
     first.close()
 
-    class CountingEngine(Engine):
-        runs = 0
-
-        def run(self, handle: int, pipeline: str) -> None:
-            CountingEngine.runs += 1
-            super().run(handle, pipeline)
-
     with CountingEngine() as counting:
         second = make("bitcount", counting, cache=tmp_path / "c", reward_space="IrInstructionCountOz")
         second.reset()
         got = [second.step(a)[:2] for a in plan]
-        assert CountingEngine.runs == 0
+        assert counting.runs == 0
         assert second.cache.hits > 0
     for (obs_a, r_a), (obs_b, r_b) in zip(expected, got, strict=True):
         assert np.array_equal(obs_a, obs_b) and r_a == r_b
@@ -298,6 +301,20 @@ def test_hanging_pass_times_out_and_env_recovers() -> None:
         assert terminated and "ToolTimeout" in info["error"] and time.monotonic() - start < 10
         obs, _ = env.reset()
         assert int(env.step(MEM2REG)[0]) < int(obs)
+
+
+def test_cached_timeouts_count_only_for_equal_or_shorter_limits(tmp_path: Path) -> None:
+    with FaultyEngine("hang", passes.ACTIONS[GVN].pipeline, timeout=1.0) as eng:
+        env = make("bitcount", eng, cache=tmp_path / "c", observation_space="IrInstructionCount", timeout=1.0)
+        env.reset()
+        assert "ToolTimeout" in env.step(GVN)[4]["error"]
+    with CountingEngine() as eng:
+        same = make("bitcount", eng, cache=tmp_path / "c", observation_space="IrInstructionCount", timeout=1.0)
+        same.reset()
+        assert "ToolTimeout" in same.step(GVN)[4]["error"] and eng.runs == 0  # replayed from the cache
+        longer = make("bitcount", eng, cache=tmp_path / "c", observation_space="IrInstructionCount", timeout=30.0)
+        longer.reset()
+        assert "error" not in longer.step(GVN)[4]  # a longer limit deserves another try
 
 
 def test_engine_restart_by_another_user_is_transparent(engine: Engine) -> None:

@@ -381,7 +381,6 @@ class LlvmEnv(gymnasium.Env):
         self.observation = ObservationView(self)
         self.action_space = spaces.Discrete(len(self.action_list))
         self.observation_space = OBSERVATIONS[observation_space].space(self)
-        self.reward_range = (-np.inf, np.inf)
 
     # -- Gymnasium API ------------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
