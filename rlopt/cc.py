@@ -37,6 +37,7 @@ from typing import Literal, NoReturn
 from rlopt import __version__, passes, toolchain
 from rlopt.cache import Cache, default_dir, digest
 from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.ir import write_output
 
 # ---------------------------------------------------------------------------------------------------------
 # Argument classification
@@ -376,13 +377,15 @@ def _pipeline_choice(level: str) -> tuple[str, Path | None]:
 
 
 def choose_pipeline(bitcode: bytes, level: str, model: Path | None) -> str:
-    """The policy's pipeline when a model applies, else the user's ``-O`` level (also if the policy fails)."""
+    """The policy's pipeline when a model applies, else the user's ``-O`` level.
+
+    A policy failure raises: the caller then falls back to plain clang, says so, and caches nothing, so a
+    result made without the policy is never stored under the policy's key.
+    """
     if model is not None:
         from rlopt import policy
 
-        with contextlib.suppress(RloptError):
-            return policy.choose_pipeline(bitcode, model=str(model), toolchain=toolchain.find(),
-                                          timeout=OPT_TIMEOUT)
+        return policy.choose_pipeline(bitcode, model=str(model), toolchain=toolchain.find(), timeout=OPT_TIMEOUT)
     return passes.OPT_LEVELS[level]
 
 
@@ -393,23 +396,6 @@ def optimize(bitcode: bytes, pipeline: str, *, text: bool) -> bytes:
     from rlopt import engine
 
     return engine.optimize(bitcode, pipeline, bitcode=not text, timeout=OPT_TIMEOUT, use_engine=False)
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write via a temporary file and rename, with the permissions clang would give (0666 & ~umask)."""
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class Builder:
@@ -465,7 +451,7 @@ class Builder:
             self.record.misses += 1
             data = self.optimize_and_generate(src, bitcode, model)
             self.cache.put(NAMESPACE, key, data)
-        _write_atomically(out, data)
+        write_output(data, out)
         return 0
 
     def optimize_and_generate(self, src: Source, bitcode: bytes, model: Path | None) -> bytes:
