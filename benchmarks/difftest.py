@@ -1,0 +1,159 @@
+"""Long differential-testing run: csmith programs (and the example/suite programs) through rlopt vs -O0.
+
+    .venv/bin/python benchmarks/difftest.py --n 1000 [--jobs 2] [--sequences 4] [--fresh]
+
+Each program runs at every -O level, ``--sequences`` random safe action sequences and ``-O-rl`` when a model
+is installed. Progress is appended to ``benchmarks/results/difftest.state.jsonl`` so an interrupted run
+resumes where it stopped; the summary goes to ``benchmarks/results/difftest.json``. A mismatch is minimised
+(shortest failing sub-sequence, then optionally ``llvm-reduce`` with ``--reduce-ir``) and given a verdict;
+its files are kept under ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from robustness import difftest, programs, reduce  # noqa: E402
+
+from rlopt import toolchain  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _variants(name: str, sequences: int) -> list[difftest.Variant]:
+    rng = random.Random(name)
+    rl, _ = difftest.rl_variant()
+    return difftest.level_variants() + [difftest.random_variant(rng) for _ in range(sequences)] + (
+        [rl] if rl else [])
+
+
+def _minimise(tc: toolchain.Toolchain, prep: difftest.Prepared, result: difftest.Result, reduce_ir: bool,
+              keep: Path) -> dict:
+    """Shrink a failing action sequence, attribute it, and keep the files needed to reproduce it."""
+    pipeline, names = result.pipeline, None
+    if result.variant.startswith("actions:"):
+        names = reduce.shrink_sequence(
+            result.variant.removeprefix("actions:").split(","),
+            lambda seq: difftest.check(tc, prep, difftest.actions_variant(seq), "shrink").status == "mismatch")
+        pipeline = difftest.actions_variant(names).pipeline
+    record = {**result.to_json(), "minimal_actions": names, "minimal_pipeline": pipeline,
+              "verdict": difftest.verdict(tc, prep, pipeline)}
+    dest = keep / prep.program.name.replace("/", "-")
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(prep.program.source, dest)
+    shutil.copy(prep.ir, dest / "input.ll")
+    if reduce_ir:
+        try:
+            record["reduced_ir"] = str(reduce.reduce_ir(tc, prep.ir, pipeline, dest / "reduced.ll"))
+        except Exception as e:  # noqa: BLE001 - a failed reduction must not lose the finding
+            record["reduced_ir"] = f"llvm-reduce failed: {e}"
+    record["files"] = str(dest)
+    return record
+
+
+def run_program(job: tuple[str, int | None, int, bool, str]) -> dict:
+    """Worker: test one program (a csmith seed, or an example/suite program by name)."""
+    name, seed, sequences, reduce_ir, keep = job
+    tc = toolchain.find()
+    with tempfile.TemporaryDirectory(prefix="rlopt-difftest-") as tmp:
+        work = Path(tmp)
+        if seed is not None:
+            prog = programs.csmith_program(seed, work)
+        else:
+            prog = next(p for p in programs.example_programs() if p.name == name)
+        try:
+            prep = difftest.prepare(tc, prog, work / "w")
+        except Exception as e:  # noqa: BLE001 - e.g. csmith output clang rejects: count it, do not stop
+            return {"program": name, "state": "setup-error", "detail": str(e)[:300]}
+        if prep is None:
+            return {"program": name, "state": "skipped", "detail": "-O0 build did not finish"}
+        results = [difftest.check(tc, prep, v, tag=f"v{i}") for i, v in enumerate(_variants(name, sequences))]
+        mismatches = [_minimise(tc, prep, r, reduce_ir, Path(keep)) for r in results if r.status == "mismatch"]
+        return {"program": name, "state": "tested", "results": [r.to_json() for r in results],
+                "mismatches": mismatches}
+
+
+def summarise(records: list[dict]) -> dict:
+    """Counts over all programs so far."""
+    results = [r for rec in records for r in rec.get("results", [])]
+
+    def count(status: str) -> int:
+        return sum(r["status"] == status for r in results)
+
+    return {
+        "programs_tested": sum(r["state"] == "tested" for r in records),
+        "programs_skipped_timeout": sum(r["state"] == "skipped" for r in records),
+        "programs_setup_error": sum(r["state"] == "setup-error" for r in records),
+        "sequences": len(results), "ok": count("ok"), "mismatches": count("mismatch"),
+        "timeouts": count("timeout"), "rlopt_errors": count("rlopt-error"),
+        "mismatch_details": [m for rec in records for m in rec.get("mismatches", [])],
+        "timeout_details": [r for r in results if r["status"] == "timeout"][:50],
+        "rlopt_error_details": [r for r in results if r["status"] == "rlopt-error"][:50],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=1000, help="csmith programs (seeds --first .. --first+n-1)")
+    ap.add_argument("--first", type=int, default=0, help="first csmith seed")
+    ap.add_argument("--sequences", type=int, default=4, help="random action sequences per program")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-examples", action="store_true", help="csmith programs only")
+    ap.add_argument("--reduce-ir", action="store_true", help="also llvm-reduce each mismatch (slow)")
+    ap.add_argument("--fresh", action="store_true", help="ignore the saved progress")
+    ap.add_argument("--state", type=Path, default=RESULTS / "difftest.state.jsonl")
+    ap.add_argument("--out", type=Path, default=RESULTS / "difftest.json")
+    ap.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "rlopt-difftest-mismatches")
+    args = ap.parse_args(argv)
+
+    args.state.parent.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        args.state.unlink(missing_ok=True)
+    done = [json.loads(line) for line in args.state.read_text().splitlines()] if args.state.exists() else []
+    seen = {r["program"] for r in done}
+    jobs = [] if args.no_examples else [(p.name, None) for p in programs.example_programs()]
+    jobs += [(f"csmith-{s}", s) for s in range(args.first, args.first + args.n)]
+    todo = [(name, seed, args.sequences, args.reduce_ir, str(args.keep)) for name, seed in jobs if name not in seen]
+    print(f"difftest: {len(jobs)} programs, {len(jobs) - len(todo)} already done, {args.jobs} jobs")
+
+    start = time.monotonic()
+    with args.state.open("a") as state, multiprocessing.Pool(args.jobs) as pool:
+        for i, rec in enumerate(pool.imap_unordered(run_program, todo), 1):
+            state.write(json.dumps(rec) + "\n")
+            state.flush()
+            done.append(rec)
+            for m in rec.get("mismatches", []):
+                print(f"MISMATCH {m['program']} {m['variant']}: {m['detail']}\n  minimal: {m['minimal_pipeline']}"
+                      f"\n  verdict: {m['verdict']}\n  files: {m['files']}", flush=True)
+            if i % 25 == 0:
+                print(f"  {i}/{len(todo)} programs in {time.monotonic() - start:.0f} s", flush=True)
+
+    summary = summarise(done)
+    summary["seconds_this_run"] = round(time.monotonic() - start, 1)
+    summary["model"] = difftest.rl_variant()[1] or "-O-rl tested"
+    args.out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"programs tested      {summary['programs_tested']}\n"
+          f"skipped (-O0 timeout) {summary['programs_skipped_timeout']}\n"
+          f"setup errors          {summary['programs_setup_error']}\n"
+          f"sequences             {summary['sequences']}\n"
+          f"mismatches            {summary['mismatches']}\n"
+          f"timeouts              {summary['timeouts']}\n"
+          f"rlopt errors          {summary['rlopt_errors']}\n"
+          f"-O-rl                 {summary['model']}\n"
+          f"written to {args.out}")
+    return 1 if summary["mismatches"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
