@@ -258,6 +258,7 @@ def export(run: str, out_path: str | None) -> None:
     out = Path(out_path) if out_path else ckpt.parent / RUN_MODEL
     if out.suffix != ".onnx":
         raise click.BadParameter("must end in .onnx", param_hint="--out")
+    out.parent.mkdir(parents=True, exist_ok=True)
     written = export_mod.export(ckpt, out)
     click.echo(f"wrote {written}")
 
@@ -275,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("rlopt-train: error: interrupted", err=True)
         return 130
     except RloptError as e:
+        click.echo(f"rlopt-train: error: {e}", err=True)
+        return 1
+    except OSError as e:
         click.echo(f"rlopt-train: error: {e}", err=True)
         return 1
     except ImportError as e:
