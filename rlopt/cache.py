@@ -55,9 +55,11 @@ class Cache:
     """
 
     def __init__(self, directory: str | os.PathLike | None = None, *, memory_items: int = 4096,
-                 timeout: float = 30.0):
+                 memory_bytes: int = 64 << 20, timeout: float = 30.0):
         self._memory: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._memory_items = memory_items
+        self._memory_bytes = memory_bytes
+        self._memory_used = 0
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self.path: Path | None = None
@@ -111,10 +113,17 @@ class Cache:
                     "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (namespace, key, value, time.time())))
 
     def _remember(self, namespace: str, key: str, value: bytes) -> None:
+        """Keep a value in the LRU, evicting the oldest until both the item and the byte budget hold."""
+        old = self._memory.pop((namespace, key), None)
+        if old is not None:
+            self._memory_used -= len(old)
+        if len(value) > self._memory_bytes:
+            return
         self._memory[(namespace, key)] = value
-        self._memory.move_to_end((namespace, key))
-        while len(self._memory) > self._memory_items:
-            self._memory.popitem(last=False)
+        self._memory_used += len(value)
+        while len(self._memory) > self._memory_items or self._memory_used > self._memory_bytes:
+            _, evicted = self._memory.popitem(last=False)
+            self._memory_used -= len(evicted)
 
     def increment(self, name: str, by: int = 1) -> None:
         """Bump a persistent counter (for ``--show-stats``); atomic across processes."""
@@ -150,6 +159,7 @@ class Cache:
     def clear(self) -> None:
         with self._lock:
             self._memory.clear()
+            self._memory_used = 0
             if self._db is not None:
                 self._retry(lambda: self._db.execute("DELETE FROM entries"))
 

@@ -144,3 +144,15 @@ def test_killed_writer_leaves_a_consistent_cache(tmp_path: Path) -> None:
         assert all(cache.get("k", digest("kill", str(i))) == value_of(digest("kill", str(i))) for i in range(n))
         cache.put("k", "after", b"still writable")
         assert cache.get("k", "after") == b"still writable"
+
+
+def test_memory_layer_respects_its_byte_budget():
+    from rlopt.cache import Cache
+
+    cache = Cache(None, memory_items=1000, memory_bytes=1000)
+    for i in range(10):
+        cache.put("ns", str(i), bytes(300))
+    assert cache.get("ns", "9") == bytes(300) and cache.get("ns", "0") is None
+    assert cache._memory_used <= 1000
+    cache.put("ns", "huge", bytes(5000))  # larger than the whole budget: not kept in memory at all
+    assert cache.get("ns", "huge") is None and cache.get("ns", "9") == bytes(300)
