@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--random", type=int, default=3, help="random pass sequences per program")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-runs", type=int, default=15, help="max runs of one adaptive runtime measurement")
-    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="cpu",
                     help="time the runs by elapsed time or by the process's user+system CPU time")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
