@@ -234,3 +234,12 @@ def test_raw_bytes_in_attribute_strings_survive_like_opt(tc, tmp_path, example_i
     assert inv.returncode == 0, inv.stderr
     expected = tc.opt(src.read_bytes(), "default<O0>")
     assert out.read_bytes().split(b"\n", 1)[1] == expected.split(b"\n", 1)[1]
+
+
+@pytest.mark.xfail(strict=True, reason="the engine accepts a module whose target triple LLVM cannot parse (opt-19 "
+                   "refuses it: \"unrecognized architecture ''\") and writes output that opt-19 cannot load")
+def test_garbled_target_triple_is_an_error_or_a_loadable_result(tc, tmp_path) -> None:
+    src, out = tmp_path / "triple.ll", tmp_path / "out.ll"
+    src.write_text('target triple = "\\04\\02"\ndefine i32 @f(i32 %x) {\n  ret i32 %x\n}\n')
+    inv = invoke.in_process(["-S", "-Oz", str(src), "-o", str(out)])
+    assert inv.returncode != 0 or fuzz.valid_module(tc, out), "exit 0 with a module LLVM cannot load"
