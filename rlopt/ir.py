@@ -40,6 +40,7 @@ def write_output(data: bytes, path: str) -> None:
 
     The bytes go to a temporary file beside the target which is then renamed over it, so a reader never
     sees half a file and an interrupted run leaves the old file (or none) rather than a truncated one.
+    Special files (``/dev/null``, a FIFO) are written in place: renaming over them would destroy them.
     """
     if path == "-":
         sys.stdout.buffer.write(data)
@@ -48,6 +49,13 @@ def write_output(data: bytes, path: str) -> None:
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"{path}: is a directory")
+    if target.exists() and not target.is_file():  # a device or FIFO (-o /dev/null): write to it, never replace it
+        try:
+            with open(target, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise OutputError(f"{path}: {e.strerror or e}") from None
+        return
     directory = target.parent if str(target.parent) else Path(".")
     tmp_name = None
     try:

@@ -185,8 +185,6 @@ def test_disk_full(tiny_fs, tmp_path, example_ir) -> None:
     assert _entries(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason="rlopt.ir.write_output renames a temp file over a device or FIFO "
-                   "(rlopt -o /dev/null as root replaces /dev/null with a regular file)")
 def test_output_to_a_device_node(tmp_path, example_ir) -> None:
     null = tmp_path / "null"
     try:
