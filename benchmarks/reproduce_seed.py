@@ -25,9 +25,8 @@ SEED_NUMBERS = {"ppo": 0.866, "sac": 0.805}
 
 def measure(benchmark_name: str, action_indices: list[int], action_space: str, rounds: int) -> dict:
     """Wall time of the sequence relative to -O0 (and of -O3), interleaved min-of-``rounds``."""
-    from rlopt.training import benchmarks, runtime
-
     from rlopt import passes, toolchain
+    from rlopt.training import benchmarks, runtime
 
     bench = benchmarks.get(benchmark_name)
     tc = toolchain.find()

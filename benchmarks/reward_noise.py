@@ -30,11 +30,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rlopt.training import benchmarks as B
-from rlopt.training import runtime as R
 
 from rlopt import passes, toolchain
 from rlopt.errors import RloptError
+from rlopt.training import benchmarks as B
+from rlopt.training import runtime as R
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "reward_noise.json"

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rlopt.training import benchmarks
-from rlopt.training.env import LlvmEnv, State
 
 from rlopt.engine import Engine
 from rlopt.errors import InputError
+from rlopt.training import benchmarks
+from rlopt.training.env import LlvmEnv, State
 
 pytestmark = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 

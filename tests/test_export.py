@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from rlopt.training.export import CARD_FIELDS, check_parity, export_onnx, onnx_outputs
-from rlopt.training.models import Actor, ActorCritic, GnnConfig, SacPolicy, TwinQ
 
 from rlopt import passes, toolchain
 from rlopt.errors import RloptError
 from rlopt.graph import Vocabulary, build
+from rlopt.training.export import CARD_FIELDS, check_parity, export_onnx, onnx_outputs
+from rlopt.training.models import Actor, ActorCritic, GnnConfig, SacPolicy, TwinQ
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFE = [a for a in passes.ACTIONS if a.safe and a.kind == "optimization"]

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from bigmodule import write_module
 
 LIMIT_KB = 500 * 1024

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+
 from rlopt.training.buffers import compute_gae
 from rlopt.training.export import load_policy
 from rlopt.training.ppo import PPOConfig, explained_variance, train

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from rlopt.training import rewards
-from rlopt.training.env import OBSERVATIONS, LlvmEnv
 
 from rlopt.engine import Engine
+from rlopt.training import rewards
+from rlopt.training.env import OBSERVATIONS, LlvmEnv
 
 
 class Fake:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rlopt.training.rollouts import LocalVecEnv, action_masks, make_vec_env, static_mask
-from rlopt.training.synthetic import KeyTokenEnv
 
 from rlopt.errors import RloptError
+from rlopt.training.rollouts import LocalVecEnv, action_masks, make_vec_env, static_mask
+from rlopt.training.synthetic import KeyTokenEnv
 
 
 def _run(vec, steps: int) -> tuple[list, list]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rlopt.training import benchmarks as B
-from rlopt.training import runtime as R
 
 from rlopt import toolchain
 from rlopt.errors import ToolError, ToolTimeout
+from rlopt.training import benchmarks as B
+from rlopt.training import runtime as R
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+
 from rlopt.training.buffers import ReplayBuffer
 from rlopt.training.export import load_policy
 from rlopt.training.sac import SACConfig, train

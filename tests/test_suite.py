@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from rlopt.training import benchmarks as B
-from rlopt.training import runtime as R
 
 from rlopt import toolchain
+from rlopt.training import benchmarks as B
+from rlopt.training import runtime as R
 
 SUITE_DIR = Path(B.__file__).parent / "suite"
 

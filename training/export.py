@@ -20,6 +20,9 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor, nn
+
+from rlopt.errors import OutputError, RloptError
 from rlopt.training.models import (
     AUTOPHASE_DIM,
     GRAPH_KEYS,
@@ -32,9 +35,6 @@ from rlopt.training.models import (
     collate,
 )
 from rlopt.training.runlog import atomic_write_bytes, load_checkpoint
-from torch import Tensor, nn
-
-from rlopt.errors import OutputError, RloptError
 
 #: Bump when the ONNX inputs/outputs or the card's meaning change.
 FORMAT_VERSION = 1

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
+
 from rlopt.training.buffers import RolloutBuffer, compute_gae
 from rlopt.training.models import ActorCritic, collate, gnn_config, masked_logits
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
 from rlopt.training.runlog import RunLogger, TrainResult, load_checkpoint, save_checkpoint, seed_everything
-from torch import nn
 
 
 @dataclass

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from rlopt.training.rollouts import Episode
 
 from rlopt.errors import OutputError
+from rlopt.training.rollouts import Episode
 
 EPISODE_FIELDS = ("global_step", "episode", "return", "speedup", "length", "wall_time")
 

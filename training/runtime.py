@@ -26,11 +26,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rlopt.training import benchmarks
-from rlopt.training.benchmarks import Benchmark, atomic_write, cache_dir
-
 from rlopt import toolchain
 from rlopt.errors import ToolCrash, ToolError, ToolTimeout
+from rlopt.training import benchmarks
+from rlopt.training.benchmarks import Benchmark, atomic_write, cache_dir
 
 BACKEND_FLAGS = ("-O2", "-Xclang", "-disable-llvm-passes")
 LINK_FLAGS = ("-lm",)

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from rlopt.training.buffers import ReplayBuffer
 from rlopt.training.models import Actor, SacPolicy, TwinQ, collate, gnn_config, masked_logits
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
 from rlopt.training.runlog import RunLogger, TrainResult, load_checkpoint, save_checkpoint, seed_everything
-from torch import nn
 
 
 @dataclass
