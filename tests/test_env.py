@@ -7,13 +7,19 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gymnasium
 import networkx as nx
 import numpy as np
 import pytest
-import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
 from gymnasium.utils.env_checker import check_env
+
+import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
+from rlopt import features, passes
+from rlopt.cache import Cache
+from rlopt.engine import Engine, StepResult
+from rlopt.errors import InputError, RloptError
 from rlopt.training import benchmarks
 from rlopt.training.env import (
     OBSERVATIONS,
@@ -21,11 +27,6 @@ from rlopt.training.env import (
     LlvmEnv,
     ProgramlArraysSpace,
 )
-
-from rlopt import features, passes
-from rlopt.cache import Cache
-from rlopt.engine import Engine
-from rlopt.errors import InputError, RloptError
 
 PROGRAMS = ("bitcount", "crc32", "xtea")
 STATIC = ("Ir", "IrSha256", "IrInstructionCount", "IrInstructionCountO0", "IrInstructionCountO3",
@@ -193,9 +194,9 @@ class CountingEngine(Engine):
 
     runs = 0
 
-    def run(self, handle: int, pipeline: str) -> None:
+    def step(self, handle: int, pipeline: str, **kwargs: Any) -> StepResult:
         self.runs += 1
-        super().run(handle, pipeline)
+        return super().step(handle, pipeline, **kwargs)
 
 
 def test_commandline_reproduces_the_state(engine: Engine, tmp_path: Path) -> None:
@@ -268,10 +269,10 @@ class FaultyEngine(Engine):
         super().__init__(timeout=timeout)
         self.fault, self.pipeline = fault, pipeline
 
-    def run(self, handle: int, pipeline: str) -> None:
+    def step(self, handle: int, pipeline: str, **kwargs: Any) -> StepResult:
         if pipeline == self.pipeline:
             self._debug_crash() if self.fault == "crash" else self._debug_hang()
-        super().run(handle, pipeline)
+        return super().step(handle, pipeline, **kwargs)
 
 
 def test_crashing_pass_ends_the_episode_and_env_recovers() -> None:

@@ -39,12 +39,12 @@ import gymnasium
 import networkx as nx
 import numpy as np
 from gymnasium import spaces
-from rlopt.training import rewards as _rewards
 
 from rlopt import passes
 from rlopt.cache import Cache, default_dir, digest
 from rlopt.engine import Engine, StaleHandle
 from rlopt.errors import InputError, RloptError, ToolError, ToolTimeout
+from rlopt.training import rewards as _rewards
 
 #: Bump when the meaning of a cached value changes (it is part of every cache key).
 CACHE_VERSION = "env-v1"
@@ -526,7 +526,7 @@ class LlvmEnv(gymnasium.Env):
             if result is not None:
                 return result
         try:
-            text = self._with_module(state, lambda h: self._run(h, pipeline))
+            new, count = self._with_module(state, lambda h: self._run(h, pipeline, state))
         except ToolError as e:
             self._drop_module()
             if isinstance(e, ToolTimeout):
@@ -534,18 +534,19 @@ class LlvmEnv(gymnasium.Env):
             elif not isinstance(e, StaleHandle):
                 self.cache.put("env.step", key, f"error:{type(e).__name__}:{e}".encode())
             raise
-        new = State.of(text)
         self._handle_digest = new.digest
         if new.digest != state.digest:
             self.cache.put("env.ir", new.digest, zlib.compress(new.ir, 1))
         self.cache.put("env.step", key, b"ok:" + new.digest.encode())
+        self._store("IrInstructionCount", new, count)  # came with the step: spares a round trip to the worker
         return new
 
-    def _run(self, handle: int, pipeline: str) -> bytes:
+    def _run(self, handle: int, pipeline: str, state: State) -> tuple[State, int]:
+        """One engine round trip: run, verify, and the new state with its instruction count."""
         self._handle_digest = None  # the module changes in place; it no longer holds the old state
-        self.engine.run(handle, pipeline)
-        self.engine.verify(handle)
-        return self.engine.text(handle).encode()
+        result = self.engine.step(handle, pipeline, previous=state.digest)
+        new = State(result.text.encode(), result.digest) if result.text is not None else state
+        return new, result.instruction_count
 
     def _replay(self, cached: bytes, state: State) -> State | None:
         """A cached transition, or None when it must be recomputed (IR evicted, or a shorter timeout then)."""
@@ -601,31 +602,44 @@ class LlvmEnv(gymnasium.Env):
             spec = OBSERVATIONS[name]
         except KeyError:
             raise KeyError(f"unknown observation '{name}'; known: {', '.join(OBSERVATIONS)}") from None
-        memo, capacity = (self._heavy_memo, _HEAVY_MEMO_ITEMS) if spec.heavy else (self._memo, _MEMO_ITEMS)
+        memo = self._heavy_memo if spec.heavy else self._memo
         memo_key = (name, state.digest)
         if memo_key in memo:
             memo.move_to_end(memo_key)
             return memo[memo_key]
-        value = None
         if spec.codec is not None:
-            parts = [self._salt, name, state.digest, *(_fingerprint(m) for m in spec.code())]
-            if spec.needs_run:
-                parts += self._run_context()
-            if name == "ProgramlArrays":
-                parts.append(self.vocab.sha256)
-            key = digest(*parts)
-            stored = self.cache.get(f"env.obs.{name}", key)
+            stored = self.cache.get(f"env.obs.{name}", self._observation_key(spec, state))
             if stored is not None:
                 value = spec.codec.decode(stored)
-            else:
-                value = spec.compute(self, state)
-                self.cache.put(f"env.obs.{name}", key, spec.codec.encode(value))
-        else:
-            value = spec.compute(self, state)
-        memo[memo_key] = value
+                self._memoize(spec, state, value)
+                return value
+        value = spec.compute(self, state)
+        self._store(name, state, value)
+        return value
+
+    def _store(self, name: str, state: State, value: Any) -> None:
+        """Remember observation ``name`` of ``state`` in memory and (if it has a codec) in the cache."""
+        spec = OBSERVATIONS[name]
+        if (name, state.digest) in (self._heavy_memo if spec.heavy else self._memo):
+            return  # known already (a step that left the module unchanged)
+        if spec.codec is not None:
+            self.cache.put(f"env.obs.{name}", self._observation_key(spec, state), spec.codec.encode(value))
+        self._memoize(spec, state, value)
+
+    def _memoize(self, spec: ObservationSpec, state: State, value: Any) -> None:
+        memo, capacity = (self._heavy_memo, _HEAVY_MEMO_ITEMS) if spec.heavy else (self._memo, _MEMO_ITEMS)
+        memo[(spec.name, state.digest)] = value
         while len(memo) > capacity:
             memo.popitem(last=False)
-        return value
+
+    def _observation_key(self, spec: ObservationSpec, state: State) -> str:
+        """The cache key of one observation: state, code that computes it, and whatever else decides it."""
+        parts = [self._salt, spec.name, state.digest, *(_fingerprint(m) for m in spec.code())]
+        if spec.needs_run:
+            parts += self._run_context()
+        if spec.name == "ProgramlArrays":
+            parts.append(self.vocab.sha256)
+        return digest(*parts)
 
     def _run_context(self) -> list[str]:
         """What else than the IR decides a measurement: the program's arguments and working directory."""

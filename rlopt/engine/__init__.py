@@ -16,10 +16,10 @@ import threading
 
 from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import Module
-from rlopt.engine.worker import Engine, StaleHandle
+from rlopt.engine.worker import Engine, StaleHandle, StepResult
 from rlopt.errors import ToolchainError
 
-__all__ = ["Engine", "Module", "StaleHandle", "default_engine", "optimize", "backend_counts"]
+__all__ = ["Engine", "Module", "StaleHandle", "StepResult", "default_engine", "optimize", "backend_counts"]
 
 log = logging.getLogger(__name__)
 

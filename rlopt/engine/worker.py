@@ -13,6 +13,7 @@ becomes the crash message ("LLVM ERROR: ..."). Uses ``select`` on pipes, so POSI
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import pickle
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,21 @@ _STDERR_TAIL = 4096
 
 class StaleHandle(ToolError):
     """A module handle that is unknown to the current worker: freed, or lost when the worker restarted."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What an environment needs after a pass, from one message (see :meth:`Engine.step`).
+
+    ``digest`` is the SHA-256 of the module's text (UTF-8, as :meth:`Engine.text` returns it, encoded), the
+    state's identity; ``changed`` says whether that text differs from before the pipeline; ``text`` is the
+    new text when it changed and was asked for, else None.
+    """
+
+    digest: str
+    instruction_count: int
+    changed: bool
+    text: str | None = None
 
 
 class Engine:
@@ -80,6 +97,17 @@ class Engine:
     def verify(self, handle: int) -> None:
         """Raise ToolError with the verifier's message if the module is broken."""
         self._call("verify", self._check(handle))
+
+    def step(self, handle: int, pipeline: str, *, previous: str | None = None) -> StepResult:
+        """Run a pipeline, verify the result, and return its digest and instruction count in one round trip.
+
+        An environment step used to take four calls (run, verify, text, instruction_count); under load most
+        of a step was waiting for the worker to be scheduled. The text comes back only when it changed, since
+        many passes leave a module as it was. ``previous`` is the digest the caller holds for the module
+        (default: the worker's own print of it before the pipeline); ``changed`` is relative to it. A broken
+        result raises ToolError as :meth:`verify` does.
+        """
+        return StepResult(*self._call("step", self._check(handle), pipeline, previous))
 
     def text(self, handle: int) -> str:
         return self._call("text", self._check(handle))
@@ -271,7 +299,7 @@ def _stale_message(handle: int) -> str:
 
 
 def _describe(op: str, args: tuple) -> str:
-    if op == "run":
+    if op in ("run", "step"):
         return f"run '{args[1]}'"
     if op == "optimize":
         return f"optimize '{args[1]}'"
@@ -296,6 +324,9 @@ class _Worker:
     def __init__(self, lib: Library):
         self.lib = lib
         self.modules: dict[int, Module] = {}
+        # handle -> (digest of its text, instruction count) of the verified state a step left it in, so that
+        # a step that changes nothing (most of them) skips the verifier and the count
+        self.verified: dict[int, tuple[str, int]] = {}
 
     def _get(self, handle: int) -> Module:
         try:
@@ -308,9 +339,29 @@ class _Worker:
 
     def clone(self, handle: int, source: int) -> None:
         self.modules[handle] = self._get(source).clone()
+        if source in self.verified:
+            self.verified[handle] = self.verified[source]
 
     def run(self, handle: int, pipeline: str) -> None:
-        self._get(handle).run(pipeline)
+        module = self._get(handle)
+        self.verified.pop(handle, None)
+        module.run(pipeline)
+
+    def step(self, handle: int, pipeline: str, previous: str | None) -> tuple[str, int, bool, str | None]:
+        module = self._get(handle)
+        known = self.verified.pop(handle, None)  # the module is about to change
+        before = previous or (known[0] if known else _sha256(module.text()))
+        module.run(pipeline)
+        text = module.text()
+        digest = _sha256(text)
+        if known is not None and digest == known[0]:
+            count = known[1]  # the same text as a verified state: still valid, same count
+        else:
+            module.verify()
+            count = module.instruction_count()
+        self.verified[handle] = (digest, count)
+        changed = digest != before
+        return digest, count, changed, text if changed else None
 
     def verify(self, handle: int) -> None:
         self._get(handle).verify()
@@ -328,6 +379,7 @@ class _Worker:
         return self._get(handle).object_text_size()
 
     def free(self, handle: int) -> None:
+        self.verified.pop(handle, None)
         module = self.modules.pop(handle, None)
         if module is not None:
             module.dispose()
@@ -377,6 +429,10 @@ def _dispatch(worker: _Worker, op: str, args: tuple) -> tuple[str, Any]:
         return "tool", e.detail
     except Exception as e:  # a bug here must come back as an error, not kill the worker silently
         return "tool", f"internal error in {op}: {type(e).__name__}: {e}"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _write_frame(fd: int, message: tuple[str, Any]) -> None:
