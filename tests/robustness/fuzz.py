@@ -208,5 +208,5 @@ def fuzz(tc: toolchain.Toolchain, n: int, seed: int, workdir: Path, subprocess_e
         case = make_case(rng, seeds)
         sub = bool(subprocess_every) and i % subprocess_every == 0
         ok_run, problems, note = run_case(tc, case, workdir, subprocess=sub)
-        tally.add(case, ok_run, problems, note)
+        tally.add(case, ok_run, problems, f"[fuzz(seed={seed}) case #{i}] {note}")
     return tally
