@@ -43,9 +43,14 @@ class ToolCrash(ToolError):
 
 
 def _first_meaningful_line(text: str) -> str:
-    """LLVM prints 'tool: file:line: error: msg' and then context; the first error line is the useful one."""
+    """LLVM prints 'tool: file:line: error: msg' and then context; the first error line is the useful one.
+
+    Some fatal messages say no "error" and follow warnings ("unrecognized architecture"): then the first line
+    that is not a warning.
+    """
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     for ln in lines:
         if "error" in ln.lower():
             return ln
-    return lines[0] if lines else ""
+    serious = [ln for ln in lines if "warning:" not in ln.lower()]
+    return (serious or lines or [""])[0]

@@ -74,3 +74,9 @@ def test_missing_tool(tmp_path, tc):
     broken = toolchain.Toolchain(bin_dir=tmp_path, version=tc.version)
     with pytest.raises(ToolchainError, match="'clang' not found"):
         broken.path("clang")
+
+
+def test_fatal_message_is_preferred_over_warnings(tc, tmp_path):
+    bad_triple = b'target triple = "\\04\\02"\ndefine i32 @f(i32 %x) {\n  ret i32 %x\n}\n'
+    with pytest.raises(ToolError, match="unrecognized architecture"):
+        tc.opt(bad_triple, "default<Oz>")
