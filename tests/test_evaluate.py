@@ -14,8 +14,9 @@ from rlopt.policy import Policy
 
 pytest.importorskip("onnx")
 evaluate = pytest.importorskip("rlopt.training.evaluate")
-from rlopt.training import benchmarks  # noqa: E402
 from test_policy import write_model  # noqa: E402
+
+from rlopt.training import benchmarks  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -48,6 +48,7 @@ def env_factory(bench: list[Any], *, reward: str, episode_length: int, action_sp
 
     def make() -> Any:
         import gymnasium as gym
+
         import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
 
         env = gym.make("rlopt/llvm-v0", benchmark=uris[0], reward_space=reward, action_space=action_space,
@@ -218,9 +219,8 @@ def sac(**kwargs: Any) -> None:
 def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | None, random_trials: int,
           metrics: str, runtime_rounds: int, seed: int, out_dir: str | None) -> None:
     """Compare a policy (MODEL: name, .onnx file or run directory) with -O0, -O3, -Oz and random search."""
-    from rlopt.training import evaluate
-
     from rlopt.policy import Policy
+    from rlopt.training import evaluate
 
     path = Path(model)
     if path.is_dir():

@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rlopt.training import benchmarks, runtime
-from rlopt.training.benchmarks import Benchmark
 
 from rlopt import graph, passes
 from rlopt import policy as policy_mod
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
+from rlopt.training import benchmarks, runtime
+from rlopt.training.benchmarks import Benchmark
 
 BASELINES = {"O0": "", "O3": passes.OPT_LEVELS["O3"], "Oz": passes.OPT_LEVELS["Oz"]}
 METRICS = ("instructions", "text_size", "proxy", "runtime")
