@@ -107,8 +107,10 @@ def test_eval_errors(tmp_path, capsys):
     assert "model 'no-such-model' not found" in capsys.readouterr().err
 
 
-def test_env_factory_draws_benchmarks_reproducibly():
+def test_env_factory_draws_benchmarks_reproducibly(tmp_path, monkeypatch):
     from rlopt.training import benchmarks
+
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path))  # hermetic: no entries from other runs
 
     make = cli.env_factory([benchmarks.get("bitcount"), benchmarks.get("crc32")], reward="IrInstructionCount",
                            episode_length=2, action_space="rlopt-extended-v0")
