@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -886,17 +885,10 @@ class Vocabulary:
         return hashlib.sha256(blob).hexdigest()
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the vocabulary as JSON, atomically."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self._payload(), f, indent=1)
-                f.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write the vocabulary as JSON, atomically and readable by every user (it ships with models)."""
+        from rlopt.ir import write_output
+
+        write_output((json.dumps(self._payload(), indent=1) + "\n").encode(), str(path))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Vocabulary:

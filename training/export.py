@@ -193,6 +193,7 @@ def export(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
                          f"{len(vocab)}")
     out = Path(out)
     vocab_file = f"{out.stem}.vocab.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     vocab.save(out.parent / vocab_file)
     metrics = {k: result[k] for k in ("global_step", "episodes", "best_return", "best_speedup",
                                       "mean_return_last") if k in result}
