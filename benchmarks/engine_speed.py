@@ -3,7 +3,8 @@
 Three latencies per action (minimum over ``--reps``, milliseconds):
   opt      ``opt-19 -S -passes=ACTION`` as a subprocess (parse + run + print + process start-up)
   oneshot  ``Engine.optimize`` (the same work in the worker: parse + run + verify + print)
-  step     ``Engine.run`` + ``Engine.instruction_count`` on a module already in the worker (an env step)
+  step     ``Engine.step`` on a module already in the worker (run + verify + print + digest + instruction
+           count in one round trip: what an environment step costs)
 plus whether the engine's text equals opt's. Then environment steps/s with the instruction-count reward on
 the median program (by instruction count), random actions, 50-step episodes, for both paths.
 
@@ -73,8 +74,7 @@ def measure_action(eng: Engine, tc: toolchain.Toolchain, ir: bytes, handle: int,
         for _ in range(reps):
             scratch = eng.clone(handle)
             start = time.perf_counter()
-            eng.run(scratch, pipeline)
-            eng.instruction_count(scratch)
+            eng.step(scratch, pipeline)
             step_times.append(time.perf_counter() - start)
             eng.free(scratch)
         row["step_ms"] = min(step_times) * 1e3
@@ -86,7 +86,7 @@ def measure_action(eng: Engine, tc: toolchain.Toolchain, ir: bytes, handle: int,
 
 
 def engine_steps_per_second(eng: Engine, ir: bytes, pipelines: list[str], seconds: float, seed: int) -> dict:
-    """A random-policy environment loop on the engine: reset = load, step = run + instruction count."""
+    """A random-policy environment loop on the engine: reset = load, step = ``Engine.step``."""
     rng = random.Random(seed)
     steps = errors = 0
     handle = eng.load(ir)
@@ -96,8 +96,7 @@ def engine_steps_per_second(eng: Engine, ir: bytes, pipelines: list[str], second
             eng.free(handle)
             handle = eng.load(ir)
         try:
-            eng.run(handle, rng.choice(pipelines))
-            eng.instruction_count(handle)
+            eng.step(handle, rng.choice(pipelines))
         except ToolError:  # a crashed or timed-out step ends the episode, as in the environment
             errors += 1
             handle = eng.load(ir)
@@ -165,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for name in targets:
             handle = eng.load(modules[name])
+            eng.step(handle, "")  # the worker learns the module's digest; clones start from a known state
             for pipeline in pipelines:
                 rows.append({"module": name, "instructions": sizes[name],
                              **measure_action(eng, tc, modules[name], handle, pipeline, args.reps)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 import rlopt.engine as engine_mod
 from rlopt import toolchain
-from rlopt.engine import Engine, Module, StaleHandle, optimize
+from rlopt.engine import Engine, Module, StaleHandle, StepResult, optimize
 from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 
 DATA = Path(__file__).parent / "data" / "engine"
@@ -101,6 +102,31 @@ def test_instruction_count_matches_printed_text(engine: Engine, modules: dict[st
         engine.free(handle)
 
 
+def test_step_is_run_verify_print_and_count_in_one_call(engine: Engine, tc: toolchain.Toolchain,
+                                                        modules: dict[str, bytes]) -> None:
+    ir = modules["sort"]
+    handle = engine.load(ir)
+    same = engine.step(handle, "")
+    text = engine.text(handle)
+    assert same == StepResult(hashlib.sha256(text.encode()).hexdigest(), engine.instruction_count(handle), False)
+    moved = engine.step(handle, "mem2reg", previous=same.digest)
+    assert moved.changed and moved.text == tc.opt(ir, "mem2reg").decode()
+    assert moved.digest == hashlib.sha256(moved.text.encode()).hexdigest()
+    assert moved.instruction_count == engine.instruction_count(handle) < same.instruction_count
+    # nothing left to promote: the same state, no text sent
+    assert engine.step(handle, "mem2reg") == StepResult(moved.digest, moved.instruction_count, False)
+    # "changed" is relative to what the caller holds
+    assert engine.step(handle, "", previous=same.digest).text == moved.text
+    engine.free(handle)
+
+
+def test_step_verifies_its_result(engine: Engine) -> None:
+    handle = engine.load(BROKEN_IR, verify=False)
+    with pytest.raises(ToolError, match="module is broken"):
+        engine.step(handle, "")
+    engine.free(handle)
+
+
 def test_object_text_size_matches_llc(engine: Engine, tc: toolchain.Toolchain, modules: dict[str, bytes],
                                       tmp_path: Path) -> None:
     for name, ir in modules.items():
@@ -158,6 +184,9 @@ def test_llvm_fatal_error_is_contained(tc: toolchain.Toolchain, modules: dict[st
         handle = eng.load(BROKEN_IR, verify=False)
         with pytest.raises(ToolCrash, match="LLVM ERROR: Broken module found") as err:
             eng.run(handle, "verify")
+        assert "during run 'verify'" in err.value.detail
+        with pytest.raises(ToolCrash, match="LLVM ERROR: Broken module found") as err:
+            eng.step(eng.load(BROKEN_IR, verify=False), "verify")
         assert "during run 'verify'" in err.value.detail
         assert eng.optimize(modules["list"], "adce") == tc.opt(modules["list"], "adce")
 

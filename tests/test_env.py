@@ -190,13 +190,30 @@ def test_ir_file_and_bytes_benchmarks(engine: Engine, tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------- state and caching
 
 class CountingEngine(Engine):
-    """An engine that counts the pipelines it runs."""
+    """An engine that counts the pipelines it runs and its round trips to the worker."""
 
-    runs = 0
+    runs = calls = 0
 
     def step(self, handle: int, pipeline: str, **kwargs: Any) -> StepResult:
         self.runs += 1
         return super().step(handle, pipeline, **kwargs)
+
+    def _call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return super()._call(op, *args, **kwargs)
+
+
+def test_a_new_state_costs_one_engine_round_trip() -> None:
+    with CountingEngine() as eng:
+        env = make("bitcount", eng, observation_space="IrInstructionCount", reward_space="IrInstructionCountNorm")
+        env.reset()
+        env.step(SROA)  # loads the module into the worker
+        for action in (MEM2REG, GVN, MEM2REG):
+            calls = eng.calls
+            obs, reward, _, _, info = env.step(action)
+            assert eng.calls - calls == 1 and "error" not in info
+            assert int(obs) == eng.instruction_count(eng.load(env.state.ir))  # type: ignore[union-attr]
+        assert reward == 0.0  # the second mem2reg changed nothing
 
 
 def test_commandline_reproduces_the_state(engine: Engine, tmp_path: Path) -> None:
@@ -352,3 +369,28 @@ def test_observations_read_back_from_disk_equal_computed_ones(engine: Engine, tm
     else:
         assert np.array_equal(first, second)
     assert Cache(tmp_path / "c").entry_count(f"env.obs.{name}") == 2
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_thousands_of_steps() -> None:
+    """Parent and engine worker RSS after 3,000 random steps (after a warm-up that fills the memory cache)."""
+    def rss_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(next(ln for ln in status.splitlines() if ln.startswith("VmRSS")).split()[1]) / 1024
+
+    env = make("heapsort", observation_space="IrInstructionCount", reward_space="IrInstructionCount")
+    safe = np.flatnonzero(env.action_mask())
+    rng = np.random.default_rng(0)
+
+    def play(steps: int) -> None:
+        for _ in range(steps // 50):
+            env.reset()
+            for action in rng.choice(safe, 50):
+                if env.step(action)[2]:
+                    break
+
+    play(1500)
+    parent, worker = rss_mb(), env.engine.memory()["rss"] / 2**20
+    play(3000)
+    assert rss_mb() - parent < 8 and env.engine.memory()["rss"] / 2**20 - worker < 8
+    env.close()

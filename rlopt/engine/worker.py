@@ -147,6 +147,19 @@ class Engine:
         return {key: int(fields[f].split()[0]) * 1024
                 for key, f in (("rss", "VmRSS"), ("peak_rss", "VmHWM")) if f in fields}
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the current worker (Linux ``/proc``), None if unavailable.
+
+        On a shared machine CPU time per step is a steadier measure than steps per second.
+        """
+        if self._proc is None or self._proc.poll() is not None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime in clock ticks
+
     def close(self) -> None:
         """Stop the worker (it exits on end of input; killed if it does not within a grace period)."""
         with self._lock:
