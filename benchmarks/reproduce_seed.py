@@ -1,58 +1,242 @@
-"""Reproduce the seed study on the suite's ``qsort``: train PPO or SAC, then time the best pass sequence found.
+"""Reproduce the seed study on the suite's ``qsort``: train PPO or SAC, then compare in the same run
 
-The policy trains on the deterministic runtime proxy (callgrind instructions, ``RuntimeProxy`` reward); the
-number reported is *wall time*: the best episode's pass sequence is applied to qsort's unoptimized IR (what
-``clang -O3 -Xclang -disable-llvm-passes`` emits, no passes run: "-O0" here), built with the fixed backend, checked
-to print what the -O0 build prints, and timed interleaved with the -O0 and -O3 builds (min over rounds).
-Writes ``benchmarks/results/seed_<algo>.json`` and ``seed_<algo>_learning_curve.png``.
+* ``greedy``: the trained policy's greedy rollout (argmax action at every step: what the policy *does*);
+* ``best``: the best episode seen during training (what the search found, including lucky exploration);
+* ``random``: random search with the same number of environment steps (episodes of uniformly random allowed
+  actions, the best by the same objective);
+* ``O3``: ``default<O3>``, i.e. exactly ``clang -O3``;
 
-    python benchmarks/reproduce_seed.py --algo sac --steps 1500
+against "-O0" (qsort's unoptimized IR as ``clang -O3 -Xclang -disable-llvm-passes`` emits it, no passes). The
+policy trains on the deterministic ``RuntimeProxy`` reward (callgrind instructions with the small input, relative
+to -O0). Every candidate's IR is replayed through the environment, built with the fixed backend, checked to print
+what -O0 prints (``runtime.validate`` with the small input, and equal output with the full input), and timed with
+``runtime.compare_runtimes`` (CPU clock, interleaved with -O0, min over rounds). Writes
+``benchmarks/results/seed_<algo>.json`` and ``seed_<algo>_learning_curve.png``.
+
+    python benchmarks/reproduce_seed.py --algo sac --steps 3000 --minutes 25
+    python benchmarks/reproduce_seed.py --table      # both algorithms' results as one table
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED_NUMBERS = {"ppo": 0.866, "sac": 0.805}
+TARGET = 0.85
+CANDIDATES = ("greedy", "best", "random")
 
 
-def measure(benchmark_name: str, action_indices: list[int], action_space: str, rounds: int) -> dict:
-    """Wall time of the sequence relative to -O0 (and of -O3), interleaved min-of-``rounds``."""
-    from rlopt import passes, toolchain
+def make_env(benchmark: str, *, reward: str | None, episode_length: int, action_space: str) -> Any:
+    """The training environment (``reward=None``: steps without measuring, for replays and random search)."""
+    import gymnasium as gym
+
+    import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
+
+    return gym.make("rlopt/llvm-v0", benchmark=benchmark, reward_space=reward, action_space=action_space,
+                    observation_space="ProgramlArrays", max_episode_steps=episode_length)
+
+
+def greedy_rollout(checkpoint: Path, env: Any, allowed: np.ndarray) -> tuple[list[int], float]:
+    """The trained policy's argmax episode: its actions and its return (1 - return = proxy vs -O0)."""
+    import torch
+
+    from rlopt.training.export import load_policy
+    from rlopt.training.models import collate, masked_logits
+    from rlopt.training.rollouts import action_masks
+
+    model, _ = load_policy(checkpoint)
+    obs, info = env.reset(seed=0)
+    actions, total = [], 0.0
+    while True:
+        mask = torch.as_tensor(action_masks([info], allowed))
+        with torch.no_grad():
+            action = int(masked_logits(model(collate([obs]))[0], mask).argmax(1)[0])
+        obs, reward, terminated, truncated, info = env.step(action)
+        actions.append(action)
+        total += float(reward)
+        if terminated or truncated:
+            return actions, total
+
+
+def random_search(env: Any, allowed: np.ndarray, *, steps: int, seed: int) -> tuple[list[int], float]:
+    """Best of ``steps // episode_length`` uniformly random episodes by the proxy: (actions, proxy vs -O0).
+
+    Only each episode's final state is measured (the steps in between need no reward), so it costs one
+    callgrind run per episode; a final state that fails validation is skipped.
+    """
+    from rlopt.errors import RloptError
+    from rlopt.training.rollouts import action_masks
+
+    rng = np.random.default_rng(seed)
+    length = env.spec.max_episode_steps
+    best: tuple[list[int], float] = ([], 1.0)
+    for episode in range(max(1, steps // length)):
+        obs, info = env.reset(seed=seed + episode)
+        baseline = float(env.unwrapped.observation["RuntimeProxy"])
+        actions: list[int] = []
+        while True:
+            action = int(rng.choice(np.flatnonzero(action_masks([info], allowed)[0])))
+            obs, _, terminated, truncated, info = env.step(action)
+            actions.append(action)
+            if terminated or truncated:
+                break
+        try:
+            ratio = float(env.unwrapped.observation["RuntimeProxy"]) / baseline
+        except RloptError:
+            continue
+        if ratio < best[1]:
+            best = (actions, ratio)
+    return best
+
+
+def replay(env: Any, actions: Sequence[int]) -> bytes:
+    """The IR after ``actions`` from the initial state, exactly as the environment produced it in training."""
+    env.reset(seed=0)
+    for a in actions:
+        env.step(a)
+    return env.unwrapped.state.ir
+
+
+def measure(benchmark: str, irs: dict[str, bytes], rounds: int) -> dict[str, dict]:
+    """Proxy, CPU time and validity of every candidate IR (plus -O0 and -O3), relative to -O0.
+
+    A candidate that fails validation is reported with its status and left out of the timing.
+    """
+    from rlopt import toolchain
     from rlopt.training import benchmarks, runtime
 
-    bench = benchmarks.get(benchmark_name)
-    tc = toolchain.find()
+    bench = benchmarks.get(benchmark)
     initial = benchmarks.ir(bench, "O3")
-    space = passes.ACTION_SPACES[action_space]
-    pipeline = passes.pipeline(action_indices, space)
-    variants = {"O0": initial, "policy": tc.opt(initial, pipeline) if pipeline else initial,
-                "O3": tc.opt(initial, "default<O3>")}
+    variants = {"O0": initial, **irs, "O3": toolchain.find().opt(initial, "default<O3>")}
+    report: dict[str, dict] = {k: {"status": "ok"} for k in variants}
     with tempfile.TemporaryDirectory(prefix="rlopt-seed-") as d:
-        exes = {k: runtime.build(ir, Path(d) / k) for k, ir in variants.items()}
-        outputs = {k: runtime.run(exe, bench.args, cwd=bench.cwd) for k, exe in exes.items()}
-        for k, out in outputs.items():
-            if (out.stdout, out.returncode) != (outputs["O0"].stdout, outputs["O0"].returncode):
-                raise SystemExit(f"reproduce_seed: the {k} build of {bench.name} prints something else than -O0")
-        cmp = runtime.compare_runtimes([exes["O0"], exes["policy"], exes["O3"]], bench.args, rounds=rounds,
-                                       cwd=bench.cwd)
-    return {"pipeline": pipeline, "actions": [space[i].name for i in action_indices],
-            "policy_vs_O0": cmp.ratios[1], "O3_vs_O0": cmp.ratios[2],
-            "seconds": {"O0": cmp.mins[0], "policy": cmp.mins[1], "O3": cmp.mins[2]}, "rounds": rounds}
+        exes = {k: runtime.build(ir, Path(d) / k, extra_link=bench.ldflags) for k, ir in variants.items()}
+        reference = runtime.run(exes["O0"], bench.args, cwd=bench.cwd)
+        for k, exe in exes.items():
+            check = runtime.validate(variants[k], bench)
+            out = runtime.run(exe, bench.args, cwd=bench.cwd)
+            if not check.ok:
+                report[k] = {"status": check.status, "message": check.message}
+            elif (out.stdout, out.returncode) != (reference.stdout, reference.returncode):
+                report[k] = {"status": "miscompile", "message": "full-input output differs from -O0"}
+        timed = [k for k in variants if report[k]["status"] == "ok"]
+        proxy = {k: runtime.callgrind_instructions(exes[k], bench.small_args, cwd=bench.cwd) for k in timed}
+        cmp = runtime.compare_runtimes([exes[k] for k in timed], bench.args, rounds=rounds, cwd=bench.cwd)
+    for k, ratio, seconds in zip(timed, cmp.ratios, cmp.mins, strict=True):
+        report[k].update(proxy_vs_O0=proxy[k] / proxy["O0"], cpu_vs_O0=ratio, cpu_seconds=seconds)
+    return report
+
+
+def train(args: argparse.Namespace, env_fn: Callable[[], Any], allowed: tuple[int, ...], out: Path) -> Any:
+    """Run PPO or SAC with the reproduction's hyperparameters (see docs/training.md for why these)."""
+    common = dict(total_steps=args.steps, workers=args.workers, seed=args.seed, allowed_actions=allowed,
+                  time_limit=60.0 * args.minutes)
+    progress = sys.stderr.isatty()
+    if args.algo == "ppo":
+        from rlopt.training import ppo
+
+        return ppo.train(ppo.PPOConfig(num_steps=40, ent_coef=0.02, **common), env_fn, out_dir=out,
+                         progress=progress)
+    from rlopt.training import sac
+
+    cfg = sac.SACConfig(learning_starts=200, batch_size=16, train_frequency=3, reward_scale=10.0, **common)
+    return sac.train(cfg, env_fn, out_dir=out, progress=progress)
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Train, roll out greedily, random-search, measure; returns the JSON record."""
+    from rlopt import passes
+    from rlopt.training import benchmarks
+    from rlopt.training.cli import env_factory, trainable_actions
+    from rlopt.training.rollouts import static_mask
+
+    out = args.out or Path("runs") / f"seed-{args.algo}"
+    if out.exists():
+        shutil.rmtree(out)
+    load_before = os.getloadavg()
+    env_fn = env_factory([benchmarks.get(args.benchmark)], reward=args.reward,
+                         episode_length=args.episode_length, action_space=args.action_space)
+    allowed = trainable_actions(args.action_space)
+    mask = static_mask(allowed, len(passes.ACTION_SPACES[args.action_space]))
+    start = time.time()
+    result = train(args, env_fn, allowed, out)
+    train_seconds = time.time() - start
+
+    env = env_fn()
+    greedy_actions, greedy_return = greedy_rollout(Path(result.checkpoint), env, mask)
+    env.close()
+    start = time.time()
+    quiet = make_env(args.benchmark, reward=None, episode_length=args.episode_length,
+                     action_space=args.action_space)
+    random_actions, random_proxy = random_search(quiet, mask, steps=result.global_step, seed=args.seed + 1)
+    random_seconds = time.time() - start
+    sequences = {"greedy": greedy_actions, "best": result.best_actions, "random": random_actions}
+    irs = {k: replay(quiet, v) for k, v in sequences.items()}
+    quiet.close()
+    report = measure(args.benchmark, irs, args.rounds)
+
+    space = passes.ACTION_SPACES[args.action_space]
+    for k, seq in sequences.items():
+        report[k]["actions"] = [space[i].name for i in seq]
+    report["greedy"]["train_proxy_vs_O0"] = 1.0 - greedy_return
+    report["best"]["train_proxy_vs_O0"] = 1.0 - result.best_return
+    report["random"]["train_proxy_vs_O0"] = random_proxy
+    return {"algorithm": args.algo, "benchmark": args.benchmark, "reward": args.reward,
+            "action_space": args.action_space, "episode_length": args.episode_length,
+            "steps": result.global_step, "episodes": result.episodes, "steps_requested": args.steps,
+            "minutes_limit": args.minutes, "workers": args.workers, "seed": args.seed, "rounds": args.rounds,
+            "train_seconds": round(train_seconds, 1), "random_search_seconds": round(random_seconds, 1),
+            "random_search_episodes": max(1, result.global_step // args.episode_length),
+            "mean_return_last": result.mean_return_last, "clock": "cpu",
+            "cpus": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg(),
+            "seed_study_runtime_vs_O0": SEED_NUMBERS[args.algo], "candidates": report,
+            "run_dir": str(out)}
+
+
+def table(records: Sequence[dict]) -> str:
+    """One row per algorithm and candidate: proxy and CPU time relative to -O0, and the sequence."""
+    lines = ["| algorithm | candidate | proxy vs -O0 | CPU time vs -O0 | status | sequence |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in records:
+        for name in (*CANDIDATES, "O3"):
+            c = r["candidates"][name]
+            proxy = f"{c['proxy_vs_O0']:.1%}" if "proxy_vs_O0" in c else "-"
+            cpu = f"{c['cpu_vs_O0']:.1%}" if "cpu_vs_O0" in c else "-"
+            seq = " ".join(c.get("actions", [])) or ("default<O3>" if name == "O3" else "(none)")
+            lines.append(f"| {r['algorithm'].upper()} | {name} | {proxy} | {cpu} | {c['status']} | {seq} |")
+    return "\n".join(lines)
+
+
+def summary(r: dict) -> str:
+    """Two lines per algorithm: the verdict (greedy policy against the target) and the budget used."""
+    g = r["candidates"]["greedy"]
+    verdict = "meets" if g.get("cpu_vs_O0", 2.0) <= TARGET else "misses"
+    return (f"{r['algorithm'].upper()} on {r['benchmark']}: greedy policy {g.get('cpu_vs_O0', float('nan')):.1%} "
+            f"of -O0 CPU time (target <= {TARGET:.0%}: {verdict}; seed study "
+            f"{r['seed_study_runtime_vs_O0']:.1%}); {r['steps']} steps, {r['episodes']} episodes in "
+            f"{r['train_seconds'] / 60:.1f} min; load {r['load_before'][0]:.1f} -> {r['load_after'][0]:.1f} "
+            f"on {r['cpus']} CPUs")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--algo", choices=("ppo", "sac"), required=True)
+    ap.add_argument("--algo", choices=("ppo", "sac"))
+    ap.add_argument("--table", action="store_true", help="print the table of the saved results and exit")
     ap.add_argument("--benchmark", default="qsort")
-    ap.add_argument("--steps", type=int, default=1500, help="environment steps of training")
+    ap.add_argument("--steps", type=int, default=3000, help="environment steps of training (at most)")
+    ap.add_argument("--minutes", type=float, default=25.0, help="training wall-clock limit (0: none)")
     ap.add_argument("--episode-length", type=int, default=10)
     ap.add_argument("--reward", default="RuntimeProxy")
     ap.add_argument("--action-space", default="compilergym-v0")
@@ -61,45 +245,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=15, help="interleaved timing rounds")
     ap.add_argument("--out", type=Path, default=None, help="run directory [default: runs/seed-ALGO]")
     args = ap.parse_args(argv)
+    if args.table:
+        records = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("seed_*.json"))]
+        print("\n".join([*(summary(r) for r in records), "", table(records)]))
+        return 0
+    if not args.algo:
+        ap.error("--algo is required (or --table)")
 
-    from rlopt.training import benchmarks
-    from rlopt.training.cli import env_factory, trainable_actions
-
-    out = args.out or Path("runs") / f"seed-{args.algo}"
-    if out.exists():
-        shutil.rmtree(out)
-    env_fn = env_factory([benchmarks.get(args.benchmark)], reward=args.reward,
-                         episode_length=args.episode_length, action_space=args.action_space)
-    allowed = trainable_actions(args.action_space)
-    start = time.time()
-    if args.algo == "ppo":
-        from rlopt.training import ppo
-
-        cfg = ppo.PPOConfig(total_steps=args.steps, workers=args.workers, seed=args.seed, num_steps=40,
-                            allowed_actions=allowed, ent_coef=0.02)
-        result = ppo.train(cfg, env_fn, out_dir=out, progress=sys.stderr.isatty())
-    else:
-        from rlopt.training import sac
-
-        cfg = sac.SACConfig(total_steps=args.steps, workers=args.workers, seed=args.seed, learning_starts=100,
-                            batch_size=32, reward_scale=10.0, allowed_actions=allowed)
-        result = sac.train(cfg, env_fn, out_dir=out, progress=sys.stderr.isatty())
-    train_seconds = time.time() - start
-    timing = measure(args.benchmark, result.best_actions, args.action_space, args.rounds)
+    record = run(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    record = {"algorithm": args.algo, "benchmark": args.benchmark, "reward": args.reward,
-              "episode_length": args.episode_length, "steps": result.global_step, "episodes": result.episodes,
-              "workers": args.workers, "seed": args.seed, "train_seconds": round(train_seconds, 1),
-              "best_return": result.best_return, "proxy_vs_O0": 1.0 - result.best_return,
-              "seed_study_runtime_vs_O0": SEED_NUMBERS[args.algo], **timing}
-    (RESULTS / f"seed_{args.algo}.json").write_text(json.dumps(record, indent=1) + "\n")
-    shutil.copyfile(out / "learning_curve.png", RESULTS / f"seed_{args.algo}_learning_curve.png")
-    verdict = "meets" if timing["policy_vs_O0"] <= 0.85 else "misses"
-    print(f"{args.algo.upper()} on {args.benchmark}: best sequence runs at {timing['policy_vs_O0']:.1%} of -O0 "
-          f"(-O3: {timing['O3_vs_O0']:.1%}; seed study {SEED_NUMBERS[args.algo]:.1%}; target <= 85%: {verdict}); "
-          f"{result.global_step} steps in {train_seconds / 60:.1f} min; proxy {1.0 - result.best_return:.1%} of -O0")
-    print(f"  sequence: {' '.join(timing['actions'])}")
-    return 0 if timing["policy_vs_O0"] <= 0.85 else 1
+    from rlopt.training.runlog import atomic_write_bytes
+
+    atomic_write_bytes(RESULTS / f"seed_{args.algo}.json", (json.dumps(record, indent=1) + "\n").encode())
+    shutil.copyfile(Path(record["run_dir"]) / "learning_curve.png", RESULTS / f"seed_{args.algo}_learning_curve.png")
+    print(summary(record))
+    print(table([record]))
+    return 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from rlopt.training.models import (
     SacPolicy,
     TwinQ,
     collate,
+    dedupe,
+    graph_key,
     masked_logits,
 )
 from rlopt.training.synthetic import VOCAB_SIZE, KeyTokenEnv
@@ -104,3 +106,33 @@ def test_masked_logits_give_zero_probability_and_finite_entropy() -> None:
     dist.entropy().sum().backward()
     assert logits.grad is not None and (logits.grad[~mask] == 0).all()
     assert masked_logits(logits, None) is logits
+
+
+def test_graph_key_is_by_content() -> None:
+    g, h = _graphs(2)
+    copy = {k: v.copy() for k, v in g.items()}
+    assert graph_key(g) == graph_key(copy) != graph_key(h)
+    assert graph_key(g) != graph_key(dict(g, edge_position=g["edge_position"] + 1))
+    assert graph_key(g) != graph_key(dict(g, node_tokens=g["node_tokens"].astype(np.int32)))
+
+
+def test_dedupe_gives_the_same_outputs_and_gradients() -> None:
+    g, h = _graphs(2)
+    batch = [g, h, {k: v.copy() for k, v in g.items()}, g, h]
+    unique, index = dedupe(batch)
+    assert len(unique) == 2 and index.tolist() == [0, 1, 0, 0, 1]
+    grads = []
+    for run in ("full", "dedupe"):
+        model = ActorCritic(_cfg())
+        torch.manual_seed(0)
+        model.load_state_dict(ActorCritic(_cfg()).state_dict())
+        if run == "full":
+            logits, value = model(collate(batch))
+        else:
+            logits, value = model(collate(unique))
+            logits, value = logits[index], value[index]
+        weights = torch.arange(1.0, 6.0)  # distinct per row, so each copy's gradient counts
+        ((logits.sum(1) + value) * weights).sum().backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)

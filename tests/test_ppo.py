@@ -86,3 +86,9 @@ def test_ppo_resume_continues_the_run(tmp_path) -> None:
     with (tmp_path / "progress.csv").open() as f:
         steps = [int(r["global_step"]) for r in csv.DictReader(f)]
     assert len(steps) == second.episodes and steps == sorted(steps) and steps[-1] == 512
+
+
+def test_ppo_time_limit_stops_early(tmp_path) -> None:
+    cfg = PPOConfig(total_steps=100_000, **{**PPO_TINY, "time_limit": 1e-9})
+    result = train(cfg, trap_env, out_dir=tmp_path, progress=False)
+    assert result.global_step == 0 and (tmp_path / "checkpoint.pt").exists()

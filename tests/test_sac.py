@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rlopt.training import sac
 from rlopt.training.buffers import ReplayBuffer
 from rlopt.training.export import load_policy
 from rlopt.training.sac import SACConfig, train
@@ -25,6 +26,33 @@ def test_replay_buffer_is_a_ring() -> None:
         assert n["i"] == o["i"] + 1 and r == o["i"]
     assert batch["masks"].shape == (50, 2) and not batch["masks"][:, 1].any()
     assert set(batch["terminated"][[o["i"] == 4 for o in batch["obs"]]]) == {1.0}
+
+
+def test_replay_buffer_stores_each_graph_once_and_drops_it_with_its_last_transition() -> None:
+    rb = ReplayBuffer(2, num_actions=1)
+    same, other = {"x": np.arange(3)}, {"x": np.arange(4)}
+    yes = np.array([True])
+    rb.add(same, yes, 0, 0.0, {"x": np.arange(3)}, False, yes)
+    assert len(rb.graphs) == 1
+    rb.add(same, yes, 0, 0.0, other, False, yes)
+    assert len(rb.graphs) == 2
+    rb.add(other, yes, 0, 0.0, other, False, yes)  # overwrites the first transition; `same` is still used
+    rb.add(other, yes, 0, 0.0, other, True, yes)  # and now it is not
+    assert len(rb.graphs) == 1
+    batch = rb.sample(4, np.random.default_rng(0))
+    assert all(o is rb.graphs[k] for o, k in zip(batch["obs"], batch["obs_keys"], strict=True))
+
+
+def test_sac_train_frequency_and_time_limit(tmp_path, monkeypatch) -> None:
+    calls = []
+    real = sac._update
+    monkeypatch.setattr(sac, "_update", lambda *a: calls.append(1) or real(*a))
+    cfg = SACConfig(total_steps=400, **{**SAC_TINY, "learning_starts": 100, "train_frequency": 25,
+                                       "gradient_steps": 2})
+    train(cfg, KeyTokenEnv, out_dir=tmp_path / "freq", progress=False)
+    assert len(calls) == 2 * 7  # 2 envs, so every 50 global steps: at 100, 150, ..., 400
+    cfg = SACConfig(total_steps=10_000, **{**SAC_TINY, "time_limit": 1e-9})
+    assert train(cfg, KeyTokenEnv, out_dir=tmp_path / "limit", progress=False).global_step < 10_000
 
 
 def test_sac_learns_the_known_best_action(tmp_path) -> None:

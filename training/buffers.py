@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rlopt.training.models import graph_key
+
 Obs = Mapping[str, np.ndarray]
 
 
@@ -74,12 +76,19 @@ class RolloutBuffer:
 
 
 class ReplayBuffer:
-    """A fixed-capacity ring of transitions for off-policy learning (SAC)."""
+    """A fixed-capacity ring of transitions for off-policy learning (SAC).
+
+    Observations are interned by content (:func:`rlopt.training.models.graph_key`): training on one program
+    revisits the same few hundred IR states, and a qsort-sized graph is ~100 kB, so a buffer of distinct
+    copies would grow by gigabytes. Each distinct graph is stored once and dropped with its last transition.
+    """
 
     def __init__(self, capacity: int, num_actions: int) -> None:
         self.capacity = capacity
-        self.obs: list[Obs | None] = [None] * capacity
-        self.next_obs: list[Obs | None] = [None] * capacity
+        self.obs_keys: list[bytes | None] = [None] * capacity
+        self.next_keys: list[bytes | None] = [None] * capacity
+        self.graphs: dict[bytes, Obs] = {}
+        self._refs: dict[bytes, int] = {}
         self.actions = np.zeros(capacity, dtype=np.int64)
         self.rewards = np.zeros(capacity, dtype=np.float32)
         self.terminated = np.zeros(capacity, dtype=np.float32)
@@ -91,22 +100,41 @@ class ReplayBuffer:
     def __len__(self) -> int:
         return self.size
 
+    def _intern(self, obs: Obs) -> bytes:
+        key = graph_key(obs)
+        self.graphs.setdefault(key, obs)
+        self._refs[key] = self._refs.get(key, 0) + 1
+        return key
+
+    def _release(self, key: bytes | None) -> None:
+        if key is None:
+            return
+        self._refs[key] -= 1
+        if not self._refs[key]:
+            del self._refs[key], self.graphs[key]
+
     def add(self, obs: Obs, mask: np.ndarray, action: int, reward: float, next_obs: Obs, terminated: bool,
             next_mask: np.ndarray) -> None:
         """Store one transition; ``terminated`` (not a time-limit truncation) stops bootstrapping."""
         i = self.pos
-        self.obs[i], self.next_obs[i] = obs, next_obs
+        self._release(self.obs_keys[i])
+        self._release(self.next_keys[i])
+        self.obs_keys[i], self.next_keys[i] = self._intern(obs), self._intern(next_obs)
         self.actions[i], self.rewards[i], self.terminated[i] = action, reward, float(terminated)
         self.masks[i], self.next_masks[i] = mask, next_mask
         self.pos = (self.pos + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict:
-        """A uniformly drawn minibatch (with replacement)."""
+        """A uniformly drawn minibatch (with replacement); ``obs_keys``/``next_keys`` are the content keys."""
         idx = rng.integers(0, self.size, size=batch_size)
+        obs_keys = [self.obs_keys[i] for i in idx]
+        next_keys = [self.next_keys[i] for i in idx]
         return {
-            "obs": [self.obs[i] for i in idx],
-            "next_obs": [self.next_obs[i] for i in idx],
+            "obs": [self.graphs[k] for k in obs_keys],
+            "next_obs": [self.graphs[k] for k in next_keys],
+            "obs_keys": obs_keys,
+            "next_keys": next_keys,
             "masks": self.masks[idx],
             "actions": self.actions[idx],
             "rewards": self.rewards[idx],

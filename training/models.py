@@ -14,6 +14,7 @@ Many graphs are batched by concatenating nodes, offsetting edges and keeping a `
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -98,6 +99,37 @@ def collate(observations: Sequence[Mapping[str, np.ndarray]], *, autophase: bool
         num_graphs=len(sizes),
         autophase=ap,
     )
+
+
+def graph_key(obs: Mapping[str, np.ndarray]) -> bytes:
+    """A content digest of one observation: equal graphs (a pass that changed nothing, a state met again in
+    another episode) get equal keys, so batches and buffers can hold and encode each graph once."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(obs):
+        a = np.ascontiguousarray(obs[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.digest()
+
+
+def dedupe(observations: Sequence[Mapping[str, np.ndarray]],
+           keys: Sequence[bytes] | None = None) -> tuple[list[Mapping[str, np.ndarray]], Tensor]:
+    """The distinct observations and, for every input, the index of its copy among them.
+
+    ``net(collate(unique))[index]`` equals ``net(collate(observations))`` (gradients included) at the cost of
+    the distinct graphs only: on one program most of a minibatch repeats a few states, and encoding
+    qsort-sized graphs is what an update spends its time on. ``keys`` (from :func:`graph_key`) saves rehashing.
+    """
+    keys = [graph_key(o) for o in observations] if keys is None else keys
+    first: dict[bytes, int] = {}
+    unique: list[Mapping[str, np.ndarray]] = []
+    index = []
+    for obs, key in zip(observations, keys, strict=True):
+        if key not in first:
+            first[key] = len(unique)
+            unique.append(obs)
+        index.append(first[key])
+    return unique, torch.as_tensor(index, dtype=torch.int64)
 
 
 def _mlp(inp: int, hidden: int, out: int) -> nn.Sequential:

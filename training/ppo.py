@@ -21,9 +21,16 @@ import torch
 from torch import nn
 
 from rlopt.training.buffers import RolloutBuffer, compute_gae
-from rlopt.training.models import ActorCritic, collate, gnn_config, masked_logits
+from rlopt.training.models import ActorCritic, collate, dedupe, gnn_config, graph_key, masked_logits
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
-from rlopt.training.runlog import RunLogger, TrainResult, load_checkpoint, save_checkpoint, seed_everything
+from rlopt.training.runlog import (
+    RunLogger,
+    TrainResult,
+    load_checkpoint,
+    out_of_time,
+    save_checkpoint,
+    seed_everything,
+)
 
 
 @dataclass
@@ -82,6 +89,9 @@ class PPOConfig:
     """torch intra-op threads (the machine is shared; environments need the cores)."""
     checkpoint_every: int = 10
     """Write ``checkpoint.pt`` every this many updates (and at the end)."""
+    time_limit: float = 0.0
+    """Stop early after this many seconds of training in this call (0: no limit), so a run fits a wall-clock
+    budget on a shared machine; the result's ``global_step`` says how far it got."""
 
 
 def explained_variance(pred: np.ndarray, target: np.ndarray) -> float:
@@ -131,7 +141,8 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
         obs, infos = envs.reset(seed=config.seed + 7919 * update)
         masks = action_masks(infos, allowed)
         dones = np.zeros(n_env, dtype=np.float32)
-        while update < num_updates:
+        began = time.time()
+        while update < num_updates and not out_of_time(config.time_limit, began):
             start = time.time()
             if config.anneal_lr:
                 optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - update / num_updates)
@@ -175,6 +186,7 @@ def _optimise(model: ActorCritic, optimizer: torch.optim.Optimizer, config: PPOC
               rng: np.random.Generator) -> dict[str, float]:
     """The PPO update: ``update_epochs`` passes of clipped-objective minibatch steps over one rollout."""
     obs = buf.flat_obs()
+    keys = [graph_key(o) for o in obs]
     b_masks = torch.as_tensor(buf.masks.reshape(len(obs), -1))
     b_actions = torch.as_tensor(buf.actions.reshape(-1))
     b_logprobs = torch.as_tensor(buf.logprobs.reshape(-1))
@@ -187,7 +199,9 @@ def _optimise(model: ActorCritic, optimizer: torch.optim.Optimizer, config: PPOC
         for start in range(0, len(obs), minibatch):
             mb = order[start:start + minibatch]
             mb_t = torch.as_tensor(mb)
-            logits, value = model(collate([obs[i] for i in mb], autophase=config.autophase))
+            graphs, index = dedupe([obs[i] for i in mb], [keys[i] for i in mb])  # encode repeats once
+            logits, value = model(collate(graphs, autophase=config.autophase))
+            logits, value = logits[index], value[index]
             dist = torch.distributions.Categorical(logits=masked_logits(logits, b_masks[mb_t]))
             logratio = dist.log_prob(b_actions[mb_t]) - b_logprobs[mb_t]
             ratio = logratio.exp()

@@ -58,6 +58,11 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def out_of_time(limit: float, began: float) -> bool:
+    """Whether a run with a wall-clock ``limit`` in seconds (0: none) that began at ``began`` must stop."""
+    return limit > 0 and time.time() - began >= limit
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
