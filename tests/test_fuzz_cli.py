@@ -220,9 +220,6 @@ def test_random_options_never_traceback(example_ir, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("raw", [b"\x00", b"\xff"])
-@pytest.mark.xfail(strict=True, reason="the engine prints modules with LLVMPrintModuleToString + ctypes.string_at"
-                   "(...).decode(errors='replace'): text output stops at a NUL and rewrites non-UTF-8 bytes, where "
-                   "opt-19 (and rlopt --no-engine) print them unchanged")
 def test_raw_bytes_in_attribute_strings_survive_like_opt(tc, tmp_path, example_ir, raw) -> None:
     src = tmp_path / "raw.ll"
     src.write_bytes(example_ir["sort.O0"].read_bytes().replace(
@@ -234,8 +231,6 @@ def test_raw_bytes_in_attribute_strings_survive_like_opt(tc, tmp_path, example_i
     assert out.read_bytes().split(b"\n", 1)[1] == expected.split(b"\n", 1)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="the engine accepts a module whose target triple LLVM cannot parse (opt-19 "
-                   "refuses it: \"unrecognized architecture ''\") and writes output that opt-19 cannot load")
 def test_garbled_target_triple_is_an_error_or_a_loadable_result(tc, tmp_path) -> None:
     src, out = tmp_path / "triple.ll", tmp_path / "out.ll"
     src.write_text('target triple = "\\04\\02"\ndefine i32 @f(i32 %x) {\n  ret i32 %x\n}\n')

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import os
+import tempfile
 import threading
 from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_uint64, c_void_p
 from pathlib import Path
@@ -49,6 +51,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "LLVMDisposeErrorMessage": (None, [c_void_p]),
     "LLVMVerifyModule": (c_int, [c_void_p, c_int, POINTER(c_void_p)]),
     "LLVMPrintModuleToString": (c_void_p, [c_void_p]),
+    "LLVMPrintModuleToFile": (c_int, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "LLVMDisposeMessage": (None, [c_void_p]),
     "LLVMWriteBitcodeToMemoryBuffer": (c_void_p, [c_void_p]),
     "LLVMGetFirstFunction": (c_void_p, [c_void_p]),
@@ -198,6 +201,10 @@ class Module:
         if problem is not None:
             module.dispose()
             raise InputError(f"{name}: input module is broken: {_first_line(problem)}")
+        triple = module._triple()
+        if triple and lib.target_machine(triple, _CODEGEN_NONE) is None:
+            module.dispose()  # opt refuses such a module too ("unrecognized architecture")
+            raise InputError(f"{name}: unrecognized target triple {triple.decode(errors='replace')!r}")
         return module
 
     @property
@@ -242,6 +249,22 @@ class Module:
     def text(self) -> str:
         """Textual IR, as ``opt -S`` prints it."""
         return self._lib.take_message(self._lib.LLVMPrintModuleToString(self.ref))
+
+    def text_bytes(self) -> bytes:
+        """Textual IR byte for byte as ``opt -S`` writes it.
+
+        :meth:`text` goes through a C string, which ends at a NUL and must be decoded; LLVM prints attribute
+        strings raw, so only a file keeps every byte. Used for output, where fidelity matters more than 0.1 ms.
+        """
+        fd, path = tempfile.mkstemp(prefix="rlopt-engine-", suffix=".ll")
+        os.close(fd)
+        try:
+            err = c_void_p()
+            if self._lib.LLVMPrintModuleToFile(self.ref, path.encode(), byref(err)):
+                raise ToolError(TOOL, f"cannot print the module: {self._lib.take_message(err.value)}")
+            return Path(path).read_bytes()
+        finally:
+            os.unlink(path)
 
     def bitcode(self) -> bytes:
         """Bitcode (same module as ``opt`` writes; use-list order is not preserved, so bytes may differ)."""

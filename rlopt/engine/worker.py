@@ -401,7 +401,7 @@ class _Worker:
         with Module.parse(data, name=name, lib=self.lib) as module:
             module.run(pipeline)
             module.verify()
-            return module.bitcode() if bitcode else module.text().encode()
+            return module.bitcode() if bitcode else module.text_bytes()
 
     def debug_crash(self) -> None:
         import ctypes
