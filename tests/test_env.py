@@ -394,3 +394,21 @@ def test_memory_stays_flat_over_thousands_of_steps() -> None:
     play(3000)
     assert rss_mb() - parent < 8 and env.engine.memory()["rss"] / 2**20 - worker < 8
     env.close()
+
+
+def test_unreadable_cache_entry_is_recomputed(tmp_path):
+    """A damaged or older-format observation entry is a miss, not a crash at reset."""
+    from rlopt.cache import Cache
+    from rlopt.training.env import LlvmEnv
+
+    cache = Cache(tmp_path)
+    env = LlvmEnv(benchmark="qsort", observation_space="ProgramlArrays", cache=cache)
+    first, _ = env.reset()
+    env.close()
+    with cache._lock:
+        cache._memory.clear()
+        cache._db.execute("UPDATE entries SET value = x'00ff00ff' WHERE namespace LIKE 'env.obs.%'")
+    env = LlvmEnv(benchmark="qsort", observation_space="ProgramlArrays", cache=cache)
+    again, _ = env.reset()
+    env.close()
+    assert all((first[k] == again[k]).all() for k in first)

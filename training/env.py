@@ -47,7 +47,7 @@ from rlopt.errors import InputError, RloptError, ToolError, ToolTimeout
 from rlopt.training import rewards as _rewards
 
 #: Bump when the meaning of a cached value changes (it is part of every cache key).
-CACHE_VERSION = "env-v1"
+CACHE_VERSION = "env-v2"
 #: Seconds one engine call (a pass, code generation) may take before the step fails with a timeout.
 DEFAULT_TIMEOUT = 60.0
 #: Episode length used by the registered ``rlopt/llvm-v0`` (``gymnasium.make(..., max_episode_steps=N)``).
@@ -610,9 +610,13 @@ class LlvmEnv(gymnasium.Env):
         if spec.codec is not None:
             stored = self.cache.get(f"env.obs.{name}", self._observation_key(spec, state))
             if stored is not None:
-                value = spec.codec.decode(stored)
-                self._memoize(spec, state, value)
-                return value
+                try:
+                    value = spec.codec.decode(stored)
+                except (ValueError, OSError, zlib.error):
+                    pass  # an entry this code cannot read (older format, damaged file): recompute it
+                else:
+                    self._memoize(spec, state, value)
+                    return value
         value = spec.compute(self, state)
         self._store(name, state, value)
         return value
