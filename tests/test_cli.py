@@ -180,3 +180,14 @@ def test_version_and_help():
     assert rlopt("--version").stdout.startswith(b"rlopt ")
     assert b"-O-rl" in rlopt("--help").stdout
     assert b"-mem2reg" in rlopt("--list-actions").stdout
+
+
+def test_unreadable_bitcode_is_an_error_not_an_output(example_ir, tmp_path):
+    """LLVM writes a NUL in an attribute string into bitcode it cannot read back: refuse, leave nothing."""
+    src = tmp_path / "nul.ll"
+    src.write_bytes(example_ir["sort.O3"].read_bytes().replace(
+        b'"target-cpu"="x86-64"', b'"target-cpu"="x86-64" "k\x00"="v"', 1))
+    out = tmp_path / "out.bc"
+    assert_clean_error(rlopt("-O1", str(src), "-o", str(out)), "cannot read back")
+    assert not out.exists()
+    assert rlopt("-O1", str(src), "-S", "-o", str(tmp_path / "out.ll")).returncode == 0

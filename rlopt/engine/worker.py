@@ -401,7 +401,17 @@ class _Worker:
         with Module.parse(data, name=name, lib=self.lib) as module:
             module.run(pipeline)
             module.verify()
-            return module.bitcode() if bitcode else module.text_bytes()
+            if not bitcode:
+                return module.text_bytes()
+            data = module.bitcode()
+        # LLVM can write bitcode it cannot read back (e.g. a NUL in an attribute string): check, as output
+        # promised to be valid must be loadable.
+        try:
+            Module.parse(data, name=name, verify=False, lib=self.lib).dispose()
+        except InputError as e:
+            reason = str(e).rsplit("error: ", 1)[-1]
+            raise ToolError(TOOL, f"LLVM wrote bitcode that it cannot read back ({reason}); try -S") from None
+        return data
 
     def debug_crash(self) -> None:
         import ctypes
