@@ -147,7 +147,7 @@ def train(args: argparse.Namespace, env_fn: Callable[[], Any], allowed: tuple[in
     if args.algo == "ppo":
         from rlopt.training import ppo
 
-        return ppo.train(ppo.PPOConfig(num_steps=40, ent_coef=0.02, **common), env_fn, out_dir=out,
+        return ppo.train(ppo.PPOConfig(num_steps=40, learning_rate=1e-3, **common), env_fn, out_dir=out,
                          progress=progress)
     from rlopt.training import sac
 
