@@ -224,7 +224,7 @@ EXTENSIONS: tuple[Action, ...] = (
 
 EXTENDED_ACTIONS: tuple[Action, ...] = ACTIONS + EXTENSIONS
 
-#: Appended in ``rlopt-extended-v1`` (``rlopt-extended-v0`` stays as it is: shipped model cards name it). Each
+#: Appended in ``rlopt-extended-v1`` (``rlopt-extended-v0`` stays as it is: older model cards name it). Each
 #: was kept only if it verified and helped on the suite's *train* split (docs/policy.md has the screening).
 EXTENSIONS_V1: tuple[Action, ...] = (
     Action("-O3-twice", "default<O3>,default<O3>", "module", "macro",
