@@ -91,7 +91,7 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
              llvm_bin: str | None, timeout: float, engine: bool, force: bool, list_actions: bool) -> None:
     """Optimize LLVM IR like opt; with -O-rl the pass pipeline comes from a learned policy."""
     if list_actions:
-        for i, a in enumerate(passes.EXTENDED_ACTIONS):
+        for i, a in enumerate(passes.EXTENDED_ACTIONS_V1):
             click.echo(f"{i:3d}  {a.name:30s} {a.pipeline}")
         return
     if level is not None:
@@ -143,25 +143,30 @@ def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: b
     return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: one clear line on stderr and a non-zero exit for every error, never a traceback."""
-    args = _normalize_argv(sys.argv[1:] if argv is None else argv)
+def run_click(command: click.Command, args: list[str], prog: str) -> int:
+    """Run a click command so that every error is one line on stderr and a non-zero exit, never a traceback
+    (2 for usage errors, 130 when interrupted, 1 otherwise). Shared by ``rlopt`` and ``rlopt-train``."""
     try:
-        _command.main(args=args, prog_name="rlopt", standalone_mode=False)
+        command.main(args=args, prog_name=prog, standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        click.echo(f"rlopt: error: {e.format_message()}", err=True)
+        click.echo(f"{prog}: error: {e.format_message()}", err=True)
         return 2
     except click.exceptions.Abort:
-        click.echo("rlopt: error: interrupted", err=True)
+        click.echo(f"{prog}: error: interrupted", err=True)
         return 130
-    except RloptError as e:
-        click.echo(f"rlopt: error: {e}", err=True)
-        return 1
     except BrokenPipeError:
         return 1
+    except (RloptError, OSError) as e:
+        click.echo(f"{prog}: error: {e}", err=True)
+        return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``rlopt``."""
+    return run_click(_command, _normalize_argv(sys.argv[1:] if argv is None else argv), "rlopt")
 
 
 if __name__ == "__main__":

@@ -257,7 +257,7 @@ def get(name: str) -> Action:
         raise KeyError(f"unknown action '{name}' (see 'rlopt --list-actions')") from None
 
 
-def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EXTENDED_ACTIONS) -> str:
+def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EXTENDED_ACTIONS_V1) -> str:
     """The ``opt -passes=`` string for a sequence of actions (objects, names, or indices into ``space``)."""
     parts = []
     for a in actions:

@@ -14,10 +14,10 @@ from typing import Any
 import click
 
 from rlopt import passes
-from rlopt.errors import RloptError
+from rlopt.cli import run_click
 
 DEFAULT_REWARD = "IrInstructionCountO3"
-DEFAULT_SPACE = "rlopt-extended-v0"
+DEFAULT_SPACE = "rlopt-extended-v1"
 CHECKPOINT = "checkpoint.pt"
 #: The exported model inside a run directory (``rlopt-train export RUN`` writes it; ``eval RUN`` reads it).
 RUN_MODEL = "policy.onnx"
@@ -266,25 +266,10 @@ def export(run: str, out_path: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one clear line on stderr and a non-zero exit for every error, never a traceback."""
     try:
-        _group.main(args=sys.argv[1:] if argv is None else argv, prog_name="rlopt-train", standalone_mode=False)
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.ClickException as e:
-        click.echo(f"rlopt-train: error: {e.format_message()}", err=True)
-        return 2
-    except click.exceptions.Abort:
-        click.echo("rlopt-train: error: interrupted", err=True)
-        return 130
-    except RloptError as e:
-        click.echo(f"rlopt-train: error: {e}", err=True)
-        return 1
-    except OSError as e:
-        click.echo(f"rlopt-train: error: {e}", err=True)
-        return 1
+        return run_click(_group, sys.argv[1:] if argv is None else argv, "rlopt-train")
     except ImportError as e:
         click.echo(f"rlopt-train: error: {e} (install the training extra: pip install 'rlopt[train]')", err=True)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

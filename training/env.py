@@ -332,7 +332,7 @@ class LlvmEnv(gymnasium.Env):
     ``benchmark``: a suite name or URI (``qsort``, ``benchmark://rlopt-suite-v0/qsort``,
     ``generator://csmith-v0/7``, ``file:///x.c``), an IR file (``file:///x.ll``, ``.bc``, or a path), IR bytes,
     a :class:`~rlopt.training.benchmarks.Benchmark`, or None to draw a training-split program at each reset.
-    ``action_space``: ``compilergym-v0`` (124 actions) or ``rlopt-extended-v0``. With ``mask_unsafe``
+    ``action_space``: ``compilergym-v0`` (124 actions), ``rlopt-extended-v0`` or ``rlopt-extended-v1``. With ``mask_unsafe``
     instrumentation actions are no-ops (``info["skipped"]``) and :meth:`action_mask` excludes them.
     ``cache``: a :class:`Cache`, a directory, True (``$RLOPT_CACHE_DIR``) or False (memory only).
     ``engine``: share an engine (e.g. between environments in one process); by default each env has its own.
