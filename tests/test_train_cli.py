@@ -54,7 +54,7 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     config, env_fn, out_dir, progress, resume = fake.calls[0]
     assert (config.total_steps, config.seed, config.workers) == (64, 3, 2)
     assert (config.num_steps, config.learning_rate, config.norm_adv) == (32, 1e-3, False)
-    space = passes.ACTION_SPACES["rlopt-extended-v0"]
+    space = passes.ACTION_SPACES[cli.DEFAULT_SPACE]
     assert {space[i].kind for i in config.allowed_actions} == {"optimization", "macro"}
     assert (out_dir, progress, resume) == (out, False, False)
     assert callable(env_fn)
