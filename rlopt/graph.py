@@ -296,30 +296,29 @@ def _call(opcode: str, body: str, ops: list) -> tuple[str, str | None, int, str,
     return _return_type(prefix.strip()), callee, len(args), rest, callee_op
 
 
+def _open_of_last_group(text: str) -> int:
+    """Index of the bracket that opens the group ending ``text`` (which ends with a closing bracket), or -1."""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in _CLOSE:
+            depth += 1
+        elif text[i] in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
 def _return_type(prefix: str) -> str:
     """The return type at the end of a call's prefix (after flags, calling convention, attributes)."""
     if prefix.endswith(")") and not _ADDRSPACE_END_RE.search(prefix):
-        depth = 0
-        for i in range(len(prefix) - 1, -1, -1):
-            c = prefix[i]
-            if c in _CLOSE:
-                depth += 1
-            elif c in _OPEN:
-                depth -= 1
-                if depth == 0:
-                    prefix = prefix[:i].rstrip()
-                    break
+        i = _open_of_last_group(prefix)
+        if i >= 0:
+            prefix = prefix[:i].rstrip()  # drop a function type's parameter list
     if prefix.endswith(("}", "]", ">")):
-        depth = 0
-        for i in range(len(prefix) - 1, -1, -1):
-            c = prefix[i]
-            if c in _CLOSE:
-                depth += 1
-            elif c in _OPEN:
-                depth -= 1
-                if depth == 0:
-                    start = i - 1 if i > 0 and prefix[i - 1] == "<" else i
-                    return prefix[start:]
+        i = _open_of_last_group(prefix)
+        if i >= 0:
+            return prefix[i - 1 if i > 0 and prefix[i - 1] == "<" else i:]
     m = _ADDRSPACE_END_RE.search(prefix)
     if m:
         return m.group()
