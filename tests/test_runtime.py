@@ -9,13 +9,7 @@ from rlopt.errors import ToolError, ToolTimeout
 from rlopt.training import benchmarks as B
 from rlopt.training import runtime as R
 
-
-@pytest.fixture(autouse=True, scope="module")
-def fresh_cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RLOPT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture(scope="module")

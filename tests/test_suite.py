@@ -15,13 +15,7 @@ from rlopt.training import runtime as R
 SUITE_DIR = Path(B.__file__).parent / "suite"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def fresh_cache(tmp_path_factory):
-    """A private cache, so that the tests exercise compilation rather than someone's cached files."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RLOPT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def test_manifest_is_consistent():
