@@ -202,7 +202,7 @@ def optimize_module(data: bytes, policy: Policy, *, max_steps: int | None = None
     blocked = np.zeros(len(policy.space), dtype=bool)
     limit = policy.card.max_steps if max_steps is None else max_steps
     while steps < limit and unchanged < patience and policy.allowed(~blocked).any():
-        text = current.decode()
+        text = current.decode(errors="replace")  # only observed; raw bytes (e.g. in attributes) stay as they are
         index = policy.act(observe(text), mask=~blocked, ir_text=text)
         steps += 1
         action = policy.space[index]

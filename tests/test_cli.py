@@ -191,3 +191,13 @@ def test_unreadable_bitcode_is_an_error_not_an_output(example_ir, tmp_path):
     assert_clean_error(rlopt("-O1", str(src), "-o", str(out)), "cannot read back")
     assert not out.exists()
     assert rlopt("-O1", str(src), "-S", "-o", str(tmp_path / "out.ll")).returncode == 0
+
+
+def test_o_rl_on_non_utf8_bytes(example_ir, tmp_path):
+    """Raw bytes in attribute strings reach the policy's observation without a traceback."""
+    src = tmp_path / "ff.ll"
+    src.write_bytes(example_ir["sort.O3"].read_bytes().replace(
+        b'"target-cpu"="x86-64"', b'"target-cpu"="x86-64" "k\xff"="v"', 1))
+    proc = rlopt("-O-rl", str(src), "-S", "-o", str(tmp_path / "out.ll"))
+    assert proc.returncode == 0, proc.stderr
+    assert b'"k\xff"="v"' in (tmp_path / "out.ll").read_bytes()
