@@ -98,6 +98,7 @@ class Policy:
         self.input_names = {i.name for i in session.get_inputs()}
         self._allowed = np.zeros(len(self.space), dtype=bool)
         self._allowed[list(card.mask)] = True
+        self._allowed &= np.array([a.safe for a in self.space])  # also for cards written before a hazard was known
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, *, toolchain: Toolchain | None = None) -> Policy:

@@ -74,3 +74,9 @@ def test_every_action_runs_verifies_and_matches_opt(tc, engine, example_ir, modu
         except Exception as e:  # collect all failures for one readable report
             failures.append(f"{a.name}: {e}")
     assert not failures, "\n".join(failures)
+
+
+def test_known_llvm_miscompiles_are_masked_for_policies():
+    newgvn = passes.get("-newgvn")
+    assert newgvn.hazard and not newgvn.safe
+    assert newgvn.pipeline == "function(newgvn)"  # still runnable when asked for explicitly

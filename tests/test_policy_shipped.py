@@ -50,3 +50,10 @@ def test_o_rl_peak_rss_under_500_mb(tmp_path):
     big = write_module(tmp_path, functions=100)
     kb = peak_rss_kb([sys.executable, "-m", "rlopt.cli", "-O-rl", str(big), "-o", str(tmp_path / "o.bc")])
     assert 0 < kb < LIMIT_KB, f"peak RSS {kb / 1024:.0f} MB"
+
+
+def test_shipped_policy_never_allows_unsafe_actions():
+    from rlopt import policy
+
+    p = policy.Policy.load("speed")
+    assert not any(p.allowed()[i] for i, a in enumerate(p.space) if not a.safe)

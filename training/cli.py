@@ -24,8 +24,10 @@ RUN_MODEL = "policy.onnx"
 
 
 def trainable_actions(space: str) -> tuple[int, ...]:
-    """Indices a policy may choose: optimizations and whole pipelines; instrumentation and no-ops are masked."""
-    return tuple(i for i, a in enumerate(passes.ACTION_SPACES[space]) if a.kind in ("optimization", "macro"))
+    """Indices a policy may choose: safe optimizations and whole pipelines; instrumentation, no-ops and passes
+    with a known LLVM miscompile are masked."""
+    return tuple(i for i, a in enumerate(passes.ACTION_SPACES[space])
+                 if a.kind in ("optimization", "macro") and a.safe)
 
 
 def select_benchmarks(names: str | None, split: str | None) -> list[Any]:
