@@ -14,22 +14,23 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_IR = ROOT / "examples" / "ir"
 
 
+def _cache_dir(tmp_path_factory, name: str):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("RLOPT_CACHE_DIR", str(tmp_path_factory.mktemp(name)))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def private_cache_dir(tmp_path_factory):
     """The tests never read or write the user's ~/.cache/rlopt: stale entries there could hide a broken path."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RLOPT_CACHE_DIR", str(tmp_path_factory.mktemp("rlopt-cache")))
-    yield
-    mp.undo()
+    yield from _cache_dir(tmp_path_factory, "rlopt-cache")
 
 
 @pytest.fixture(scope="module")
 def fresh_cache(tmp_path_factory):
     """A cache private to one test module, so that it exercises compilation rather than earlier modules' files."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RLOPT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    yield
-    mp.undo()
+    yield from _cache_dir(tmp_path_factory, "cache")
 
 
 @pytest.fixture(scope="session")
