@@ -254,9 +254,9 @@ def main(argv: list[str] | None = None) -> int:
 
     record = run(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    from rlopt.training.runlog import atomic_write_bytes
+    from rlopt.ir import write_file
 
-    atomic_write_bytes(RESULTS / f"seed_{args.algo}.json", (json.dumps(record, indent=1) + "\n").encode())
+    write_file(RESULTS / f"seed_{args.algo}.json", (json.dumps(record, indent=1) + "\n").encode())
     shutil.copyfile(Path(record["run_dir"]) / "learning_curve.png", RESULTS / f"seed_{args.algo}_learning_curve.png")
     print(summary(record))
     print(table([record]))

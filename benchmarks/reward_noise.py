@@ -33,6 +33,7 @@ import numpy as np
 
 from rlopt import passes, toolchain
 from rlopt.errors import RloptError
+from rlopt.ir import write_file
 from rlopt.training import benchmarks as B
 from rlopt.training import runtime as R
 
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"clock": args.clock, "repeats": args.repeats, "max_runs": args.max_runs, "seed": args.seed, "programs": results,
               "peak_rss_mib": {"self": rss_self, "children": rss_children},
               "seconds": time.perf_counter() - start}
-    B.atomic_write(args.out, (json.dumps(report, indent=1) + "\n").encode())
+    write_file(args.out, (json.dumps(report, indent=1) + "\n").encode())
     print(f"wrote {args.out}")
     return 0
 

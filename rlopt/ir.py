@@ -80,6 +80,12 @@ def write_output(data: bytes, path: str) -> None:
                 os.unlink(tmp_name)
 
 
+def write_file(path: str | os.PathLike, data: bytes) -> None:
+    """Atomically write a file rlopt owns (a cache entry, a run's results), creating its directory first."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_output(data, os.fspath(path))
+
+
 def optnone_functions(ir_text: str) -> list[str]:
     """Names of defined functions marked ``optnone``: every pass skips them, so optimizing does nothing."""
     groups = {m[1] for m in _ATTR_GROUP_RE.finditer(ir_text) if "optnone" in m[2].split()}

@@ -175,12 +175,12 @@ def _write_run_info(out: Path, bench: list[Any], *, reward: str, episode_length:
     """What the environment was, for ``export`` to put on the model card (the checkpoint holds the rest)."""
     import json
 
-    from rlopt.training.benchmarks import atomic_write
+    from rlopt.ir import write_file
 
     out.mkdir(parents=True, exist_ok=True)
     info = {"benchmarks": [b.uri for b in bench], "reward": reward, "episode_length": episode_length,
             "action_space": action_space}
-    atomic_write(out / "run.json", json.dumps(info, indent=1).encode())
+    write_file(out / "run.json", json.dumps(info, indent=1).encode())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -32,6 +32,7 @@ from rlopt import graph, passes
 from rlopt import policy as policy_mod
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
+from rlopt.ir import write_file
 from rlopt.training import benchmarks, runtime
 from rlopt.training.benchmarks import Benchmark
 
@@ -121,8 +122,8 @@ class Report:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         paths = (d / "eval.json", d / "eval.csv")
-        benchmarks.atomic_write(paths[0], json.dumps(self.to_json(), indent=1).encode())
-        benchmarks.atomic_write(paths[1], self.to_csv().encode())
+        write_file(paths[0], json.dumps(self.to_json(), indent=1).encode())
+        write_file(paths[1], self.to_csv().encode())
         return paths
 
 

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from rlopt.errors import OutputError, RloptError
+from rlopt.ir import write_file
 from rlopt.training.models import (
     AUTOPHASE_DIM,
     GRAPH_KEYS,
@@ -34,7 +35,7 @@ from rlopt.training.models import (
     TwinQ,
     collate,
 )
-from rlopt.training.runlog import atomic_write_bytes, load_checkpoint
+from rlopt.training.runlog import load_checkpoint
 
 #: Bump when the ONNX inputs/outputs or the card's meaning change.
 FORMAT_VERSION = 1
@@ -129,7 +130,7 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, card: Mapping[str, An
             "inputs": input_names, "outputs": ["logits", "value"], "gnn": cfg.to_dict(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "torch_version": torch.__version__}
     card_path = path.with_suffix(".json")
-    atomic_write_bytes(card_path, (json.dumps(full, indent=1) + "\n").encode())
+    write_file(card_path, (json.dumps(full, indent=1) + "\n").encode())
     return path, card_path
 
 

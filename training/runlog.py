@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from rlopt.errors import OutputError
+from rlopt.ir import write_file
 from rlopt.training.rollouts import Episode
 
 EPISODE_FIELDS = ("global_step", "episode", "return", "speedup", "length", "wall_time")
@@ -61,20 +62,6 @@ def seed_everything(seed: int) -> np.random.Generator:
 def out_of_time(limit: float, began: float) -> bool:
     """Whether a run with a wall-clock ``limit`` in seconds (0: none) that began at ``began`` must stop."""
     return limit > 0 and time.time() - began >= limit
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e}") from e
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -185,7 +172,7 @@ class RunLogger:
             episodes=self.episodes, best_return=best.total_return, best_actions=list(best.actions),
             best_speedup=best.speedup, mean_return_last=self.mean_return(),
             wall_time=round(time.time() - self._start, 3))
-        atomic_write_bytes(self.out_dir / "result.json", json.dumps(result.to_json(), indent=2).encode())
+        write_file(self.out_dir / "result.json", json.dumps(result.to_json(), indent=2).encode())
         return result
 
 

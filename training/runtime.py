@@ -28,8 +28,9 @@ from pathlib import Path
 
 from rlopt import toolchain
 from rlopt.errors import ToolCrash, ToolError, ToolTimeout
+from rlopt.ir import write_file
 from rlopt.training import benchmarks
-from rlopt.training.benchmarks import Benchmark, atomic_write, cache_dir
+from rlopt.training.benchmarks import Benchmark, cache_dir
 
 BACKEND_FLAGS = ("-O2", "-Xclang", "-disable-llvm-passes")
 LINK_FLAGS = ("-lm",)
@@ -277,7 +278,7 @@ def reference_output(benchmark: Benchmark, args: Sequence[str] | None = None, *,
     if r.returncode < 0:
         raise benchmarks.BenchmarkError(f"{benchmark.name}: the -O0 build crashes (signal {-r.returncode})")
     record = {**asdict(r), "stdout": r.stdout.hex()}
-    atomic_write(path, json.dumps(record).encode())
+    write_file(path, json.dumps(record).encode())
     return r
 
 

@@ -16,7 +16,6 @@ URIs: ``benchmark://rlopt-suite-v0/<name>``, ``generator://csmith-v0/<seed>``, `
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,7 +26,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from rlopt import toolchain
+from rlopt.cache import default_dir, digest
 from rlopt.errors import InputError, ToolError, ToolTimeout
+from rlopt.ir import write_file
 
 SUITE = "rlopt-suite-v0"
 CSMITH = "csmith-v0"
@@ -68,20 +69,7 @@ class Benchmark:
 
 def cache_dir() -> Path:
     """Root of rlopt's on-disk cache (``$RLOPT_CACHE_DIR`` or ``~/.cache/rlopt``)."""
-    return Path(os.environ.get("RLOPT_CACHE_DIR") or Path.home() / ".cache" / "rlopt")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and rename, so readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return default_dir()
 
 
 # ---------------------------------------------------------------- manifests (suite and user directories)
@@ -201,12 +189,8 @@ def _clang_flags(opt_level: str) -> list[str]:
 
 
 def content_key(*parts: bytes | str) -> str:
-    """A short hash of length-prefixed parts: a cache key that cannot collide by concatenation."""
-    h = hashlib.sha256()
-    for p in parts:
-        b = p.encode() if isinstance(p, str) else p
-        h.update(len(b).to_bytes(8, "little") + b)
-    return h.hexdigest()[:32]
+    """A short content hash of length-prefixed parts, for file names in the cache."""
+    return digest(*parts)[:32]
 
 
 def ir(benchmark: Benchmark, opt_level: str = "O3") -> bytes:
@@ -224,7 +208,7 @@ def ir(benchmark: Benchmark, opt_level: str = "O3") -> bytes:
         return path.read_bytes()
     modules = [_compile_one(tc, benchmark, src, flags) for src in benchmark.sources]
     text = modules[0] if len(modules) == 1 else _link(tc, benchmark, modules)
-    atomic_write(path, text)
+    write_file(path, text)
     return text
 
 
@@ -309,7 +293,7 @@ def _csmith_benchmark(seed: int) -> Benchmark:
                 text = toolchain.run_command([_csmith_exe(), "--seed", str(seed)], name="csmith", timeout=60, cwd=d)
         except ToolError as e:
             raise BenchmarkError(f"csmith seed {seed}: generation failed: {e}") from e
-        atomic_write(src, text)
+        write_file(src, text)
     return Benchmark(name=f"csmith-{seed}", uri=f"generator://{CSMITH}/{seed}", sources=(src,),
                      cflags=("-I" + include, "-w"), description=f"csmith program, seed {seed}", cwd=src.parent)
 
@@ -328,9 +312,9 @@ def _csmith_rejection(b: Benchmark) -> str:
             reason = f"the -O0 build exits with status {rc}" if rc else ""
         except ToolTimeout:
             reason = f"the -O0 build runs longer than {CSMITH_MAX_SECONDS:g} s"
-    atomic_write(verdict, json.dumps({"reason": reason}).encode())
+    write_file(verdict, json.dumps({"reason": reason}).encode())
     return reason
 
 
-__all__ = ["SPLITS", "SUITE", "Benchmark", "BenchmarkError", "atomic_write", "cache_dir", "content_key", "csmith",
+__all__ = ["SPLITS", "SUITE", "Benchmark", "BenchmarkError", "cache_dir", "content_key", "csmith",
            "csmith_dataset", "from_directory", "get", "ir", "suite"]
