@@ -26,7 +26,7 @@ $(LLVM_BIN)/opt:
 $(STAMP): pyproject.toml | $(LLVM_BIN)/opt
 	@$(MAKE) --no-print-directory .apt-extras
 	@test -x $(PY) || python3.11 -m venv $(VENV)
-	$(PY) -m pip install -q $(PIP_FLAGS) -e '.[train,dev]'
+	$(PY) -m pip install -q $(PIP_FLAGS) -e '.[train,distributed,dev]'
 	@touch $(STAMP)
 
 demo: setup
