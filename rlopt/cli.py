@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from typing import Any
 
 import click
 
@@ -39,7 +40,7 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
 
 
 def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
-                    model: str | None, tc: toolchain.Toolchain, timeout: float) -> str:
+                    model: str | None, tc: toolchain.Toolchain, timeout: float, engine: Any = None) -> str:
     """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes)."""
     given = [n for n, v in (("--passes", passes_opt), ("--actions", actions_opt), ("-O", level)) if v]
     if len(given) > 1:
@@ -54,7 +55,8 @@ def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | N
     if level == "rl":
         from rlopt import policy  # imported lazily: loading onnxruntime costs ~100 ms
 
-        return policy.choose_pipeline(data, model=model, toolchain=tc, timeout=timeout)
+        return policy.choose_pipeline(data, model=model, toolchain=tc, timeout=timeout, engine=engine,
+                                      use_engine=engine is not None)
     if level:
         return passes.OPT_LEVELS[level]
     return ""
@@ -117,29 +119,35 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
             _warn(f"{name}: {len(optnone)} function(s) are optnone ({shown}); passes skip them. Emit IR with "
                   "'clang -O3 -Xclang -disable-llvm-passes -emit-llvm' or pass --strip-optnone")
 
+    worker = _engine(tc, timeout) if engine else None  # one worker for the policy's steps and the result
     try:
         pipeline = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
-                                   model=model, tc=tc, timeout=timeout)
-        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name,
-                           use_engine=engine)
+                                   model=model, tc=tc, timeout=timeout, engine=worker)
+        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name, engine=worker)
     except RloptError as e:
         raise RloptError(f"{name}: {e}") from None
+    finally:
+        if worker is not None:
+            worker.close()
     ir.write_output(result, output)
     if print_passes:
         click.echo(replay_command(tc, pipeline or "verify", input_path, output, text), err=True)
 
 
-def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,
-              name: str, use_engine: bool) -> bytes:
-    """Run the pipeline and return verified IR: in the crash-isolated engine, else in an ``opt`` process."""
-    if use_engine and tc.libllvm is not None:
-        from rlopt.engine import Engine
+def _engine(tc: toolchain.Toolchain, timeout: float) -> Any:
+    """The crash-isolated in-process engine for this toolchain, or None when it has no shared libLLVM."""
+    if tc.libllvm is None:
+        return None
+    from rlopt.engine import Engine
 
-        engine = Engine(tc, timeout=timeout)
-        try:
-            return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name)
-        finally:
-            engine.close()
+    return Engine(tc, timeout=timeout)
+
+
+def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,
+              name: str, engine: Any) -> bytes:
+    """Run the pipeline and return verified IR: in the engine when there is one, else in an ``opt`` process."""
+    if engine is not None:
+        return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name)
     return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout)
 
 

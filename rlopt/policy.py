@@ -249,15 +249,20 @@ def applier(toolchain: Toolchain, engine: Any = None, *, timeout: float | None =
     return lambda data, pipeline: toolchain.opt(data, pipeline, timeout=timeout)
 
 
-def choose_pipeline(data: bytes, *, model: str | None, toolchain: Toolchain, timeout: float) -> str:
-    """Run the policy on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``)."""
+def choose_pipeline(data: bytes, *, model: str | None, toolchain: Toolchain, timeout: float,
+                    engine: Any = None, use_engine: bool = True) -> str:
+    """Run the policy on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``).
+
+    Steps run in ``engine`` when given (the caller's, left open), else in an engine of its own when
+    ``use_engine`` and the toolchain has libLLVM, else in ``opt`` processes.
+    """
     policy = Policy.load(model, toolchain=toolchain)
-    engine = _engine(toolchain, timeout)
+    own = _engine(toolchain, timeout) if engine is None and use_engine else None
     try:
-        return optimize_module(data, policy, apply=applier(toolchain, engine, timeout=timeout)).pipeline
+        return optimize_module(data, policy, apply=applier(toolchain, engine or own, timeout=timeout)).pipeline
     finally:
-        if engine is not None:
-            engine.close()
+        if own is not None:
+            own.close()
 
 
 def _engine(toolchain: Toolchain, timeout: float) -> Any:
