@@ -119,7 +119,9 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
             _warn(f"{name}: {len(optnone)} function(s) are optnone ({shown}); passes skip them. Emit IR with "
                   "'clang -O3 -Xclang -disable-llvm-passes -emit-llvm' or pass --strip-optnone")
 
-    worker = _engine(tc, timeout) if engine else None  # one worker for the policy's steps and the result
+    from rlopt.engine import engine_for
+
+    worker = engine_for(tc, timeout) if engine else None  # one worker for the policy's steps and the result
     try:
         pipeline = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
                                    model=model, tc=tc, timeout=timeout, engine=worker)
@@ -132,15 +134,6 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
     ir.write_output(result, output)
     if print_passes:
         click.echo(replay_command(tc, pipeline or "verify", input_path, output, text), err=True)
-
-
-def _engine(tc: toolchain.Toolchain, timeout: float) -> Any:
-    """The crash-isolated in-process engine for this toolchain, or None when it has no shared libLLVM."""
-    if tc.libllvm is None:
-        return None
-    from rlopt.engine import Engine
-
-    return Engine(tc, timeout=timeout)
 
 
 def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,

@@ -257,18 +257,11 @@ def choose_pipeline(data: bytes, *, model: str | None, toolchain: Toolchain, tim
     ``use_engine`` and the toolchain has libLLVM, else in ``opt`` processes.
     """
     policy = Policy.load(model, toolchain=toolchain)
-    own = _engine(toolchain, timeout) if engine is None and use_engine else None
+    from rlopt.engine import engine_for
+
+    own = engine_for(toolchain, timeout) if engine is None and use_engine else None
     try:
         return optimize_module(data, policy, apply=applier(toolchain, engine or own, timeout=timeout)).pipeline
     finally:
         if own is not None:
             own.close()
-
-
-def _engine(toolchain: Toolchain, timeout: float) -> Any:
-    """An in-process engine for this toolchain when it has a shared libLLVM, else None (use ``opt``)."""
-    if toolchain.libllvm is None:
-        return None
-    from rlopt.engine import Engine
-
-    return Engine(toolchain, timeout=timeout)

@@ -47,6 +47,11 @@ def _close_default() -> None:
         _default.close()
 
 
+def engine_for(toolchain: _toolchain.Toolchain, timeout: float | None) -> Engine | None:
+    """A new engine for ``toolchain``, or None when it has no shared libLLVM (callers then use ``opt``)."""
+    return Engine(toolchain, timeout=timeout) if toolchain.libllvm is not None else None
+
+
 def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,
              timeout: float | None = _toolchain.DEFAULT_TIMEOUT, use_engine: bool = True) -> bytes:
     """``opt -passes=PIPELINE`` on IR bytes (text or bitcode), returning text IR (or bitcode).
