@@ -109,7 +109,7 @@ def optimize_with_rlopt(prep: Prepared, variant: Variant, out: Path) -> str | No
 
 def compare(tc: toolchain.Toolchain, prep: Prepared, optimized: Path, exe: Path) -> tuple[Status, str]:
     """Build and run optimized IR and compare it with the reference."""
-    got = programs.run(programs.build_ir(tc, optimized, exe), prep.program.args)
+    got = programs.run(programs.build_ir(optimized, exe), prep.program.args)
     if got.timed_out:
         return "timeout", f"optimized program ran past {programs.RUN_TIMEOUT:g} s"
     if got == prep.reference:

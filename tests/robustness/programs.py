@@ -74,10 +74,11 @@ def build_c_O0(tc: toolchain.Toolchain, prog: Program, exe: Path) -> Path:
     return exe
 
 
-def build_ir(tc: toolchain.Toolchain, ir_file: Path, exe: Path) -> Path:
-    """Build optimized IR to an executable with codegen only (no more middle-end passes)."""
-    clang(tc, ["-O2", "-Xclang", "-disable-llvm-passes", str(ir_file), "-o", str(exe), "-lm"])
-    return exe
+def build_ir(ir_file: Path, exe: Path) -> Path:
+    """Build optimized IR to an executable with codegen only: the environment's fixed backend."""
+    from rlopt.training import runtime
+
+    return runtime.build(ir_file.read_bytes(), exe)
 
 
 def run(exe: Path, args: tuple[str, ...] = (), timeout: float = RUN_TIMEOUT) -> Outcome:

@@ -43,10 +43,10 @@ def behaves_differently(tc: toolchain.Toolchain, ir_file: Path, pipeline: str, w
                         timeout: float = 2.0) -> bool:
     """Whether ``opt -passes=PIPELINE`` changes what the module does (both builds must finish)."""
     try:
-        before = programs.run(programs.build_ir(tc, ir_file, workdir / "before.exe"), timeout=timeout)
+        before = programs.run(programs.build_ir(ir_file, workdir / "before.exe"), timeout=timeout)
         optimized = workdir / "after.bc"
         optimized.write_bytes(tc.opt(ir_file.read_bytes(), pipeline, bitcode=True))
-        after = programs.run(programs.build_ir(tc, optimized, workdir / "after.exe"), timeout=timeout)
+        after = programs.run(programs.build_ir(optimized, workdir / "after.exe"), timeout=timeout)
     except RloptError:
         return False
     return not (before.timed_out or after.timed_out) and before != after
