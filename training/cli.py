@@ -1,4 +1,5 @@
-"""``rlopt-train``: train (``ppo``, ``sac``), evaluate (``eval``) and export (``export``) pass-ordering policies.
+"""``rlopt-train``: train (``ppo``, ``sac``), evaluate (``eval``), export (``export``) pass-ordering policies;
+import datasets (``datasets``) and measure the pipeline table (``measure``).
 
 A thin layer over library functions: ``ppo.train``/``sac.train`` with the LLVM environment, ``evaluate.evaluate``
 and ``export.export``. Every error is one line on stderr and a non-zero exit status.
@@ -263,6 +264,143 @@ def export(run: str, out_path: str | None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     written = export_mod.export(ckpt, out)
     click.echo(f"wrote {written}")
+
+
+@_group.group()
+def datasets() -> None:
+    """List the datasets and import them from a local checkout (nothing is downloaded)."""
+
+
+@datasets.command("list")
+@click.option("--programs", "programs_of", metavar="NAME", default=None,
+              help="List the programs of one installed dataset (name, family, split, run time) and those left out.")
+def datasets_list(programs_of: str | None) -> None:
+    """Every dataset, its size and whether it is installed."""
+    from rlopt.training import datasets as ds
+
+    if programs_of:
+        _list_programs(programs_of)
+        return
+    rows = [("dataset", "installed", "programs", "excluded", "size", "where")]
+    for d in ds.info():
+        rows.append((d.name, "yes" if d.installed else "no", str(d.programs or "-"), str(d.excluded or "-"),
+                     f"{d.size_bytes / 1e6:.1f} MB" if d.size_bytes else "-", d.where.splitlines()[0]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
+
+
+def _list_programs(name: str) -> None:
+    from rlopt.training import datasets as ds
+
+    if name not in ds.IMPORTERS:
+        from rlopt.training import benchmarks
+
+        for b in benchmarks.suite():
+            click.echo(f"{b.uri}  {b.split}")
+        return
+    for b in ds.load(name):
+        o3 = f"{b.o3_seconds * 1000:.0f} ms x{b.repeat}" if b.o3_seconds is not None else "-"
+        click.echo(f"{b.uri}  {b.family}  {b.split}  {o3}")
+    for e in ds.manifest(name).get("excluded", []):
+        click.echo(f"excluded: {e['name']}: {e['reason']}")
+
+
+@datasets.command("import")
+@click.argument("name")
+@click.option("--from", "src", required=True, type=click.Path(file_okay=False),
+              help="The local checkout to import from (see 'rlopt-train datasets list').")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Programs built and checked in parallel.")
+def datasets_import(name: str, src: str, jobs: int) -> None:
+    """Build dataset NAME (cbench-v1, llvm-test-suite-v0) from a local checkout into the cache."""
+    from rlopt.training import datasets as ds
+
+    where = ds.import_dataset(name, src, jobs=jobs, log=lambda line: click.echo(line, err=True))
+    m = ds.manifest(name)
+    click.echo(f"{name}: {len(m['benchmarks'])} runnable programs, {len(m.get('excluded', []))} left out; "
+               f"installed in {where}")
+
+
+def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any]:
+    """Programs of the named datasets (``rlopt-suite-v0``, imported ones), or the listed URIs."""
+    from rlopt.training import benchmarks as bm
+    from rlopt.training import datasets as ds
+
+    if programs:
+        return [bm.get(n.strip()) for n in programs.split(",") if n.strip()]
+    out: list[Any] = []
+    for name in names:
+        if name == bm.SUITE:
+            out += bm.suite()
+        elif name in ds.IMPORTERS:
+            out += ds.load(name)
+        else:
+            raise click.BadParameter(f"unknown dataset '{name}' (known: {bm.SUITE}, {', '.join(ds.IMPORTERS)})",
+                                     param_hint="--dataset")
+    return out
+
+
+@_group.command("measure")
+@click.option("--dataset", "dataset_names", multiple=True, metavar="NAME",
+              help="Dataset to measure (repeatable) [default: rlopt-suite-v0 and every installed dataset].")
+@click.option("--benchmarks", "programs", help="Comma-separated program URIs instead of whole datasets.")
+@click.option("--table", "table_path", type=click.Path(dir_okay=False), default=None,
+              help="The table to extend (resumes where it stopped) [default: the committed table].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Backend builds in parallel (timing is always serial).")
+@click.option("--min-rounds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--max-rounds", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option("--no-time", is_flag=True, help="Sizes and output checks only (no runtime).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many programs.")
+def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path: str | None, jobs: int,
+                min_rounds: int, max_rounds: int, no_time: bool, limit: int | None) -> None:
+    """Measure every candidate pipeline on every program against -O3 (the pipeline table; see docs/data.md)."""
+    from rlopt.training import benchmarks as bm
+    from rlopt.training import datasets as ds
+    from rlopt.training import measure
+
+    if max_rounds < min_rounds:
+        raise click.BadParameter("must be >= --min-rounds", param_hint="--max-rounds")
+    if not dataset_names and not programs:
+        dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
+    bench = dataset_benchmarks(dataset_names, programs)
+    path = Path(table_path) if table_path else measure.TABLE_FILE
+    todo = [b for b in bench if measure.missing(measure.load_table(path), b, measure.candidates())][:limit]
+    click.echo(f"measure: {len(todo)} of {len(bench)} programs to measure into {path}", err=True)
+    measure.measure(todo, path, jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
+                    log=lambda line: click.echo(line, err=True))
+
+
+@_group.command("search")
+@click.option("--dataset", "dataset_names", multiple=True, metavar="NAME",
+              help="Datasets whose training-split programs judge the search (repeatable) [default: all installed].")
+@click.option("--programs", "max_programs", type=click.IntRange(min=1), default=8, show_default=True,
+              help="How many training programs (drawn at random, timed ones only) judge each sequence.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the kept sequences [default: the committed file the table reads].")
+def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, out_path: str | None) -> None:
+    """Search pipelines that beat -O3 by runtime on training programs; they become candidates of the table."""
+    import random
+
+    from rlopt.training import benchmarks as bm
+    from rlopt.training import datasets as ds
+    from rlopt.training import measure, search
+
+    if not dataset_names:
+        dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
+    pool = [b for b in dataset_benchmarks(dataset_names, None) if b.split == "train"
+            and (b.o3_seconds is None or b.o3_seconds >= measure.TOO_SHORT_SECONDS)]
+    if not pool:
+        raise click.UsageError("no training programs to search on")
+    programs = sorted(random.Random(seed).sample(pool, min(max_programs, len(pool))), key=lambda b: b.uri)
+    click.echo(f"search: judging on {', '.join(b.uri for b in programs)}", err=True)
+    scored = search.search(programs, seed=seed, log=lambda line: click.echo(line, err=True))
+    path = Path(out_path) if out_path else measure.SEARCHED_FILE
+    kept = search.write_searched(scored, programs, path)
+    click.echo(f"search: kept {len(kept)} sequences (best {kept[0].fitness:.3f}x -O3 on the search programs) "
+               f"in {path}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO
 
 from rlopt import toolchain
 from rlopt.errors import ToolCrash, ToolError, ToolTimeout
@@ -121,15 +122,19 @@ def build_sources(benchmark: Benchmark, out_path: str | os.PathLike, *, opt_leve
 # ---------------------------------------------------------------- running
 
 def run(exe: str | os.PathLike, args: Sequence[str] = (), *, timeout: float = RUN_TIMEOUT,
-        cwd: str | os.PathLike | None = None) -> RunResult:
-    """Run a program once, capturing stdout; a timeout kills its whole process group (:class:`ToolTimeout`)."""
+        cwd: str | os.PathLike | None = None, stdin: str | os.PathLike | None = None,
+        env: Sequence[tuple[str, str]] = ()) -> RunResult:
+    """Run a program once, capturing stdout; a timeout kills its whole process group (:class:`ToolTimeout`).
+
+    ``stdin`` is a file fed to standard input (default: none); ``env`` adds environment variables.
+    """
     name = Path(exe).name
     timed_out = threading.Event()
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as out, _open_stdin(stdin) as inp:
         start = time.perf_counter()
         try:
-            proc = subprocess.Popen([str(exe), *args], stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.DEVNULL, cwd=cwd, start_new_session=True)
+            proc = subprocess.Popen([str(exe), *args], stdin=inp, stdout=out, stderr=subprocess.DEVNULL,
+                                    cwd=cwd, start_new_session=True, env={**os.environ, **dict(env)} if env else None)
         except OSError as e:
             raise ToolError(name, f"cannot run {exe}: {e.strerror}") from e
 
@@ -153,6 +158,110 @@ def run(exe: str | os.PathLike, args: Sequence[str] = (), *, timeout: float = RU
             raise ToolTimeout(name, timeout)
         out.seek(0)
         return RunResult(out.read(), proc.returncode, seconds, usage.ru_utime + usage.ru_stime)
+
+
+@contextmanager
+def _open_stdin(path: str | os.PathLike | None) -> Iterator[int | IO[bytes]]:
+    if path is None:
+        yield subprocess.DEVNULL
+    else:
+        with open(path, "rb") as f:
+            yield f
+
+
+@contextmanager
+def run_directory(bench: Benchmark) -> Iterator[Path | None]:
+    """Where ``bench`` runs: a fresh directory holding links to its ``data`` files, for programs that read
+    data, write output files or have a reference output (imported programs); else its own ``cwd``."""
+    if bench.data is None and not bench.outputs and bench.reference is None:
+        yield bench.cwd
+        return
+    base = str(_TMPFS) if _TMPFS.is_dir() and os.access(_TMPFS, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="rlopt-rundir-", dir=base) as d:
+        if bench.data is not None:
+            for entry in bench.data.iterdir():
+                (Path(d) / entry.name).symlink_to(entry)
+        yield Path(d)
+
+
+def run_benchmark(exe: str | os.PathLike, bench: Benchmark, *, small: bool = False,
+                  args: Sequence[str] | None = None, timeout: float = RUN_TIMEOUT,
+                  cwd: Path | None = None) -> RunResult:
+    """Run ``exe`` as ``bench`` is run: its args (``small_args`` if ``small``; ``args`` overrides both), stdin,
+    environment and run directory (``cwd`` reuses one made by :func:`run_directory`). The result's ``stdout``
+    is the program's stdout followed by each of its ``outputs`` files, framed by name, so that one comparison
+    covers all of its output."""
+    if args is None:
+        args = bench.small_args if small else bench.args
+    if cwd is not None:
+        return _with_outputs(run(exe, args, timeout=timeout, cwd=cwd, stdin=bench.stdin, env=bench.env), bench, cwd)
+    with run_directory(bench) as d:
+        return _with_outputs(run(exe, args, timeout=timeout, cwd=d, stdin=bench.stdin, env=bench.env), bench, d)
+
+
+def _with_outputs(r: RunResult, bench: Benchmark, cwd: Path | None) -> RunResult:
+    if not bench.outputs or cwd is None:
+        return r
+    parts = [r.stdout]
+    for name in bench.outputs:
+        f = cwd / name
+        body = f.read_bytes() if f.is_file() else b"<missing>"
+        parts.append(b"\n==> %s (%d bytes) <==\n" % (name.encode(), len(body)) + body)
+        f.unlink(missing_ok=True)  # the next run must write it afresh
+    return RunResult(b"".join(parts), r.returncode, r.seconds, r.cpu_seconds)
+
+
+def check_output(bench: Benchmark, got: RunResult, expected: RunResult | None = None) -> str:
+    """"" if ``got`` is ``bench``'s correct output, else a one-line reason.
+
+    The reference is ``expected`` (a run of another build), else the benchmark's ``reference`` file
+    (llvm-test-suite's form: stdout, then an ``exit N`` line). Numbers are compared within the benchmark's
+    ``fp_tolerance`` (relative, absolute), as llvm-test-suite's fpcmp does; all other text exactly.
+    """
+    if got.returncode < 0:
+        return f"killed by signal {-got.returncode}"
+    if expected is not None:
+        if got.returncode != expected.returncode:
+            return f"exit status {got.returncode}, expected {expected.returncode}"
+        want, have = expected.stdout, got.stdout
+    elif bench.reference is not None:
+        want, have = bench.reference.read_bytes(), with_exit_line(got)
+    else:
+        raise ValueError(f"{bench.name}: no reference output to check against")
+    if want == have:
+        return ""
+    if any(bench.fp_tolerance) and _numbers_agree(want, have, *bench.fp_tolerance):
+        return ""
+    return f"output differs: {_first_difference(want, have)}"
+
+
+def with_exit_line(r: RunResult) -> bytes:
+    """stdout in llvm-test-suite's reference form: a newline if missing, then ``exit N``."""
+    out = r.stdout
+    if out and not out.endswith(b"\n"):
+        out += b"\n"
+    return out + b"exit %d\n" % r.returncode
+
+
+_NUMBER_RE = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)", re.IGNORECASE)
+
+
+def _numbers_agree(want: bytes, have: bytes, rel: float, abs_: float) -> bool:
+    """fpcmp's rule: the same text between numbers (white space aside) and every number pair within tolerance."""
+    def split(b: bytes) -> tuple[list[bytes], list[bytes]]:
+        return [b"".join(t.split()) for t in _NUMBER_RE.split(b)], _NUMBER_RE.findall(b)
+
+    (wt, wn), (ht, hn) = split(want), split(have)
+    if wt != ht or len(wn) != len(hn):
+        return False
+    for a, b in zip(wn, hn, strict=True):
+        x, y = float(a), float(b)
+        if x == y or (x != x and y != y):
+            continue
+        diff = abs(x - y)
+        if diff > abs_ and diff > rel * max(abs(x), abs(y)):
+            return False
+    return True
 
 
 def _killpg(pid: int) -> None:
@@ -262,19 +371,25 @@ def callgrind_instructions(exe: str | os.PathLike, args: Sequence[str] = (), *,
 
 def reference_output(benchmark: Benchmark, args: Sequence[str] | None = None, *,
                      timeout: float = RUN_TIMEOUT) -> RunResult:
-    """Output of the plain ``clang -O0`` build with ``args`` (default: small args), cached on disk."""
+    """Output of the plain ``clang -O0`` build run as the benchmark runs, with ``args`` (default: small
+    args), cached on disk."""
     args = tuple(benchmark.small_args if args is None else args)
     tc = toolchain.find()
-    parts: list[bytes | str] = [tc.version_string, " ".join(benchmark.cflags + benchmark.ldflags), *args]
+    parts: list[bytes | str] = [tc.version_string, " ".join(benchmark.cflags + benchmark.ldflags), *args,
+                                repr(benchmark.env), " ".join(benchmark.outputs)]
     for src in benchmark.sources:
         parts += [src.name, src.read_bytes()]
+    if benchmark.stdin is not None:
+        parts.append(benchmark.stdin.read_bytes())
+    if benchmark.data is not None:
+        parts += [f"{f.relative_to(benchmark.data)}:{f.stat().st_size}" for f in sorted(benchmark.data.rglob("*"))]
     path = cache_dir() / "reference" / f"{benchmarks.content_key(*parts)}.json"
     if path.is_file():
         d = json.loads(path.read_text())
         return RunResult(bytes.fromhex(d["stdout"]), d["returncode"], d["seconds"], d["cpu_seconds"])
     with tempfile.TemporaryDirectory(prefix="rlopt-ref-") as d:
         exe = build_sources(benchmark, Path(d) / benchmark.name, opt_level="O0")
-        r = run(exe, args, timeout=timeout, cwd=benchmark.cwd)
+        r = run_benchmark(exe, benchmark, args=args, timeout=timeout)
     if r.returncode < 0:
         raise benchmarks.BenchmarkError(f"{benchmark.name}: the -O0 build crashes (signal {-r.returncode})")
     record = {**asdict(r), "stdout": r.stdout.hex()}
@@ -297,17 +412,15 @@ def validate(ir: bytes, benchmark: Benchmark, *, args: Sequence[str] | None = No
         except ToolError as e:
             return ValidationResult("build_error", str(e))
         try:
-            got = run(exe, tuple(benchmark.small_args if args is None else args), timeout=limit, cwd=benchmark.cwd)
+            got = run_benchmark(exe, benchmark, args=tuple(benchmark.small_args if args is None else args),
+                                timeout=limit)
         except ToolTimeout:
             return ValidationResult("timeout", f"{benchmark.name}: no result within {limit:g} s")
     if got.returncode < 0:
         return ValidationResult("crash", f"{benchmark.name}: killed by signal {-got.returncode}")
-    if got.returncode != expected.returncode:
-        return ValidationResult("miscompile", f"{benchmark.name}: exit status {got.returncode}, "
-                                              f"expected {expected.returncode}")
-    if got.stdout != expected.stdout:
-        return ValidationResult("miscompile", f"{benchmark.name}: output differs from the -O0 build: "
-                                              f"{_first_difference(expected.stdout, got.stdout)}")
+    problem = check_output(benchmark, got, expected)
+    if problem:
+        return ValidationResult("miscompile", f"{benchmark.name}: {problem} (against the -O0 build)")
     return ValidationResult("ok")
 
 

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,7 +52,13 @@ class Benchmark:
 
     ``args`` is the full-size input (suite programs run 0.05-0.5 s at -O0 with it); ``small_args`` is a
     tiny input for fast proxies such as callgrind and for output validation. ``cwd`` is where the program
-    runs (a user's benchmark may read data files relative to its directory).
+    compiles, and runs unless it has ``data`` (a user's benchmark may read files relative to its directory).
+
+    Imported programs (cbench-v1, llvm-test-suite-v0) also say how they are run and checked: ``data`` (a
+    directory linked into a fresh run directory for each run), ``stdin``, ``outputs`` (files the program
+    writes that count as output), ``reference`` (expected stdout plus an ``exit N`` line; without it the
+    ``-O0`` build is the reference), ``fp_tolerance`` (relative, absolute, as llvm-test-suite's fpcmp),
+    ``env``, and the calibration: ``o3_seconds`` per run and ``repeat`` runs per timing sample.
     """
 
     name: str
@@ -65,6 +72,15 @@ class Benchmark:
     ldflags: tuple[str, ...] = ()
     description: str = ""
     cwd: Path | None = None
+    family: str = ""
+    data: Path | None = None
+    stdin: Path | None = None
+    outputs: tuple[str, ...] = ()
+    reference: Path | None = None
+    fp_tolerance: tuple[float, float] = (0.0, 0.0)
+    env: tuple[tuple[str, str], ...] = ()
+    o3_seconds: float | None = None
+    repeat: int = 1
 
 
 def cache_dir() -> Path:
@@ -119,8 +135,37 @@ def _parse_manifest(path: Path, uri_of) -> list[Benchmark]:
             small_args=_str_list(entry, "small_args", where) if "small_args" in entry else args,
             split=split, language=str(entry.get("language", "c")), cflags=_str_list(entry, "cflags", where),
             ldflags=_str_list(entry, "ldflags", where), description=str(entry.get("description", "")),
-            cwd=root))
+            cwd=root, **_run_fields(entry, root, where)))
     return out
+
+
+def _run_fields(entry: dict, root: Path, where: str) -> dict:
+    """The optional fields that say how an imported program runs and how its output is checked."""
+    def path(key: str) -> Path | None:
+        value = entry.get(key)
+        if value is None:
+            return None
+        p = (root / str(value)).resolve()
+        if not p.exists():
+            raise BenchmarkError(f"{where}: {key} not found: {p}")
+        return p
+
+    env = entry.get("env", {})
+    tolerance = entry.get("fp_tolerance", [0.0, 0.0])
+    repeat = entry.get("repeat", 1)
+    if not isinstance(env, dict) or not all(isinstance(v, str | int) for v in env.values()):
+        raise BenchmarkError(f"{where}: 'env' must map names to strings")
+    if not (isinstance(tolerance, list) and len(tolerance) == 2
+            and all(isinstance(t, int | float) and t >= 0 for t in tolerance)):
+        raise BenchmarkError(f"{where}: 'fp_tolerance' must be [relative, absolute], both >= 0")
+    if not isinstance(repeat, int) or repeat < 1:
+        raise BenchmarkError(f"{where}: 'repeat' must be a positive integer")
+    o3 = entry.get("o3_seconds")
+    return dict(family=str(entry.get("family", "")), data=path("data"), stdin=path("stdin"),
+                outputs=_str_list(entry, "outputs", where), reference=path("reference"),
+                fp_tolerance=(float(tolerance[0]), float(tolerance[1])),
+                env=tuple(sorted((str(k), str(v)) for k, v in env.items())),
+                o3_seconds=float(o3) if isinstance(o3, int | float) else None, repeat=repeat)
 
 
 @cache
@@ -135,18 +180,28 @@ def suite(split: str | None = None) -> list[Benchmark]:
     return [b for b in _suite() if split is None or b.split == split]
 
 
-def from_directory(path: str | os.PathLike) -> list[Benchmark]:
-    """Benchmarks of a user's directory, described by its ``rlopt-benchmarks.json`` (see docs/suite.md)."""
+def from_directory(path: str | os.PathLike, *, uri_of: Callable[[str], str] | None = None) -> list[Benchmark]:
+    """Benchmarks of a user's directory, described by its ``rlopt-benchmarks.json`` (see docs/suite.md).
+
+    ``uri_of`` names a program (default: ``file://.../rlopt-benchmarks.json#<name>``)."""
     p = Path(path).resolve()
     manifest = p if p.is_file() else p / USER_MANIFEST
     if not manifest.is_file():
         raise BenchmarkError(f"{p}: no {USER_MANIFEST} (see docs/suite.md for its format)")
-    return _parse_manifest(manifest, lambda n: f"{manifest.as_uri()}#{n}")
+    return _parse_manifest(manifest, uri_of or (lambda n: f"{manifest.as_uri()}#{n}"))
 
 
 def get(name_or_uri: str) -> Benchmark:
-    """Look a benchmark up by suite name (``qsort``) or by URI (suite, csmith generator or ``file://``)."""
+    """Look a benchmark up by suite name (``qsort``), by URI (suite, imported dataset, csmith generator or
+    ``file://``), or as ``DATASET/PROGRAM`` (``cbench-v1/qsort``)."""
+    from rlopt.training import datasets  # datasets builds on this module
+
+    dataset, sep, program = name_or_uri.partition("/")
+    if sep and dataset in datasets.IMPORTERS:
+        return datasets.get(dataset, program)
     u = urlparse(name_or_uri)
+    if u.scheme == "benchmark" and u.netloc in datasets.IMPORTERS:
+        return datasets.get(u.netloc, unquote(u.path).lstrip("/"))
     if u.scheme == "generator":
         if u.netloc != CSMITH or not u.path.strip("/").isdigit():
             raise BenchmarkError(f"unknown generator URI '{name_or_uri}' (expected generator://{CSMITH}/<seed>)")
@@ -155,7 +210,8 @@ def get(name_or_uri: str) -> Benchmark:
         return _from_file_uri(Path(unquote(u.path)), u.fragment, name_or_uri)
     if u.scheme == "benchmark":
         if u.netloc != SUITE:
-            raise BenchmarkError(f"unknown dataset '{u.netloc}' in '{name_or_uri}' (known: {SUITE})")
+            known = ", ".join([SUITE, *datasets.IMPORTERS])
+            raise BenchmarkError(f"unknown dataset '{u.netloc}' in '{name_or_uri}' (known: {known})")
         name = u.path.strip("/")
     elif u.scheme:
         raise BenchmarkError(f"unsupported benchmark URI scheme '{u.scheme}' in '{name_or_uri}'")

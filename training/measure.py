@@ -1,0 +1,369 @@
+"""The measured pipeline table: for every program, how each candidate pipeline compares with ``-O3``.
+
+Per program, every candidate starts from the IR ``clang -O3`` hands its optimizer, runs in the engine, and
+is built with the fixed backend of :mod:`rlopt.training.runtime`. IR instructions and ``.text`` bytes are
+exact. Runtime is where care is needed (see docs/data.md): candidates whose binaries are byte-identical are
+timed once; every distinct binary is checked against the program's reference output; the distinct binaries
+and a *noise twin* (a second copy of the ``-O3`` binary) are timed in interleaved rounds, each round on fresh
+copies of every binary (a copy that lands on unlucky physical pages runs 2-3x slower for as long as it
+exists) at equal-length paths, in a rotating order, by CPU time; the number of rounds grows until the twin
+agrees with ``-O3`` (or a cap is reached, and the program is marked noisy). A candidate wins (or loses) only
+beyond ``max(3%, twice the twin's deviation)`` on both the ratio of minima and the median per-round ratio.
+
+The table is a JSON file written atomically after every program, so a run can stop at any point and resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rlopt import passes, toolchain
+from rlopt.cache import digest
+from rlopt.engine import Engine
+from rlopt.errors import RloptError, ToolError
+from rlopt.ir import write_file
+from rlopt.training import benchmarks, datasets, runtime
+from rlopt.training.benchmarks import Benchmark
+
+TABLE_VERSION = 1
+BASELINE = "O3"
+MIN_ROUNDS = 5
+MAX_ROUNDS = 10
+#: Twin deviation below which more rounds are not needed, and above which (after MAX_ROUNDS) a program is noisy.
+QUIET = 0.01
+NOISY = 0.03
+#: A candidate this much faster than -O3 probably deleted the benchmark's own work: flagged, not a win.
+SUSPECT_SPEEDUP = 2.0
+#: Programs shorter than this per run at -O3 are not timed (process start-up would dominate).
+TOO_SHORT_SECONDS = 0.005
+ENGINE_TIMEOUT = 300.0
+
+_CLEANUP = f"function(gvn<pre;load-pre>,{passes.INSTCOMBINE},simplifycfg)"
+#: clang's standard pipelines.
+STANDARD: dict[str, str] = {f"O{x}": f"default<O{x}>" for x in ("1", "2", "3", "s", "z")}
+#: Macro pipelines screened earlier (docs/policy.md): each is what a one- or two-step policy could produce.
+MACROS: dict[str, str] = {
+    "O2x2": "default<O2>,default<O2>",
+    "O3x2": "default<O3>,default<O3>",
+    "O3+unroll": f"default<O3>,function(loop-unroll<O3;runtime>,{passes.INSTCOMBINE},simplifycfg)",
+    "O3+clean": f"default<O3>,{_CLEANUP}",
+    "O3x3": "default<O3>,default<O3>,default<O3>",
+    "inline+O3": "cgscc(inline),default<O3>",
+}
+#: Sequences found by runtime-judged search on training programs (``rlopt-train measure --search``).
+SEARCHED_FILE = Path(__file__).resolve().parent / "tables" / "searched-pipelines.json"
+TABLE_FILE = Path(__file__).resolve().parent / "tables" / "pipeline-table.json"
+
+
+def searched() -> dict[str, str]:
+    """The committed searched sequences, by name (empty before the search has run)."""
+    if not SEARCHED_FILE.is_file():
+        return {}
+    return {s["name"]: s["pipeline"] for s in json.loads(SEARCHED_FILE.read_text())["pipelines"]}
+
+
+def candidates() -> dict[str, str]:
+    """Every candidate of the table: standard levels, screened macros, searched sequences."""
+    return {**STANDARD, **MACROS, **searched()}
+
+
+# ---------------------------------------------------------------- building candidates
+
+@dataclass
+class Built:
+    """One candidate of one program after optimization and the backend."""
+
+    pipeline: str
+    ir_instructions: int | None = None
+    text_size: int | None = None
+    exe: Path | None = None
+    binary: str | None = None
+    error: str | None = None
+
+
+def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path, engine: Engine,
+                     *, jobs: int = 2) -> dict[str, Built]:
+    """Optimize ``bench``'s IR with every pipeline (in the engine) and build each result (``jobs`` at once)."""
+    ir = benchmarks.ir(bench, "O3")
+    base = engine.load(ir, name=bench.name)
+    out: dict[str, Built] = {}
+    texts: dict[str, bytes] = {}
+    try:
+        for name, pipe in pipelines.items():
+            b = out[name] = Built(pipe)
+            h = engine.clone(base)
+            try:
+                engine.run(h, pipe)
+                b.ir_instructions = engine.instruction_count(h)
+                b.text_size = engine.object_text_size(h)
+                texts[name] = engine.bitcode(h)
+            except ToolError as e:
+                b.error = f"optimization failed: {e}"
+            finally:
+                engine.free(h)
+    finally:
+        engine.free(base)
+
+    def backend(name: str) -> None:
+        b = out[name]
+        try:
+            b.exe = runtime.build(texts[name], workdir / f"{len(out):03d}" / name.replace("/", "_"),
+                                  extra_link=bench.ldflags)
+            b.binary = digest(b.exe.read_bytes())[:16]
+        except ToolError as e:
+            b.error = f"build failed: {e}"
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(backend, texts))
+    return out
+
+
+# ---------------------------------------------------------------- timing
+
+@dataclass(frozen=True)
+class Timing:
+    """CPU seconds per round of each timed binary (index 0: the baseline, last: its noise twin)."""
+
+    samples: tuple[tuple[float, ...], ...]
+
+    @property
+    def rounds(self) -> int:
+        return len(self.samples[0])
+
+    def speedup(self, i: int) -> tuple[float, float]:
+        """Baseline time / time of binary ``i``: ratio of minima, and median of the per-round ratios."""
+        base, mine = self.samples[0], self.samples[i]
+        return min(base) / min(mine), statistics.median(b / m for b, m in zip(base, mine, strict=True))
+
+    def interval(self, i: int, *, level: float = 0.9, resamples: int = 1000) -> tuple[float, float]:
+        """Bootstrap interval of the median per-round speedup of binary ``i`` (deterministic seed)."""
+        import random
+
+        ratios = [b / m for b, m in zip(self.samples[0], self.samples[i], strict=True)]
+        rng = random.Random(12345)
+        meds = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(resamples))
+        lo = meds[int((1 - level) / 2 * resamples)]
+        hi = meds[min(resamples - 1, int((1 + level) / 2 * resamples))]
+        return lo, hi
+
+    @property
+    def noise(self) -> float:
+        """How far the twin (a copy of the baseline) strays from the baseline: the noise floor of a verdict."""
+        by_min, by_median = self.speedup(len(self.samples) - 1)
+        return max(abs(by_min - 1), abs(by_median - 1))
+
+
+def time_binaries(exes: Sequence[Path], bench: Benchmark, *, repeat: int = 1, min_rounds: int = MIN_ROUNDS,
+                  max_rounds: int = MAX_ROUNDS, quiet: float = QUIET, timeout: float = runtime.RUN_TIMEOUT) -> Timing:
+    """Interleaved CPU-time rounds of ``exes`` (``exes[0]`` the baseline) plus a twin of the baseline.
+
+    Every round times fresh copies of all binaries (kept until the end, so that no copy reuses another's
+    pages), at paths of equal length, in an order rotated by one each round and reversed every other round.
+    One untimed warm-up run of each binary comes first. Rounds stop at ``min_rounds`` once the twin agrees
+    with the baseline within ``quiet``, else at ``max_rounds``.
+    """
+    variants = [*exes, exes[0]]
+    samples: list[list[float]] = [[] for _ in variants]
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="rlopt-time-", dir=base) as d, runtime.run_directory(bench) as cwd:
+        for r in range(max_rounds + 1):  # round 0 is the warm-up
+            copies = []
+            for v, exe in enumerate(variants):
+                copies.append(Path(d) / f"r{r:03d}" / f"v{v:03d}")
+                copies[-1].parent.mkdir(exist_ok=True)
+                shutil.copy2(exe, copies[-1])
+            order = list(range(len(variants)))
+            order = order[r % len(order):] + order[:r % len(order)]
+            if r % 2:
+                order.reverse()
+            for v in order:
+                t = sum(runtime.run_benchmark(copies[v], bench, timeout=timeout, cwd=cwd).cpu_seconds
+                        for _ in range(repeat if r else 1))
+                if r:
+                    samples[v].append(t)
+            if r >= min_rounds and Timing(tuple(map(tuple, samples))).noise <= quiet:
+                break
+    return Timing(tuple(map(tuple, samples)))
+
+
+# ---------------------------------------------------------------- one program
+
+def measure_program(bench: Benchmark, pipelines: dict[str, str], engine: Engine, *, jobs: int = 2,
+                    min_rounds: int = MIN_ROUNDS, max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
+                    log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """One row of the table: every candidate's size figures, output check and (if timed) speedup over -O3."""
+    if BASELINE not in pipelines:
+        pipelines = {BASELINE: STANDARD[BASELINE], **pipelines}
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="rlopt-measure-") as d:
+        built = build_candidates(bench, pipelines, Path(d), engine, jobs=jobs)
+        if built[BASELINE].error:
+            raise RloptError(f"{bench.name}: the -O3 build failed: {built[BASELINE].error}")
+        expected = None if bench.reference is not None else runtime.reference_output(bench, bench.args)
+        baseline_run: runtime.RunResult | None = None
+        distinct: dict[str, str] = {}  # binary digest -> first candidate with it (the baseline first)
+        checked: dict[str, str] = {}  # binary digest -> "" or why its output is wrong
+        rows: dict[str, dict[str, Any]] = {}
+        for name in [BASELINE, *(n for n in built if n != BASELINE)]:
+            b = built[name]
+            row: dict[str, Any] = {"pipeline": b.pipeline, "ir_instructions": b.ir_instructions,
+                                   "text_size": b.text_size, "binary": b.binary}
+            rows[name] = row
+            if b.error:
+                row["error"] = b.error
+                continue
+            assert b.exe is not None and b.binary is not None
+            if b.binary not in checked:
+                try:
+                    got = runtime.run_benchmark(b.exe, bench, timeout=_check_timeout(bench))
+                    checked[b.binary] = runtime.check_output(bench, got, expected)
+                    baseline_run = baseline_run or got
+                except ToolError as e:
+                    checked[b.binary] = str(e)
+            if checked[b.binary]:
+                row["error"] = f"wrong output: {checked[b.binary]}"
+                continue
+            if b.binary in distinct:
+                row["same_as"] = distinct[b.binary]
+            else:
+                distinct[b.binary] = name
+        if rows[BASELINE].get("error") or baseline_run is None:
+            raise RloptError(f"{bench.name}: the -O3 build is wrong: {rows[BASELINE].get('error')}")
+        o3, repeat = bench.o3_seconds, bench.repeat
+        if o3 is None:  # not calibrated at import (the built-in suite): calibrate from the check run
+            o3 = baseline_run.cpu_seconds
+            repeat = datasets.repeat_for(o3)
+        timed = time_runs and o3 >= TOO_SHORT_SECONDS
+        result: dict[str, Any] = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
+                                  "node": socket.gethostname(), "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                  "distinct_binaries": len(distinct), "repeat": repeat, "o3_seconds": round(o3, 5)}
+        if timed:
+            names = list(distinct.values())
+            log(f"  timing {len(names)} distinct binaries (+ twin)")
+            timing = time_binaries([built[n].exe for n in names], bench, repeat=repeat,
+                                   min_rounds=min_rounds, max_rounds=max_rounds)
+            margin = max(NOISY, 2 * timing.noise)
+            result.update(rounds=timing.rounds, noise=round(timing.noise, 4), noisy=timing.noise > NOISY,
+                          margin=round(margin, 4), o3_sample_seconds=round(min(timing.samples[0]), 5))
+            for i, n in enumerate(names):
+                by_min, by_median = timing.speedup(i)
+                lo, hi = timing.interval(i)
+                rows[n].update(speedup=round(by_min, 4), speedup_median=round(by_median, 4),
+                               ci=[round(lo, 4), round(hi, 4)],
+                               win=by_min > 1 + margin and by_median > 1 + margin,
+                               loss=by_min < 1 / (1 + margin) and by_median < 1 / (1 + margin),
+                               suspect=by_min > SUSPECT_SPEEDUP)
+            for row in rows.values():  # identical binaries share the verdict of the one that was timed
+                if "same_as" in row:
+                    src = rows[row["same_as"]]
+                    row.update({k: src[k] for k in ("speedup", "speedup_median", "ci", "win", "loss", "suspect")})
+        else:
+            result.update(rounds=0, noisy=None, too_short=time_runs)
+        result["candidates"] = rows
+        result["seconds"] = round(time.time() - started, 1)
+    return result
+
+
+def _check_timeout(bench: Benchmark) -> float:
+    return max(30.0, 20 * (bench.o3_seconds or 1.0) * bench.repeat)
+
+
+def _family(bench: Benchmark) -> str:
+    return bench.uri.split("://", 1)[-1].split("/", 1)[0]
+
+
+# ---------------------------------------------------------------- the table
+
+def machine() -> dict[str, Any]:
+    """What the table was measured on."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model or platform.processor(), "cores": os.cpu_count(), "system": platform.platform()}
+
+
+def load_table(path: Path) -> dict[str, Any]:
+    """The table at ``path``, or a new empty one."""
+    if path.is_file():
+        table = json.loads(path.read_text())
+        if table.get("version") != TABLE_VERSION:
+            raise RloptError(f"{path}: table version {table.get('version')}, expected {TABLE_VERSION}")
+        return table
+    return {"version": TABLE_VERSION, "llvm": toolchain.find().version_string, "machine": machine(),
+            "created": time.strftime("%Y-%m-%d"), "backend": " ".join(runtime.BACKEND_FLAGS),
+            "candidates": {}, "programs": {}}
+
+
+def save_table(table: dict[str, Any], path: Path) -> None:
+    table["updated"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    write_file(path, (json.dumps(table, indent=1, sort_keys=False) + "\n").encode())
+
+
+def missing(table: dict[str, Any], bench: Benchmark, pipelines: dict[str, str]) -> dict[str, str]:
+    """The candidates ``bench`` still lacks in ``table`` (all of them if it has no row)."""
+    row = table["programs"].get(bench.uri)
+    if row is None or "error" in row:
+        return dict(pipelines)
+    have = row["candidates"]
+    return {n: p for n, p in pipelines.items() if n not in have or have[n]["pipeline"] != p}
+
+
+def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dict[str, str] | None = None,
+            jobs: int = 2, min_rounds: int = MIN_ROUNDS, max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
+            log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Measure every program that lacks candidates in the table at ``table_path``; save after each program.
+
+    A program that gains new candidates is measured again as a whole, so that all its candidates share one
+    timing session with the same baseline and twin.
+    """
+    pipelines = dict(pipelines if pipelines is not None else candidates())
+    table = load_table(table_path)
+    todo = [b for b in bench_list if missing(table, b, pipelines)]
+    total = len(todo)
+    with Engine(timeout=ENGINE_TIMEOUT) as engine:
+        for k, bench in enumerate(todo, 1):
+            log(f"[{k}/{total}] {bench.uri}")
+            old = table["programs"].get(bench.uri, {}).get("candidates", {})
+            wanted = {**{n: c["pipeline"] for n, c in old.items()}, **pipelines}
+            try:
+                row = measure_program(bench, wanted, engine, jobs=jobs, min_rounds=min_rounds,
+                                      max_rounds=max_rounds, time_runs=time_runs, log=log)
+            except (RloptError, OSError) as e:
+                row = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
+                       "error": str(e), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+                log(f"  error: {e}")
+            else:
+                log("  " + summary_line(row))
+            table["programs"][bench.uri] = row
+            table["candidates"].update(pipelines)
+            save_table(table, table_path)
+    return table
+
+
+def summary_line(row: dict[str, Any]) -> str:
+    """One line about a measured program: noise, rounds and its best candidate."""
+    cands = row["candidates"]
+    timed = [(c.get("speedup", 0), n) for n, c in cands.items() if c.get("speedup") and not c.get("suspect")]
+    best = max(timed) if timed else None
+    noise = f"noise {row['noise']:.1%} in {row['rounds']} rounds" if row.get("rounds") else "not timed"
+    wins = sum(1 for c in cands.values() if c.get("win"))
+    return (f"{noise}; {row['distinct_binaries']} distinct binaries; "
+            + (f"best {best[1]} {best[0]:.3f}x -O3; " if best else "") + f"{wins} wins beyond noise; "
+            f"{row['seconds']:.0f} s")

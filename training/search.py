@@ -1,0 +1,165 @@
+"""Runtime-judged search for pipelines that beat -O3 on the training programs (candidates of the table).
+
+Uniformly random pass sequences are far slower than -O3 (docs/data.md), so the search composes *blocks*:
+clang's pipelines, rlopt's macro and extension actions, and the single passes that move runtime most
+(inlining, SROA, GVN, LICM, unrolling, vectorization, ...). It starts from random compositions of 1-4
+blocks, then mutates the best (add, drop, swap or replace a block) for a few generations. A sequence's
+fitness is the geometric mean over the search programs of its speedup over -O3, timed in interleaved rounds
+with fresh copies (:func:`rlopt.training.measure.time_binaries`); a binary identical to -O3's scores 1
+without being timed. Search fitness uses few rounds and is optimistic for the lucky; the table measures the
+winners again properly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rlopt import passes
+from rlopt.cache import digest
+from rlopt.engine import Engine
+from rlopt.errors import RloptError, ToolError
+from rlopt.ir import write_file
+from rlopt.training import benchmarks, measure, runtime
+from rlopt.training.benchmarks import Benchmark
+
+# ---------------------------------------------------------------- hyperparameters
+RANDOM_SEQUENCES = 30
+GENERATIONS = 2
+CHILDREN_PER_GENERATION = 15
+PARENTS = 6
+MAX_BLOCKS = 4
+ROUNDS = 3
+KEEP = 20
+
+_SINGLE = ("inline", "sroa", "gvn", "licm", "loop-unroll", "simple-loop-unswitch", "jump-threading",
+           "loop-rotate", "indvars", "dse", "early-cse-memssa", "instcombine", "simplifycfg", "loop-idiom",
+           "memcpyopt", "sccp", "tailcallelim", "argpromotion", "ipsccp", "loop-distribute", "mldst-motion")
+#: The blocks a searched sequence is made of, as action names (see docs/actions.md).
+BLOCKS: tuple[str, ...] = (
+    "-O1", "-O2", "-O3", "-Os", "-O3", "-O2",  # clang's pipelines, -O3/-O2 weighted up
+    "-loop-unroll-O3", "-loop-unroll-runtime", "-simplifycfg-late", "-vectorize", "-scalar-cleanup",
+    *(f"-{p}" for p in _SINGLE),
+)
+
+
+@dataclass
+class Scored:
+    """A sequence of action names and its fitness (geomean speedup over -O3; None until scored)."""
+
+    actions: tuple[str, ...]
+    fitness: float | None = None
+    per_program: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pipeline(self) -> str:
+        return passes.pipeline(self.actions)
+
+
+def _random_sequence(rng: random.Random) -> tuple[str, ...]:
+    n = rng.randint(1, MAX_BLOCKS)
+    seq = [rng.choice(BLOCKS) for _ in range(n)]
+    if not any(a.startswith("-O") for a in seq):  # without a clang pipeline, nothing reaches -O3
+        seq.insert(rng.randrange(len(seq) + 1), rng.choice(("-O2", "-O3")))
+    return tuple(seq)
+
+
+def _mutate(seq: tuple[str, ...], rng: random.Random) -> tuple[str, ...]:
+    s = list(seq)
+    op = rng.choice(("add", "drop", "swap", "replace"))
+    if op == "add" and len(s) < MAX_BLOCKS:
+        s.insert(rng.randrange(len(s) + 1), rng.choice(BLOCKS))
+    elif op == "drop" and len(s) > 1:
+        s.pop(rng.randrange(len(s)))
+    elif op == "swap" and len(s) > 1:
+        i = rng.randrange(len(s) - 1)
+        s[i], s[i + 1] = s[i + 1], s[i]
+    else:
+        s[rng.randrange(len(s))] = rng.choice(BLOCKS)
+    return tuple(s)
+
+
+class Judge:
+    """Scores sequences on a fixed set of programs by interleaved runtime against -O3."""
+
+    def __init__(self, programs: Sequence[Benchmark], engine: Engine, workdir: Path, rounds: int = ROUNDS):
+        self.programs, self.engine, self.workdir, self.rounds = list(programs), engine, workdir, rounds
+        self.o3: dict[str, tuple[Path, str]] = {}
+        self.expected: dict[str, runtime.RunResult | None] = {}
+        for b in self.programs:
+            exe, h = self._build(b, "default<O3>", "O3")
+            self.o3[b.uri] = (exe, h)
+            self.expected[b.uri] = None if b.reference is not None else runtime.reference_output(b, b.args)
+
+    def _build(self, b: Benchmark, pipeline: str, tag: str) -> tuple[Path, str]:
+        out = self.engine.optimize(benchmarks.ir(b, "O3"), pipeline, bitcode=True, name=b.name)
+        exe = runtime.build(out, self.workdir / digest(b.uri, tag)[:12] / "prog", extra_link=b.ldflags)
+        return exe, digest(exe.read_bytes())[:16]
+
+    def score(self, cand: Scored) -> None:
+        logs = []
+        for b in self.programs:
+            try:
+                exe, h = self._build(b, cand.pipeline, cand.pipeline)
+            except ToolError:
+                cand.fitness = 0.0
+                return
+            if h == self.o3[b.uri][1]:
+                speed = 1.0
+            else:
+                got = runtime.run_benchmark(exe, b)
+                if runtime.check_output(b, got, self.expected[b.uri]):
+                    cand.fitness = 0.0  # wrong output: never a candidate
+                    return
+                timing = measure.time_binaries([self.o3[b.uri][0], exe], b, repeat=b.repeat,
+                                               min_rounds=self.rounds, max_rounds=self.rounds)
+                speed = timing.speedup(1)[0]
+            cand.per_program[b.name] = round(speed, 4)
+            logs.append(math.log(speed))
+        cand.fitness = math.exp(sum(logs) / len(logs))
+
+
+def search(programs: Sequence[Benchmark], *, seed: int = 0, log: Callable[[str], None] = print) -> list[Scored]:
+    """Random then evolutionary search; returns every scored sequence, best first."""
+    rng = random.Random(seed)
+    seen: dict[str, Scored] = {}
+    with Engine(timeout=measure.ENGINE_TIMEOUT) as engine, tempfile.TemporaryDirectory(prefix="rlopt-search-") as d:
+        judge = Judge(programs, engine, Path(d))
+
+        def consider(seq: tuple[str, ...]) -> None:
+            cand = Scored(seq)
+            if cand.pipeline in seen:
+                return
+            seen[cand.pipeline] = cand
+            judge.score(cand)
+            log(f"  {len(seen):3d} {cand.fitness:.4f}  {' '.join(seq)}")
+
+        for _ in range(RANDOM_SEQUENCES):
+            consider(_random_sequence(rng))
+        for g in range(GENERATIONS):
+            parents = sorted(seen.values(), key=lambda c: -(c.fitness or 0))[:PARENTS]
+            log(f"generation {g + 1}: parents {[round(p.fitness or 0, 3) for p in parents]}")
+            for _ in range(CHILDREN_PER_GENERATION):
+                consider(_mutate(rng.choice(parents).actions, rng))
+    return sorted(seen.values(), key=lambda c: -(c.fitness or 0))
+
+
+def write_searched(scored: Sequence[Scored], programs: Sequence[Benchmark], path: Path = measure.SEARCHED_FILE,
+                   keep: int = KEEP) -> list[Scored]:
+    """Keep the ``keep`` best sequences that are not plain clang pipelines; write them as the table's candidates."""
+    plain = set(measure.STANDARD.values()) | set(measure.MACROS.values())
+    chosen = [c for c in scored if c.pipeline not in plain and (c.fitness or 0) > 0][:keep]
+    if len(chosen) < keep:
+        raise RloptError(f"the search found only {len(chosen)} usable sequences (wanted {keep})")
+    doc = {"date": time.strftime("%Y-%m-%d"), "programs": [b.uri for b in programs], "rounds": ROUNDS,
+           "pipelines": [{"name": f"S{i + 1:02d}", "actions": list(c.actions), "pipeline": c.pipeline,
+                          "search_fitness": round(c.fitness or 0, 4), "per_program": c.per_program}
+                         for i, c in enumerate(chosen)]}
+    write_file(path, (json.dumps(doc, indent=1) + "\n").encode())
+    return chosen
