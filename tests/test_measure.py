@@ -1,0 +1,117 @@
+"""The pipeline table: timing statistics, one measured program, resuming, and the runtime-judged search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rlopt.training import benchmarks as B
+from rlopt.training import measure as M
+from rlopt.training import search as S
+from rlopt.training.cli import main as train_main
+
+# A loop whose body runtime unrolling and vectorization change, and a function that inlining removes.
+PROGRAM = r"""
+#include <stdio.h>
+#include <stdlib.h>
+static int mix(int a, int b) { return (a * 31) ^ (b >> 3); }
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 1000;
+    unsigned *v = malloc(sizeof *v * n), acc = 0;
+    for (int i = 0; i < n; i++) v[i] = (unsigned)i * 2654435761u;
+    for (int r = 0; r < 400; r++)
+        for (int i = 0; i < n; i++) acc += mix((int)v[i], r) + (v[i] >> (r & 7));
+    printf("%u\n", acc);
+    free(v);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> B.Benchmark:
+    d = tmp_path_factory.mktemp("toy")
+    (d / "toy.c").write_text(PROGRAM)
+    (d / B.USER_MANIFEST).write_text(json.dumps([{"name": "toy", "sources": ["toy.c"], "args": ["200000"],
+                                                  "split": "train"}]))
+    return B.from_directory(d)[0]
+
+
+def test_timing_statistics():
+    t = M.Timing(((1.0, 1.1, 1.0), (0.5, 0.55, 0.5), (1.0, 1.0, 1.01)))
+    assert t.rounds == 3
+    assert t.speedup(1) == (2.0, 2.0)
+    assert t.noise == pytest.approx(0.0)  # min of twin equals min of baseline; median ratio 1
+    lo, hi = t.interval(1)
+    assert lo <= 2.0 <= hi
+    noisy = M.Timing(((1.0, 1.0, 1.0), (1.0, 1.0, 1.0), (1.2, 1.25, 1.3)))
+    assert noisy.noise == pytest.approx(1 / 1.2 - 1, abs=1e-9) or noisy.noise > 0.15
+
+
+def test_time_binaries_adds_a_twin_and_bounds_rounds(toy, tmp_path):
+    from rlopt.training import runtime as R
+
+    exe = R.build_sources(toy, tmp_path / "o2", opt_level="O2")
+    t = M.time_binaries([exe], toy, min_rounds=2, max_rounds=3)
+    assert len(t.samples) == 2 and 2 <= t.rounds <= 3
+    assert all(s > 0 for s in t.samples[0] + t.samples[1])
+
+
+def test_measure_program_row(toy, tmp_path):
+    table_path = tmp_path / "table.json"
+    pipes = {"O3": "default<O3>", "O3x1": "default<O3>", "O1": "default<O1>", "none": "verify"}
+    table = M.measure([toy], table_path, pipelines=pipes, min_rounds=2, max_rounds=2, log=lambda s: None)
+    row = table["programs"][toy.uri]
+    c = row["candidates"]
+    assert set(c) == set(pipes)
+    assert c["O3x1"]["same_as"] == "O3" and c["O3x1"]["binary"] == c["O3"]["binary"]
+    assert c["O3"]["speedup"] == 1.0 and not c["O3"]["win"]
+    assert c["none"]["ir_instructions"] > c["O3"]["ir_instructions"] > 0
+    assert c["none"]["speedup"] < 0.9 and c["none"]["loss"]  # unoptimized code is clearly slower
+    assert row["rounds"] == 2 and row["noise"] >= 0 and row["distinct_binaries"] == 3
+    assert row["o3_seconds"] > 0 and row["repeat"] >= 1
+    saved = json.loads(table_path.read_text())
+    assert saved["llvm"] and saved["machine"]["cores"] and saved["programs"][toy.uri]["candidates"]
+    # Resuming measures nothing new; a new candidate re-measures the program with all its candidates.
+    assert M.missing(saved, toy, pipes) == {}
+    more = {**pipes, "O2": "default<O2>"}
+    assert M.missing(saved, toy, more) == {"O2": "default<O2>"}
+    table = M.measure([toy], table_path, pipelines=more, min_rounds=2, max_rounds=2, log=lambda s: None)
+    assert set(table["programs"][toy.uri]["candidates"]) == set(more)
+
+
+def test_wrong_reference_is_an_error_row(toy, tmp_path):
+    d = Path(toy.cwd)
+    (d / "wrong.out").write_text("42\nexit 0\n")
+    manifest = json.loads((d / B.USER_MANIFEST).read_text())
+    manifest[0].update(name="wrong", reference="wrong.out")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / B.USER_MANIFEST).write_text(json.dumps(manifest).replace('"toy.c"', f'"{d / "toy.c"}"')
+                                                  .replace('"wrong.out"', f'"{d / "wrong.out"}"'))
+    (bad,) = B.from_directory(tmp_path / "m")
+    table = M.measure([bad], tmp_path / "t.json", pipelines={"O3": "default<O3>"}, log=lambda s: None)
+    assert "wrong output" in table["programs"][bad.uri]["error"]
+
+
+def test_search_scores_and_keeps_sequences(toy, tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "RANDOM_SEQUENCES", 3)
+    monkeypatch.setattr(S, "GENERATIONS", 1)
+    monkeypatch.setattr(S, "CHILDREN_PER_GENERATION", 2)
+    monkeypatch.setattr(S, "ROUNDS", 2)
+    scored = S.search([toy], seed=3, log=lambda s: None)
+    assert 3 <= len(scored) <= 5 and all(c.fitness is not None for c in scored)
+    assert [c.fitness for c in scored] == sorted((c.fitness for c in scored), reverse=True)
+    with pytest.raises(Exception, match="only"):
+        S.write_searched(scored, [toy], tmp_path / "s.json", keep=50)
+    kept = S.write_searched(scored, [toy], tmp_path / "s.json", keep=1)
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["pipelines"][0]["pipeline"] == kept[0].pipeline and doc["programs"] == [toy.uri]
+
+
+def test_measure_cli(toy, tmp_path, capsys):
+    assert train_main(["measure", "--benchmarks", toy.uri, "--table", str(tmp_path / "t.json"), "--no-time"]) == 0
+    row = json.loads((tmp_path / "t.json").read_text())["programs"][toy.uri]
+    assert row["rounds"] == 0 and set(M.candidates()) <= set(row["candidates"])
+    assert train_main(["measure", "--benchmarks", toy.uri, "--min-rounds", "5", "--max-rounds", "3"]) == 2
