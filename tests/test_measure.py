@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,35 @@ def test_measure_cli(toy, tmp_path, capsys):
     row = json.loads((tmp_path / "t.json").read_text())["programs"][toy.uri]
     assert row["rounds"] == 0 and set(M.candidates()) <= set(row["candidates"])
     assert train_main(["measure", "--benchmarks", toy.uri, "--min-rounds", "5", "--max-rounds", "3"]) == 2
+
+
+def test_headroom_counts_only_wins_beyond_noise():
+    from rlopt.training import headroom as H
+
+    def cand(speed: float, win: bool, ir: int, text: int, **kw) -> dict:
+        return {"pipeline": "p", "speedup": speed, "win": win, "loss": speed < 0.9, "ir_instructions": ir,
+                "text_size": text, "ci": [speed, speed], **kw}
+
+    table = {"candidates": {"O3": "default<O3>", "Oz": "default<Oz>", "X": "x"}, "programs": {
+        "benchmark://f1/a": {"uri": "benchmark://f1/a", "family": "f1", "rounds": 5, "noisy": False, "noise": 0.01,
+                             "margin": 0.03, "candidates": {"O3": cand(1.0, False, 100, 1000),
+                                                            "Oz": cand(0.8, False, 80, 700),
+                                                            "X": cand(1.2, True, 90, 800)}},
+        "benchmark://f1/b": {"uri": "benchmark://f1/b", "family": "f1", "rounds": 5, "noisy": False, "noise": 0.01,
+                             "margin": 0.03, "candidates": {"O3": cand(1.0, False, 100, 1000),
+                                                            "Oz": cand(0.9, False, 80, 700),
+                                                            "X": cand(1.02, False, 60, 720),
+                                                            "Y": cand(3.0, True, 10, 10, suspect=True)}},
+        "benchmark://f2/c": {"uri": "benchmark://f2/c", "family": "f2", "rounds": 10, "noisy": True,
+                             "candidates": {"O3": cand(1.0, False, 10, 10), "X": cand(1.5, True, 10, 10)}},
+        "benchmark://f2/d": {"uri": "benchmark://f2/d", "family": "f2", "error": "does not build"}}}
+    h = H.headroom(table)
+    a, b = sorted((r for r in h["programs"] if r["family"] == "f1"), key=lambda r: r["uri"])
+    assert (a["best"], a["speedup"]) == ("X", 1.2)
+    assert (b["best"], b["speedup"]) == ("O3", 1.0)  # X is within noise, Y deleted the work: neither counts
+    assert b["suspect"] == ["Y"]
+    assert h["families"]["f1"]["speed_oracle"] == pytest.approx(math.sqrt(1.2))
+    assert h["families"]["f1"]["beat_o3"] == 1 and h["families"]["f2"]["timed"] == 0
+    assert a["ir_vs_oz"] == 1.0 and b["ir_vs_oz"] == pytest.approx(80 / 10)
+    assert h["errors"] == {"benchmark://f2/d": "does not build"}
+    assert "| f1 | 2 | 2 | 1.095x | 1 |" in H.markdown(h)

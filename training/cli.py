@@ -403,6 +403,27 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, out
                f"in {path}")
 
 
+@_group.command("headroom")
+@click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="The measured table [default: the committed one].")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the figures as JSON here.")
+def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
+    """Oracle headroom per program and family over -O3 (speed) and -Oz (size), from the measured table."""
+    import json
+
+    from rlopt.ir import write_file
+    from rlopt.training import headroom, measure
+
+    path = Path(table_path) if table_path else measure.TABLE_FILE
+    if not path.is_file():
+        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
+    h = headroom.headroom(measure.load_table(path))
+    click.echo(headroom.markdown(h))
+    if json_out:
+        write_file(Path(json_out), json.dumps(h, indent=1).encode())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one clear line on stderr and a non-zero exit for every error, never a traceback."""
     try:

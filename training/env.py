@@ -648,7 +648,8 @@ class LlvmEnv(gymnasium.Env):
     def _run_context(self) -> list[str]:
         """What else than the IR decides a measurement: the program's arguments and working directory."""
         bench = self._runnable(self._require_program())
-        return [" ".join(bench.args), " ".join(bench.small_args), " ".join(bench.ldflags), str(bench.cwd)]
+        return [" ".join(bench.args), " ".join(bench.small_args), " ".join(bench.ldflags), str(bench.cwd),
+                repr(bench.env), str(bench.stdin), str(bench.data), " ".join(bench.outputs)]
 
     def _measure(self, state: State, what: str) -> float | int:
         """Build ``state`` and measure it; a program that fails validation is a :class:`Miscompile`."""
@@ -663,9 +664,10 @@ class LlvmEnv(gymnasium.Env):
             buildtime = time.perf_counter() - start
             if what == "Buildtime":
                 return buildtime
-            if what == "RuntimeProxy":
-                return runtime.callgrind_instructions(exe, bench.small_args, cwd=bench.cwd)
-            return runtime.measure_runtime(exe, bench.args, cwd=bench.cwd).median
+            with runtime.run_directory(bench) as cwd:
+                if what == "RuntimeProxy":  # without the calibration's env: callgrind wants the small input
+                    return runtime.callgrind_instructions(exe, bench.small_args, cwd=cwd, stdin=bench.stdin)
+                return runtime.measure_runtime(exe, bench.args, cwd=cwd, stdin=bench.stdin, env=bench.env).median
 
     def _validation(self, state: State, bench: Any) -> Any:
         """``runtime.validate`` of a state, cached by IR digest (a miscompile is a property of the IR)."""

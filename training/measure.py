@@ -53,7 +53,8 @@ ENGINE_TIMEOUT = 300.0
 _CLEANUP = f"function(gvn<pre;load-pre>,{passes.INSTCOMBINE},simplifycfg)"
 #: clang's standard pipelines.
 STANDARD: dict[str, str] = {f"O{x}": f"default<O{x}>" for x in ("1", "2", "3", "s", "z")}
-#: Macro pipelines screened earlier (docs/policy.md): each is what a one- or two-step policy could produce.
+#: Macro pipelines screened earlier (docs/policy.md), each what a one- or two-step policy could produce; the
+#: last three aim at size.
 MACROS: dict[str, str] = {
     "O2x2": "default<O2>,default<O2>",
     "O3x2": "default<O3>,default<O3>",
@@ -61,6 +62,9 @@ MACROS: dict[str, str] = {
     "O3+clean": f"default<O3>,{_CLEANUP}",
     "O3x3": "default<O3>,default<O3>,default<O3>",
     "inline+O3": "cgscc(inline),default<O3>",
+    "Ozx2": "default<Oz>,default<Oz>",
+    "Oz+clean": f"default<Oz>,{_CLEANUP}",
+    "O2+Oz": "default<O2>,default<Oz>",
 }
 #: Sequences found by runtime-judged search on training programs (``rlopt-train measure --search``).
 SEARCHED_FILE = Path(__file__).resolve().parent / "tables" / "searched-pipelines.json"

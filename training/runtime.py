@@ -281,8 +281,8 @@ def _tmpfs_copies(exes: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
         yield copies
 
 
-def _timed(exe: Path, args: Sequence[str], timeout: float, cwd, clock: str) -> float:
-    r = run(exe, args, timeout=timeout, cwd=cwd)
+def _timed(exe: Path, args: Sequence[str], timeout: float, cwd, clock: str, stdin=None, env=()) -> float:
+    r = run(exe, args, timeout=timeout, cwd=cwd, stdin=stdin, env=env)
     if r.returncode < 0:
         raise ToolCrash(exe.name, f"killed by signal {-r.returncode}", r.returncode)
     return r.cpu_seconds if clock == "cpu" else r.seconds
@@ -295,7 +295,8 @@ def _fastest_half_spread(times: Sequence[float]) -> float:
 
 def measure_runtime(exe: str | os.PathLike, args: Sequence[str] = (), *, min_runs: int = 5, max_runs: int = 30,
                     rel_spread: float = 0.02, timeout: float = RUN_TIMEOUT, clock: str = "cpu",
-                    cwd: str | os.PathLike | None = None) -> Measurement:
+                    cwd: str | os.PathLike | None = None, stdin: str | os.PathLike | None = None,
+                    env: Sequence[tuple[str, str]] = ()) -> Measurement:
     """Time ``exe`` until the fastest half of the runs agree within ``rel_spread`` (or ``max_runs``).
 
     The fastest runs are the ones least disturbed by other processes, so their agreement (not the spread
@@ -308,10 +309,10 @@ def measure_runtime(exe: str | os.PathLike, args: Sequence[str] = (), *, min_run
     if not 2 <= min_runs <= max_runs:
         raise ValueError("need 2 <= min_runs <= max_runs")
     with _tmpfs_copies([exe]) as (copy,):
-        _timed(copy, args, timeout, cwd, clock)
+        _timed(copy, args, timeout, cwd, clock, stdin, env)
         times: list[float] = []
         while len(times) < max_runs:
-            times.append(_timed(copy, args, timeout, cwd, clock))
+            times.append(_timed(copy, args, timeout, cwd, clock, stdin, env))
             if len(times) >= min_runs and _fastest_half_spread(times) <= rel_spread:
                 break
     return Measurement(statistics.median(times), min(times), _fastest_half_spread(times), tuple(times))
@@ -342,7 +343,8 @@ _TOTALS_RE = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 
 
 def callgrind_instructions(exe: str | os.PathLike, args: Sequence[str] = (), *,
-                           timeout: float = CALLGRIND_TIMEOUT, cwd: str | os.PathLike | None = None) -> int:
+                           timeout: float = CALLGRIND_TIMEOUT, cwd: str | os.PathLike | None = None,
+                           stdin: str | os.PathLike | None = None) -> int:
     """Instructions executed from ``main`` on (``valgrind --tool=callgrind``): repeatable, unlike time.
 
     Collection is limited to ``main`` and what it calls, so the dynamic loader's start-up work (the same
@@ -357,7 +359,8 @@ def callgrind_instructions(exe: str | os.PathLike, args: Sequence[str] = (), *,
         argv = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", "--toggle-collect=main",
                 "--error-exitcode=0", str(exe), *args]
         try:
-            toolchain.run_command(argv, name="callgrind", timeout=timeout, cwd=cwd)
+            toolchain.run_command(argv, name="callgrind", timeout=timeout, cwd=cwd,
+                                  input=Path(stdin).read_bytes() if stdin is not None else None)
         except ToolError as e:
             if isinstance(e, ToolTimeout) or not out.is_file():
                 raise
