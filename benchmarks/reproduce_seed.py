@@ -1,4 +1,4 @@
-"""Reproduce the seed study on the suite's ``qsort``: train PPO or SAC, then compare in the same run
+"""Reproduce the seed study on cBench's ``qsort`` (or the suite's): train PPO or SAC, then compare in the same run
 
 * ``greedy``: the trained policy's greedy rollout (argmax action at every step: what the policy *does*);
 * ``best``: the best episode seen during training (what the search found, including lucky exploration);
@@ -116,6 +116,7 @@ def measure(benchmark: str, irs: dict[str, bytes], rounds: int) -> dict[str, dic
     """
     from rlopt import toolchain
     from rlopt.training import benchmarks, runtime
+    from rlopt.training import measure as table
 
     bench = benchmarks.get(benchmark)
     initial = benchmarks.ir(bench, "O3")
@@ -123,19 +124,24 @@ def measure(benchmark: str, irs: dict[str, bytes], rounds: int) -> dict[str, dic
     report: dict[str, dict] = {k: {"status": "ok"} for k in variants}
     with tempfile.TemporaryDirectory(prefix="rlopt-seed-") as d:
         exes = {k: runtime.build(ir, Path(d) / k, extra_link=bench.ldflags) for k, ir in variants.items()}
-        reference = runtime.run(exes["O0"], bench.args, cwd=bench.cwd)
+        reference = runtime.run_benchmark(exes["O0"], bench)
         for k, exe in exes.items():
             check = runtime.validate(variants[k], bench)
-            out = runtime.run(exe, bench.args, cwd=bench.cwd)
+            problem = runtime.check_output(bench, runtime.run_benchmark(exe, bench), reference)
             if not check.ok:
                 report[k] = {"status": check.status, "message": check.message}
-            elif (out.stdout, out.returncode) != (reference.stdout, reference.returncode):
-                report[k] = {"status": "miscompile", "message": "full-input output differs from -O0"}
+            elif problem:
+                report[k] = {"status": "miscompile", "message": f"full input: {problem}"}
         timed = [k for k in variants if report[k]["status"] == "ok"]
-        proxy = {k: runtime.callgrind_instructions(exes[k], bench.small_args, cwd=bench.cwd) for k in timed}
-        cmp = runtime.compare_runtimes([exes[k] for k in timed], bench.args, rounds=rounds, cwd=bench.cwd)
-    for k, ratio, seconds in zip(timed, cmp.ratios, cmp.mins, strict=True):
-        report[k].update(proxy_vs_O0=proxy[k] / proxy["O0"], cpu_vs_O0=ratio, cpu_seconds=seconds)
+        with runtime.run_directory(bench) as cwd:
+            proxy = {k: runtime.callgrind_instructions(exes[k], bench.small_args, cwd=cwd, stdin=bench.stdin)
+                     for k in timed}
+        timing = table.time_binaries([exes[k] for k in timed], bench, repeat=bench.repeat, min_rounds=rounds,
+                                     max_rounds=rounds)
+    for i, k in enumerate(timed):
+        report[k].update(proxy_vs_O0=proxy[k] / proxy["O0"], cpu_vs_O0=1 / timing.speedup(i)[0],
+                         cpu_seconds=min(timing.samples[i]))
+    report["O0"]["noise"] = timing.noise
     return report
 
 
@@ -234,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--algo", choices=("ppo", "sac"))
     ap.add_argument("--table", action="store_true", help="print the table of the saved results and exit")
-    ap.add_argument("--benchmark", default="qsort")
+    ap.add_argument("--benchmark", default="cbench-v1/qsort",
+                    help="program (default: cBench's qsort; 'qsort' is the suite's smaller, faster one)")
     ap.add_argument("--steps", type=int, default=3000, help="environment steps of training (at most)")
     ap.add_argument("--minutes", type=float, default=25.0, help="training wall-clock limit (0: none)")
     ap.add_argument("--episode-length", type=int, default=10)
