@@ -10,7 +10,7 @@ against "-O0" (qsort's unoptimized IR as ``clang -O3 -Xclang -disable-llvm-passe
 policy trains on the deterministic ``RuntimeProxy`` reward (callgrind instructions with the small input, relative
 to -O0). Every candidate's IR is replayed through the environment, built with the fixed backend, checked to print
 what -O0 prints (``runtime.validate`` with the small input, and equal output with the full input), and timed with
-``runtime.compare_runtimes`` (CPU clock, interleaved with -O0, min over rounds). Writes
+``rlopt.training.measure.time_binaries`` (CPU clock, interleaved with -O0 on fresh copies with a noise twin, min over rounds). Writes
 ``benchmarks/results/seed_<algo>.json`` and ``seed_<algo>_learning_curve.png``.
 
     python benchmarks/reproduce_seed.py --algo sac --steps 3000 --minutes 25
