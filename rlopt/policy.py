@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -113,9 +114,7 @@ class Policy:
             raise RloptError(f"{path.name}: its action names differ from this rlopt's '{card.action_space}'")
         if not card.mask or max(card.mask) >= len(space) or min(card.mask) < 0:
             raise RloptError(f"{path.name}: action mask out of range for '{card.action_space}'")
-        if toolchain is not None and card.llvm_version.split(".")[0] != str(toolchain.version[0]):
-            raise RloptError(f"{path.name} was trained with LLVM {card.llvm_version}, but the toolchain is "
-                             f"LLVM {toolchain.version_string}")
+        _check_llvm(path, card.llvm_version, toolchain)
         from rlopt.graph import Vocabulary
 
         vocab = Vocabulary.load(path.parent / card.vocab_file)
@@ -249,19 +248,113 @@ def applier(toolchain: Toolchain, engine: Any = None, *, timeout: float | None =
     return lambda data, pipeline: toolchain.opt(data, pipeline, timeout=timeout)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A selector's decision: every candidate with its predicted gain over the baseline, and the pick."""
+
+    candidates: tuple[tuple[str, str, float], ...]  # (name, pipeline, predicted gain, as a ratio)
+    chosen: str
+    pipeline: str
+    margin: float
+
+    def explain(self) -> list[str]:
+        """Human-readable lines for ``--explain``."""
+        lines = [f"{name:>12s}  predicted {gain:.3f}x  {pipe}" for name, pipe, gain in self.candidates]
+        lines.append(f"chose {self.chosen} (a candidate must beat the baseline by more than "
+                     f"{math.exp(self.margin):.3f}x to be chosen)")
+        return lines
+
+
+class Selector:
+    """A one-shot model: Autophase features -> predicted gain of each coreset pipeline over the baseline.
+
+    It leaves the baseline (``-O3`` for speed, ``-Oz`` for size; always candidate 0) only when the best
+    predicted log gain exceeds the margin calibrated on validation programs. One feature scan and one
+    ONNX call per module.
+    """
+
+    def __init__(self, path: Path, card: dict[str, Any], session: Any):
+        self.path, self.card, self.session = path, card, session
+        self.names = [c["name"] for c in card["candidates"]]
+        self.pipelines = [c["pipeline"] for c in card["candidates"]]
+        self.margin = float(card["margin"])
+
+    @classmethod
+    def load(cls, path: Path, card: dict[str, Any], toolchain: Toolchain | None = None) -> Selector:
+        try:
+            if card["features"] != "autophase-v1" or not card["candidates"]:
+                raise ValueError(f"unsupported features '{card['features']}'")
+            for c in card["candidates"]:
+                str(c["name"]), str(c["pipeline"])
+            float(card["margin"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise RloptError(f"model card {path.with_suffix('.json')} is invalid: {type(e).__name__}: {e}") from None
+        _check_llvm(path, str(card.get("llvm_version", "")), toolchain)
+        return cls(path, card, _session(path))
+
+    def choose(self, ir_text: str) -> Choice:
+        from rlopt.features import autophase
+
+        x = np.asarray(autophase(ir_text), dtype=np.float32).reshape(1, -1)
+        gains = np.asarray(self.session.run(["gains"], {"autophase": x})[0], dtype=np.float64).reshape(-1)
+        if gains.shape[0] != len(self.names):
+            raise RloptError(f"{self.path.name}: {gains.shape[0]} outputs for {len(self.names)} candidates")
+        gains[0] = 0.0
+        best = int(np.argmax(gains))
+        pick = best if gains[best] > self.margin else 0
+        ranked = sorted(range(len(gains)), key=lambda i: -gains[i])
+        return Choice(tuple((self.names[i], self.pipelines[i], float(math.exp(gains[i]))) for i in ranked),
+                      self.names[pick], self.pipelines[pick], self.margin)
+
+
+def _check_llvm(path: Path, version: str, toolchain: Toolchain | None) -> None:
+    if toolchain is not None and version.split(".")[0] != str(toolchain.version[0]):
+        raise RloptError(f"{path.name} was trained with LLVM {version}, but the toolchain is "
+                         f"LLVM {toolchain.version_string}")
+
+
+def load_model(model: str | os.PathLike | None = None, *, toolchain: Toolchain | None = None) -> Policy | Selector:
+    """A shipped or user model: a step-by-step :class:`Policy` or a one-shot :class:`Selector` (by its card)."""
+    path = resolve_model(model)
+    card_path = path.with_suffix(".json")
+    try:
+        raw = json.loads(card_path.read_text())
+    except FileNotFoundError:
+        raise RloptError(f"model card {card_path} not found (a model needs NAME.onnx and NAME.json)") from None
+    except (OSError, ValueError) as e:
+        raise RloptError(f"model card {card_path} is invalid: {type(e).__name__}: {e}") from None
+    if isinstance(raw, dict) and raw.get("kind") == "selector":
+        return Selector.load(path, raw, toolchain)
+    return Policy.load(path, toolchain=toolchain)
+
+
 def choose_pipeline(data: bytes, *, model: str | None, toolchain: Toolchain, timeout: float,
-                    engine: Any = None, use_engine: bool = True) -> str:
-    """Run the policy on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``).
+                    engine: Any = None, use_engine: bool = True,
+                    explain: Callable[[str], None] | None = None) -> str:
+    """Run the model on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``).
 
     Steps run in ``engine`` when given (the caller's, left open), else in an engine of its own when
-    ``use_engine`` and the toolchain has libLLVM, else in ``opt`` processes.
+    ``use_engine`` and the toolchain has libLLVM, else in ``opt`` processes. ``explain`` receives lines that
+    say what was considered and why.
     """
-    policy = Policy.load(model, toolchain=toolchain)
+    chooser = load_model(model, toolchain=toolchain)
     from rlopt.engine import engine_for
 
     own = engine_for(toolchain, timeout) if engine is None and use_engine else None
     try:
-        return optimize_module(data, policy, apply=applier(toolchain, engine or own, timeout=timeout)).pipeline
+        apply = applier(toolchain, engine or own, timeout=timeout)
+        if isinstance(chooser, Selector):
+            from rlopt.ir import is_bitcode
+
+            text = apply(data, "verify") if is_bitcode(data) else data
+            choice = chooser.choose(text.decode(errors="replace"))
+            for line in choice.explain() if explain else ():
+                explain(line)
+            return choice.pipeline
+        result = optimize_module(data, chooser, apply=apply)
+        if explain:
+            explain(f"policy steps: {' '.join(result.actions) or '(none changed the IR)'}")
+        return result.pipeline
     finally:
         if own is not None:
             own.close()

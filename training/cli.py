@@ -424,6 +424,65 @@ def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
         write_file(Path(json_out), json.dumps(h, indent=1).encode())
 
 
+@_group.command("select")
+@click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True)
+@click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="The measured table [default: the committed one].")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["mlp", "knn"]),
+              help="Selector kinds to compare (repeatable) [default: both]; the best on validation is exported.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Export the winner here (NAME.onnx, card beside it), e.g. models/speed.onnx.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the comparison (leave-family-out, splits) as JSON here.")
+def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], out_path: str | None,
+               report_path: str | None) -> None:
+    """Train per-program pipeline selectors from the table; compare them leave-family-out; export the best."""
+    import json
+
+    from rlopt import toolchain
+    from rlopt.ir import write_file
+    from rlopt.training import measure, selector
+
+    path = Path(table_path) if table_path else measure.TABLE_FILE
+    if not path.is_file():
+        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
+    table = measure.load_table(path)
+    data = selector.load_data(table, objective)
+    train_rows, val_rows, test_rows = selector.split_rows(data)
+    if not train_rows or not val_rows:
+        raise click.UsageError(f"the table has too few {objective} programs ({len(data.uris)}) to train on")
+    report: dict[str, Any] = {"objective": objective, "table": str(path), "programs": len(data.uris), "kinds": {}}
+    best = None
+    for kind in kinds or ("mlp", "knn"):
+        model = selector.train(data, objective, kind, train_rows=train_rows, val_rows=val_rows)
+        val = selector.judge(data.subset(val_rows), model).summary()
+        test = selector.judge(data.subset(test_rows), model).summary()
+        lfo = selector.leave_family_out(data, objective, kind)
+        report["kinds"][kind] = {"coreset": model.coreset, "margin": model.margin, "validation": val,
+                                 "test": test, "leave_family_out": lfo}
+        click.echo(f"{kind}: coreset {' '.join(model.coreset)}; margin {model.margin:g}; validation "
+                   f"{val['geomean']:.4f}x ({val['wins']} wins, {val['losses']} losses); test {test['geomean']:.4f}x; "
+                   f"leave-family-out {lfo['overall']['geomean']:.4f}x over {lfo['overall']['programs']} programs "
+                   f"({lfo['overall']['wins']} wins, {lfo['overall']['losses']} losses, worst "
+                   f"{lfo['overall']['worst']}, {lfo['overall']['distinct']} distinct pipelines)")
+        if best is None or val["geomean"] > best[1]["geomean"]:
+            best = (model, val, kind)
+    assert best is not None
+    if report_path:
+        write_file(Path(report_path), json.dumps(report, indent=1).encode())
+    if out_path:
+        model, _, kind = best
+        card = {"objective": objective, "baseline": selector.BASELINES[objective],
+                "llvm_version": toolchain.find().version_string, "pipelines": table["candidates"],
+                "training_data": {"table": path.name, "table_updated": table.get("updated"),
+                                  "train_programs": len(train_rows), "validation_programs": len(val_rows),
+                                  "test_programs": len(test_rows)},
+                "metrics": report["kinds"][kind],
+                "rebuild": f"rlopt-train select --objective {objective} --out {out_path} (benchmarks/train_models.sh)"}
+        onnx_path, card_path = selector.export_onnx(model, Path(out_path), card)
+        click.echo(f"exported {kind} selector to {onnx_path} (card {card_path})")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one clear line on stderr and a non-zero exit for every error, never a traceback."""
     try:

@@ -251,6 +251,7 @@ def measure_program(bench: Benchmark, pipelines: dict[str, str], engine: Engine,
             repeat = datasets.repeat_for(o3)
         timed = time_runs and o3 >= TOO_SHORT_SECONDS
         result: dict[str, Any] = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
+                                  "autophase": program_features(bench),
                                   "node": socket.gethostname(), "date": time.strftime("%Y-%m-%d %H:%M:%S"),
                                   "distinct_binaries": len(distinct), "repeat": repeat, "o3_seconds": round(o3, 5)}
         if timed:
@@ -278,6 +279,13 @@ def measure_program(bench: Benchmark, pipelines: dict[str, str], engine: Engine,
         result["candidates"] = rows
         result["seconds"] = round(time.time() - started, 1)
     return result
+
+
+def program_features(bench: Benchmark) -> list[int]:
+    """Autophase features of the program's IR as ``clang -O3`` hands it over: what a selector looks at."""
+    from rlopt.features import autophase
+
+    return [int(v) for v in autophase(benchmarks.ir(bench, "O3").decode(errors="replace"))]
 
 
 def _check_timeout(bench: Benchmark) -> float:
@@ -339,6 +347,13 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
     """
     pipelines = dict(pipelines if pipelines is not None else candidates())
     table = load_table(table_path)
+    bench_list = list(bench_list)
+    backfill = [b for b in bench_list if b.uri in table["programs"] and "error" not in table["programs"][b.uri]
+                and "autophase" not in table["programs"][b.uri]]
+    for b in backfill:  # rows measured before features were recorded
+        table["programs"][b.uri]["autophase"] = program_features(b)
+    if backfill:
+        save_table(table, table_path)
     todo = [b for b in bench_list if missing(table, b, pipelines)]
     total = len(todo)
     with Engine(timeout=ENGINE_TIMEOUT) as engine:

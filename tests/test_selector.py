@@ -1,0 +1,111 @@
+"""Selectors learned from the table: coreset, fitting, margins, leave-family-out, ONNX export and inference."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from rlopt import policy
+from rlopt.features import AUTOPHASE_NAMES, autophase
+from rlopt.training import selector as SEL
+from rlopt.training.cli import main as train_main
+
+LOOP_FEATURE = AUTOPHASE_NAMES.index("TotalBlocks") if "TotalBlocks" in AUTOPHASE_NAMES else 0
+
+
+def synthetic_table(n: int = 90, seed: int = 0) -> dict:
+    """Programs whose features say which pipeline wins: 'U' wins on 'loopy' ones, 'I' on the others;
+    'N' is noise (never a win beyond the margin). Families f0..f5; splits as the datasets assign them."""
+    rng = np.random.default_rng(seed)
+    progs = {}
+    for i in range(n):
+        loopy = i % 2 == 0
+        feats = rng.integers(20, 26, len(AUTOPHASE_NAMES))  # mostly alike, but for one telling feature
+        feats[LOOP_FEATURE] = 400 if loopy else 5
+        u, ii = (1.15, 0.97) if loopy else (0.96, 1.10)
+        noise = float(rng.uniform(0.99, 1.01))
+        split = "train" if i % 5 < 3 else ("validation" if i % 5 == 3 else "test")
+
+        def c(s: float, ir: int) -> dict:
+            return {"pipeline": "p", "speedup": s, "win": s > 1.03, "loss": s < 1 / 1.03, "ir_instructions": ir,
+                    "text_size": ir * 4, "ci": [s, s]}
+
+        progs[f"benchmark://f{i % 6}/p{i}"] = {
+            "uri": f"benchmark://f{i % 6}/p{i}", "family": f"f{i % 6}", "split": split, "rounds": 5,
+            "noisy": False, "noise": 0.005, "autophase": [int(v) for v in feats],
+            "candidates": {"O3": c(1.0, 100), "Oz": c(0.9, 80), "U": c(u, 120), "I": c(ii, 95), "N": c(noise, 79)}}
+    return {"version": 1, "llvm": "19.1.7", "candidates": {"O3": "default<O3>", "Oz": "default<Oz>",
+            "U": "default<O3>,function(loop-unroll<O3>)", "I": "cgscc(inline),default<O3>", "N": "default<O2>"},
+            "programs": progs}
+
+
+@pytest.fixture(scope="module")
+def data() -> SEL.Data:
+    return SEL.load_data(synthetic_table(), "speed")
+
+
+def test_coreset_covers_real_wins_not_noise(data):
+    core = SEL.choose_coreset(data, "O3")
+    assert core[0] == "O3" and set(core[1:]) == {"U", "I"}  # 'N' only ever wins within noise
+
+
+@pytest.mark.parametrize("kind", ["mlp", "knn"])
+def test_selector_learns_which_program_wants_what(data, kind):
+    tr, val, test = SEL.split_rows(data)
+    model = SEL.train(data, "speed", kind, train_rows=tr, val_rows=val)
+    out = SEL.judge(data.subset(test), model)
+    assert out.geomean > 1.08
+    summary = out.summary()
+    assert {"U", "I"} <= set(out.chosen) and summary["wins"] > 5 * summary["losses"]
+    lfo = SEL.leave_family_out(data, "speed", kind)
+    assert lfo["overall"]["programs"] == len(data.uris) and lfo["overall"]["geomean"] > 1.08
+    assert set(lfo["families"]) == {f"f{i}" for i in range(6)}
+
+
+def test_margin_keeps_the_baseline_when_nothing_is_learnable():
+    table = synthetic_table()
+    for row in table["programs"].values():  # wins that features cannot predict: a coin flip per program
+        flip = hash(row["uri"]) % 2
+        row["candidates"]["U"].update(speedup=1.1 if flip else 0.85, win=bool(flip), loss=not flip)
+        row["candidates"]["I"].update(speedup=0.85 if flip else 1.1, win=not flip, loss=bool(flip))
+        row["autophase"] = [7] * len(AUTOPHASE_NAMES)  # every program looks the same
+    d = SEL.load_data(table, "speed")
+    tr, val, _ = SEL.split_rows(d)
+    model = SEL.train(d, "speed", "knn", train_rows=tr, val_rows=val)
+    out = SEL.judge(d, model)
+    assert out.geomean >= 1.0 - 1e-9 and set(out.chosen) == {"O3"}  # never lose by guessing
+
+
+def test_size_objective_is_exact(data):
+    d = SEL.load_data(synthetic_table(), "size")
+    assert d.gain[0, d.candidates.index("N")] == pytest.approx(math.log(80 / 79))
+    assert SEL.choose_coreset(d, "Oz")[0] == "Oz"
+
+
+def test_select_cli_exports_a_model_rlopt_runs(tmp_path, capsys, example_ir):
+    table = tmp_path / "table.json"
+    table.write_text(json.dumps(synthetic_table()))
+    out = tmp_path / "m" / "toy.onnx"
+    assert train_main(["select", "--table", str(table), "--out", str(out), "--report", str(tmp_path / "r.json"),
+                       "--kind", "knn", "--kind", "mlp"]) == 0
+    printed = capsys.readouterr().out
+    assert "leave-family-out" in printed and "exported" in printed
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["kind"] == "selector" and card["candidates"][0]["name"] == "O3"
+    sel = policy.load_model(str(out))
+    assert isinstance(sel, policy.Selector)
+    text = example_ir["sort.O1"].read_text()
+    choice = sel.choose(text)
+    assert choice.chosen in sel.names and choice.pipeline in sel.pipelines
+    assert any("chose" in line for line in choice.explain())
+    # ONNX and the numpy model agree (the normalisation is inside the ONNX graph)
+    d = SEL.load_data(synthetic_table(), "speed")
+    tr, val, _ = SEL.split_rows(d)
+    model = SEL.train(d, "speed", card["model"], train_rows=tr, val_rows=val)
+    assert model.coreset == sel.names and model.margin == sel.margin
+    for x in (np.asarray(autophase(text), dtype=np.float32).reshape(1, -1), d.features[:1].astype(np.float32)):
+        onnx_gains = sel.session.run(["gains"], {"autophase": x})[0].reshape(-1)
+        assert np.allclose(onnx_gains, model.predict(x.astype(np.float64))[0], atol=1e-4)
