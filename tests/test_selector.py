@@ -68,7 +68,7 @@ def test_selector_learns_which_program_wants_what(data, kind):
 def test_margin_keeps_the_baseline_when_nothing_is_learnable():
     table = synthetic_table()
     for row in table["programs"].values():  # wins that features cannot predict: a coin flip per program
-        flip = hash(row["uri"]) % 2
+        flip = int(row["uri"].rsplit("p", 1)[1]) % 2
         row["candidates"]["U"].update(speedup=1.1 if flip else 0.85, win=bool(flip), loss=not flip)
         row["candidates"]["I"].update(speedup=0.85 if flip else 1.1, win=not flip, loss=bool(flip))
         row["autophase"] = [7] * len(AUTOPHASE_NAMES)  # every program looks the same
