@@ -16,7 +16,7 @@ import functools
 import os
 import tempfile
 import threading
-from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_uint64, c_void_p
+from ctypes import POINTER, byref, c_bool, c_char_p, c_int, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 
 from rlopt.errors import InputError, ToolchainError, ToolError
@@ -73,6 +73,17 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "LLVMGetSectionName": (c_char_p, [c_void_p]),
     "LLVMGetSectionSize": (c_uint64, [c_void_p]),
 }
+# The C API's bitcode writer drops use-list order, which ``opt -o x.bc`` keeps (-preserve-bc-uselistorder is on
+# by default there); these C++ entry points write what opt writes. Optional: without them the C API is used.
+_CXX_SIGNATURES: dict[str, tuple[str, object, list[object]]] = {
+    "fd_stream_ctor": ("_ZN4llvm14raw_fd_ostreamC1EibbNS_11raw_ostream11OStreamKindE", None,
+                       [c_void_p, c_int, c_bool, c_bool, c_int]),
+    "fd_stream_dtor": ("_ZN4llvm14raw_fd_ostreamD1Ev", None, [c_void_p]),
+    "write_bitcode": ("_ZN4llvm18WriteBitcodeToFileERKNS_6ModuleERNS_11raw_ostreamEbPKNS_18ModuleSummaryIndexEb"
+                      "PSt5arrayIjLm5EE", None, [c_void_p, c_void_p, c_bool, c_void_p, c_bool, c_void_p]),
+}
+_FD_STREAM_BYTES = 1024  # room for an llvm::raw_fd_ostream (about 100 bytes in LLVM 19)
+_CONTEXT_LINE_CHARS = 200  # longest source line quoted under a parse error
 
 
 class Library:
@@ -90,6 +101,14 @@ class Library:
                 raise ToolchainError(f"{path} does not export {name}: not an LLVM 19 libLLVM") from None
             fn.restype, fn.argtypes = restype, argtypes
             setattr(self, name, fn)
+        self.cxx: dict[str, object] | None = {}
+        for key, (symbol, restype, argtypes) in _CXX_SIGNATURES.items():
+            fn = getattr(self.dll, symbol, None)
+            if fn is None:
+                self.cxx = None
+                break
+            fn.restype, fn.argtypes = restype, argtypes
+            self.cxx[key] = fn
         for target in _TARGETS:
             for part in ("TargetInfo", "Target", "TargetMC", "AsmPrinter"):
                 init = getattr(self.dll, f"LLVMInitialize{target}{part}", None)
@@ -193,7 +212,7 @@ class Module:
             buf = lib.LLVMCreateMemoryBufferWithMemoryRangeCopy(data, len(data), name.encode())
             ref, msg = c_void_p(), c_void_p()
             if lib.LLVMParseIRInContext(ctx.ref, buf, byref(ref), byref(msg)):  # takes ownership of buf
-                raise InputError(f"{name}: invalid LLVM IR: {_first_line(lib.take_message(msg.value))}")
+                raise InputError(parse_error(name, lib.take_message(msg.value)))
             module = cls(ctx, ref.value)
         finally:
             ctx.release()
@@ -267,8 +286,25 @@ class Module:
             os.unlink(path)
 
     def bitcode(self) -> bytes:
-        """Bitcode (same module as ``opt`` writes; use-list order is not preserved, so bytes may differ)."""
-        return self._lib.take_buffer(self._lib.LLVMWriteBitcodeToMemoryBuffer(self.ref))
+        """Bitcode byte for byte as ``opt -o x.bc`` writes it (with use-list order), when libLLVM exports the
+        C++ writer; else the C API's bitcode (the same module, but use-list order is lost)."""
+        cxx = self._lib.cxx
+        if cxx is None:
+            return self._lib.take_buffer(self._lib.LLVMWriteBitcodeToMemoryBuffer(self.ref))
+        fd, path = tempfile.mkstemp(prefix="rlopt-engine-", suffix=".bc")
+        try:
+            stream = ctypes.create_string_buffer(_FD_STREAM_BYTES)
+            cxx["fd_stream_ctor"](stream, fd, True, False, 0)  # owns fd from here: closes it when destroyed
+            fd = -1
+            try:
+                cxx["write_bitcode"](self.ref, stream, True, None, False, None)
+            finally:
+                cxx["fd_stream_dtor"](stream)
+            return Path(path).read_bytes()
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            os.unlink(path)
 
     def instruction_count(self) -> int:
         """Number of IR instructions in all function bodies (CompilerGym's ``IrInstructionCount``)."""
@@ -350,3 +386,15 @@ class Module:
 
 def _first_line(text: str) -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), "parse error")
+
+
+def parse_error(name: str, diagnostic: str) -> str:
+    """LLVM's parse diagnostic as ``opt`` shows it: ``x.ll:3:7: ...`` (the file named once), then the source
+    line and a caret under the column when LLVM quotes them; unprintable bytes become ``?``."""
+    lines = diagnostic.rstrip("\n").splitlines()
+    where, sep, message = (lines[0] if lines else "").partition(": error: ")
+    head = f"{where}: invalid LLVM IR: {message}" if sep else f"{name}: invalid LLVM IR: {_first_line(diagnostic)}"
+    context = lines[1:3]
+    if len(context) == 2 and context[1].strip().startswith("^") and len(context[0]) <= _CONTEXT_LINE_CHARS:
+        return "\n".join([head, "".join(c if c.isprintable() else "?" for c in context[0]), context[1]])
+    return head
