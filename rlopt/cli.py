@@ -16,19 +16,60 @@ import click
 from rlopt import __version__, ir, passes, toolchain
 from rlopt.errors import RloptError
 
-_LONG_SINGLE_DASH = ("passes", "actions", "print-passes", "llvm-bin", "timeout", "list-actions",
-                     "strip-optnone", "model", "engine", "no-engine", "version", "help")
+_LONG_SINGLE_DASH = ("passes", "actions", "print-passes", "explain", "llvm-bin", "timeout", "list-actions",
+                     "strip-optnone", "model", "engine", "no-engine", "version", "help", "disable-output",
+                     "print-pipeline-passes", "time-passes", "stats", "debug-pass-manager", "mtriple")
+#: Options whose value may come as the next argument (which may itself start with '-', e.g. --actions -gvn).
+_TAKES_VALUE = ("-o", "-O", "-p", "--passes", "--actions", "--model", "--llvm-bin", "--timeout", "--mtriple")
+_SHORT_FLAGS = frozenset("Sfh")
 _O_LEVELS = {"0": "O0", "1": "O1", "2": "O2", "3": "O3", "s": "Os", "z": "Oz", "-rl": "rl"}
+#: opt's diagnostic flags: rlopt passes them to an ``opt`` process for the final pipeline (the engine has none).
+_OPT_DIAGNOSTICS = {"time_passes": "-time-passes", "stats": "-stats", "debug_pass_manager": "-debug-pass-manager"}
 
 
 def _normalize_argv(argv: list[str]) -> list[str]:
-    """Turn ``-passes=x`` into ``--passes=x`` (``opt`` spells long options with one dash)."""
-    out = []
-    for arg in argv:
-        name = arg[1:].split("=", 1)[0]
-        out.append("-" + arg if arg.startswith("-") and not arg.startswith("--") and name in _LONG_SINGLE_DASH
-                   else arg)
+    """Accept ``opt``'s spellings: ``-passes=x`` becomes ``--passes=x`` (opt spells long options with one dash),
+    ``-p=x`` becomes ``--passes=x``. Any other single-dash word is refused by its whole name here, before click
+    would read ``-disable-outptu`` as the short options ``-d -i ...``."""
+    out: list[str] = []
+    value_next = False
+    for i, arg in enumerate(argv):
+        if value_next or arg == "-" or not arg.startswith("-"):
+            out.append(arg)
+            value_next = False
+            continue
+        if arg == "--":
+            return out + argv[i:]
+        name = arg.lstrip("-").split("=", 1)[0]
+        if not arg.startswith("--") and name in _LONG_SINGLE_DASH:
+            arg = "-" + arg
+        elif arg.startswith("-p="):
+            arg = "--passes=" + arg[3:]
+        elif not arg.startswith("--") and not (arg[:2] == "-O" or arg in ("-o", "-p") or set(arg[1:]) <= _SHORT_FLAGS):
+            raise click.UsageError(f"unknown option '{arg}'{_suggestion(name)} (see 'rlopt --help')")
+        value_next = "=" not in arg and arg in _TAKES_VALUE
+        out.append(arg)
     return out
+
+
+def _suggestion(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, _LONG_SINGLE_DASH, n=1)
+    return f"; did you mean '-{close[0]}'?" if close else ""
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: rlopt's version and the LLVM it runs (or why none was found)."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"rlopt {__version__}")
+    try:
+        tc = toolchain.find()
+        click.echo(f"LLVM version {tc.version_string} ({tc.bin_dir})")
+    except RloptError as e:
+        click.echo(f"LLVM: {e}")
+    ctx.exit()
 
 
 def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, output: str, text: bool) -> str:
@@ -40,7 +81,8 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
 
 
 def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
-                    model: str | None, tc: toolchain.Toolchain, timeout: float, engine: Any = None) -> str:
+                    model: str | None, tc: toolchain.Toolchain, timeout: float, engine: Any = None,
+                    explain: bool = False) -> str:
     """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes)."""
     given = [n for n, v in (("--passes", passes_opt), ("--actions", actions_opt), ("-O", level)) if v]
     if len(given) > 1:
@@ -56,7 +98,9 @@ def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | N
         from rlopt import policy  # imported lazily: loading onnxruntime costs ~100 ms
 
         return policy.choose_pipeline(data, model=model, toolchain=tc, timeout=timeout, engine=engine,
-                                      use_engine=engine is not None)
+                                      use_engine=engine is not None,
+                                      explain=(lambda line: click.echo(f"rlopt: -O-rl: {line}", err=True))
+                                      if explain else None)
     if level:
         return passes.OPT_LEVELS[level]
     return ""
@@ -66,18 +110,28 @@ def _warn(msg: str) -> None:
     click.echo(f"rlopt: warning: {msg}", err=True)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _OptStyleCommand(click.Command):
+    """A click command that first turns opt's spellings into click's (see :func:`_normalize_argv`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _normalize_argv(args))
+
+
+@click.command(cls=_OptStyleCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("input_path", metavar="INPUT", default="-")
 @click.option("-o", "output", default="-", metavar="FILE", help="Output file ('-' for stdout, the default).")
 @click.option("-S", "text", is_flag=True, help="Write IR text instead of bitcode.")
-@click.option("-O", "level", metavar="LEVEL", default=None,
+@click.option("-O", "levels", metavar="LEVEL", multiple=True,
               help="Optimization level: 0, 1, 2, 3, s, z, or -rl (the learned policy: -O-rl).")
-@click.option("--passes", "passes_opt", metavar="PIPELINE", help="An explicit pipeline in opt's syntax.")
+@click.option("--passes", "-p", "passes_opt", metavar="PIPELINE", help="An explicit pipeline in opt's syntax.")
 @click.option("--actions", "actions_opt", metavar="LIST",
               help="A pipeline as action names, e.g. -sroa,-gvn,-instcombine (see --list-actions).")
 @click.option("--model", metavar="NAME|PATH", envvar="RLOPT_MODEL", help="The policy for -O-rl [$RLOPT_MODEL].")
 @click.option("--print-passes", is_flag=True,
               help="Print (on stderr) the opt command line that reproduces this result.")
+@click.option("--explain", is_flag=True,
+              help="With -O-rl: print (on stderr) the candidates the model considered, their predicted gain and "
+                   "its choice.")
 @click.option("--strip-optnone", is_flag=True,
               help="Remove optnone/noinline from clang -O0 IR so that the passes can act on it.")
 @click.option("--llvm-bin", metavar="DIR", help="LLVM 19 bin directory [$RLOPT_LLVM_BIN].")
@@ -86,29 +140,37 @@ def _warn(msg: str) -> None:
 @click.option("--engine/--no-engine", default=True, show_default=True,
               help="Run passes in rlopt's in-process LLVM worker, or in an opt subprocess (the reference).")
 @click.option("-f", "force", is_flag=True, help="Write bitcode to a terminal anyway.")
+@click.option("--disable-output", is_flag=True, help="Run the pipeline (and verify) but write nothing.")
+@click.option("--print-pipeline-passes", is_flag=True,
+              help="Print the full pipeline as opt expands it (e.g. for -O2 or -O-rl) and exit; runs opt.")
+@click.option("--time-passes", is_flag=True, help="opt's pass timing report on stderr (runs the pipeline in opt).")
+@click.option("--stats", is_flag=True, help="opt's statistics on stderr (runs the pipeline in opt; needs an "
+              "LLVM built with statistics).")
+@click.option("--debug-pass-manager", is_flag=True, help="opt's pass manager trace on stderr (runs the pipeline "
+              "in opt).")
+@click.option("--mtriple", metavar="TRIPLE", help="Override the module's target triple (runs the pipeline in opt).")
 @click.option("--list-actions", is_flag=True, help="List the action space and exit.")
-@click.version_option(__version__, "--version", prog_name="rlopt", message="%(prog)s %(version)s")
-def _command(input_path: str, output: str, text: bool, level: str | None, passes_opt: str | None,
-             actions_opt: str | None, model: str | None, print_passes: bool, strip_optnone: bool,
-             llvm_bin: str | None, timeout: float, engine: bool, force: bool, list_actions: bool) -> None:
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show rlopt's and LLVM's versions and exit.")
+def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], passes_opt: str | None,
+             actions_opt: str | None, model: str | None, print_passes: bool, explain: bool, strip_optnone: bool,
+             llvm_bin: str | None, timeout: float, engine: bool, force: bool, disable_output: bool,
+             print_pipeline_passes: bool, mtriple: str | None, list_actions: bool, **diagnostics: bool) -> None:
     """Optimize LLVM IR like opt; with -O-rl the pass pipeline comes from a learned policy."""
     if list_actions:
         for i, a in enumerate(passes.EXTENDED_ACTIONS_V1):
             click.echo(f"{i:3d}  {a.name:30s} {a.pipeline}")
         return
-    if level is not None:
-        if level not in _O_LEVELS:
-            raise click.BadParameter(f"'-O{level}': expected -O0, -O1, -O2, -O3, -Os, -Oz or -O-rl",
-                                     param_hint="-O")
-        level = _O_LEVELS[level]
-    if output == "-" and not text and not force and sys.stdout.isatty():
+    level = _level(levels)
+    writes = not (disable_output or print_pipeline_passes)
+    if writes and output == "-" and not text and not force and sys.stdout.isatty():
         raise click.UsageError("refusing to write bitcode to a terminal: use -S, -o FILE, or -f")
+    opt_flags = [flag for key, flag in _OPT_DIAGNOSTICS.items() if diagnostics[key]]
+    opt_flags += [f"-mtriple={mtriple}"] if mtriple else []
 
     tc = toolchain.find(llvm_bin)
     data = ir.read_input(input_path)
     name = "<stdin>" if input_path == "-" else input_path
-    if not data.strip():
-        raise RloptError(f"{name}: empty input")
     if not ir.is_bitcode(data):
         source = data.decode(errors="replace")
         optnone = ir.optnone_functions(source)
@@ -124,24 +186,53 @@ def _command(input_path: str, output: str, text: bool, level: str | None, passes
     worker = engine_for(tc, timeout) if engine else None  # one worker for the policy's steps and the result
     try:
         pipeline = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
-                                   model=model, tc=tc, timeout=timeout, engine=worker)
-        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name, engine=worker)
+                                   model=model, tc=tc, timeout=timeout, engine=worker, explain=explain)
+        if print_pipeline_passes:
+            click.echo(_expanded_pipeline(tc, data, pipeline, opt_flags, timeout), nl=False)
+            return
+        extra = opt_flags + (["-disable-output"] if disable_output and opt_flags else [])
+        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name,
+                           engine=None if opt_flags else worker, extra=extra)
     except RloptError as e:
-        raise RloptError(f"{name}: {e}") from None
+        message = str(e)
+        raise RloptError(message if message.startswith(f"{name}:") else f"{name}: {message}") from None
     finally:
         if worker is not None:
             worker.close()
+    if disable_output:
+        return
     ir.write_output(result, output)
     if print_passes:
         click.echo(replay_command(tc, pipeline or "verify", input_path, output, text), err=True)
 
 
+def _level(levels: tuple[str, ...]) -> str | None:
+    """The one ``-O`` level given (opt refuses several), as a key of ``passes.OPT_LEVELS`` or ``rl``."""
+    if len(levels) > 1:
+        raise click.UsageError("Cannot specify multiple -O#")
+    if not levels:
+        return None
+    if levels[0] not in _O_LEVELS:
+        raise click.BadParameter(f"'-O{levels[0]}': expected -O0, -O1, -O2, -O3, -Os, -Oz or -O-rl",
+                                 param_hint="-O")
+    return _O_LEVELS[levels[0]]
+
+
+def _expanded_pipeline(tc: toolchain.Toolchain, data: bytes, pipeline: str, flags: list[str],
+                       timeout: float) -> str:
+    """What ``opt -print-pipeline-passes -disable-output`` prints for ``pipeline`` on this input."""
+    argv = [f"-passes={pipeline or 'verify'}", *flags, "-disable-output", "-print-pipeline-passes", "-"]
+    return tc.run("opt", argv, input=data, timeout=timeout).decode(errors="replace")
+
+
 def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,
-              name: str, engine: Any) -> bytes:
-    """Run the pipeline and return verified IR: in the engine when there is one, else in an ``opt`` process."""
+              name: str, engine: Any, extra: list[str]) -> bytes:
+    """Run the pipeline and return verified IR: in the engine when there is one, else in an ``opt`` process
+    (which also shows opt's own diagnostics asked for by ``extra`` on stderr)."""
     if engine is not None:
         return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name)
-    return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout)
+    return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout, extra=extra,
+                  show_stderr=bool(extra))
 
 
 def run_click(command: click.Command, args: list[str], prog: str) -> int:
@@ -167,7 +258,7 @@ def run_click(command: click.Command, args: list[str], prog: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rlopt``."""
-    return run_click(_command, _normalize_argv(sys.argv[1:] if argv is None else argv), "rlopt")
+    return run_click(_command, sys.argv[1:] if argv is None else argv, "rlopt")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,18 +67,26 @@ class Toolchain:
         return run_command([str(self.path(tool)), *args], name=tool, input=input, timeout=timeout, env=env)
 
     def opt(self, ir: bytes, pipeline: str, *, bitcode: bool = False,
-            timeout: float | None = DEFAULT_TIMEOUT, extra: list[str] | None = None) -> bytes:
-        """Run ``opt -passes=PIPELINE`` on IR (text or bitcode) and return text IR (or bitcode)."""
-        args = [f"-passes={pipeline}", *(extra or []), "-", "-o", "-"]
+            timeout: float | None = DEFAULT_TIMEOUT, extra: list[str] | None = None,
+            show_stderr: bool = False) -> bytes:
+        """Run ``opt -passes=PIPELINE`` on IR (text or bitcode) and return text IR (or bitcode).
+
+        ``show_stderr`` copies what a successful ``opt`` printed on stderr (``-time-passes`` reports) to ours;
+        with ``-disable-output`` in ``extra`` nothing is written and the result is empty.
+        """
+        extra = extra or []
+        args = [f"-passes={pipeline}", *extra, "-", *([] if "-disable-output" in extra else ["-o", "-"])]
         if not bitcode:
             args.insert(0, "-S")
-        return self.run("opt", args, input=ir, timeout=timeout)
+        return run_command([str(self.path("opt")), *args], name="opt", input=ir, timeout=timeout,
+                           show_stderr=show_stderr)
 
 
 def run_command(argv: list[str], *, name: str | None = None, input: bytes | None = None,
                 timeout: float | None = DEFAULT_TIMEOUT, env: dict[str, str] | None = None,
-                cwd: str | Path | None = None) -> bytes:
-    """Run a command in its own process group so that a timeout kills it and all its children."""
+                cwd: str | Path | None = None, show_stderr: bool = False) -> bytes:
+    """Run a command in its own process group so that a timeout kills it and all its children; with
+    ``show_stderr`` a successful command's stderr is copied to ours."""
     name = name or Path(argv[0]).name
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -99,6 +108,9 @@ def run_command(argv: list[str], *, name: str | None = None, input: bytes | None
         raise ToolCrash(name, f"crashed with {sig}\n{message}", proc.returncode)
     if proc.returncode != 0:
         raise ToolError(name, message, proc.returncode)
+    if show_stderr and err:
+        sys.stderr.write(err.decode(errors="replace"))
+        sys.stderr.flush()
     return out
 
 

@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from robustness import fuzz
+from robustness.invoke import in_process
+
+from rlopt import __version__
 
 RLOPT = [sys.executable, "-m", "rlopt.cli"]
 
@@ -29,7 +33,7 @@ def sha(path: Path) -> str:
 def assert_clean_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
     err = proc.stderr.decode()
     assert proc.returncode != 0
-    assert err.count("\n") == 1 and err.startswith("rlopt: error: "), err
+    assert fuzz.clear_error(err), err
     assert "Traceback" not in err
     for f in fragments:
         assert f in err, err
@@ -99,10 +103,22 @@ def test_directory_input(tmp_path):
     assert_clean_error(rlopt("-O2", str(tmp_path), "-o", str(tmp_path / "o.bc")), "is a directory")
 
 
-def test_empty_input(tmp_path):
+def test_empty_input_is_an_empty_module_like_opt(tc, tmp_path):
     empty = tmp_path / "empty.ll"
-    empty.write_bytes(b"")
-    assert_clean_error(rlopt("-O2", str(empty), "-S", "-o", "-"), "empty input")
+    empty.write_bytes(b" \n")
+    for src in ("/dev/null", str(empty)):
+        inv = in_process(["-O2", src, "-S"])
+        assert inv.returncode == 0, inv.stderr
+        assert inv.stdout == tc.run("opt", ["-O2", src, "-S", "-o", "-"])
+
+
+def test_parse_error_names_the_file_once_and_shows_a_caret(tmp_path):
+    bad = tmp_path / "bad.ll"
+    bad.write_text("define i32 @f() {\n  ret i32 %x\n}\n")
+    inv = in_process(["-O2", str(bad), "-S"])
+    assert inv.returncode == 1 and inv.stderr.count(str(bad)) == 1
+    assert inv.stderr.splitlines() == [f"rlopt: error: {bad}:2:11: invalid LLVM IR: use of undefined value '%x'",
+                                       "  ret i32 %x", "          ^"]
 
 
 def test_malformed_ir_leaves_nothing(example_ir, tmp_path):
@@ -176,8 +192,9 @@ def test_optnone_input_warns_and_can_be_stripped(example_ir, tmp_path):
     assert " optnone" not in stripped and stripped.count("alloca") < src.read_text().count("alloca") / 2
 
 
-def test_version_and_help():
-    assert rlopt("--version").stdout.startswith(b"rlopt ")
+def test_version_and_help(tc):
+    assert rlopt("--version").stdout.decode().splitlines() == [
+        f"rlopt {__version__}", f"LLVM version {tc.version_string} ({tc.bin_dir})"]
     assert b"-O-rl" in rlopt("--help").stdout
     assert b"-mem2reg" in rlopt("--list-actions").stdout
 
@@ -201,3 +218,43 @@ def test_o_rl_on_non_utf8_bytes(example_ir, tmp_path):
     proc = rlopt("-O-rl", str(src), "-S", "-o", str(tmp_path / "out.ll"))
     assert proc.returncode == 0, proc.stderr
     assert b'"k\xff"="v"' in (tmp_path / "out.ll").read_bytes()
+
+
+def test_opt_daily_flags(tc, example_ir, tmp_path):
+    """-disable-output, -p, -print-pipeline-passes and opt's diagnostics (run in an opt process) work."""
+    src, out = str(example_ir["crc.O0"]), tmp_path / "o.ll"
+    inv = in_process(["-O2", "-disable-output", src, "-o", str(out)])
+    assert inv.returncode == 0 and inv.stdout == b"" and not out.exists()
+    assert in_process(["-p", "sroa", src, "-S"]).stdout == in_process(["-passes=sroa", src, "-S"]).stdout
+    inv = in_process(["-O2", "-print-pipeline-passes", src, "-o", str(out)])
+    expanded = tc.run("opt", ["-passes=default<O2>", "-disable-output", "-print-pipeline-passes", src])
+    assert inv.returncode == 0 and inv.stdout == expanded and not out.exists()
+    inv = in_process(["-p=instcombine", "-time-passes", "-disable-output", src])
+    assert inv.returncode == 0 and "Pass execution timing report" in inv.stderr
+    inv = in_process(["-p", "instcombine", "-debug-pass-manager", src, "-S", "-o", str(out)])
+    assert "Running pass: InstCombinePass" in inv.stderr and "define" in out.read_text()
+    assert in_process(["-O1", "-stats", "-disable-output", src]).returncode == 0
+    inv = in_process(["-O1", "-mtriple=aarch64-linux-gnu", src, "-S"])
+    assert inv.returncode == 0 and b'target triple = "aarch64-unknown-linux-gnu"' in inv.stdout
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["-disable-outptu"], "unknown option '-disable-outptu'; did you mean '-disable-output'?"),
+    (["-verify-each"], "unknown option '-verify-each'"),
+    (["-ofile.ll"], "unknown option '-ofile.ll'"),
+    (["-O3", "-O2"], "Cannot specify multiple -O#"),
+])
+def test_refused_options_are_named_whole(example_ir, argv, message):
+    inv = in_process([*argv, str(example_ir["crc.O0"]), "-S"])
+    assert inv.returncode == 2 and fuzz.clear_error(inv.stderr) and message in inv.stderr, inv.stderr
+
+
+@pytest.mark.parametrize("options", [["-O2"], ["-O-rl"]])
+def test_print_passes_bitcode_replay_is_byte_identical(example_ir, tmp_path, options):
+    ours, replay = tmp_path / "ours.bc", tmp_path / "replay.bc"
+    inv = in_process([*options, str(example_ir["sort.O1"]), "-o", str(ours), "--print-passes"])
+    assert inv.returncode == 0, inv.stderr
+    cmd = shlex.split(inv.stderr.strip().splitlines()[-1])
+    cmd[cmd.index("-o") + 1] = str(replay)
+    subprocess.run(cmd, check=True)
+    assert ours.read_bytes() == replay.read_bytes()

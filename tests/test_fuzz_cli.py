@@ -59,8 +59,16 @@ def _entries(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
 
-@pytest.mark.parametrize("content", [b"", b" \n\t\n", b"\xff\xfe\x00junk", b"BC\xc0\xde"])
-def test_empty_and_junk_files(tmp_path, content) -> None:
+@pytest.mark.parametrize("content", [b"", b" \n\t\n"])
+def test_empty_files_are_empty_modules_like_opt(tmp_path, content) -> None:
+    src, out = tmp_path / "in.ll", tmp_path / "out.ll"
+    src.write_bytes(content)
+    inv = invoke.in_process([str(src), "-S", "-o", str(out)])
+    assert inv.returncode == 0 and "define" not in out.read_text() and _entries(tmp_path) == ["in.ll", "out.ll"]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00junk", b"BC\xc0\xde"])
+def test_junk_files(tmp_path, content) -> None:
     src = tmp_path / "in.ll"
     src.write_bytes(content)
     _expect_error([str(src), "-o", str(tmp_path / "out.bc")])

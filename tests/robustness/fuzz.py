@@ -147,11 +147,20 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def clear_error(stderr: str) -> bool:
+    """One ``rlopt: error:`` line (warnings aside), followed only, for a parse error, by the quoted source
+    line and a caret under the column, as opt prints them."""
+    lines = [ln for ln in stderr.splitlines() if not ln.startswith("rlopt: warning:")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines or not lines[0].startswith("rlopt: error: "):
+        return False
+    return len(lines) == 1 or (len(lines) == 3 and lines[2].strip().startswith("^"))
+
+
 def error_problems(inv: invoke.Invocation) -> list[str]:
-    """Problems with how a failed run reported itself: exit 1/2 and one clear error line (warnings aside)."""
-    lines = [ln for ln in inv.stderr.splitlines() if ln.strip() and not ln.startswith("rlopt: warning:")]
-    ok = inv.returncode in (1, 2) and len(lines) == 1 and lines[0].startswith("rlopt: error: ")
-    return [] if ok else ["unclear-error"]
+    """Problems with how a failed run reported itself: exit 1/2 and one clear error (see :func:`clear_error`)."""
+    return [] if inv.returncode in (1, 2) and clear_error(inv.stderr) else ["unclear-error"]
 
 
 def valid_module(tc: toolchain.Toolchain, path: Path) -> bool:
