@@ -145,3 +145,24 @@ def test_import_errors_are_one_line(tmp_path, capsys):
     assert train_main(["datasets", "import", "cbench-v1", "--from", str(tmp_path / "missing")]) != 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing" in err
+
+
+def test_environment_runs_an_imported_program_with_the_runtime_reward(toy_importer, tmp_path, monkeypatch):
+    import gymnasium as gym
+
+    import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
+
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path / "cache"))
+    D.load.cache_clear()
+    (tmp_path / "checkout").mkdir()
+    (tmp_path / "checkout" / "OK").write_text("")
+    D.import_dataset("toy-v0", tmp_path / "checkout", log=lambda s: None)
+    env = gym.make("rlopt/llvm-v0", benchmark="toy-v0/p", reward_space="Runtime", observation_space="Autophase")
+    try:
+        _, info = env.reset(seed=0)
+        assert info["benchmark"] == "benchmark://toy-v0/p"
+        _, reward, terminated, _, info = env.step("-sroa")  # validated against -O0 with data, stdin, env, outputs
+        assert not terminated and "error" not in info and isinstance(reward, float)
+    finally:
+        env.close()
+        D.load.cache_clear()
