@@ -366,7 +366,8 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
         dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
     bench = dataset_benchmarks(dataset_names, programs)
     path = Path(table_path) if table_path else measure.TABLE_FILE
-    todo = [b for b in bench if measure.missing(measure.load_table(path), b, measure.candidates())][:limit]
+    table = measure.load_table(path)
+    todo = measure.interleave_families([b for b in bench if measure.missing(table, b, measure.candidates())])[:limit]
     click.echo(f"measure: {len(todo)} of {len(bench)} programs to measure into {path}", err=True)
     measure.measure(todo, path, jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
                     log=lambda line: click.echo(line, err=True))

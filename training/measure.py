@@ -337,6 +337,15 @@ def missing(table: dict[str, Any], bench: Benchmark, pipelines: dict[str, str]) 
     return {n: p for n, p in pipelines.items() if n not in have or have[n]["pipeline"] != p}
 
 
+def interleave_families(bench_list: Sequence[Benchmark]) -> list[Benchmark]:
+    """One program of each family in turn, so that a run stopped half-way has covered every family."""
+    by_family: dict[str, list[Benchmark]] = {}
+    for b in bench_list:
+        by_family.setdefault(b.family or _family(b), []).append(b)
+    rank = {id(b): i for group in by_family.values() for i, b in enumerate(group)}
+    return sorted(bench_list, key=lambda b: (rank[id(b)], b.family or _family(b)))
+
+
 def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dict[str, str] | None = None,
             jobs: int = 2, min_rounds: int = MIN_ROUNDS, max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
             log: Callable[[str], None] = print) -> dict[str, Any]:
