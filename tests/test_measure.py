@@ -148,3 +148,22 @@ def test_headroom_counts_only_wins_beyond_noise():
     assert a["ir_vs_oz"] == 1.0 and b["ir_vs_oz"] == pytest.approx(80 / 10)
     assert h["errors"] == {"benchmark://f2/d": "does not build"}
     assert "| f1 | 2 | 2 | 1.095x | 1 |" in H.markdown(h)
+
+
+def test_size_search_and_untimed_candidates(toy, tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "SIZE_RANDOM_SEQUENCES", 4)
+    monkeypatch.setattr(S, "SIZE_GENERATIONS", 1)
+    monkeypatch.setattr(S, "SIZE_CHILDREN_PER_GENERATION", 3)
+    scored = S.search([toy], objective="size", seed=1, log=lambda s: None)
+    assert all(c.fitness and c.fitness > 0 for c in scored) and "-Oz" in {a for c in scored for a in c.actions}
+    table_path = tmp_path / "t.json"
+    timed = {"O3": "default<O3>", "O2": "default<O2>"}
+    M.measure([toy], table_path, pipelines=timed, untimed={}, min_rounds=2, max_rounds=2, log=lambda s: None)
+    first = json.loads(table_path.read_text())["programs"][toy.uri]
+    sizes = {"Oz": "default<Oz>", "Z1": scored[0].pipeline, "O3again": "default<O3>"}
+    table = M.measure([toy], table_path, pipelines=timed, untimed=sizes, log=lambda s: None)
+    row = table["programs"][toy.uri]
+    assert row["date"] == first["date"] and row["rounds"] == first["rounds"]  # no new timing session
+    assert set(row["candidates"]) == set(timed) | set(sizes) and table["untimed"] == sorted(sizes)
+    assert row["candidates"]["Oz"]["ir_instructions"] > 0 and "speedup" not in row["candidates"]["Oz"]
+    assert row["candidates"]["O3again"]["same_as"] == "O3" and row["candidates"]["O3again"]["speedup"] == 1.0

@@ -367,7 +367,8 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
     bench = dataset_benchmarks(dataset_names, programs)
     path = Path(table_path) if table_path else measure.TABLE_FILE
     table = measure.load_table(path)
-    todo = measure.interleave_families([b for b in bench if measure.missing(table, b, measure.candidates())])[:limit]
+    wanted = {**measure.candidates(), **measure.size_candidates()}
+    todo = measure.interleave_families([b for b in bench if measure.missing(table, b, wanted)])[:limit]
     click.echo(f"measure: {len(todo)} of {len(bench)} programs to measure into {path}", err=True)
     measure.measure(todo, path, jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
                     log=lambda line: click.echo(line, err=True))
@@ -379,10 +380,13 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
 @click.option("--programs", "max_programs", type=click.IntRange(min=1), default=8, show_default=True,
               help="How many training programs (drawn at random, timed ones only) judge each sequence.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True,
+              help="speed: judged by interleaved runtime against -O3; size: by IR instructions against -Oz.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the kept sequences [default: the committed file the table reads].")
-def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, out_path: str | None) -> None:
-    """Search pipelines that beat -O3 by runtime on training programs; they become candidates of the table."""
+def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, objective: str,
+               out_path: str | None) -> None:
+    """Search pipelines that beat -O3 (speed) or -Oz (size) on training programs: candidates of the table."""
     import random
 
     from rlopt.training import benchmarks as bm
@@ -392,15 +396,17 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, out
     if not dataset_names:
         dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
     pool = [b for b in dataset_benchmarks(dataset_names, None) if b.split == "train"
-            and (b.o3_seconds is None or b.o3_seconds >= measure.TOO_SHORT_SECONDS)]
+            and (objective == "size" or b.o3_seconds is None or b.o3_seconds >= measure.TOO_SHORT_SECONDS)]
     if not pool:
         raise click.UsageError("no training programs to search on")
     programs = sorted(random.Random(seed).sample(pool, min(max_programs, len(pool))), key=lambda b: b.uri)
     click.echo(f"search: judging on {', '.join(b.uri for b in programs)}", err=True)
-    scored = search.search(programs, seed=seed, log=lambda line: click.echo(line, err=True))
-    path = Path(out_path) if out_path else measure.SEARCHED_FILE
-    kept = search.write_searched(scored, programs, path)
-    click.echo(f"search: kept {len(kept)} sequences (best {kept[0].fitness:.3f}x -O3 on the search programs) "
+    scored = search.search(programs, objective=objective, seed=seed, log=lambda line: click.echo(line, err=True))
+    default = measure.SIZE_SEARCHED_FILE if objective == "size" else measure.SEARCHED_FILE
+    path = Path(out_path) if out_path else default
+    kept = search.write_searched(scored, programs, path, prefix="Z" if objective == "size" else "S")
+    base = "-Oz" if objective == "size" else "-O3"
+    click.echo(f"search: kept {len(kept)} sequences (best {kept[0].fitness:.3f}x {base} on the search programs) "
                f"in {path}")
 
 

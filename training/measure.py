@@ -68,14 +68,21 @@ MACROS: dict[str, str] = {
 }
 #: Sequences found by runtime-judged search on training programs (``rlopt-train measure --search``).
 SEARCHED_FILE = Path(__file__).resolve().parent / "tables" / "searched-pipelines.json"
+#: Sequences found by the exact size search (``rlopt-train search --objective size``): untimed candidates.
+SIZE_SEARCHED_FILE = Path(__file__).resolve().parent / "tables" / "searched-size-pipelines.json"
 TABLE_FILE = Path(__file__).resolve().parent / "tables" / "pipeline-table.json"
 
 
-def searched() -> dict[str, str]:
-    """The committed searched sequences, by name (empty before the search has run)."""
-    if not SEARCHED_FILE.is_file():
+def searched(path: Path = SEARCHED_FILE) -> dict[str, str]:
+    """Committed searched sequences, by name (empty before the search has run)."""
+    if not path.is_file():
         return {}
-    return {s["name"]: s["pipeline"] for s in json.loads(SEARCHED_FILE.read_text())["pipelines"]}
+    return {s["name"]: s["pipeline"] for s in json.loads(path.read_text())["pipelines"]}
+
+
+def size_candidates() -> dict[str, str]:
+    """Candidates for code size only: measured (sizes, output check) but not timed."""
+    return searched(SIZE_SEARCHED_FILE)
 
 
 def candidates() -> dict[str, str]:
@@ -204,47 +211,71 @@ def time_binaries(exes: Sequence[Path], bench: Benchmark, *, repeat: int = 1, mi
 
 # ---------------------------------------------------------------- one program
 
+_VERDICT = ("speedup", "speedup_median", "ci", "win", "loss", "suspect")
+
+
+def check_candidates(bench: Benchmark, built: dict[str, Built],
+                     known: dict[str, str] | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, str],
+                                                                     runtime.RunResult | None]:
+    """Rows for ``built`` after an output check of every distinct binary (the first name seen for a binary
+    is its representative; ``known`` maps binaries measured earlier to their representatives).
+
+    Returns the rows, the binaries new here (digest -> representative), and one run of the first binary
+    (the baseline's, when it is first: its CPU time calibrates programs that were not calibrated at import).
+    """
+    expected = None if bench.reference is not None else runtime.reference_output(bench, bench.args)
+    known = dict(known or {})
+    first_run: runtime.RunResult | None = None
+    distinct: dict[str, str] = {}
+    checked: dict[str, str] = {}  # binary digest -> "" or why its output is wrong
+    rows: dict[str, dict[str, Any]] = {}
+    for name, b in built.items():
+        row: dict[str, Any] = {"pipeline": b.pipeline, "ir_instructions": b.ir_instructions,
+                               "text_size": b.text_size, "binary": b.binary}
+        rows[name] = row
+        if b.error:
+            row["error"] = b.error
+            continue
+        assert b.exe is not None and b.binary is not None
+        if b.binary in known:
+            row["same_as"] = known[b.binary]
+            continue
+        if b.binary not in checked:
+            try:
+                got = runtime.run_benchmark(b.exe, bench, timeout=_check_timeout(bench))
+                checked[b.binary] = runtime.check_output(bench, got, expected)
+                first_run = first_run or got
+            except ToolError as e:
+                checked[b.binary] = str(e)
+        if checked[b.binary]:
+            row["error"] = f"wrong output: {checked[b.binary]}"
+        elif b.binary in distinct:
+            row["same_as"] = distinct[b.binary]
+        else:
+            distinct[b.binary] = name
+    return rows, distinct, first_run
+
+
 def measure_program(bench: Benchmark, pipelines: dict[str, str], engine: Engine, *, jobs: int = 2,
                     min_rounds: int = MIN_ROUNDS, max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
-                    log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
-    """One row of the table: every candidate's size figures, output check and (if timed) speedup over -O3."""
-    if BASELINE not in pipelines:
-        pipelines = {BASELINE: STANDARD[BASELINE], **pipelines}
+                    untimed: Iterable[str] = (), log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """One row of the table: every candidate's size figures, output check and (if timed) speedup over -O3.
+
+    Candidates named in ``untimed`` (size candidates) are checked but not timed unless their binary is
+    identical to a timed one's.
+    """
+    pipelines = {BASELINE: STANDARD[BASELINE], **{n: p for n, p in pipelines.items() if n != BASELINE}}
+    untimed = set(untimed) - {BASELINE}
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="rlopt-measure-") as d:
         built = build_candidates(bench, pipelines, Path(d), engine, jobs=jobs)
         if built[BASELINE].error:
             raise RloptError(f"{bench.name}: the -O3 build failed: {built[BASELINE].error}")
-        expected = None if bench.reference is not None else runtime.reference_output(bench, bench.args)
-        baseline_run: runtime.RunResult | None = None
-        distinct: dict[str, str] = {}  # binary digest -> first candidate with it (the baseline first)
-        checked: dict[str, str] = {}  # binary digest -> "" or why its output is wrong
-        rows: dict[str, dict[str, Any]] = {}
-        for name in [BASELINE, *(n for n in built if n != BASELINE)]:
-            b = built[name]
-            row: dict[str, Any] = {"pipeline": b.pipeline, "ir_instructions": b.ir_instructions,
-                                   "text_size": b.text_size, "binary": b.binary}
-            rows[name] = row
-            if b.error:
-                row["error"] = b.error
-                continue
-            assert b.exe is not None and b.binary is not None
-            if b.binary not in checked:
-                try:
-                    got = runtime.run_benchmark(b.exe, bench, timeout=_check_timeout(bench))
-                    checked[b.binary] = runtime.check_output(bench, got, expected)
-                    baseline_run = baseline_run or got
-                except ToolError as e:
-                    checked[b.binary] = str(e)
-            if checked[b.binary]:
-                row["error"] = f"wrong output: {checked[b.binary]}"
-                continue
-            if b.binary in distinct:
-                row["same_as"] = distinct[b.binary]
-            else:
-                distinct[b.binary] = name
+        timed_built = {n: b for n, b in built.items() if n not in untimed}
+        rows, distinct, baseline_run = check_candidates(bench, timed_built)
         if rows[BASELINE].get("error") or baseline_run is None:
             raise RloptError(f"{bench.name}: the -O3 build is wrong: {rows[BASELINE].get('error')}")
+        extra, _, _ = check_candidates(bench, {n: b for n, b in built.items() if n in untimed}, known=distinct)
         o3, repeat = bench.o3_seconds, bench.repeat
         if o3 is None:  # not calibrated at import (the built-in suite): calibrate from the check run
             o3 = baseline_run.cpu_seconds
@@ -270,15 +301,32 @@ def measure_program(bench: Benchmark, pipelines: dict[str, str], engine: Engine,
                                win=by_min > 1 + margin and by_median > 1 + margin,
                                loss=by_min < 1 / (1 + margin) and by_median < 1 / (1 + margin),
                                suspect=by_min > SUSPECT_SPEEDUP)
-            for row in rows.values():  # identical binaries share the verdict of the one that was timed
-                if "same_as" in row:
-                    src = rows[row["same_as"]]
-                    row.update({k: src[k] for k in ("speedup", "speedup_median", "ci", "win", "loss", "suspect")})
         else:
             result.update(rounds=0, noisy=None, too_short=time_runs)
+        rows.update(extra)
+        _share_verdicts(rows)
         result["candidates"] = rows
         result["seconds"] = round(time.time() - started, 1)
     return result
+
+
+def _share_verdicts(rows: dict[str, dict[str, Any]]) -> None:
+    """Identical binaries share the timing verdict of the one that was timed."""
+    for row in rows.values():
+        src = rows.get(row.get("same_as", ""), {})
+        row.update({k: src[k] for k in _VERDICT if k in src})
+
+
+def extend_untimed(bench: Benchmark, row: dict[str, Any], pipelines: dict[str, str], engine: Engine, *,
+                   jobs: int = 2) -> dict[str, Any]:
+    """Add untimed (size) candidates to an existing row: sizes and output checks, no new timing session."""
+    with tempfile.TemporaryDirectory(prefix="rlopt-measure-") as d:
+        built = build_candidates(bench, pipelines, Path(d), engine, jobs=jobs)
+        known = {c["binary"]: n for n, c in row["candidates"].items() if "same_as" not in c and not c.get("error")}
+        extra, _, _ = check_candidates(bench, built, known=known)
+    row["candidates"].update(extra)
+    _share_verdicts(row["candidates"])
+    return row
 
 
 def program_features(bench: Benchmark) -> list[int]:
@@ -331,7 +379,7 @@ def save_table(table: dict[str, Any], path: Path) -> None:
 def missing(table: dict[str, Any], bench: Benchmark, pipelines: dict[str, str]) -> dict[str, str]:
     """The candidates ``bench`` still lacks in ``table`` (all of them if it has no row)."""
     row = table["programs"].get(bench.uri)
-    if row is None or "error" in row:
+    if row is None or "error" in row or "candidates" not in row:
         return dict(pipelines)
     have = row["candidates"]
     return {n: p for n, p in pipelines.items() if n not in have or have[n]["pipeline"] != p}
@@ -347,14 +395,17 @@ def interleave_families(bench_list: Sequence[Benchmark]) -> list[Benchmark]:
 
 
 def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dict[str, str] | None = None,
-            jobs: int = 2, min_rounds: int = MIN_ROUNDS, max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
+            untimed: dict[str, str] | None = None, jobs: int = 2, min_rounds: int = MIN_ROUNDS,
+            max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
             log: Callable[[str], None] = print) -> dict[str, Any]:
     """Measure every program that lacks candidates in the table at ``table_path``; save after each program.
 
-    A program that gains new candidates is measured again as a whole, so that all its candidates share one
-    timing session with the same baseline and twin.
+    A program that lacks timed candidates is measured again as a whole, so that all its candidates share
+    one timing session with the same baseline and twin; one that lacks only ``untimed`` (size) candidates
+    gains them without a new timing session.
     """
     pipelines = dict(pipelines if pipelines is not None else candidates())
+    untimed = dict(untimed if untimed is not None else size_candidates())
     table = load_table(table_path)
     bench_list = list(bench_list)
     backfill = [b for b in bench_list if b.uri in table["programs"] and "error" not in table["programs"][b.uri]
@@ -363,16 +414,21 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
         table["programs"][b.uri]["autophase"] = program_features(b)
     if backfill:
         save_table(table, table_path)
-    todo = [b for b in bench_list if missing(table, b, pipelines)]
+    todo = [b for b in bench_list if missing(table, b, {**pipelines, **untimed})]
     total = len(todo)
     with Engine(timeout=ENGINE_TIMEOUT) as engine:
         for k, bench in enumerate(todo, 1):
             log(f"[{k}/{total}] {bench.uri}")
             old = table["programs"].get(bench.uri, {}).get("candidates", {})
-            wanted = {**{n: c["pipeline"] for n, c in old.items()}, **pipelines}
             try:
-                row = measure_program(bench, wanted, engine, jobs=jobs, min_rounds=min_rounds,
-                                      max_rounds=max_rounds, time_runs=time_runs, log=log)
+                if missing(table, bench, pipelines):
+                    wanted = {**{n: c["pipeline"] for n, c in old.items()}, **pipelines, **untimed}
+                    row = measure_program(bench, wanted, engine, jobs=jobs, min_rounds=min_rounds,
+                                          max_rounds=max_rounds, time_runs=time_runs,
+                                          untimed=set(untimed) | set(table.get("untimed", [])), log=log)
+                else:
+                    row = extend_untimed(bench, table["programs"][bench.uri], missing(table, bench, untimed),
+                                         engine, jobs=jobs)
             except (RloptError, OSError) as e:
                 row = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
                        "error": str(e), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -380,7 +436,8 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
             else:
                 log("  " + summary_line(row))
             table["programs"][bench.uri] = row
-            table["candidates"].update(pipelines)
+            table["candidates"].update({**pipelines, **untimed})
+            table["untimed"] = sorted(set(table.get("untimed", [])) | set(untimed))
             save_table(table, table_path)
     return table
 
@@ -392,6 +449,6 @@ def summary_line(row: dict[str, Any]) -> str:
     best = max(timed) if timed else None
     noise = f"noise {row['noise']:.1%} in {row['rounds']} rounds" if row.get("rounds") else "not timed"
     wins = sum(1 for c in cands.values() if c.get("win"))
-    return (f"{noise}; {row['distinct_binaries']} distinct binaries; "
+    return (f"{noise}; {row.get('distinct_binaries', '?')} distinct binaries; "
             + (f"best {best[1]} {best[0]:.3f}x -O3; " if best else "") + f"{wins} wins beyond noise; "
-            f"{row['seconds']:.0f} s")
+            f"{row.get('seconds', 0):.0f} s")

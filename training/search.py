@@ -41,6 +41,17 @@ KEEP = 20
 _SINGLE = ("inline", "sroa", "gvn", "licm", "loop-unroll", "simple-loop-unswitch", "jump-threading",
            "loop-rotate", "indvars", "dse", "early-cse-memssa", "instcombine", "simplifycfg", "loop-idiom",
            "memcpyopt", "sccp", "tailcallelim", "argpromotion", "ipsccp", "loop-distribute", "mldst-motion")
+#: Size search: exact and cheap, so more sequences, longer ones, and more generations.
+SIZE_RANDOM_SEQUENCES = 120
+SIZE_GENERATIONS = 6
+SIZE_CHILDREN_PER_GENERATION = 40
+SIZE_MAX_BLOCKS = 8
+_SIZE_SINGLE = ("mergefunc", "constmerge", "globaldce", "deadargelim", "ipsccp", "simplifycfg", "instcombine",
+                "early-cse-memssa", "gvn", "sroa", "reassociate", "loop-deletion", "licm", "dse", "adce",
+                "functionattrs", "argpromotion", "jump-threading", "correlated-propagation", "instsimplify",
+                "loop-simplifycfg", "memcpyopt", "sccp", "aggressive-instcombine", "dce", "loop-instsimplify",
+                "bdce", "float2int", "strip-dead-prototypes", "simplifycfg-late")
+SIZE_BLOCKS: tuple[str, ...] = ("-Oz", "-Oz", "-Os", "-O2", *(f"-{p}" for p in _SIZE_SINGLE))
 #: The blocks a searched sequence is made of, as action names (see docs/actions.md).
 BLOCKS: tuple[str, ...] = (
     "-O1", "-O2", "-O3", "-Os", "-O3", "-O2",  # clang's pipelines, -O3/-O2 weighted up
@@ -62,26 +73,39 @@ class Scored:
         return passes.pipeline(self.actions)
 
 
-def _random_sequence(rng: random.Random) -> tuple[str, ...]:
-    n = rng.randint(1, MAX_BLOCKS)
-    seq = [rng.choice(BLOCKS) for _ in range(n)]
-    if not any(a.startswith("-O") for a in seq):  # without a clang pipeline, nothing reaches -O3
-        seq.insert(rng.randrange(len(seq) + 1), rng.choice(("-O2", "-O3")))
+@dataclass(frozen=True)
+class Space:
+    """What sequences are made of, per objective."""
+
+    blocks: tuple[str, ...]
+    anchors: tuple[str, ...]  # one of these is always in a fresh sequence (a full clang pipeline)
+    max_blocks: int
+
+
+SPEED = Space(BLOCKS, ("-O2", "-O3"), MAX_BLOCKS)
+SIZE = Space(SIZE_BLOCKS, ("-Oz",), SIZE_MAX_BLOCKS)
+
+
+def _random_sequence(rng: random.Random, space: Space = SPEED) -> tuple[str, ...]:
+    n = rng.randint(1, space.max_blocks)
+    seq = [rng.choice(space.blocks) for _ in range(n)]
+    if not any(a.startswith("-O") for a in seq):  # without a clang pipeline, nothing reaches -O3/-Oz
+        seq.insert(rng.randrange(len(seq) + 1), rng.choice(space.anchors))
     return tuple(seq)
 
 
-def _mutate(seq: tuple[str, ...], rng: random.Random) -> tuple[str, ...]:
+def _mutate(seq: tuple[str, ...], rng: random.Random, space: Space = SPEED) -> tuple[str, ...]:
     s = list(seq)
     op = rng.choice(("add", "drop", "swap", "replace"))
-    if op == "add" and len(s) < MAX_BLOCKS:
-        s.insert(rng.randrange(len(s) + 1), rng.choice(BLOCKS))
+    if op == "add" and len(s) < space.max_blocks:
+        s.insert(rng.randrange(len(s) + 1), rng.choice(space.blocks))
     elif op == "drop" and len(s) > 1:
         s.pop(rng.randrange(len(s)))
     elif op == "swap" and len(s) > 1:
         i = rng.randrange(len(s) - 1)
         s[i], s[i + 1] = s[i + 1], s[i]
     else:
-        s[rng.randrange(len(s))] = rng.choice(BLOCKS)
+        s[rng.randrange(len(s))] = rng.choice(space.blocks)
     return tuple(s)
 
 
@@ -125,12 +149,46 @@ class Judge:
         cand.fitness = math.exp(sum(logs) / len(logs))
 
 
-def search(programs: Sequence[Benchmark], *, seed: int = 0, log: Callable[[str], None] = print) -> list[Scored]:
+class SizeJudge:
+    """Scores sequences by IR instructions against -Oz: exact, so no runs (the table checks outputs later)."""
+
+    def __init__(self, programs: Sequence[Benchmark], engine: Engine):
+        self.engine = engine
+        self.handles = {b.uri: engine.load(benchmarks.ir(b, "O3"), name=b.name) for b in programs}
+        self.oz = {u: self._count(h, "default<Oz>") for u, h in self.handles.items()}
+
+    def _count(self, handle: int, pipeline: str) -> int:
+        h = self.engine.clone(handle)
+        try:
+            self.engine.run(h, pipeline)
+            return self.engine.instruction_count(h)
+        finally:
+            self.engine.free(h)
+
+    def score(self, cand: Scored) -> None:
+        logs = []
+        for uri, h in self.handles.items():
+            try:
+                ratio = self.oz[uri] / max(1, self._count(h, cand.pipeline))
+            except ToolError:
+                cand.fitness = 0.0
+                return
+            cand.per_program[uri.rsplit("/", 1)[-1]] = round(ratio, 4)
+            logs.append(math.log(ratio))
+        cand.fitness = math.exp(sum(logs) / len(logs))
+
+
+def search(programs: Sequence[Benchmark], *, objective: str = "speed", seed: int = 0,
+           log: Callable[[str], None] = print) -> list[Scored]:
     """Random then evolutionary search; returns every scored sequence, best first."""
     rng = random.Random(seed)
     seen: dict[str, Scored] = {}
+    space = SIZE if objective == "size" else SPEED
+    n_random, generations, children = ((SIZE_RANDOM_SEQUENCES, SIZE_GENERATIONS, SIZE_CHILDREN_PER_GENERATION)
+                                       if objective == "size" else
+                                       (RANDOM_SEQUENCES, GENERATIONS, CHILDREN_PER_GENERATION))
     with Engine(timeout=measure.ENGINE_TIMEOUT) as engine, tempfile.TemporaryDirectory(prefix="rlopt-search-") as d:
-        judge = Judge(programs, engine, Path(d))
+        judge = SizeJudge(programs, engine) if objective == "size" else Judge(programs, engine, Path(d))
 
         def consider(seq: tuple[str, ...]) -> None:
             cand = Scored(seq)
@@ -140,25 +198,25 @@ def search(programs: Sequence[Benchmark], *, seed: int = 0, log: Callable[[str],
             judge.score(cand)
             log(f"  {len(seen):3d} {cand.fitness:.4f}  {' '.join(seq)}")
 
-        for _ in range(RANDOM_SEQUENCES):
-            consider(_random_sequence(rng))
-        for g in range(GENERATIONS):
+        for _ in range(n_random):
+            consider(_random_sequence(rng, space))
+        for g in range(generations):
             parents = sorted(seen.values(), key=lambda c: -(c.fitness or 0))[:PARENTS]
             log(f"generation {g + 1}: parents {[round(p.fitness or 0, 3) for p in parents]}")
-            for _ in range(CHILDREN_PER_GENERATION):
-                consider(_mutate(rng.choice(parents).actions, rng))
+            for _ in range(children):
+                consider(_mutate(rng.choice(parents).actions, rng, space))
     return sorted(seen.values(), key=lambda c: -(c.fitness or 0))
 
 
 def write_searched(scored: Sequence[Scored], programs: Sequence[Benchmark], path: Path = measure.SEARCHED_FILE,
-                   keep: int = KEEP) -> list[Scored]:
+                   keep: int = KEEP, prefix: str = "S") -> list[Scored]:
     """Keep the ``keep`` best sequences that are not plain clang pipelines; write them as the table's candidates."""
     plain = set(measure.STANDARD.values()) | set(measure.MACROS.values())
     chosen = [c for c in scored if c.pipeline not in plain and (c.fitness or 0) > 0][:keep]
     if len(chosen) < keep:
         raise RloptError(f"the search found only {len(chosen)} usable sequences (wanted {keep})")
     doc = {"date": time.strftime("%Y-%m-%d"), "programs": [b.uri for b in programs], "rounds": ROUNDS,
-           "pipelines": [{"name": f"S{i + 1:02d}", "actions": list(c.actions), "pipeline": c.pipeline,
+           "pipelines": [{"name": f"{prefix}{i + 1:02d}", "actions": list(c.actions), "pipeline": c.pipeline,
                           "search_fitness": round(c.fitness or 0, 4), "per_program": c.per_program}
                          for i, c in enumerate(chosen)]}
     write_file(path, (json.dumps(doc, indent=1) + "\n").encode())
