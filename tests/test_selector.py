@@ -109,3 +109,9 @@ def test_select_cli_exports_a_model_rlopt_runs(tmp_path, capsys, example_ir):
     for x in (np.asarray(autophase(text), dtype=np.float32).reshape(1, -1), d.features[:1].astype(np.float32)):
         onnx_gains = sel.session.run(["gains"], {"autophase": x})[0].reshape(-1)
         assert np.allclose(onnx_gains, model.predict(x.astype(np.float64))[0], atol=1e-4)
+
+
+def test_coreset_can_leave_out_costly_pipelines(data):
+    assert SEL.full_pipelines("default<O3>,function(licm),default<O3>") == 2
+    core = SEL.choose_coreset(data, "O3", max_full=1)
+    assert core[0] == "O3" and all(SEL.full_pipelines(data.pipelines[c]) <= 1 for c in core)

@@ -441,8 +441,10 @@ def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
               help="Export the winner here (NAME.onnx, card beside it), e.g. models/speed.onnx.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Write the comparison (leave-family-out, splits) as JSON here.")
+@click.option("--max-full", type=click.IntRange(min=1), default=None,
+              help="Leave out candidates that run more than N whole clang pipelines (compile time) [default: none].")
 def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], out_path: str | None,
-               report_path: str | None) -> None:
+               report_path: str | None, max_full: int | None) -> None:
     """Train per-program pipeline selectors from the table; compare them leave-family-out; export the best."""
     import json
 
@@ -458,13 +460,14 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
     train_rows, val_rows, test_rows = selector.split_rows(data)
     if not train_rows or not val_rows:
         raise click.UsageError(f"the table has too few {objective} programs ({len(data.uris)}) to train on")
-    report: dict[str, Any] = {"objective": objective, "table": str(path), "programs": len(data.uris), "kinds": {}}
+    report: dict[str, Any] = {"objective": objective, "table": str(path), "programs": len(data.uris),
+                              "max_full": max_full, "kinds": {}}
     best = None
     for kind in kinds or ("mlp", "knn"):
-        model = selector.train(data, objective, kind, train_rows=train_rows, val_rows=val_rows)
+        model = selector.train(data, objective, kind, train_rows=train_rows, val_rows=val_rows, max_full=max_full)
         val = selector.judge(data.subset(val_rows), model).summary()
         test = selector.judge(data.subset(test_rows), model).summary()
-        lfo = selector.leave_family_out(data, objective, kind)
+        lfo = selector.leave_family_out(data, objective, kind, max_full=max_full)
         report["kinds"][kind] = {"coreset": model.coreset, "margin": model.margin, "validation": val,
                                  "test": test, "leave_family_out": lfo}
         click.echo(f"{kind}: coreset {' '.join(model.coreset)}; margin {model.margin:g}; validation "

@@ -108,14 +108,25 @@ def credited(data: Data) -> np.ndarray:
     return np.where(data.win, data.gain, np.minimum(data.gain, 0.0))
 
 
-def choose_coreset(data: Data, baseline: str, size: int = CORESET_SIZE) -> list[str]:
-    """Greedy max-coverage: the baseline, then the pipelines that add most to the per-program best."""
+def full_pipelines(pipeline: str) -> int:
+    """How many of clang's whole pipelines (``default<On>``) a candidate runs: its compile-time cost in -O3s."""
+    return pipeline.count("default<")
+
+
+def choose_coreset(data: Data, baseline: str, size: int = CORESET_SIZE, max_full: int | None = None) -> list[str]:
+    """Greedy max-coverage: the baseline, then the pipelines that add most to the per-program best.
+
+    ``max_full`` keeps out candidates that run more than that many whole clang pipelines, so that the
+    chosen pipeline compiles in about the time of ``-O3`` (issue: -O-rl within 1.5x of opt -O3).
+    """
     value = credited(data)
     chosen = [data.candidates.index(baseline)]
     best = value[:, chosen[0]].copy()
+    too_costly = [j for j, c in enumerate(data.candidates)
+                  if max_full is not None and full_pipelines(data.pipelines[c]) > max_full]
     while len(chosen) < size:
         adds = np.maximum(value, best[:, None]).mean(axis=0) - best.mean()
-        adds[chosen] = -np.inf
+        adds[chosen + too_costly] = -np.inf
         j = int(np.argmax(adds))
         if adds[j] < MIN_COVERAGE_GAIN:
             break
@@ -232,16 +243,16 @@ def calibrate(data: Data, model: Model) -> float:
 
 
 def train(data: Data, objective: str, kind: str, *, train_rows: Sequence[int], val_rows: Sequence[int],
-          seed: int = 0) -> Model:
+          seed: int = 0, max_full: int | None = None) -> Model:
     """Coreset from ``train_rows``, model fitted on them, margin calibrated on ``val_rows``."""
     tr = data.subset(train_rows)
-    coreset = choose_coreset(tr, BASELINES[objective])
+    coreset = choose_coreset(tr, BASELINES[objective], max_full=max_full)
     model = fit(tr, coreset, kind, seed=seed)
     model.margin = calibrate(data.subset(val_rows), model) if len(val_rows) else MARGINS[-1]
     return model
 
 
-def leave_family_out(data: Data, objective: str, kind: str) -> dict[str, Any]:
+def leave_family_out(data: Data, objective: str, kind: str, max_full: int | None = None) -> dict[str, Any]:
     """For every family: train on the others (validation split of the others calibrates), judge on it."""
     results: dict[str, Any] = {}
     per_program: list[tuple[str, str, float, bool, bool]] = []
@@ -250,7 +261,7 @@ def leave_family_out(data: Data, objective: str, kind: str) -> dict[str, Any]:
         others = data.rows(lambda i, fam=fam: data.families[i] != fam)
         val = [i for i in others if data.splits[i] == "validation"]
         tr = [i for i in others if data.splits[i] != "validation"]
-        model = train(data, objective, kind, train_rows=tr, val_rows=val)
+        model = train(data, objective, kind, train_rows=tr, val_rows=val, max_full=max_full)
         out = judge(data.subset(test), model)
         results[fam] = {**out.summary(), "coreset": model.coreset, "margin": model.margin}
         per_program += list(zip(out.uris, out.chosen, out.gain.tolist(), out.win.tolist(), out.loss.tolist(),
