@@ -106,7 +106,7 @@ def replay(env: Any, actions: Sequence[int]) -> bytes:
     env.reset(seed=0)
     for a in actions:
         env.step(a)
-    return env.unwrapped.state.ir
+    return env.unwrapped.ir_state.ir
 
 
 def measure(benchmark: str, irs: dict[str, bytes], rounds: int) -> dict[str, dict]:

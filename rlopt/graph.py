@@ -687,11 +687,12 @@ class ProgramGraph:
             "node_function": np.array(self.node_function, dtype=np.int64),
         }
 
-    def to_networkx(self) -> networkx.MultiDiGraph:
-        """The graph with ProGraML's node-link attribute names (``features`` values are lists, as there)."""
+    def to_networkx(self, graph_class: type[networkx.MultiDiGraph] | None = None) -> networkx.MultiDiGraph:
+        """The graph with ProGraML's node-link attribute names (``features`` values are lists, as there), as a
+        ``graph_class`` (a ``MultiDiGraph`` subclass) if given."""
         import networkx as nx  # imported here: ~100 ms that -O-rl and rlopt-cc never need
 
-        g = nx.MultiDiGraph(function=[{"name": n, "module": 0} for n in self.function_names],
+        g = (graph_class or nx.MultiDiGraph)(function=[{"name": n, "module": 0} for n in self.function_names],
                             module=[{"name": ""}])
         g.add_nodes_from(
             (i, {"type": t, "text": x, "function": f, "block": b, "features": {"full_text": [ft]}})

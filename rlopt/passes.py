@@ -274,6 +274,35 @@ def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EX
     return ",".join(parts)
 
 
+def split_pipeline(pipeline: str) -> list[str]:
+    """The top-level elements of a ``-passes=`` string: ``a,function(b,c)`` -> ``['a', 'function(b,c)']``."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(pipeline):
+        depth += (c in "(<") - (c in ")>")
+        if c == "," and depth == 0:
+            parts.append(pipeline[start:i])
+            start = i + 1
+    tail = pipeline[start:]
+    return [p for p in [*parts, tail] if p]
+
+
+def actions_of_pipeline(pipeline: str, space: Sequence[Action]) -> list[int]:
+    """Indices into ``space`` whose pipelines, joined, are ``pipeline`` (what :func:`pipeline` built); the first
+    action wins where several share one. Raises ``LookupError`` naming the element that no action runs."""
+    table: dict[tuple[str, ...], int] = {}
+    for i, a in enumerate(space):
+        table.setdefault(tuple(split_pipeline(a.pipeline)), i)
+    longest = max(len(k) for k in table)
+    elements, out, at = split_pipeline(pipeline), [], 0
+    while at < len(elements):
+        n = next((n for n in range(min(longest, len(elements) - at), 0, -1) if tuple(elements[at:at + n]) in table), 0)
+        if not n:
+            raise LookupError(f"'{elements[at]}' is not the pipeline of an action")
+        out.append(table[tuple(elements[at:at + n])])
+        at += n
+    return out
+
+
 def parse_action_list(text: str) -> list[Action]:
     """Parse ``-adce,-gvn,...`` (commas or whitespace) as the CLI's ``--actions`` takes it."""
     names = [t for t in text.replace(",", " ").split() if t]

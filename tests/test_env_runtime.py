@@ -7,15 +7,17 @@ and callgrind stay fast; the suite programs are covered by benchmarks/env_speed.
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 from rlopt.engine import Engine
 from rlopt.errors import InputError
 from rlopt.training import benchmarks
-from rlopt.training.env import LlvmEnv, State
+from rlopt.training.env import OBSERVATIONS, LlvmEnv, State
 
 pytestmark = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 
@@ -74,10 +76,10 @@ def test_validate_accepts_optimized_and_catches_a_broken_program(workdir: Path, 
     for action in ("-mem2reg", "-gvn", "-loop-rotate", "-licm"):
         env.step(action)
     assert env.validate().ok
-    env.state = broken_state(workdir)
+    env.ir_state = broken_state(workdir)
     verdict = env.validate()
-    assert verdict.status == "miscompile" and "differs from the -O0 build" in verdict.message
-    env.state = State.of(env.state.ir.replace(b"call i32 (ptr, ...) @printf", b"call i32 (ptr, ...) @nope", 1))
+    assert verdict.status == "miscompile" and "output differs" in verdict.message
+    env.ir_state = State.of(env.ir_state.ir.replace(b"call i32 (ptr, ...) @printf", b"call i32 (ptr, ...) @nope", 1))
     assert env.validate().status == "build_error"
 
 
@@ -110,7 +112,7 @@ def test_runtime_and_buildtime_observations(workdir: Path, engine: Engine) -> No
 def test_miscompile_ends_the_episode_unrewarded(workdir: Path, engine: Engine) -> None:
     env = LlvmEnv(tiny(workdir), "IrInstructionCount", "RuntimeProxy", cache=False, engine=engine)
     env.reset()
-    env.state = broken_state(workdir)  # as if an earlier pass had miscompiled the program
+    env.ir_state = broken_state(workdir)  # as if an earlier pass had miscompiled the program
     _, reward, terminated, _, info = env.step("-mem2reg")
     assert terminated and reward == 0.0
     assert "Miscompile: miscompile" in info["error"]
@@ -126,3 +128,12 @@ def test_benchmark_that_does_not_build_is_a_clear_error(workdir: Path, engine: E
                      engine=engine)
     static.reset()  # static observations do not need a build
     assert static.step("-mem2reg")[1] > 0
+
+
+@pytest.mark.parametrize("observation", [n for n in OBSERVATIONS if n.startswith(("Runtime", "Buildtime"))])
+def test_check_env_passes_for_measured_observations(workdir: Path, engine: Engine, observation: str) -> None:
+    env = LlvmEnv(tiny(workdir), observation, "RuntimeProxy", cache=workdir / "check-env-cache", engine=engine)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the checker's warnings count as failures too
+        check_env(env, skip_render_check=True)
+    env.close()

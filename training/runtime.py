@@ -85,6 +85,10 @@ class ValidationResult:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def okay(self) -> bool:
+        """CompilerGym's spelling of :attr:`ok`."""
+        return self.ok
+
 
 # ---------------------------------------------------------------- building
 

@@ -1,0 +1,218 @@
+"""The observations of the LLVM environment, by CompilerGym's names: how each is computed, its space, and how
+it is stored in the cache. ``env.observation[name]`` (:class:`ObservationView`) computes any of them on demand.
+
+Each :class:`ObservationSpec` says what to compute from a state (``compute(env, state)``), the space it lives in,
+whether it is written to the disk cache (``codec``) and which modules' source fingerprints its cache key.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import io
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import gymnasium
+import networkx as nx
+import numpy as np
+from gymnasium import spaces
+
+from rlopt.cache import digest
+from rlopt.training.spaces import (
+    IrText,
+    NetworkxSpace,
+    ProgramlArraysSpace,
+    ProgramlGraphSpace,
+    ProgramlNetworkx,
+    graph_instance,
+)
+
+if TYPE_CHECKING:
+    from rlopt.training.env import LlvmEnv
+    from rlopt.training.programs import State
+
+_INT_MAX = np.iinfo(np.int64).max
+_HEX = "0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class _Codec:
+    encode: Callable[[Any], bytes]
+    decode: Callable[[bytes], Any]
+
+
+def _npy_encode(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _npz_encode(d: dict[str, np.ndarray]) -> bytes:
+    """Arrays as a zlib-compressed ``.npz`` (graph arrays shrink ~10x; zlib level 1 takes ~1 ms)."""
+    buf = io.BytesIO()
+    np.savez(buf, **d)
+    return zlib.compress(buf.getvalue(), 1)
+
+
+def _npz_decode(b: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(zlib.decompress(b)), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+_INT = _Codec(lambda v: str(int(v)).encode(), lambda b: int(b))
+_FLOAT = _Codec(lambda v: repr(float(v)).encode(), lambda b: float(b))
+_NPY = _Codec(_npy_encode, lambda b: np.load(io.BytesIO(b), allow_pickle=False))
+_NPZ = _Codec(_npz_encode, _npz_decode)
+
+
+@dataclass(frozen=True)
+class ObservationSpec:
+    """How one named observation is computed, which space it lives in, and how it is cached on disk.
+
+    ``compute(env, state)`` may use the engine and the program; ``codec`` None means the value is only kept in
+    memory (cheap, or not serialisable); ``code`` lists the modules whose source fingerprints the cache key;
+    ``heavy`` values (IR text, graphs: up to megabytes each) are kept in memory for the last few states only.
+    """
+
+    name: str
+    space: Callable[[LlvmEnv], spaces.Space]
+    compute: Callable[[LlvmEnv, State], Any]
+    codec: _Codec | None = None
+    code: Callable[[], Sequence[ModuleType]] = tuple
+    needs_run: bool = False
+    deterministic: bool = True
+    heavy: bool = False
+
+
+def _count_space(env: LlvmEnv) -> spaces.Space:
+    return spaces.Box(0, _INT_MAX, shape=(), dtype=np.int64)
+
+
+def _seconds_space(limit: str) -> Callable[[LlvmEnv], spaces.Space]:
+    """Seconds, up to the time limit in :mod:`rlopt.training.runtime` (a longer run or build fails instead)."""
+    return lambda env: spaces.Box(0.0, getattr(runtime_module(), limit), shape=(), dtype=np.float64)
+
+
+def _vector_space(size: int) -> Callable[[LlvmEnv], spaces.Space]:
+    return lambda env: spaces.Box(0, _INT_MAX, shape=(size,), dtype=np.int64)
+
+
+def _features() -> ModuleType:
+    from rlopt import features
+
+    return features
+
+
+def graph_module() -> ModuleType:
+    from rlopt import graph
+
+    return graph
+
+
+def runtime_module() -> ModuleType:
+    from rlopt.training import runtime
+
+    return runtime
+
+
+def _specs() -> dict[str, ObservationSpec]:
+    base = [
+        ObservationSpec("Ir", lambda env: IrText(), lambda env, s: s.ir.decode(), heavy=True),
+        ObservationSpec("IrSha256", lambda env: spaces.Text(64, min_length=64, charset=_HEX),
+                        lambda env, s: s.digest),
+        ObservationSpec("IrSha1", lambda env: spaces.Text(40, min_length=40, charset=_HEX),
+                        lambda env, s: hashlib.sha1(s.ir).hexdigest()),
+        ObservationSpec("IrInstructionCount", _count_space,
+                        lambda env, s: env._with_module(s, env.engine.instruction_count), _INT),
+        ObservationSpec("ObjectTextSize", _count_space,
+                        lambda env, s: env._with_module(s, env.engine.object_text_size), _INT),
+        ObservationSpec("ObjectTextSizeBytes", _count_space, lambda env, s: env._observe("ObjectTextSize", s)),
+        ObservationSpec("Autophase", _vector_space(56),
+                        lambda env, s: np.asarray(_features().autophase(s.ir.decode()), dtype=np.int64),
+                        _NPY, lambda: (_features(),)),
+        ObservationSpec("InstCount", _vector_space(70),
+                        lambda env, s: np.asarray(_features().instcount(s.ir.decode()), dtype=np.int64),
+                        _NPY, lambda: (_features(),)),
+        ObservationSpec("Programl", lambda env: NetworkxSpace(),
+                        lambda env, s: graph_module().build(s.ir.decode()).to_networkx(ProgramlNetworkx), heavy=True),
+        ObservationSpec("ProgramlArrays", lambda env: ProgramlArraysSpace(len(env.vocab)),
+                        lambda env, s: graph_module().build(s.ir.decode()).arrays(env.vocab), _NPZ,
+                        lambda: (graph_module(),), heavy=True),
+        ObservationSpec("ProgramlGraph", lambda env: ProgramlGraphSpace(len(env.vocab)),
+                        lambda env, s: graph_instance(env._observe("ProgramlArrays", s)), heavy=True),
+        ObservationSpec("Runtime", _seconds_space("RUN_TIMEOUT"), lambda env, s: env._measure(s, "Runtime"),
+                        _FLOAT, lambda: (runtime_module(),), needs_run=True, deterministic=False),
+        ObservationSpec("Buildtime", _seconds_space("BUILD_TIMEOUT"), lambda env, s: env._measure(s, "Buildtime"),
+                        _FLOAT, lambda: (runtime_module(),), needs_run=True, deterministic=False),
+        ObservationSpec("RuntimeProxy", _count_space, lambda env, s: env._measure(s, "RuntimeProxy"), _INT,
+                        lambda: (runtime_module(),), needs_run=True),
+    ]
+    specs = {s.name: s for s in base}
+    for name in ("IrInstructionCount", "ObjectTextSize", "Runtime", "RuntimeProxy"):
+        for level in ("O0", "O3", "Oz"):
+            s = specs[name]
+            specs[f"{name}{level}"] = ObservationSpec(
+                f"{name}{level}", s.space,
+                lambda env, _s, name=name, level=level: env._observe(name, env._baseline(level)),
+                needs_run=s.needs_run, deterministic=s.deterministic)
+    return specs
+
+
+#: Every observation by its CompilerGym name (plus ``IrSha256``, ``ProgramlArrays``, ``ProgramlGraph`` and the
+#: ``RuntimeProxy`` family).
+OBSERVATIONS: dict[str, ObservationSpec] = _specs()
+
+
+@functools.cache
+def fingerprint(module: ModuleType) -> str:
+    """The hash of a module's source: cached values computed by older code are never read back."""
+    try:
+        return digest(inspect.getsource(module))
+    except (OSError, TypeError):
+        return getattr(module, "__version__", "unknown")
+
+
+class ObservationView(Mapping[str, Any]):
+    """``env.observation["Autophase"]``: any observation of the current state (or of a fixed ``state``, for a
+    reward that starts from the episode's first state), computed on demand and cached."""
+
+    def __init__(self, env: LlvmEnv, state: State | None = None):
+        self._env = env
+        self._state = state
+
+    def __getitem__(self, name: str) -> Any:
+        state = self._state or self._env.ir_state
+        if state is None:
+            raise gymnasium.error.ResetNeeded("call reset() first")
+        return fresh(self._env._observe(name, state))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(OBSERVATIONS)
+
+    def __len__(self) -> int:
+        return len(OBSERVATIONS)
+
+    @property
+    def spaces(self) -> dict[str, spaces.Space]:
+        """The space of every observation."""
+        return {name: spec.space(self._env) for name, spec in OBSERVATIONS.items()}
+
+
+
+
+def fresh(value: Any) -> Any:
+    """A copy of a mutable observation, so that callers can keep or modify what they were given."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: fresh(v) for k, v in value.items()}
+    if isinstance(value, nx.Graph):
+        return value.copy()
+    if isinstance(value, spaces.GraphInstance):
+        return spaces.GraphInstance(*(fresh(a) for a in value))
+    return value
