@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from bigmodule import write_module
+
+from rlopt.training.benchmarks.generated import write_module
 
 LIMIT_KB = 500 * 1024
 _MEASURE = """

@@ -44,8 +44,9 @@ def test_rlopt_o_rl_end_to_end(example_ir, tmp_path, tc):
 
 @pytest.mark.slow
 def test_o_rl_peak_rss_under_500_mb(tmp_path):
-    from bigmodule import write_module
     from test_memory import LIMIT_KB, peak_rss_kb
+
+    from rlopt.training.benchmarks.generated import write_module
 
     big = write_module(tmp_path, functions=100)
     kb = peak_rss_kb([sys.executable, "-m", "rlopt.cli", "-O-rl", str(big), "-o", str(tmp_path / "o.bc")])

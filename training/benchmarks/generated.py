@@ -1,4 +1,4 @@
-"""Generate a large, valid C program (and its clang -O3 pre-optimisation IR) of a chosen size, for memory tests."""
+"""A large, valid C program (and its clang -O3 pre-optimisation IR) of a chosen size: memory and latency checks."""
 
 from __future__ import annotations
 
