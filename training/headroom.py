@@ -60,16 +60,19 @@ def headroom(table: dict[str, Any]) -> dict[str, Any]:
 
     per_candidate: dict[str, dict[str, Any]] = {}
     for name in table["candidates"]:
-        speeds, wins, losses = [], 0, 0
+        speeds, wins, losses, suspect = [], 0, 0, 0
         for row in table["programs"].values():
             c = row.get("candidates", {}).get(name)
-            if not c or c.get("error") or not row.get("rounds") or row.get("noisy"):
+            if not c or c.get("error") or not row.get("rounds") or row.get("noisy") or "speedup" not in c:
+                continue
+            if c.get("suspect"):  # deleted the benchmark's own work: no speed figure to average
+                suspect += 1
                 continue
             speeds.append(c["speedup"])
             wins += bool(c.get("win"))
             losses += bool(c.get("loss"))
         per_candidate[name] = {"geomean_speedup": geomean(speeds) if speeds else None, "wins": wins,
-                               "losses": losses, "programs": len(speeds)}
+                               "losses": losses, "programs": len(speeds), "suspect": suspect}
     return {"all": summary(rows), "families": {f: summary(rs) for f, rs in sorted(families.items())},
             "programs": rows, "candidates": per_candidate,
             "errors": {r["uri"]: r["error"] for r in table["programs"].values() if "error" in r}}
@@ -86,9 +89,11 @@ def markdown(h: dict[str, Any]) -> str:
     for name, s in [*h["families"].items(), ("**all**", h["all"])]:
         lines.append(f"| {name} | {s['programs']} | {s['timed']} | {_fmt(s['speed_oracle'])}x | {s['beat_o3']} | "
                      f"{_fmt(s['ir_vs_oz'])}x | {s['beat_oz_ir']} | {_fmt(s['text_vs_oz'])}x |")
-    lines += ["", "| candidate | programs timed | geomean speedup vs -O3 | wins | losses |", "|---|---|---|---|---|"]
+    lines += ["", "| candidate | programs timed | geomean speedup vs -O3 | wins | losses | suspect |",
+              "|---|---|---|---|---|---|"]
     for name, c in sorted(h["candidates"].items(), key=lambda kv: -(kv[1]["geomean_speedup"] or 0)):
-        lines.append(f"| {name} | {c['programs']} | {_fmt(c['geomean_speedup'])}x | {c['wins']} | {c['losses']} |")
+        lines.append(f"| {name} | {c['programs']} | {_fmt(c['geomean_speedup'])}x | {c['wins']} | {c['losses']} | "
+                     f"{c['suspect']} |")
     lines += ["", "| program | split | noise | margin | best | speedup vs -O3 | 90% CI | size best | IR vs -Oz |",
               "|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(h["programs"], key=lambda r: r["uri"]):
