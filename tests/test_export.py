@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +47,14 @@ def _card(num_actions: int) -> dict:
             "training_data": ["benchmark://rlopt-suite-v0/qsort"], "metrics": {"best_return": 1.0}}
 
 
-def test_onnx_matches_torch_on_real_graphs(tmp_path, graphs) -> None:
+def test_onnx_matches_torch_on_real_graphs(tmp_path, graphs, capfd) -> None:
     torch.manual_seed(0)
     model = ActorCritic(GnnConfig(vocab_size=len(Vocabulary.default()), num_actions=124)).eval()
-    onnx_path, card_path = export_onnx(model, tmp_path / "m.onnx", _card(124))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        onnx_path, card_path = export_onnx(model, tmp_path / "m.onnx", _card(124))
+    assert not caught, [str(w.message) for w in caught]  # no noise from the exporter (torchvision, FutureWarning)
+    assert "torchvision" not in capfd.readouterr().err
     assert len(graphs) == 20 and len({len(g["node_tokens"]) for g in graphs}) > 5
     worst = check_parity(model, onnx_path, graphs, atol=1e-4)
     assert worst < 1e-4

@@ -7,11 +7,15 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
+from rlopt.errors import RloptError
 from rlopt.training.buffers import compute_gae
 from rlopt.training.export import load_policy
+from rlopt.training.models import collate
 from rlopt.training.ppo import PPOConfig, explained_variance, train
-from rlopt.training.synthetic import VOCAB_SIZE, greedy_accuracy, trap_env
+from rlopt.training.runlog import resolve_device
+from rlopt.training.synthetic import VOCAB_SIZE, KeyTokenEnv, greedy_accuracy, trap_env
 
 
 def _reference_gae(rewards, values, dones, last_value, last_done, gamma, lam):
@@ -70,6 +74,10 @@ def test_ppo_learns_the_known_best_action(tmp_path) -> None:
     assert not set(result.best_actions) - {0, 1, 2}
     for name in ("progress.csv", "diagnostics.csv", "learning_curve.png", "result.json"):
         assert (tmp_path / name).stat().st_size > 0
+    assert list(tmp_path.glob("events.out.tfevents.*")), "TensorBoard events beside the CSVs"
+    # best.pt: the policy at the best mean return of recent episodes, exportable like the last checkpoint
+    assert result.best_checkpoint == str(tmp_path / "best.pt")
+    assert greedy_accuracy(load_policy(tmp_path / "best.pt")[0], [0, 1, 2])[0] >= 0.9
     with (tmp_path / "diagnostics.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert {"losses/approx_kl", "losses/clipfrac", "losses/explained_variance", "charts/SPS"} <= set(rows[0])
@@ -86,6 +94,17 @@ def test_ppo_resume_continues_the_run(tmp_path) -> None:
     with (tmp_path / "progress.csv").open() as f:
         steps = [int(r["global_step"]) for r in csv.DictReader(f)]
     assert len(steps) == second.episodes and steps == sorted(steps) and steps[-1] == 512
+
+
+def test_device_is_checked_and_used(tmp_path) -> None:
+    with pytest.raises(RloptError, match="not available"):
+        resolve_device("cuda:99")
+    with pytest.raises(RloptError, match="unknown device"):
+        resolve_device("toaster")
+    train(PPOConfig(total_steps=128, **{**PPO_TINY, "device": "cpu"}), trap_env, out_dir=tmp_path, progress=False)
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["config"]["device"] == "cpu"
+    batch = collate([KeyTokenEnv()._observe()]).to("cpu")
+    assert batch.node_tokens.device.type == "cpu"
 
 
 def test_ppo_time_limit_stops_early(tmp_path) -> None:

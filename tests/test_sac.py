@@ -62,6 +62,9 @@ def test_sac_learns_the_known_best_action(tmp_path) -> None:
     assert trap == 0
     assert result.best_return == 4.0
     assert (tmp_path / "learning_curve.png").stat().st_size > 0
+    best = torch.load(tmp_path / "best.pt", weights_only=False)
+    assert "replay" not in best and result.best_checkpoint == str(tmp_path / "best.pt")
+    assert greedy_accuracy(load_policy(tmp_path / "best.pt")[0], [0, 1, 2])[0] >= 0.6
 
 
 def test_sac_resume_keeps_the_replay_buffer(tmp_path) -> None:

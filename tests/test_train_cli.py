@@ -25,14 +25,16 @@ class FakeTrainer(types.ModuleType):
         config_name = "PPOConfig" if name.endswith("ppo") else "SACConfig"
         setattr(self, config_name, dataclasses.make_dataclass(config_name, [
             ("total_steps", int, 0), ("seed", int, 0), ("workers", int, 0), ("allowed_actions", tuple, ()),
-            ("num_steps", int, 64), ("learning_rate", float, 3e-4), ("norm_adv", bool, True)]))
+            ("num_steps", int, 64), ("learning_rate", float, 3e-4), ("norm_adv", bool, True),
+            ("device", str, "cpu")]))
 
     def train(self, config, env_fn, *, out_dir, progress, resume):
         self.calls.append((config, env_fn, out_dir, progress, resume))
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / cli.CHECKPOINT).write_bytes(b"ckpt")
         return types.SimpleNamespace(global_step=8, episodes=2, best_return=0.5, best_actions=[124, 1],
-                                     mean_return_last=0.25, checkpoint=str(out_dir / cli.CHECKPOINT))
+                                     mean_return_last=0.25, checkpoint=str(out_dir / cli.CHECKPOINT),
+                                     best_checkpoint=None)
 
 
 @pytest.fixture(params=["ppo", "sac"])
@@ -61,7 +63,13 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     info = json.loads((out / "run.json").read_text())
     assert info["reward"] == "RuntimeProxyO3" and info["episode_length"] == 7
     assert info["benchmarks"] == ["benchmark://rlopt-suite-v0/qsort", "benchmark://rlopt-suite-v0/crc32"]
-    assert "best return 0.5000 (-O1 -adce)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "best return 0.5000 (-O1 -adce)" in printed
+    # The whole configuration is printed first and saved beside the run.
+    config = json.loads((out / "config.json").read_text())
+    assert config["hyperparameters"]["num_steps"] == 32 and config["hyperparameters"]["device"] == "cpu"
+    assert config["environment"]["reward"] == "RuntimeProxyO3" and config["versions"]["llvm"].startswith("19.")
+    assert printed.index('"num_steps": 32') < printed.index("best return")
     # A second run into the same directory needs --resume; --resume continues it.
     assert cli.main([algo, "--out", str(out), "--quiet"]) == 2
     assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--split", "validation"]) == 0
@@ -77,6 +85,8 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     (["--set", "gamma=0.9"], "expected FIELD=VALUE with FIELD one of total_steps"),
     (["--set", "num_steps=many"], "'many' is not a valid int"),
     (["--set", "allowed_actions=1"], "cannot be set from the command line"),
+    (["--device", "cuda:7"], "Invalid value for --device: device 'cuda:7' is not available"),
+    (["--device", "toaster"], "unknown device 'toaster'"),
 ])
 def test_train_errors_are_one_line(trainer, tmp_path, capsys, args, message):
     algo, fake = trainer

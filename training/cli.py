@@ -16,6 +16,7 @@ import click
 
 from rlopt import passes
 from rlopt.cli import run_click
+from rlopt.errors import RloptError
 
 DEFAULT_REWARD = "IrInstructionCountO3"
 DEFAULT_SPACE = "rlopt-extended-v1"
@@ -100,6 +101,8 @@ def _train_options(f: Callable) -> Callable:
                      show_default=True),
         click.option("--set", "overrides", multiple=True, metavar="FIELD=VALUE",
                      help="Override a hyperparameter of PPOConfig/SACConfig (repeatable), e.g. --set num_steps=32."),
+        click.option("--device", default="cpu", show_default=True,
+                     help="Where the network trains: cpu, cuda, cuda:N or mps (environments run on the CPU)."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
@@ -109,14 +112,19 @@ def _train_options(f: Callable) -> Callable:
 
 def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward: str, episode_length: int,
            steps: int, seed: int, workers: int, out_dir: str, resume: bool, action_space: str, quiet: bool,
-           overrides: tuple[str, ...]) -> None:
-    """Shared body of ``ppo`` and ``sac``: validate, build the environment factory, train, summarise."""
-    from rlopt.training import rewards
+           overrides: tuple[str, ...], device: str) -> None:
+    """Shared body of ``ppo`` and ``sac``: validate, build the environment factory, show and save the whole
+    configuration, train, summarise."""
+    from rlopt.training import rewards, runlog
 
     try:
         rewards.make(reward)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--reward") from None
+    try:
+        runlog.resolve_device(device)
+    except RloptError as e:
+        raise click.BadParameter(str(e), param_hint="--device") from None
     out = Path(out_dir)
     if resume and not (out / CHECKPOINT).is_file():
         raise click.UsageError(f"--resume: no {CHECKPOINT} in {out}")
@@ -126,22 +134,44 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
     env_fn = env_factory(bench, reward=reward, episode_length=episode_length, action_space=action_space)
     # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
     _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
-    common = dict(total_steps=steps, seed=seed, workers=workers,
-                  allowed_actions=trainable_actions(action_space))
+    common = dict(total_steps=steps, seed=seed, workers=workers, allowed_actions=trainable_actions(action_space),
+                  device=device)
     if algorithm == "ppo":
-        from rlopt.training import ppo
+        from rlopt.training import ppo as module
 
-        config = ppo.PPOConfig(**common)
-        result = ppo.train(_override(config, overrides), env_fn, out_dir=out, progress=not quiet, resume=resume)
+        config = _override(module.PPOConfig(**common), overrides)
     else:
-        from rlopt.training import sac
+        from rlopt.training import sac as module  # type: ignore[no-redef]
 
-        config = sac.SACConfig(**common)
-        result = sac.train(_override(config, overrides), env_fn, out_dir=out, progress=not quiet, resume=resume)
+        config = _override(module.SACConfig(**common), overrides)
+    _show_config(out, algorithm, config, bench, reward=reward, episode_length=episode_length,
+                 action_space=action_space, resume=resume)
+    result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=resume)
     space = passes.ACTION_SPACES[action_space]
     click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; best return "
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
-               f"mean of last episodes {result.mean_return_last:.4f}; checkpoint {result.checkpoint}")
+               f"mean of last episodes {result.mean_return_last:.4f}; checkpoint {result.checkpoint}"
+               + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
+
+
+def _show_config(out: Path, algorithm: str, config: Any, bench: list[Any], **environment: Any) -> None:
+    """Print the run's whole configuration and save it as ``config.json``: what was trained, on what, with
+    which hyperparameters and versions."""
+    import dataclasses
+    import json
+
+    import torch
+
+    from rlopt import __version__, toolchain
+    from rlopt.training import runlog
+
+    full = {"algorithm": algorithm, "out": str(out), "command": sys.argv[1:],
+            "environment": {"benchmarks": [b.uri for b in bench], **environment},
+            "hyperparameters": dataclasses.asdict(config),
+            "versions": {"rlopt": __version__, "torch": torch.__version__,
+                         "llvm": toolchain.find().version_string, "python": sys.version.split()[0]}}
+    path = runlog.write_config(out, full)
+    click.echo(f"{algorithm}: configuration (saved to {path}):\n{json.dumps(full, indent=2, default=str)}")
 
 
 def _override(config: Any, overrides: tuple[str, ...]) -> Any:

@@ -10,11 +10,14 @@ wrong logits for this network (NOTES.md).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +117,7 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, card: Mapping[str, An
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".onnx")
     os.close(fd)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), _quiet_exporter():
             program = torch.onnx.export(wrapper, _example_inputs(cfg.autophase), dynamo=True,
                                         dynamic_shapes=dynamic, input_names=input_names,
                                         output_names=["logits", "value"], verbose=False)
@@ -132,6 +135,24 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, card: Mapping[str, An
     card_path = path.with_suffix(".json")
     write_file(card_path, (json.dumps(full, indent=1) + "\n").encode())
     return path, card_path
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """Silence what torch's ONNX exporter says about itself and not about our model: that torchvision (which
+    we do not use) is missing, a deprecation inside torch's own pytree code, and that two inputs sharing the
+    axis ``nodes`` (or ``edges``) keep that one name. Everything else still shows."""
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registration.level
+    registration.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r"`isinstance\(treespec, LeafSpec\)` is deprecated", FutureWarning)
+            warnings.filterwarnings("ignore", r"# The axis name: (nodes|edges) will not be used, since it shares "
+                                    r"the same shape constraints with another axis: \1\.", UserWarning)
+            yield
+    finally:
+        registration.setLevel(level)
 
 
 def onnx_outputs(onnx_path: str | os.PathLike, obs: Mapping[str, np.ndarray],

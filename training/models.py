@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import torch
@@ -75,6 +75,12 @@ class GraphBatch:
     """Graph id of every node; None when the batch is one graph (the ONNX export path)."""
     num_graphs: int
     autophase: Tensor | None = None
+
+    def to(self, device: torch.device | str) -> GraphBatch:
+        """The same batch on ``device`` (the network's, e.g. ``cuda``)."""
+        moved = {f.name: getattr(self, f.name).to(device) for f in fields(self)
+                 if isinstance(getattr(self, f.name), Tensor)}
+        return replace(self, **moved)
 
 
 def collate(observations: Sequence[Mapping[str, np.ndarray]], *, autophase: bool = False) -> GraphBatch:

@@ -11,6 +11,7 @@ Entry point: :func:`train` (``rlopt-train ppo`` wires its options to :class:`PPO
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -28,6 +29,7 @@ from rlopt.training.runlog import (
     TrainResult,
     load_checkpoint,
     out_of_time,
+    resolve_device,
     save_checkpoint,
     seed_everything,
 )
@@ -92,6 +94,8 @@ class PPOConfig:
     time_limit: float = 0.0
     """Stop early after this many seconds of training in this call (0: no limit), so a run fits a wall-clock
     budget on a shared machine; the result's ``global_step`` says how far it got."""
+    device: str = "cpu"
+    """Where the network trains and acts: ``cpu``, ``cuda``, ``cuda:1``, ``mps`` (environments stay on the CPU)."""
 
 
 def explained_variance(pred: np.ndarray, target: np.ndarray) -> float:
@@ -102,9 +106,10 @@ def explained_variance(pred: np.ndarray, target: np.ndarray) -> float:
 
 def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bool = True,
           resume: bool = False) -> TrainResult:
-    """Train a PPO policy; writes ``checkpoint.pt``, ``progress.csv``, ``diagnostics.csv``,
+    """Train a PPO policy; writes ``checkpoint.pt``, ``best.pt``, ``progress.csv``, ``diagnostics.csv``,
     ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint."""
     out = Path(out_dir)
+    device = resolve_device(config.device)
     torch.set_num_threads(config.torch_threads)
     rng = seed_everything(config.seed)
     envs = make_vec_env(env_fn, config.num_envs, config.workers)
@@ -112,13 +117,14 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
         n_env, n_act = envs.num_envs, envs.num_actions
         allowed = static_mask(config.allowed_actions, n_act)
         gcfg = gnn_config(config.vocab_size, n_act, config.hidden, config.layers, config.autophase)
-        model = ActorCritic(gcfg)
+        model = ActorCritic(gcfg).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, eps=1e-5)
         batch_size = n_env * config.num_steps
         minibatch = max(1, batch_size // config.num_minibatches)
         num_updates = math.ceil(config.total_steps / batch_size)
-        ckpt = out / "checkpoint.pt"
-        logger = RunLogger(out, num_updates * batch_size, progress=progress, resume=resume and ckpt.exists())
+        ckpt, best = out / "checkpoint.pt", out / "best.pt"
+        logger = RunLogger(out, num_updates * batch_size, progress=progress, resume=resume and ckpt.exists(),
+                           hyperparameters=asdict(config))
         global_step, update = 0, 0
         if resume and ckpt.exists():
             state = load_checkpoint(ckpt)
@@ -129,8 +135,8 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
             torch.set_rng_state(state["torch_rng"])
             logger.restore(state["logger"], global_step)
 
-        def checkpoint() -> None:
-            save_checkpoint(ckpt, {
+        def checkpoint(path: Path = ckpt) -> None:
+            save_checkpoint(path, {
                 "algorithm": "ppo", "config": asdict(config), "gnn_config": gcfg.to_dict(),
                 "allowed_actions": np.flatnonzero(allowed).tolist(), "policy_state": model.state_dict(),
                 "optimizer": optimizer.state_dict(), "global_step": global_step, "update": update,
@@ -149,13 +155,13 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
             buf = RolloutBuffer(config.num_steps, n_env, n_act)
             for t in range(config.num_steps):
                 with torch.no_grad():
-                    logits, value = model(collate(obs, autophase=config.autophase))
+                    logits, value = model(collate(obs, autophase=config.autophase).to(device))
                     dist = torch.distributions.Categorical(
-                        logits=masked_logits(logits, torch.as_tensor(masks)))
+                        logits=masked_logits(logits, torch.as_tensor(masks, device=device)))
                     action = dist.sample()
                 next_obs, rewards, terminated, truncated, infos = envs.step(action.tolist())
-                buf.add(t, obs, masks, dones, action.numpy(), dist.log_prob(action).numpy(), value.numpy(),
-                        rewards * config.reward_scale)
+                buf.add(t, obs, masks, dones, action.cpu().numpy(), dist.log_prob(action).cpu().numpy(),
+                        value.cpu().numpy(), rewards * config.reward_scale)
                 global_step += n_env
                 for info in infos:
                     if "episode" in info:
@@ -164,44 +170,46 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
                 dones = (terminated | truncated).astype(np.float32)
                 logger.advance(n_env)
             with torch.no_grad():
-                last_values = model(collate(obs, autophase=config.autophase))[1].numpy()
+                last_values = model(collate(obs, autophase=config.autophase).to(device))[1].cpu().numpy()
             advantages, returns = compute_gae(buf.rewards, buf.values, buf.dones, last_values, dones,
                                               config.gamma, config.gae_lambda)
-            stats = _optimise(model, optimizer, config, buf, advantages, returns, minibatch, rng)
+            stats = _optimise(model, optimizer, config, buf, advantages, returns, minibatch, rng, device)
             update += 1
             stats["charts/SPS"] = batch_size / max(time.time() - start, 1e-9)
             stats["charts/learning_rate"] = optimizer.param_groups[0]["lr"]
             logger.diagnostics(global_step, stats)
+            if logger.improved():
+                checkpoint(best)
             if update % config.checkpoint_every == 0 or update == num_updates:
                 checkpoint()
         if not ckpt.exists():
             checkpoint()
-        return logger.finish("PPO", ckpt, global_step)
+        return logger.finish("PPO", ckpt, global_step, best)
     finally:
         envs.close()
 
 
 def _optimise(model: ActorCritic, optimizer: torch.optim.Optimizer, config: PPOConfig, buf: RolloutBuffer,
-              advantages: np.ndarray, returns: np.ndarray, minibatch: int,
-              rng: np.random.Generator) -> dict[str, float]:
+              advantages: np.ndarray, returns: np.ndarray, minibatch: int, rng: np.random.Generator,
+              device: torch.device) -> dict[str, float]:
     """The PPO update: ``update_epochs`` passes of clipped-objective minibatch steps over one rollout."""
     obs = buf.flat_obs()
     keys = [graph_key(o) for o in obs]
-    b_masks = torch.as_tensor(buf.masks.reshape(len(obs), -1))
-    b_actions = torch.as_tensor(buf.actions.reshape(-1))
-    b_logprobs = torch.as_tensor(buf.logprobs.reshape(-1))
-    b_values = torch.as_tensor(buf.values.reshape(-1))
-    b_adv, b_ret = torch.as_tensor(advantages.reshape(-1)), torch.as_tensor(returns.reshape(-1))
+    on = functools.partial(torch.as_tensor, device=device)
+    b_masks = on(buf.masks.reshape(len(obs), -1))
+    b_actions, b_logprobs, b_values = on(buf.actions.reshape(-1)), on(buf.logprobs.reshape(-1)), \
+        on(buf.values.reshape(-1))
+    b_adv, b_ret = on(advantages.reshape(-1)), on(returns.reshape(-1))
     clipfracs, approx_kl = [], torch.tensor(0.0)
     pg_loss = v_loss = entropy = torch.tensor(0.0)
     for _ in range(config.update_epochs):
         order = rng.permutation(len(obs))
         for start in range(0, len(obs), minibatch):
             mb = order[start:start + minibatch]
-            mb_t = torch.as_tensor(mb)
+            mb_t = on(mb)
             graphs, index = dedupe([obs[i] for i in mb], [keys[i] for i in mb])  # encode repeats once
-            logits, value = model(collate(graphs, autophase=config.autophase))
-            logits, value = logits[index], value[index]
+            logits, value = model(collate(graphs, autophase=config.autophase).to(device))
+            logits, value = logits[index.to(device)], value[index.to(device)]
             dist = torch.distributions.Categorical(logits=masked_logits(logits, b_masks[mb_t]))
             logratio = dist.log_prob(b_actions[mb_t]) - b_logprobs[mb_t]
             ratio = logratio.exp()

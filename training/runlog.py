@@ -1,8 +1,11 @@
-"""Run bookkeeping shared by PPO and SAC: CSV logs, TensorBoard, progress bar, learning curves, checkpoints.
+"""Run bookkeeping shared by PPO and SAC: configuration, CSV logs, TensorBoard, progress bar, learning curves,
+checkpoints, and the device the network trains on.
 
-Files in a run directory: ``progress.csv`` (one row per finished episode), ``diagnostics.csv`` (one row per
-update: losses, approx_kl, SPS, ...), ``learning_curve.png``, ``checkpoint.pt`` and ``result.json``;
-TensorBoard event files in ``tb/`` when the ``tensorboard`` package is installed.
+Files in a run directory: ``config.json`` (everything the run was given), ``progress.csv`` (one row per
+finished episode), ``diagnostics.csv`` (one row per update: losses, approx_kl, SPS, ...), TensorBoard event
+files beside them (``tensorboard --logdir runs`` shows each run by its directory name),
+``learning_curve.png``, ``checkpoint.pt`` (the last state, to resume), ``best.pt`` (the policy when the mean
+return of the recent episodes was highest; ``rlopt-train export RUN/best.pt``) and ``result.json``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlopt.errors import OutputError
+from rlopt.errors import OutputError, RloptError
 from rlopt.ir import write_file
 from rlopt.training.rollouts import Episode
 
@@ -46,9 +49,32 @@ class TrainResult:
     mean_return_last: float
     """Mean return of the last (up to) 20 episodes: how good the current policy is, not the luckiest episode."""
     wall_time: float
+    best_checkpoint: str | None = None
+    """``best.pt``: the policy when the mean return of the recent episodes was highest (None before any)."""
 
     def to_json(self) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
+
+
+def resolve_device(name: str) -> torch.device:
+    """``cpu``, ``cuda``, ``cuda:1``, ``mps`` as a torch device; one this machine lacks is a clear error."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as e:
+        raise RloptError(f"unknown device '{name}': {e}") from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if not available.get(device.type, False):
+        raise RloptError(f"device '{name}' is not available here (torch {torch.__version__})")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise RloptError(f"device '{name}' is not available: {torch.cuda.device_count()} CUDA device(s)")
+    return device
+
+
+def write_config(out_dir: Path, config: dict[str, Any]) -> Path:
+    """Write the run's full configuration to ``out_dir/config.json`` (a resumed run rewrites it)."""
+    path = Path(out_dir) / "config.json"
+    write_file(path, (json.dumps(config, indent=2, default=str) + "\n").encode())
+    return path
 
 
 def seed_everything(seed: int) -> np.random.Generator:
@@ -92,8 +118,10 @@ class RunLogger:
     total_steps: int
     progress: bool = True
     resume: bool = False
+    hyperparameters: dict[str, Any] | None = None
     episodes: int = 0
     best: Episode | None = None
+    best_mean: float = -math.inf
     recent: list[Episode] = field(default_factory=list)
     _bar: Any = None
     _tb: Any = None
@@ -112,19 +140,30 @@ class RunLogger:
             self._bar = tqdm(total=self.total_steps, unit="step", dynamic_ncols=True)
         try:
             from torch.utils.tensorboard import SummaryWriter
-
-            self._tb = SummaryWriter(str(self.out_dir / "tb"))
-        except ImportError:
+        except ImportError:  # the train extra brings tensorboard; without it the CSVs are the log
             self._tb = None
+        else:
+            self._tb = SummaryWriter(str(self.out_dir))
+            if self.hyperparameters:
+                text = json.dumps(self.hyperparameters, indent=2, default=str)
+                self._tb.add_text("config", "\n".join(f"    {line}" for line in text.splitlines()))
 
     def state(self) -> dict:
         """What a checkpoint must hold to resume the bookkeeping."""
-        return {"episodes": self.episodes, "best": self.best, "recent": self.recent}
+        return {"episodes": self.episodes, "best": self.best, "recent": self.recent, "best_mean": self.best_mean}
 
     def restore(self, state: dict, global_step: int) -> None:
         self.episodes, self.best, self.recent = state["episodes"], state["best"], state["recent"]
+        self.best_mean = state.get("best_mean", -math.inf)
         if self._bar is not None:
             self._bar.update(global_step)
+
+    def improved(self) -> bool:
+        """Whether the mean return of the recent episodes is the best so far (then save ``best.pt``)."""
+        if not self.recent or self.mean_return() <= self.best_mean:
+            return False
+        self.best_mean = self.mean_return()
+        return True
 
     def episode(self, ep: Episode, global_step: int) -> None:
         """Record one finished episode."""
@@ -159,7 +198,8 @@ class RunLogger:
     def mean_return(self) -> float:
         return float(np.mean([e.total_return for e in self.recent])) if self.recent else float("nan")
 
-    def finish(self, algorithm: str, checkpoint: Path, global_step: int) -> TrainResult:
+    def finish(self, algorithm: str, checkpoint: Path, global_step: int,
+               best_checkpoint: Path | None = None) -> TrainResult:
         """Close the bar, draw the learning curves and write ``result.json``."""
         if self._bar is not None:
             self._bar.close()
@@ -171,7 +211,8 @@ class RunLogger:
             algorithm=algorithm, out_dir=str(self.out_dir), checkpoint=str(checkpoint), global_step=global_step,
             episodes=self.episodes, best_return=best.total_return, best_actions=list(best.actions),
             best_speedup=best.speedup, mean_return_last=self.mean_return(),
-            wall_time=round(time.time() - self._start, 3))
+            wall_time=round(time.time() - self._start, 3),
+            best_checkpoint=str(best_checkpoint) if best_checkpoint is not None and best_checkpoint.exists() else None)
         write_file(self.out_dir / "result.json", json.dumps(result.to_json(), indent=2).encode())
         return result
 

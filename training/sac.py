@@ -13,6 +13,7 @@ Entry point: :func:`train` (``rlopt-train sac`` wires its options to :class:`SAC
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ from rlopt.training.runlog import (
     TrainResult,
     load_checkpoint,
     out_of_time,
+    resolve_device,
     save_checkpoint,
     seed_everything,
 )
@@ -94,6 +96,8 @@ class SACConfig:
     time_limit: float = 0.0
     """Stop early after this many seconds of training in this call (0: no limit), so a run fits a wall-clock
     budget on a shared machine; the result's ``global_step`` says how far it got."""
+    device: str = "cpu"
+    """Where the networks train and act: ``cpu``, ``cuda``, ``cuda:1``, ``mps`` (environments stay on the CPU)."""
 
 
 class _Agent(nn.Module):
@@ -121,24 +125,26 @@ def _probs(logits: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torc
 
 def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bool = True,
           resume: bool = False) -> TrainResult:
-    """Train a discrete SAC policy; writes ``checkpoint.pt``, ``progress.csv``, ``diagnostics.csv``,
+    """Train a discrete SAC policy; writes ``checkpoint.pt``, ``best.pt``, ``progress.csv``, ``diagnostics.csv``,
     ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint."""
     out = Path(out_dir)
+    device = resolve_device(config.device)
     torch.set_num_threads(config.torch_threads)
     rng = seed_everything(config.seed)
     envs = make_vec_env(env_fn, config.num_envs, config.workers)
     try:
         n_env, n_act = envs.num_envs, envs.num_actions
         allowed = static_mask(config.allowed_actions, n_act)
-        agent = _Agent(config, n_act)
+        agent = _Agent(config, n_act).to(device)
         q_opt = torch.optim.Adam(agent.critic.parameters(), lr=config.q_lr)
         actor_opt = torch.optim.Adam(agent.actor.parameters(), lr=config.policy_lr)
         alpha_opt = torch.optim.Adam([agent.log_alpha], lr=config.policy_lr)
         target_entropy = config.target_entropy_scale * math.log(int(allowed.sum()))
         rb = ReplayBuffer(config.buffer_size, n_act)
-        ckpt = out / "checkpoint.pt"
+        ckpt, best = out / "checkpoint.pt", out / "best.pt"
         total = math.ceil(config.total_steps / n_env) * n_env
-        logger = RunLogger(out, total, progress=progress, resume=resume and ckpt.exists())
+        logger = RunLogger(out, total, progress=progress, resume=resume and ckpt.exists(),
+                           hyperparameters=asdict(config))
         global_step, last_ckpt = 0, 0
         if resume and ckpt.exists():
             state = load_checkpoint(ckpt)
@@ -151,15 +157,18 @@ def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
             logger.restore(state["logger"], global_step)
             last_ckpt = global_step
 
-        def checkpoint() -> None:
-            save_checkpoint(ckpt, {
-                "algorithm": "sac", "config": asdict(config), "gnn_config": agent.cfg.to_dict(),
-                "allowed_actions": np.flatnonzero(allowed).tolist(),
-                "policy_state": agent.policy().state_dict(), "agent": agent.state_dict(),
-                "q_opt": q_opt.state_dict(), "actor_opt": actor_opt.state_dict(),
-                "alpha_opt": alpha_opt.state_dict(), "replay": rb, "global_step": global_step,
-                "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                "logger": logger.state()})
+        def checkpoint(path: Path = ckpt) -> None:
+            """The full state at ``checkpoint.pt``; ``best.pt`` holds what export needs (no replay buffer)."""
+            state = {"algorithm": "sac", "config": asdict(config), "gnn_config": agent.cfg.to_dict(),
+                     "allowed_actions": np.flatnonzero(allowed).tolist(),
+                     "policy_state": agent.policy().state_dict(), "global_step": global_step,
+                     "mean_return": logger.mean_return()}
+            if path == ckpt:
+                state |= {"agent": agent.state_dict(), "q_opt": q_opt.state_dict(),
+                          "actor_opt": actor_opt.state_dict(), "alpha_opt": alpha_opt.state_dict(), "replay": rb,
+                          "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                          "logger": logger.state()}
+            save_checkpoint(path, state)
 
         # A resumed run starts fresh episodes (environment state is not checkpointed).
         obs, infos = envs.reset(seed=config.seed + 7919 * (global_step // n_env))
@@ -170,8 +179,8 @@ def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
                 actions = [int(rng.choice(np.flatnonzero(m))) for m in masks]
             else:
                 with torch.no_grad():
-                    logits = agent.actor(collate(obs, autophase=config.autophase))
-                    probs, _ = _probs(logits, torch.as_tensor(masks))
+                    logits = agent.actor(collate(obs, autophase=config.autophase).to(device))
+                    probs, _ = _probs(logits, torch.as_tensor(masks, device=device))
                     actions = torch.multinomial(probs, 1).squeeze(1).tolist()
             next_obs, rewards, terminated, truncated, infos = envs.step(actions)
             next_masks = action_masks(infos, allowed)
@@ -191,22 +200,24 @@ def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
             if global_step >= config.learning_starts and (global_step // n_env) % config.train_frequency == 0:
                 for _ in range(config.gradient_steps):
                     stats = _update(agent, q_opt, actor_opt, alpha_opt, rb.sample(config.batch_size, rng),
-                                    config, target_entropy)
+                                    config, target_entropy, device)
             if stats and global_step % (100 * n_env) < n_env:
                 stats["charts/SPS"] = (global_step - start_step) / max(time.time() - start, 1e-9)
                 logger.diagnostics(global_step, stats)
+                if logger.improved():  # only once learning began: before, the network did not choose
+                    checkpoint(best)
             if global_step - last_ckpt >= config.checkpoint_every:
                 checkpoint()
                 last_ckpt = global_step
         checkpoint()
-        return logger.finish("SAC", ckpt, global_step)
+        return logger.finish("SAC", ckpt, global_step, best)
     finally:
         envs.close()
 
 
 def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.Optimizer,
             alpha_opt: torch.optim.Optimizer, batch: dict, config: SACConfig,
-            target_entropy: float) -> dict[str, float]:
+            target_entropy: float, device: torch.device) -> dict[str, float]:
     """One gradient step of the critics, the actor and the temperature, then the Polyak target update.
 
     Observations and next observations are encoded together, each distinct graph once (:func:`dedupe`): the
@@ -214,11 +225,13 @@ def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.
     """
     n = len(batch["obs"])
     graphs, index = dedupe([*batch["obs"], *batch["next_obs"]], [*batch["obs_keys"], *batch["next_keys"]])
-    graph_batch = collate(graphs, autophase=config.autophase)
+    graph_batch = collate(graphs, autophase=config.autophase).to(device)
+    index = index.to(device)
     now, nxt = index[:n], index[n:]
-    masks, next_masks = torch.as_tensor(batch["masks"]), torch.as_tensor(batch["next_masks"])
-    actions = torch.as_tensor(batch["actions"]).unsqueeze(1)
-    rewards, terminated = torch.as_tensor(batch["rewards"]), torch.as_tensor(batch["terminated"])
+    on = functools.partial(torch.as_tensor, device=device)
+    masks, next_masks = on(batch["masks"]), on(batch["next_masks"])
+    actions = on(batch["actions"]).unsqueeze(1)
+    rewards, terminated = on(batch["rewards"]), on(batch["terminated"])
     alpha = agent.log_alpha.exp().detach()
 
     logits = agent.actor(graph_batch)
