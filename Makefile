@@ -23,10 +23,10 @@ $(LLVM_BIN)/opt:
 	if [ -n "$$missing" ]; then echo "setup: installing$$missing with apt"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-$(STAMP): pyproject.toml | $(LLVM_BIN)/opt
+$(STAMP): pyproject.toml constraints.txt | $(LLVM_BIN)/opt
 	@$(MAKE) --no-print-directory .apt-extras
 	@test -x $(PY) || python3.11 -m venv $(VENV)
-	$(PY) -m pip install -q $(PIP_FLAGS) -e '.[train,distributed,dev]'
+	$(PY) -m pip install -q $(PIP_FLAGS) -c constraints.txt -e '.[train,distributed,dev]'
 	@touch $(STAMP)
 
 demo: setup
