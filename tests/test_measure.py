@@ -167,3 +167,16 @@ def test_size_search_and_untimed_candidates(toy, tmp_path, monkeypatch):
     assert set(row["candidates"]) == set(timed) | set(sizes) and table["untimed"] == sorted(sizes)
     assert row["candidates"]["Oz"]["ir_instructions"] > 0 and "speedup" not in row["candidates"]["Oz"]
     assert row["candidates"]["O3again"]["same_as"] == "O3" and row["candidates"]["O3again"]["speedup"] == 1.0
+
+
+def test_merge_tables(tmp_path):
+    a = {"version": 1, "llvm": "19.1.7", "candidates": {"O3": "x"}, "programs": {
+        "u1": {"date": "2026-01-01", "candidates": {}}, "u2": {"date": "2026-01-01", "error": "boom"}}}
+    b = {"version": 1, "llvm": "19.1.7", "candidates": {"S": "y"}, "untimed": ["S"], "programs": {
+        "u1": {"date": "2025-01-01", "candidates": {}}, "u2": {"date": "2025-01-01", "candidates": {}},
+        "u3": {"date": "2026-02-01", "candidates": {}}}}
+    assert M.merge_tables(a, b) == 2  # u2 (a row beats an error) and u3 (new); u1 stays (ours is newer)
+    assert a["programs"]["u1"]["date"] == "2026-01-01" and "error" not in a["programs"]["u2"]
+    assert set(a["candidates"]) == {"O3", "S"} and a["untimed"] == ["S"]
+    with pytest.raises(Exception, match="LLVM"):
+        M.merge_tables(a, {**b, "llvm": "18.1.0"})

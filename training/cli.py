@@ -383,13 +383,24 @@ def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any
 @click.option("--max-rounds", type=click.IntRange(min=2), default=10, show_default=True)
 @click.option("--no-time", is_flag=True, help="Sizes and output checks only (no runtime).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many programs.")
+@click.option("--merge", "merge_paths", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Merge the rows of another table (measured on another core or machine) into --table, then stop.")
 def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path: str | None, jobs: int,
-                min_rounds: int, max_rounds: int, no_time: bool, limit: int | None) -> None:
+                min_rounds: int, max_rounds: int, no_time: bool, limit: int | None,
+                merge_paths: tuple[str, ...]) -> None:
     """Measure every candidate pipeline on every program against -O3 (the pipeline table; see docs/data.md)."""
     from rlopt.training import benchmarks as bm
     from rlopt.training import datasets as ds
     from rlopt.training import measure
 
+    if merge_paths:
+        path = Path(table_path) if table_path else measure.TABLE_FILE
+        table = measure.load_table(path)
+        for other in merge_paths:
+            n = measure.merge_tables(table, measure.load_table(Path(other)))
+            click.echo(f"measure: took {n} rows from {other}", err=True)
+        measure.save_table(table, path)
+        return
     if max_rounds < min_rounds:
         raise click.BadParameter("must be >= --min-rounds", param_hint="--max-rounds")
     if not dataset_names and not programs:

@@ -442,6 +442,22 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
     return table
 
 
+def merge_tables(table: dict[str, Any], other: dict[str, Any]) -> int:
+    """Take ``other``'s rows (measured elsewhere: another core, node or session) that ``table`` lacks or that
+    are newer; both must come from the same LLVM. Returns how many rows were taken."""
+    if other.get("llvm") != table.get("llvm"):
+        raise RloptError(f"cannot merge a table measured with LLVM {other.get('llvm')} into one of {table.get('llvm')}")
+    taken = 0
+    for uri, row in other["programs"].items():
+        mine = table["programs"].get(uri)
+        if mine is None or ("error" in mine and "error" not in row) or row.get("date", "") > mine.get("date", ""):
+            table["programs"][uri] = row
+            taken += 1
+    table["candidates"].update(other.get("candidates", {}))
+    table["untimed"] = sorted(set(table.get("untimed", [])) | set(other.get("untimed", [])))
+    return taken
+
+
 def summary_line(row: dict[str, Any]) -> str:
     """One line about a measured program: noise, rounds and its best candidate."""
     cands = row["candidates"]

@@ -69,7 +69,8 @@ def load_data(table: dict[str, Any], objective: str) -> Data:
     if objective not in BASELINES:
         raise ValueError(f"objective must be one of {', '.join(BASELINES)}")
     base = BASELINES[objective]
-    cands = list(table["candidates"])
+    untimed = set(table.get("untimed", ()))
+    cands = [c for c in table["candidates"] if objective == "size" or c not in untimed]
     rows = []
     for uri, row in sorted(table["programs"].items()):
         if "error" in row or "autophase" not in row:
@@ -91,7 +92,7 @@ def load_data(table: dict[str, Any], objective: str) -> Data:
                 loss[i, j] = True
                 continue
             if objective == "speed":
-                if c.get("suspect"):
+                if c.get("suspect") or "speedup" not in c:
                     continue  # never learn from a build that deleted the benchmark's work
                 g, win[i, j], loss[i, j] = math.log(c["speedup"]), c["win"], c["loss"]
             else:
