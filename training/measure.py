@@ -106,11 +106,17 @@ class Built:
 
 def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path, engine: Engine,
                      *, jobs: int = 2) -> dict[str, Built]:
-    """Optimize ``bench``'s IR with every pipeline (in the engine) and build each result (``jobs`` at once)."""
+    """Optimize ``bench``'s IR with every pipeline (in the engine) and build each result (``jobs`` at once).
+
+    Many pipelines end in the same module: code generation (``.text`` size, the executable) runs once per
+    distinct module, and candidates with the same module share its figures.
+    """
     ir = benchmarks.ir(bench, "O3")
     base = engine.load(ir, name=bench.name)
     out: dict[str, Built] = {}
-    texts: dict[str, bytes] = {}
+    modules: dict[str, bytes] = {}  # module digest -> bitcode, for the distinct modules
+    first: dict[str, str] = {}  # module digest -> the first candidate that produced it
+    module_of: dict[str, str] = {}
     try:
         for name, pipe in pipelines.items():
             b = out[name] = Built(pipe)
@@ -118,8 +124,14 @@ def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path,
             try:
                 engine.run(h, pipe)
                 b.ir_instructions = engine.instruction_count(h)
-                b.text_size = engine.object_text_size(h)
-                texts[name] = engine.bitcode(h)
+                code = engine.bitcode(h)
+                key = digest(code)
+                module_of[name] = key
+                if key not in modules:
+                    modules[key], first[key] = code, name
+                    b.text_size = engine.object_text_size(h)
+                else:
+                    b.text_size = out[first[key]].text_size
             except ToolError as e:
                 b.error = f"optimization failed: {e}"
             finally:
@@ -127,17 +139,20 @@ def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path,
     finally:
         engine.free(base)
 
-    def backend(name: str) -> None:
-        b = out[name]
+    def backend(key: str) -> None:
+        b = out[first[key]]
         try:
-            b.exe = runtime.build(texts[name], workdir / f"{len(out):03d}" / name.replace("/", "_"),
-                                  extra_link=bench.ldflags)
+            b.exe = runtime.build(modules[key], workdir / key[:16] / "prog", extra_link=bench.ldflags)
             b.binary = digest(b.exe.read_bytes())[:16]
         except ToolError as e:
             b.error = f"build failed: {e}"
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(backend, texts))
+        list(pool.map(backend, modules))
+    for name, key in module_of.items():
+        src = out[first[key]]
+        out[name].exe, out[name].binary = src.exe, src.binary
+        out[name].error = out[name].error or src.error
     return out
 
 
@@ -404,8 +419,9 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
     one timing session with the same baseline and twin; one that lacks only ``untimed`` (size) candidates
     gains them without a new timing session.
     """
-    pipelines = dict(pipelines if pipelines is not None else candidates())
-    untimed = dict(untimed if untimed is not None else size_candidates())
+    if pipelines is None:  # the committed candidates, timed and untimed
+        pipelines, untimed = candidates(), size_candidates() if untimed is None else untimed
+    pipelines, untimed = dict(pipelines), dict(untimed or {})
     table = load_table(table_path)
     bench_list = list(bench_list)
     backfill = [b for b in bench_list if b.uri in table["programs"] and "error" not in table["programs"][b.uri]
