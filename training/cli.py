@@ -409,7 +409,8 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
     path = Path(table_path) if table_path else measure.TABLE_FILE
     table = measure.load_table(path)
     wanted = {**measure.candidates(), **measure.size_candidates()}
-    todo = measure.interleave_families([b for b in bench if measure.missing(table, b, wanted)])[:limit]
+    todo = [b for b in bench if measure.missing(table, b, wanted)]
+    todo = (todo if programs else measure.interleave_families(todo))[:limit]  # an explicit list keeps its order
     click.echo(f"measure: {len(todo)} of {len(bench)} programs to measure into {path}", err=True)
     measure.measure(todo, path, jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
                     log=lambda line: click.echo(line, err=True))
