@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/difftest.py --n 1000 [--jobs 2] [--sequences 4] [--fresh]
 
 Each program runs at every -O level, ``--sequences`` random safe action sequences and ``-O-rl`` when a model
-is installed. Progress is appended to ``benchmarks/results/difftest.state.jsonl`` so an interrupted run
+is installed (``RLOPT_MODEL`` picks it; ``--sequences -1`` runs only ``-O-rl``). Progress is appended to ``benchmarks/results/difftest.state.jsonl`` so an interrupted run
 resumes where it stopped; the summary goes to ``benchmarks/results/difftest.json``. A mismatch is minimised
 (shortest failing sub-sequence, then optionally ``llvm-reduce`` with ``--reduce-ir``) and given a verdict;
 its files are kept under ``--keep``.
@@ -32,8 +32,11 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def _variants(name: str, sequences: int) -> list[difftest.Variant]:
+    """Every -O level, ``sequences`` random sequences and -O-rl; ``sequences < 0`` means -O-rl only."""
     rng = random.Random(name)
     rl, _ = difftest.rl_variant()
+    if sequences < 0:
+        return [rl] if rl else []
     return difftest.level_variants() + [difftest.random_variant(rng) for _ in range(sequences)] + (
         [rl] if rl else [])
 
@@ -107,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="csmith programs (seeds --first .. --first+n-1)")
     ap.add_argument("--first", type=int, default=0, help="first csmith seed")
-    ap.add_argument("--sequences", type=int, default=4, help="random action sequences per program")
+    ap.add_argument("--sequences", type=int, default=4,
+                    help="random action sequences per program (-1: only -O-rl, e.g. to test one model)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-examples", action="store_true", help="csmith programs only")
     ap.add_argument("--reduce-ir", action="store_true", help="also llvm-reduce each mismatch (slow)")
