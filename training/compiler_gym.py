@@ -633,7 +633,10 @@ class CompilerGymAttributes(gymnasium.Wrapper, gymnasium.utils.RecordConstructor
 
     def step(self, action: Any, observation_spaces: Iterable[str] | None = None,
              reward_spaces: Iterable[str] | None = None) -> tuple[Any, Any, bool, bool, dict]:
+        env = self.env.unwrapped
         if observation_spaces is not None or reward_spaces is not None:
-            self.env.unwrapped._step_overrides = {"observation_spaces": observation_spaces,
-                                                  "reward_spaces": reward_spaces}
-        return self.env.step(action)
+            env._step_overrides = {"observation_spaces": observation_spaces, "reward_spaces": reward_spaces}
+        try:
+            return self.env.step(action)
+        finally:
+            env._step_overrides = {}  # also when an inner wrapper refused the step before it reached the env
