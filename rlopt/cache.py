@@ -8,7 +8,6 @@ same value. sqlite in WAL mode serialises the writes; a killed writer leaves the
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import threading
@@ -37,9 +36,15 @@ def default_dir() -> Path:
     return Path(base) / "rlopt"
 
 
-def digest(*parts: bytes | str) -> str:
-    """A key from several parts; lengths are mixed in so that ('ab','c') and ('a','bc') differ."""
-    h = hashlib.sha256()
+def digest(*parts: bytes | str, sha256=None) -> str:
+    """A key from several parts; lengths are mixed in so that ('ab','c') and ('a','bc') differ.
+
+    ``sha256`` may be another implementation (``rlopt-cc`` passes CPython's own: loading OpenSSL, which
+    hashlib does on import, costs a cache hit ~20 ms; for large inputs OpenSSL's is ~10x faster).
+    """
+    if sha256 is None:
+        from hashlib import sha256
+    h = sha256()
     for p in parts:
         b = p.encode() if isinstance(p, str) else p
         h.update(len(b).to_bytes(8, "little"))

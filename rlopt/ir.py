@@ -6,7 +6,6 @@ import contextlib
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 from rlopt.errors import InputError, OutputError
@@ -35,12 +34,14 @@ def read_input(path: str) -> bytes:
         raise InputError(f"{path}: {e.strerror}") from None
 
 
-def write_output(data: bytes, path: str) -> None:
+def write_output(data: bytes, path: str, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (``-`` is stdout).
 
     The bytes go to a temporary file beside the target which is then renamed over it, so a reader never
     sees half a file and an interrupted run leaves the old file (or none) rather than a truncated one.
     Special files (``/dev/null``, a FIFO) are written in place: renaming over them would destroy them.
+    ``durable=False`` skips the fsync (~8 ms here): build outputs, like clang's own, need no more than the
+    atomic rename.
     """
     if path == "-":
         sys.stdout.buffer.write(data)
@@ -59,11 +60,12 @@ def write_output(data: bytes, path: str) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = _create_temporary(directory / f".{target.name}.")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         if target.exists():
             os.chmod(tmp_name, target.stat().st_mode & 0o7777)
         else:
@@ -78,6 +80,17 @@ def write_output(data: bytes, path: str) -> None:
         if tmp_name:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def _create_temporary(prefix: Path) -> tuple[int, str]:
+    """``tempfile.mkstemp`` without importing ``tempfile`` (~17 ms of every ``rlopt-cc`` cache hit)."""
+    for _ in range(100):
+        name = f"{prefix}{os.urandom(6).hex()}.tmp"
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name for {prefix}")
 
 
 def write_file(path: str | os.PathLike, data: bytes) -> None:

@@ -328,16 +328,16 @@ def load_model(model: str | os.PathLike | None = None, *, toolchain: Toolchain |
     return Policy.load(path, toolchain=toolchain)
 
 
-def choose_pipeline(data: bytes, *, model: str | None, toolchain: Toolchain, timeout: float,
+def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, toolchain: Toolchain, timeout: float,
                     engine: Any = None, use_engine: bool = True,
                     explain: Callable[[str], None] | None = None) -> str:
     """Run the model on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``).
 
     Steps run in ``engine`` when given (the caller's, left open), else in an engine of its own when
     ``use_engine`` and the toolchain has libLLVM, else in ``opt`` processes. ``explain`` receives lines that
-    say what was considered and why.
+    say what was considered and why. ``model`` may be one already loaded (``rlopt-cc``'s server keeps them).
     """
-    chooser = load_model(model, toolchain=toolchain)
+    chooser = model if isinstance(model, Policy | Selector) else load_model(model, toolchain=toolchain)
     from rlopt.engine import engine_for
 
     own = engine_for(toolchain, timeout) if engine is None and use_engine else None
