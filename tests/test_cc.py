@@ -149,3 +149,72 @@ def test_format_stats_lists_every_reason():
     assert "75.0%" in text  # 3 hits of 4 lookups
     lines = {ln.split("  ")[1].strip(): ln.split()[-1] for ln in text.splitlines()[1:]}
     assert lines["calls"] == "7" and lines["ran the real compiler unchanged"] == "2"
+
+
+def test_flag_table_invariants():
+    """Like ccache's compopt test: the table agrees with itself and with the closed set of reasons."""
+    from rlopt.cc.options import _LANGUAGE_BYPASS, _TABLE, _match
+
+    names = [o.name for o in _TABLE]
+    assert len(names) == len(set(names)), "a row would silently shadow another"
+    for o in _TABLE:
+        assert o.name.startswith("-") and o.arity in ("flag", "joined", "separate", "either")
+        assert (o.role == "bypass") == (o.reason is not None), o
+        assert o.reason is None or o.reason.group == "bypass", o
+        row, _, span = _match([o.name, "value"], 0)  # every spelling finds its own row ...
+        assert row is o and span == (2 if o.arity in ("separate", "either") else 1), o
+        if o.arity in ("joined", "either"):  # ... and with a glued value, its own row or a longer match
+            row, value, span = _match([o.name + "v"], 0)
+            assert span == 1 and row.name.startswith(o.name) and value.endswith("v"), o
+    assert all(r.group == "bypass" for r in _LANGUAGE_BYPASS.values())
+
+
+def test_statistics_are_a_closed_set_documented_in_cc_md():
+    from pathlib import Path
+
+    stats = list(cc.Statistic)
+    assert len({s.value for s in stats}) == len(stats) == len(cc.Statistic.__members__), "no aliases"
+    assert len({s.key for s in stats}) == len(stats)
+    assert {s.group for s in stats} == {"counter", "bypass", "fallback"}
+    assert all(cc.Statistic(d.value).group == "counter" for d in (cc.Decision.RLOPT, cc.Decision.COMPILE_ERROR))
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "cc.md").read_text()
+    missing = [s.value for s in stats if s.group == "bypass" and s.value not in doc]
+    assert not missing, f"bypass reasons not in docs/cc.md: {missing}"
+
+
+@pytest.mark.parametrize(("argv", "ops"), [
+    (["-s"], [("show-stats", None)]),
+    (["-z", "-s"], [("zero-stats", None), ("show-stats", None)]),
+    (["-M", "5G"], [("max-size", "5G")]),
+    (["-M5G"], [("max-size", "5G")]),
+    (["--max-size=500M"], [("max-size", "500M")]),
+    (["-C", "-p", "--help", "--version", "--stop-server"],
+     [("clear", None), ("show-config", None), ("help", None), ("version", None), ("stop-server", None)]),
+    (["-s", "main.o", "-o", "prog"], None),  # clang's -s (strip) in a link
+    (["-M", "a.c"], None),  # clang's -M
+    (["-C", "-E", "a.c"], None),
+    ([], None),
+])
+def test_admin_options_only_when_every_argument_is_one(argv, ops):
+    from rlopt.cc.main import parse_admin
+
+    assert parse_admin(argv) == ops
+
+
+def test_config_sizes_and_precedence(tmp_path):
+    from rlopt.cc.config import Config, parse_size
+
+    assert parse_size("5G") == 5 * 10**9 and parse_size("2Gi") == 2 * 2**30 and parse_size("500 MB") == 5 * 10**8
+    assert parse_size("0") == 0
+    with pytest.raises(ValueError, match="invalid size"):
+        parse_size("5X")
+    (tmp_path / "rlopt.conf").write_text("# comment\nmax_size = 1G\ndirect_mode = false\nbogus = 1\nno equals\n")
+    config = Config(str(tmp_path), environ={"RLOPT_CC_MAX_SIZE": "2G"})
+    assert config.max_size == 2 * 10**9 and config.origins["max_size"] == "environment"
+    assert not config.flag("direct_mode") and config.origins["direct_mode"] == str(tmp_path / "rlopt.conf")
+    assert config.origins["server"] == "default"
+    assert len(config.problems) == 2  # the unknown key and the line without '='
+    config.save("max_size", "3G")
+    assert "max_size = 3G" in (tmp_path / "rlopt.conf").read_text()
+    assert "# comment" in (tmp_path / "rlopt.conf").read_text()
+    assert Config(str(tmp_path), environ={}).max_size == 3 * 10**9

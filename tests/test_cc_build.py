@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cc_helpers import BIN, ROOT, SOURCE, cached_objects, log, needs_wrapper, run, stats, wrapper_env
 from conftest import make_fake_llvm
 
 from rlopt import cc
+from rlopt.cc import build
 from rlopt.errors import ToolTimeout
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-SOURCE = "#include <stdio.h>\nint sq(int x) { return x * x; }\nint main(void) { printf(\"%d\\n\", sq(7)); return 0; }\n"
-
-pytestmark = pytest.mark.skipif(not (BIN / "rlopt-cc").exists() or not shutil.which("make"),
-                                reason="needs the installed rlopt-cc script and make")
+pytestmark = needs_wrapper
 
 
 @pytest.fixture
-def env(tmp_path, tc) -> dict[str, str]:
-    """A private cache and log, the wrapper on PATH, no inherited wrapper settings."""
-    e = {k: v for k, v in os.environ.items() if not k.startswith("RLOPT_")}
-    e.update(RLOPT_CACHE_DIR=str(tmp_path / "cache"), RLOPT_CC_LOG=str(tmp_path / "cc.log"),
-             PATH=f"{BIN}{os.pathsep}{e.get('PATH', '')}")
-    return e
-
-
-def run(argv, env, cwd, check=True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
-    if check and proc.returncode:
-        raise AssertionError(f"{argv} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def stats(env) -> dict[str, int]:
-    with cc.Cache(Path(env["RLOPT_CACHE_DIR"]) / "cc") as cache:
-        return cache.counters()
-
-
-def log(env) -> list[dict]:
-    return [json.loads(line) for line in Path(env["RLOPT_CC_LOG"]).read_text().splitlines()]
+def env(tmp_path) -> dict[str, str]:
+    return wrapper_env(tmp_path)
 
 
 def test_example_project_builds_tests_and_rebuilds_from_cache(env, tmp_path):
@@ -150,7 +122,7 @@ def test_timeout_falls_back_in_process(monkeypatch, tmp_path, capsys):
     def hang(*args, **kwargs):
         raise ToolTimeout("opt", cc.OPT_TIMEOUT)
 
-    monkeypatch.setattr(cc, "optimize", hang)
+    monkeypatch.setattr(build, "run_pipeline", hang)
     monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("RLOPT_CC_LOG", raising=False)
     monkeypatch.delenv(cc.NESTED_ENV, raising=False)
@@ -179,8 +151,7 @@ def test_admin_commands(env, tmp_path):
     run(["rlopt-cc", "--zero-stats"], env, tmp_path)
     assert stats(env) == {}
     run(["rlopt-cc", "--clear-cache"], env, tmp_path)
-    with cc.Cache(Path(env["RLOPT_CACHE_DIR"]) / "cc") as cache:
-        assert cache.entry_count() == 0
+    assert cached_objects(env) == 0
 
 
 def test_concurrent_make_j8_writers_share_one_cache(env, tmp_path):
@@ -195,5 +166,4 @@ def test_concurrent_make_j8_writers_share_one_cache(env, tmp_path):
     # per build: 5 objects, 1 link of objects, 1 compile-and-link; racing builds may both miss
     assert s["calls"] == 2 * 7 and s.get("hit", 0) + s["miss"] == 2 * 6
     assert (tmp_path / "b0" / "rlbench").read_bytes() == (tmp_path / "b1" / "rlbench").read_bytes()
-    with cc.Cache(Path(env["RLOPT_CACHE_DIR"]) / "cc") as cache:
-        assert cache.entry_count() == 6
+    assert cached_objects(env) == 6

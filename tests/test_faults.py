@@ -22,6 +22,8 @@ from conftest import make_fake_llvm
 from robustness import fuzz, invoke
 
 from rlopt.cache import Cache
+from rlopt.cc.build import unpack
+from rlopt.cc.store import unseal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,7 +180,8 @@ def test_cache_writers_killed_at_random_keep_every_entry_valid(tmp_path) -> None
 def test_make_killed_mid_build_then_rebuilt_matches_a_clean_build(tmp_path, tc) -> None:
     project = ROOT / "examples" / "project"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RLOPT_")}
-    env.update(RLOPT_CACHE_DIR=str(tmp_path / "cache"), PATH=f"{invoke.RLOPT.parent}{os.pathsep}{env['PATH']}")
+    env.update(RLOPT_CACHE_DIR=str(tmp_path / "cache"), RLOPT_CC_SERVER_IDLE="10",
+               PATH=f"{invoke.RLOPT.parent}{os.pathsep}{env['PATH']}")
     clean_env = {**env, "RLOPT_CACHE_DIR": str(tmp_path / "clean-cache")}
 
     def make(build: str, environ: dict[str, str]) -> subprocess.Popen:
@@ -196,16 +199,16 @@ def test_make_killed_mid_build_then_rebuilt_matches_a_clean_build(tmp_path, tc) 
         out = p.communicate(timeout=300)[0]
         assert p.returncode == 0 and "all tests passed" in out, out
     assert (tmp_path / "b" / "rlbench").read_bytes() == (tmp_path / "clean" / "rlbench").read_bytes()
-    db = sqlite3.connect(tmp_path / "cache" / "cc" / "cache.sqlite")
+    db = sqlite3.connect(tmp_path / "cache" / "cc" / "store.sqlite")
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        values = [v for (v,) in db.execute("SELECT value FROM entries")]
+        values = [v for (v,) in db.execute("SELECT value FROM entries WHERE key LIKE 'r:%'")]
     finally:
         db.close()
     assert values
     for v in values:  # every cached object is a complete ELF file that LLVM can read
         obj = tmp_path / "entry.o"
-        obj.write_bytes(v)
+        obj.write_bytes(unpack(unseal(v))["object"])
         tc.run("llvm-readobj", ["--file-headers", str(obj)])
 
 

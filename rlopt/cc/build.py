@@ -1,0 +1,359 @@
+"""The rlopt path of one call: per source, direct-mode lookup, frontend, result lookup, pipeline, backend.
+
+Per source::
+
+    direct key -> manifest -> every recorded header unchanged?  -> the cached object (no clang at all)
+    clang <flags> -O<n> -Xclang -disable-llvm-passes -emit-llvm -c src -o tmp.bc      (frontend, reports errors)
+    result key = digest(compiler, pipeline choice, backend flags, tuning entry, tmp.bc) -> the cached object
+    pipeline(tmp.bc): a tuned pipeline, the policy's (in the model server), or the user's -O level
+    clang <codegen flags> -O<n> -Xclang -disable-llvm-passes -c -x ir opt.bc -o out.o       (backend only)
+
+Any failure after the frontend raises :class:`Fallback`; the caller reruns the command with plain clang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from rlopt import __version__, tuning
+from rlopt.cache import digest
+from rlopt.cc import direct
+from rlopt.cc.options import Invocation, Source, default_output, dependency_args, dependency_file
+from rlopt.cc.stats import Record, Statistic, warn
+from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+
+OPT_TIMEOUT = 300.0
+NESTED_ENV = "RLOPT_CC_ACTIVE"  # set for the compilers we run, so a wrapper under a wrapper does not recurse
+MODEL_LEVELS = ("O2", "O3")  # -O1/-Os/-Oz keep their own pipeline: a speed policy is not what they ask for
+_ANSI = None  # compiled on first use: only replayed diagnostics need it
+
+
+class Fallback(Exception):
+    """The rlopt path failed for a source; the command reruns with plain clang."""
+
+    def __init__(self, source: str, reason: str, category: Statistic):
+        super().__init__(f"{source}: {reason}")
+        self.source, self.reason, self.category = source, reason, category
+
+
+class ModelUnusable(RloptError):
+    """The configured model is missing or cannot be loaded: compile with the ``-O`` pipeline and say so."""
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, NESTED_ENV: "1", **(extra or {})}
+
+
+def run(argv: list[str], **kwargs):
+    import subprocess
+
+    return subprocess.run(argv, env=kwargs.pop("env", None) or child_env(), **kwargs)
+
+
+def emit_stderr(data: bytes) -> None:
+    """Show diagnostics recorded earlier; colour codes only when stderr is a terminal."""
+    global _ANSI
+    if not data:
+        return
+    if not sys.stderr.isatty():
+        import re
+
+        _ANSI = _ANSI or re.compile(rb"\x1b\[[0-9;]*m")
+        data = _ANSI.sub(b"", data)
+    sys.stderr.flush()
+    sys.stderr.buffer.write(data)
+    sys.stderr.buffer.flush()
+
+
+def pack(fields: dict[str, bytes]) -> bytes:
+    """Named byte strings in one value: a JSON header of names and lengths, then the bytes."""
+    header = json.dumps([[k, len(v)] for k, v in fields.items()]).encode()
+    return len(header).to_bytes(4, "little") + header + b"".join(fields.values())
+
+
+def unpack(value: bytes) -> dict[str, bytes] | None:
+    try:
+        n = int.from_bytes(value[:4], "little")
+        pos, out = 4 + n, {}
+        for name, size in json.loads(value[4:pos]):
+            out[name] = value[pos:pos + size]
+            pos += size
+        return out if pos == len(value) else None
+    except (ValueError, TypeError):
+        return None
+
+
+class Context:
+    """What every source of a call shares: compiler, toolchain, store, settings, the call's record."""
+
+    def __init__(self, *, compiler: str, compiler_id: str, toolchain_id: str, store, config, record: Record,
+                 model: tuple[str, str] | None, tmp: str):
+        self.compiler, self.compiler_id, self.toolchain_id = compiler, compiler_id, toolchain_id
+        self.store, self.config, self.record, self.tmp = store, config, record, tmp
+        # the model for this call's level: (path, identity for keys: path, size and mtime), or None
+        self.model, self.model_id = (model[0], model[1]) if model else (None, "")
+        self.model_failed = False
+
+    def model_unusable(self, message: str) -> None:
+        """Warn once per call and count it: the user must not believe the policy ran when it did not."""
+        if not self.model_failed:
+            self.model_failed = True
+            self.record.bump(Statistic.MODEL_UNUSABLE)
+            warn(f"{message}; compiling with the -O pipeline instead")
+
+
+class Builder:
+    """Compiles the sources of one classified invocation through the rlopt path."""
+
+    def __init__(self, inv: Invocation, ctx: Context):
+        self.inv, self.ctx = inv, ctx
+        self.objective = tuning.OBJECTIVES.get(inv.level)
+        self.tuning_db = ctx.config.values["tuning_db"] or tuning.default_path()
+
+    def run(self) -> int:
+        """Compile every source (continuing past errors, like clang), then link if asked; clang's status."""
+        inv = self.inv
+        status, objects = 0, []
+        for n, src in enumerate(inv.sources):
+            if inv.mode == "link":
+                out = os.path.join(self.ctx.tmp, f"{n}-{os.path.basename(src.path)}.o")
+            else:
+                out = inv.output if inv.output is not None else default_output(src.path, inv)
+            status = self.compile(src, out) or status
+            objects.append(out)
+        if status or inv.mode != "link":
+            return status
+        start = time.perf_counter()
+        rc = run([self.ctx.compiler, *inv.link_args(objects)]).returncode
+        self.ctx.record.timed("link", start)
+        return rc
+
+    # -- keys ----------------------------------------------------------------------------------------------
+    def _choice(self, model: str | None) -> str:
+        return f"model:{self.ctx.model_id}" if model else f"level:{self.inv.level}"
+
+    def _common(self, model: str | None) -> list[str]:
+        inv = self.inv
+        out_kind = f"{inv.mode if inv.mode != 'link' else 'object'}:{'ir' if inv.emit_llvm else 'native'}"
+        return [f"rlopt-cc {__version__}", self.ctx.compiler_id, self.ctx.toolchain_id, self._choice(model),
+                out_kind, json.dumps(inv.backend)]
+
+    def direct_key(self, src: Source, source_hash: str) -> str:
+        inv = self.inv
+        args = [inv.frontend, dependency_args(src.path, inv), src.path, src.language if src.explicit else "",
+                inv.mode]
+        env = [os.environ.get(name, "") for name in direct.COMPILER_ENV]
+        return "d:" + digest(*self._common(self.ctx.model), os.getcwd(), json.dumps(args), json.dumps(env),
+                             source_hash, sha256=direct.sha256)
+
+    def result_key(self, model: str | None, tuned: tuning.Entry | None, bitcode: bytes) -> str:
+        return "r:" + digest(*self._common(model), tuned.digest if tuned else "", bitcode)
+
+    def _tuned(self, module: str) -> tuning.Entry | None:
+        return tuning.lookup(module, self.objective, self.tuning_db) if self.objective else None
+
+    # -- one source ----------------------------------------------------------------------------------------
+    def compile(self, src: Source, out: str) -> int:
+        """Direct hit, else frontend (its diagnostics go to the user) then result hit or pipeline + backend."""
+        ctx, inv = self.ctx, self.inv
+        hashes = direct.FileHashes()
+        key = manifest = None
+        if ctx.config.flag("direct_mode"):
+            source_hash = hashes(src.path)
+            if source_hash is not None:
+                key = self.direct_key(src, source_hash)
+                manifest = direct.Manifest.parse(self._get(key))
+                entry = manifest.match(hashes)
+                if entry is not None and self._direct_hit(src, out, entry):
+                    return 0
+
+        bc = os.path.join(ctx.tmp, "frontend.bc")
+        headers = os.path.join(ctx.tmp, "headers.txt")
+        lang = ["-x", src.language] if src.explicit else []
+        color = ["-fcolor-diagnostics"] if sys.stderr.isatty() and not any(
+            "color" in a for a in inv.frontend) else []
+        # the files the frontend reads, for direct mode (system headers too, unless -MMD says they are
+        # not dependencies: the same switch of clang's also controls the .d file)
+        listing = ["-Xclang", "-header-include-file", "-Xclang", headers,
+                   *([] if inv.dep_user_only else ["-Xclang", "-sys-header-deps"])] if key else []
+        argv = [ctx.compiler, *inv.frontend, *dependency_args(src.path, inv), *color, *listing,
+                *(["-Wno-unused-command-line-argument"] if inv.mode == "link" else []),
+                "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c", "-o", bc, *lang, src.path]
+        if os.path.exists(headers):
+            os.unlink(headers)
+        started_ns = time.time_ns()
+        start = time.perf_counter()
+        proc = run(argv, stderr=-1)
+        ctx.record.timed("frontend", start)
+        emit_stderr(proc.stderr)
+        if proc.returncode < 0:
+            raise Fallback(src.path, f"the frontend died from signal {-proc.returncode}", Statistic.FRONTEND_CRASH)
+        if proc.returncode:
+            return proc.returncode
+        with open(bc, "rb") as f:
+            bitcode = f.read()
+        module = tuning.module_hash(bitcode)
+        tuned = self._tuned(module)
+        fields, result_key = self.result(src, bitcode, tuned)
+        self._write(out, fields["object"])
+        emit_stderr(fields.get("stderr", b""))
+        if key is not None and not ctx.model_failed:  # else the next call must warn again
+            files = direct.record_files(src.path, direct.read_header_list(headers), hashes, started_ns)
+            if files is not None:
+                dep = dependency_file(src.path, inv)
+                manifest.add({"files": files, "result": result_key, "module": module,
+                              "tuning": tuned.digest if tuned else "", "stderr": proc.stderr.decode("latin-1"),
+                              "deps": _read_text(dep) if dep else None})
+                ctx.store.put(key, manifest.dump())
+        return 0
+
+    def _direct_hit(self, src: Source, out: str, entry: dict) -> bool:
+        """Serve a manifest entry if its object is still cached and its tuning entry still current."""
+        tuned = self._tuned(entry.get("module", ""))
+        if (tuned.digest if tuned else "") != entry.get("tuning", ""):
+            return False
+        fields = unpack(self._get(entry["result"]) or b"")
+        if fields is None or "object" not in fields:
+            return False
+        dep = dependency_file(src.path, self.inv)
+        if dep and entry.get("deps") is not None:
+            self._write(dep, entry["deps"].encode("latin-1"))
+        self._write(out, fields["object"])
+        emit_stderr(entry.get("stderr", "").encode("latin-1") + fields.get("stderr", b""))
+        self._count_hit(tuned, direct_hit=True)
+        return True
+
+    def result(self, src: Source, bitcode: bytes, tuned: tuning.Entry | None) -> tuple[dict, str]:
+        """The object for this bitcode (its fields) and its key: cached, else made and stored."""
+        model = None if tuned else self.ctx.model
+        key = self.result_key(model, tuned, bitcode)
+        fields = unpack(self._get(key) or b"")
+        if fields is not None:
+            self._count_hit(tuned)
+            return fields, key
+        self.ctx.record.bump(Statistic.MISS)
+        try:
+            fields = self.optimize_and_generate(src, bitcode, model, tuned)
+        except ModelUnusable as e:
+            self.ctx.model_unusable(str(e))
+            key = self.result_key(None, tuned, bitcode)
+            fields = unpack(self._get(key) or b"") or self.optimize_and_generate(src, bitcode, None, tuned)
+        self.ctx.store.put(key, pack(fields))
+        return fields, key
+
+    def _count_hit(self, tuned: tuning.Entry | None, direct_hit: bool = False) -> None:
+        record = self.ctx.record
+        record.bump(Statistic.HIT)
+        if direct_hit:
+            record.bump(Statistic.DIRECT_HIT)
+        if tuned is not None:
+            record.bump(Statistic.TUNED_HIT)
+
+    def _get(self, key: str) -> bytes | None:
+        value = self.ctx.store.get(key)
+        if value is not None:
+            self.ctx.record.touched.append(key)
+        return value
+
+    def _write(self, path: str, data: bytes) -> None:
+        from rlopt.ir import write_output
+
+        write_output(data, path, durable=False)
+
+    # -- pipeline and backend ------------------------------------------------------------------------------
+    def optimize_and_generate(self, src: Source, bitcode: bytes, model: str | None,
+                              tuned: tuning.Entry | None) -> dict[str, bytes]:
+        """Pipeline then backend; any failure but an unusable model becomes a :class:`Fallback`."""
+        inv = self.inv
+        try:
+            start = time.perf_counter()
+            text = inv.emit_llvm and inv.mode == "asm"
+            optimized = run_pipeline(bitcode, inv.level, model=model, pipeline=tuned.pipeline if tuned else None,
+                                     text=text, config=self.ctx.config, record=self.ctx.record)
+            self.ctx.record.timed("pipeline", start)
+            if inv.emit_llvm:
+                return {"object": optimized}
+            start = time.perf_counter()
+            fields = self.backend(optimized)
+            self.ctx.record.timed("backend", start)
+            return fields
+        except ModelUnusable:
+            raise
+        except ToolTimeout as e:
+            raise Fallback(src.path, str(e), Statistic.TIMEOUT) from e
+        except ToolCrash as e:
+            raise Fallback(src.path, str(e), Statistic.CRASH) from e
+        except ToolchainError as e:
+            raise Fallback(src.path, str(e), Statistic.TOOLCHAIN) from e
+        except ToolError as e:
+            category = Statistic.BACKEND_ERROR if e.tool == "backend" else Statistic.PASS_ERROR
+            raise Fallback(src.path, str(e), category) from e
+        except RloptError as e:
+            raise Fallback(src.path, str(e), Statistic.RLOPT_ERROR) from e
+        except OSError as e:
+            raise Fallback(src.path, f"I/O error: {e}", Statistic.IO_ERROR) from e
+
+    def backend(self, optimized: bytes) -> dict[str, bytes]:
+        """Code generation only: the user's codegen flags and -O level, with IR optimisation disabled."""
+        inp, out = os.path.join(self.ctx.tmp, "optimized.bc"), os.path.join(self.ctx.tmp, "backend.out")
+        with open(inp, "wb") as f:
+            f.write(optimized)
+        argv = [self.ctx.compiler, *self.inv.backend, "-Wno-unused-command-line-argument", "-Xclang",
+                "-disable-llvm-passes", "-S" if self.inv.mode == "asm" else "-c", "-x", "ir", inp, "-o", out]
+        proc = run(argv, capture_output=True)
+        if proc.returncode:
+            raise ToolError("backend", proc.stderr.decode(errors="replace"), proc.returncode)
+        with open(out, "rb") as f:
+            return {"object": f.read(), "stderr": proc.stderr}  # backend warnings, replayed on every hit
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("latin-1")
+    except OSError:
+        return None
+
+
+def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
+                 config, record: Record) -> bytes:
+    """Run the chosen pipeline: a given one, the model's choice, or the user's level. In the model server
+    when it is enabled (the model stays loaded across the build), else in this process."""
+    from rlopt.cc import server
+
+    if config.flag("server"):
+        try:
+            out = server.optimize(bitcode, level, model=model, pipeline=pipeline, text=text, config=config,
+                                  timeout=OPT_TIMEOUT)
+            record.notes["pipeline_in"] = "server"
+            return out
+        except server.Unavailable as e:
+            record.notes["server_unavailable"] = str(e)
+    record.notes["pipeline_in"] = "process"
+    return optimize_here(bitcode, level, model=model, pipeline=pipeline, text=text, timeout=OPT_TIMEOUT)
+
+
+def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
+                  timeout: float, engine=None, models=None) -> bytes:
+    """The pipeline in this process (or in the server, which passes its engine and loaded models).
+
+    Without an engine the final pipeline runs in an ``opt`` process (~20 ms) rather than starting the
+    engine's worker (~120 ms) for one module; a model's steps use the engine when there is one.
+    """
+    from rlopt import passes, policy, toolchain
+
+    tc = toolchain.find()
+    if pipeline is None and model is not None:
+        try:
+            chooser = models(model, tc) if models else policy.load_model(model, toolchain=tc)
+        except RloptError as e:
+            raise ModelUnusable(f"model {model}: {e}") from None
+        pipeline = policy.choose_pipeline(bitcode, model=chooser, toolchain=tc, timeout=timeout, engine=engine)
+    elif pipeline is None:
+        pipeline = passes.OPT_LEVELS[level]
+    if engine is not None:
+        return engine.optimize(bitcode, pipeline, bitcode=not text, timeout=timeout)
+    return tc.opt(bitcode, pipeline, bitcode=not text, timeout=timeout)

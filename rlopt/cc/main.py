@@ -1,0 +1,403 @@
+"""The ``rlopt-cc`` / ``rlopt-c++`` commands: their own options, the two call forms, and one compile call from
+the command line to the exit status.
+
+A call is either administration (every argument is one of the wrapper's own options, in ccache's spelling:
+``rlopt-cc -s``, ``rlopt-cc -M 10G``) or a compiler command line, as ``CC=rlopt-cc`` (the default compiler,
+LLVM 19's clang) or ``CC="rlopt-cc clang"`` / ``CC="rlopt-cc /path/to/clang-19"`` (the named compiler). This
+module imports only what a direct-mode hit needs; the frontend, the pipeline and the backend load on a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import NoReturn
+
+from rlopt import __version__
+from rlopt.cache import default_dir
+from rlopt.cc import build, options, stats
+from rlopt.cc.config import SETTINGS, Config, parse_size
+from rlopt.cc.stats import Decision, Record, Statistic
+from rlopt.errors import RloptError
+
+NESTED_ENV = build.NESTED_ENV
+_ADMIN = {"-s": "show-stats", "--show-stats": "show-stats", "-z": "zero-stats", "--zero-stats": "zero-stats",
+          "-C": "clear", "--clear": "clear", "--clear-cache": "clear", "-p": "show-config",
+          "--show-config": "show-config", "-h": "help", "--help": "help", "-V": "version", "--version": "version",
+          "--stop-server": "stop-server"}
+#: Inputs, never compilers, when they come first on the command line.
+_INPUT_EXTENSIONS = {".c", ".cc", ".cp", ".cxx", ".cpp", ".CPP", ".c++", ".C", ".i", ".ii", ".o", ".a", ".so",
+                     ".s", ".S", ".h", ".hpp", ".ll", ".bc", ".m", ".mm", ".obj", ".lib", ".dylib"}
+USAGE = """\
+usage: rlopt-cc [compiler] [compiler options]     (compile through rlopt; CC=rlopt-cc or CC="rlopt-cc clang")
+       rlopt-cc OPTION...                          (administration)
+
+Options (ccache's spelling):
+  -s, --show-stats      statistics: calls, cache hits (direct, tuned), misses, bypasses and fallbacks by
+                        reason, cache size and limit
+  -z, --zero-stats      zero the statistics
+  -C, --clear           remove every cached object (statistics and settings stay)
+  -M, --max-size SIZE   set the cache size limit in rlopt.conf (500M, 5G, 2Gi; 0: no limit) and clean up
+  -p, --show-config     every setting, its value and where it came from
+      --stop-server     stop the model server of this cache directory
+  -V, --version         rlopt's and LLVM's versions
+  -h, --help            this text
+
+Settings: environment variables, then rlopt.conf in the cache directory ($RLOPT_CACHE_DIR/cc), then
+defaults. See docs/cc.md."""
+
+
+class UsageError(RloptError):
+    """A malformed administration command (exit status 2)."""
+
+
+# -- the command line ------------------------------------------------------------------------------------
+def parse_admin(argv: Sequence[str]) -> list[tuple[str, str | None]] | None:
+    """The administration operations if every argument is one of the wrapper's options, else None (then
+    it is a compiler command line: ``rlopt-cc -s main.o`` links with ``-s``)."""
+    ops: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(argv):
+        arg, value, step = argv[i], None, 1
+        if arg in ("-M", "--max-size"):
+            value, step = (argv[i + 1] if i + 1 < len(argv) else ""), 2
+        elif arg.startswith("--max-size="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-M") and arg[2:3].isdigit():
+            value = arg[2:]
+        elif arg not in _ADMIN:
+            return None
+        if value is not None and not value[:1].isdigit():
+            return None  # "-M file.c" is clang's -M
+        ops.append(("max-size", value) if value is not None else (_ADMIN[arg], None))
+        i += step
+    return ops or None
+
+
+def looks_like_compiler(arg: str) -> bool:
+    """``rlopt-cc clang ...``: the first word names a compiler when it is no option or input file and is an
+    executable (``clang`` and ``clang++`` also when only LLVM 19's bin directory has them)."""
+    if arg.startswith(("-", "@")) or os.path.splitext(arg)[1] in _INPUT_EXTENSIONS:
+        return False
+    return arg in ("clang", "clang++") or _which(arg) is not None
+
+
+def _which(name: str) -> str | None:
+    if "/" in name:
+        return name if os.path.isfile(name) and os.access(name, os.X_OK) else None
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+# -- compilers and toolchain (remembered in the store: a hit must not run `opt --version`) ---------------
+def _file_id(path: str) -> str:
+    st = os.stat(path)
+    return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+
+
+class Tools:
+    """LLVM 19's bin directory and version, found once and remembered in the store (validated by a stat of
+    its ``opt``), and the compilers this call may use."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        key = f"toolchain:{os.environ.get('RLOPT_LLVM_BIN', '')}:{os.environ.get('PATH', '')}"
+        memo = self._memo(key)
+        try:
+            bin_dir, version, opt_id = json.loads(memo) if memo else ("", "", "")
+            if not memo or _file_id(os.path.join(bin_dir, "opt")) != opt_id:
+                raise ValueError
+        except (OSError, ValueError):
+            from rlopt import toolchain
+
+            tc = toolchain.find()
+            bin_dir, version = str(tc.bin_dir), tc.version_string
+            self._remember(key, json.dumps([bin_dir, version, _file_id(os.path.join(bin_dir, "opt"))]))
+        self.bin_dir, self.version = bin_dir, version
+        self.id = f"{bin_dir}:{version}"
+
+    def _memo(self, key: str) -> str | None:
+        return self.store.memo(key) if self.store else None
+
+    def _remember(self, key: str, value: str) -> None:
+        if self.store:
+            self.store.remember(key, value)
+
+    def clang(self, cxx: bool) -> str:
+        return os.path.join(self.bin_dir, "clang++" if cxx else "clang")
+
+    def resolve(self, name: str, cxx: bool) -> str:
+        """A compiler named on the command line, as a path (``clang`` off PATH: LLVM 19's)."""
+        if os.path.basename(name).startswith("rlopt-c"):
+            return self.clang(cxx)  # a wrapper naming itself would recurse
+        found = _which(name)
+        if found is None and name in ("clang", "clang++"):
+            return self.clang(name == "clang++")
+        return found or name
+
+    def unsupported(self, compiler: str) -> str | None:
+        """Why ``compiler`` cannot take the rlopt path (None: it is LLVM 19's clang). A compiler's
+        ``--version`` runs once per binary; the answer is remembered."""
+        try:
+            ident = _file_id(compiler)
+        except OSError:
+            return f"{compiler}: not found"
+        if os.path.realpath(compiler).startswith(os.path.realpath(self.bin_dir) + os.sep):
+            return None
+        memo = self._memo(f"compiler:{ident}")
+        if memo is None:
+            import re
+            import subprocess
+
+            try:
+                out = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30,
+                                     env=build.child_env()).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                out = ""
+            m = re.search(r"clang version (\d+)\.", out)
+            first = (out.splitlines() or ["no --version output"])[0]
+            major = self.version.split(".")[0]
+            memo = "" if m and m[1] == major else f"{os.path.basename(compiler)} is '{first}', not LLVM {major}'s clang"
+            self._remember(f"compiler:{ident}", memo)
+        return memo or None
+
+
+def real_compiler(cxx: bool, config: Config | None = None, tools: Tools | None = None) -> str:
+    """The configured compiler (``RLOPT_CXX``/``RLOPT_CC``, ``cc``/``cxx`` in rlopt.conf) unless that is a
+    wrapper itself or we are nested; else LLVM 19's clang or clang++."""
+    config = config or Config(cache_dir())
+    configured = config.values["cxx" if cxx else "cc"]
+    if configured and not os.environ.get(NESTED_ENV) and not os.path.basename(configured).startswith("rlopt-c"):
+        return configured
+    return (tools or Tools(None)).clang(cxx)
+
+
+def model_for(level: str, config: Config) -> tuple[str, str]:
+    """The policy model for this level: (absolute path, identity for cache keys). Raises
+    :class:`build.ModelUnusable` when it does not exist. The same resolution as ``rlopt.policy``
+    (a name means ``models/NAME.onnx``), without importing numpy on a cache hit."""
+    name = config.values["model"] or "speed"
+    if name.endswith(".onnx"):
+        path = os.path.abspath(name)
+    else:
+        import rlopt.models
+
+        path = os.path.join(os.path.dirname(rlopt.models.__file__), f"{name}.onnx")
+    try:
+        return path, _file_id(path)
+    except OSError:
+        raise build.ModelUnusable(f"model '{name}' not found ({path})") from None
+
+
+# -- administration --------------------------------------------------------------------------------------
+def cache_dir() -> str:
+    """The wrapper's own directory inside rlopt's cache directory (so --clear leaves rlopt's alone)."""
+    return os.path.join(default_dir(), "cc")
+
+
+def open_store(config: Config, *, required: bool = False):
+    """The shared store; if it cannot be opened a compile goes on without it (one warning)."""
+    import sqlite3
+
+    from rlopt.cc.store import Store
+
+    try:
+        return Store(config.cache_dir, max_size=config.max_size)
+    except (OSError, sqlite3.Error) as e:
+        if required:
+            raise RloptError(f"cannot open the cache in {config.cache_dir}: {e}") from None
+        stats.warn(f"cache unavailable ({e}); compiling without it")
+        return None
+
+
+def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
+    """Run the administration operations in order, as ccache does (``rlopt-cc -z -s``)."""
+    from rlopt.cc.stats import format_stats, human_size
+
+    for op, value in ops:
+        if op == "help":
+            print(USAGE)
+        elif op == "version":
+            tools = Tools(None)
+            print(f"{stats.program()} (rlopt) {__version__}\nLLVM {tools.version} ({tools.bin_dir})")
+        elif op == "show-config":
+            print(f"({'environment' if 'RLOPT_CACHE_DIR' in os.environ else 'default'}) "
+                  f"{'cache_dir':<{max(map(len, SETTINGS))}} = {config.cache_dir}\n{config.show()}")
+        elif op == "stop-server":
+            from rlopt.cc import server
+
+            print("model server stopped" if server.stop(config.cache_dir) else "no model server was running")
+        elif op == "max-size":
+            try:
+                limit = parse_size(value or "")
+            except ValueError as e:
+                raise UsageError(str(e)) from None
+            config.save("max_size", value or "")
+            with open_store(config, required=True) as store:
+                evicted = store.cleanup()
+            print(f"Set cache size limit to {human_size(limit) if limit else 'no limit'}"
+                  + (f"; evicted {evicted} entries" if evicted else ""))
+        else:
+            with open_store(config, required=True) as store:
+                if op == "show-stats":
+                    size = store.usage()[1]
+                    print(format_stats(store.counters(), store.usage("r:")[0], store.path, size=size,
+                                       limit=config.max_size))
+                elif op == "zero-stats":
+                    store.zero_counters()
+                    print("Statistics zeroed")
+                else:
+                    store.clear()
+                    print("Cleared cache")
+    config.report_problems()
+    return 0
+
+
+# -- one compile call ------------------------------------------------------------------------------------
+def _exec(compiler: str, args: Sequence[str]) -> NoReturn:
+    """Become the real compiler: its exit status, output and diagnostics are exactly its own."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execve(compiler, [compiler, *args], build.child_env())
+    except OSError as e:
+        print(f"{stats.program()}: error: cannot run {compiler}: {e.strerror}", file=sys.stderr)
+        raise SystemExit(127) from None
+
+
+def _finish(store, record: Record, argv: list[str], started: float, config: Config) -> None:
+    """Count the call (a statistics failure must not fail the build), log it, close the store."""
+    if store is not None:
+        import sqlite3
+
+        if store.recovered:
+            record.bump(Statistic.CACHE_RECOVERED)
+        try:
+            store.finish_call(record.increments(), record.touched)
+        except sqlite3.Error as e:
+            stats.warn(f"statistics not recorded ({e})")
+        store.close()
+    stats.write_log(config.values["log_file"], record, [stats.program(), *argv], started)
+
+
+def main(argv: Sequence[str], *, cxx: bool = False) -> int:
+    """Run one ``rlopt-cc`` command line; returns the exit status."""
+    started = time.perf_counter()
+    argv = list(argv)
+    config = Config(cache_dir())
+    try:
+        ops = parse_admin(argv)
+        if ops:
+            return admin(ops, config)
+    except UsageError as e:
+        print(f"{stats.program()}: error: {e}", file=sys.stderr)
+        return 2
+    except RloptError as e:
+        print(f"{stats.program()}: error: {e}", file=sys.stderr)
+        return 1
+    record = Record()
+    store = open_store(config)
+    try:
+        tools = Tools(store)
+        named = argv.pop(0) if argv and looks_like_compiler(argv[0]) else None
+        compiler = tools.resolve(named, cxx) if named else real_compiler(cxx, config, tools)
+    except RloptError as e:
+        print(f"{stats.program()}: error: {e}", file=sys.stderr)
+        return 1
+    config.report_problems()
+    if os.environ.get(NESTED_ENV) or config.flag("disable"):
+        if store is not None:
+            store.close()
+        record.set(Decision.DISABLED)
+        stats.write_log(config.values["log_file"], record, [stats.program(), *argv], started)
+        _exec(compiler, argv)
+    inv = options.classify(options.expand_response_files(argv))
+    if not inv.bypass and any(not os.path.exists(p) for p in inv.inputs):
+        inv.bypass = Statistic.MISSING_INPUT
+    why = None if inv.bypass else tools.unsupported(compiler)
+    if why:
+        inv.bypass = Statistic.UNSUPPORTED_COMPILER
+        record.notes["compiler"] = why
+    if inv.bypass:
+        record.set(Decision.BYPASS, inv.bypass)
+        _finish(store, record, argv, started, config)
+        _exec(compiler, argv)
+    return compile_call(inv, argv, compiler, tools, store, config, record, started)
+
+
+def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools: Tools, store, config: Config,
+                 record: Record, started: float) -> int:
+    """The rlopt path for a classified call; any failure in rlopt reruns the command with plain clang."""
+    model = None
+    if inv.level in build.MODEL_LEVELS:
+        try:
+            model = model_for(inv.level, config)
+        except build.ModelUnusable as e:
+            record.bump(Statistic.MODEL_UNUSABLE)
+            stats.warn(f"{e}; compiling with the -O pipeline instead")
+    tmp = _TempDir()
+    ctx = build.Context(compiler=compiler, compiler_id=_file_id(compiler), toolchain_id=tools.id,
+                        store=store or _NoStore(), config=config, record=record, model=model, tmp=tmp)
+    try:
+        status = build.Builder(inv, ctx).run()
+    except Exception as e:  # whatever went wrong in rlopt, the build must go on with clang
+        fallback = e if isinstance(e, build.Fallback) else build.Fallback(
+            ", ".join(s.path for s in inv.sources), f"internal error: {type(e).__name__}: {e}",
+            Statistic.INTERNAL_ERROR)
+        stats.warn(f"{fallback.source}: {fallback.reason}; compiled with plain clang")
+        record.set(Decision.FALLBACK, fallback.category)
+        status = build.run([compiler, *argv]).returncode
+    finally:
+        tmp.cleanup()
+    if status and record.decision is Decision.RLOPT:
+        record.set(Decision.COMPILE_ERROR)
+    _finish(store, record, argv, started, config)
+    return status
+
+
+class _TempDir(os.PathLike):
+    """A private temporary directory made on first use: a direct hit needs none (and no ``tempfile``)."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+
+    def __fspath__(self) -> str:
+        if self.path is None:
+            import tempfile
+
+            self.path = tempfile.mkdtemp(prefix="rlopt-cc-")
+        return self.path
+
+    def cleanup(self) -> None:
+        if self.path is not None:
+            import shutil
+
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+class _NoStore:
+    """Stands in for an unavailable store: every lookup misses, nothing is kept."""
+
+    recovered = False
+
+    def get(self, key: str) -> None:
+        return None
+
+    def put(self, key: str, value: bytes) -> int:
+        return 0
+
+
+def main_cc() -> int:
+    """Console entry point of ``rlopt-cc``."""
+    return main(sys.argv[1:], cxx=False)
+
+
+def main_cxx() -> int:
+    """Console entry point of ``rlopt-c++``."""
+    return main(sys.argv[1:], cxx=True)

@@ -1,0 +1,116 @@
+"""rlopt-cc's own options (ccache's spelling), its two call forms, its settings, and what it says when the
+model is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from cc_helpers import ROOT, SOURCE, log, needs_wrapper, run, stats, wrapper_env
+
+from rlopt import __version__
+from rlopt.cc.store import Store
+
+pytestmark = needs_wrapper
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    return {**wrapper_env(tmp_path), "RLOPT_CC_SERVER": "0"}
+
+
+def test_each_administration_option(env, tmp_path):
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", "-O1", "-c", "a.c"], env, tmp_path)
+    out = run(["rlopt-cc", "-s"], env, tmp_path).stdout
+    assert "compiled through rlopt" in out and "cache size" in out and "of 5.0 GB" in out
+    assert "made with a tuning-database pipeline" in out
+    assert run(["rlopt-cc", "--show-stats"], env, tmp_path).stdout == out
+    assert run(["rlopt-cc", "-z"], env, tmp_path).stdout.strip() == "Statistics zeroed"
+    assert stats(env) == {}
+    assert run(["rlopt-cc", "-C"], env, tmp_path).stdout.strip() == "Cleared cache"
+    with Store(str(tmp_path / "cache" / "cc")) as store:
+        assert store.usage() == (0, 0)
+
+    assert "Set cache size limit to 1.0 GB" in run(["rlopt-cc", "-M", "1G"], env, tmp_path).stdout
+    assert "max_size = 1G" in (tmp_path / "cache" / "cc" / "rlopt.conf").read_text()
+    config = run(["rlopt-cc", "-p"], env, tmp_path).stdout
+    assert f"({tmp_path / 'cache' / 'cc' / 'rlopt.conf'}) max_size" in config and "= 1G" in config
+    assert "(default) direct_mode" in config and "(environment) server" in config
+    assert "of 1.0 GB" in run(["rlopt-cc", "-s"], env, tmp_path).stdout
+
+    bad = run(["rlopt-cc", "-M", "5X"], env, tmp_path, check=False)
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("rlopt-cc: error: invalid size '5X'")
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+    assert "--max-size" in run(["rlopt-cc", "--help"], env, tmp_path).stdout
+    version = run(["rlopt-cc", "--version"], env, tmp_path).stdout
+    assert f"rlopt) {__version__}" in version and "LLVM 19." in version
+    assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "no model server was running"
+
+
+def test_settings_from_the_file_and_a_bad_line(env, tmp_path):
+    (tmp_path / "a.c").write_text(SOURCE)
+    conf = tmp_path / "cache" / "cc" / "rlopt.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("direct_mode = false\nmax_sise = 1G\n")
+    for _ in range(2):
+        proc = run(["rlopt-cc", "-O1", "-c", "a.c"], env, tmp_path)
+        assert proc.stderr.count("unknown setting 'max_sise'") == 1  # said once per call, the build goes on
+    assert log(env)[-1]["hits"] == 1 and log(env)[-1]["direct_hits"] == 0
+
+
+@pytest.mark.parametrize("form", ["clang", "/usr/lib/llvm-19/bin/clang", "clang-19"])
+def test_the_compiler_named_first(env, tmp_path, tc, form):
+    if form == "clang-19" and not shutil.which("clang-19", path=env["PATH"]):
+        pytest.skip("no clang-19 on PATH")
+    if form.startswith("/") and not Path(form).exists():
+        form = str(tc.path("clang"))
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", form, "-O1", "a.c", "-o", "prog"], env, tmp_path)
+    assert log(env)[-1]["decision"] == "rlopt"
+    assert run([str(tmp_path / "prog")], env, tmp_path).stdout == "49\n"
+
+
+def test_make_with_cc_naming_the_compiler(env, tmp_path):
+    out = run(["make", "-j4", "CC=rlopt-cc clang", "CFLAGS=-O1", f"BUILD={tmp_path / 'b'}", "test"], env,
+              ROOT / "examples" / "project").stdout
+    assert "all tests passed" in out
+    assert stats(env)["rlopt"] == 6
+
+
+def test_an_unsupported_compiler_runs_unchanged(env, tmp_path):
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None or "clang" in os.path.realpath(gcc):
+        pytest.skip("no non-clang compiler here")
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", gcc, "-O2", "a.c", "-o", "prog"], env, tmp_path)
+    assert run([str(tmp_path / "prog")], env, tmp_path).stdout == "49\n"
+    assert stats(env)["bypass:unsupported compiler"] == 1
+
+
+@pytest.mark.parametrize("model", ["missing", "bad"])
+def test_an_unusable_model_is_said_once_per_call_and_counted(env, tmp_path, model):
+    path = tmp_path / "m.onnx"
+    if model == "bad":
+        path.write_bytes(b"not a model")
+    env = {**env, "RLOPT_MODEL": str(path)}
+    (tmp_path / "a.c").write_text(SOURCE)
+    (tmp_path / "b.c").write_text("int twice(int x) { return 2 * x; }\n")
+    for _ in range(2):  # the second call hits the cache, and must still say it
+        proc = run(["rlopt-cc", "-O2", "-c", "a.c", "b.c"], env, tmp_path)
+        warnings = proc.stderr.strip().splitlines()
+        assert len(warnings) == 1 and str(path) in warnings[0], proc.stderr
+        assert warnings[0].endswith("compiling with the -O pipeline instead")
+    assert stats(env)["model unusable"] == 2 and (tmp_path / "a.o").exists()
+
+
+def test_the_model_server_serves_a_build_and_stops(tmp_path):
+    env = wrapper_env(tmp_path)
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", "-O2", "-c", "a.c"], env, tmp_path)
+    assert log(env)[-1]["decision"] == "rlopt" and log(env)[-1]["pipeline_in"] == "server"
+    assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "model server stopped"
+    assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "no model server was running"

@@ -1,0 +1,93 @@
+"""rlopt-cc's direct mode: a hit skips the frontend, and anything that changes what the frontend would read (a
+header, a time macro, the tuning database) must make it miss."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+
+import pytest
+from cc_helpers import log, needs_wrapper, run, stats, wrapper_env
+
+from rlopt import tuning
+from rlopt.cc.store import Store
+
+pytestmark = needs_wrapper
+# -Os: no policy model, so these tests exercise caching rather than inference; in this process, no server
+FLAGS = ["-Os", "-Wall", "-MD", "-c", "a.c", "-o", "a.o"]
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    return {**wrapper_env(tmp_path), "RLOPT_CC_SERVER": "0"}
+
+
+def last(env) -> dict:
+    return log(env)[-1]
+
+
+def test_a_header_change_invalidates_a_direct_hit(env, tmp_path, tc):
+    (tmp_path / "a.c").write_text('#include "a.h"\n#include <stdio.h>\nint f(void) { int unused; return A; }\n')
+    (tmp_path / "a.h").write_text("#define A 3\n")
+    first = run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert "unused variable 'unused'" in first.stderr
+    deps, obj = (tmp_path / "a.d").read_text(), (tmp_path / "a.o").read_bytes()
+    (tmp_path / "a.d").unlink()
+    second = run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 1 and "frontend" not in last(env)["seconds"]  # no clang at all
+    assert second.stderr == first.stderr  # the warning is replayed
+    assert (tmp_path / "a.d").read_text() == deps and (tmp_path / "a.o").read_bytes() == obj
+
+    time.sleep(0.01)
+    (tmp_path / "a.h").write_text("#define A 4\n")  # same size, new content
+    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 0 and last(env)["misses"] == 1
+    run([str(tc.path("clang")), *FLAGS[:-1], "ref.o"], env, tmp_path)
+    assert (tmp_path / "a.o").read_bytes() == (tmp_path / "ref.o").read_bytes() != obj
+
+    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 1
+    (tmp_path / "a.h").write_text("#define A 3\n")  # back to the first version: its manifest entry still holds
+    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 1 and (tmp_path / "a.o").read_bytes() == obj
+
+
+def test_time_macros_disable_direct_mode(env, tmp_path):
+    (tmp_path / "a.c").write_text('const char *built = __DATE__;\nint f(void) { return 1; }\n')
+    for _ in range(2):
+        run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 0 and last(env)["hits"] == 1  # found by its bitcode, after the frontend
+
+
+def test_direct_mode_can_be_switched_off(env, tmp_path):
+    (tmp_path / "a.c").write_text("int f(void) { return 1; }\n")
+    for _ in range(2):
+        run(["rlopt-cc", *FLAGS], {**env, "RLOPT_CC_DIRECT": "false"}, tmp_path)
+    assert last(env)["direct_hits"] == 0 and last(env)["hits"] == 1
+
+
+def test_a_tuning_database_entry_is_used_and_keyed(env, tmp_path, tc):
+    (tmp_path / "a.c").write_text("int g(int x);\nint f(int x) { int s = 0; for (int i = 0; i < x; i++) "
+                                  "s += g(i) * 3; return s; }\n")
+    db = str(tmp_path / "cache" / "tuning.sqlite")
+    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    plain = (tmp_path / "a.o").read_bytes()
+    with Store(str(tmp_path / "cache" / "cc")) as store:
+        (value,) = store._db.execute("SELECT value FROM entries WHERE key LIKE 'd:%'").fetchone()
+    module = json.loads(value[4:])["entries"][0]["module"]
+    bitcode = subprocess.run([str(tc.path("clang")), "-Os", "-Wall", "-Xclang", "-disable-llvm-passes",
+                              "-emit-llvm", "-c", "a.c", "-o", "-"], cwd=tmp_path, capture_output=True).stdout
+    assert module == hashlib.sha256(bitcode).hexdigest()  # the module hash a tuner would compute
+
+    tuning.record(module, "size", "function(mem2reg)", db)
+    run(["rlopt-cc", *FLAGS], env, tmp_path)  # the entry invalidates the direct hit, and its pipeline runs
+    assert last(env)["direct_hits"] == 0 and (tmp_path / "a.o").read_bytes() != plain
+    tuned = (tmp_path / "a.o").read_bytes()
+    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 1 and (tmp_path / "a.o").read_bytes() == tuned
+    assert stats(env)["tuned hit"] == 1
+    tuning.record(module, "size", "function(mem2reg,instcombine)", db)  # re-tuned: the old object is stale
+    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert last(env)["direct_hits"] == 0 and last(env)["misses"] == 1
