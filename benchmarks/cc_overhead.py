@@ -1,11 +1,17 @@
 """What ``rlopt-cc`` costs in a real build, and what the programs it builds run like, against plain clang -O3.
 
-Builds ``examples/project`` (and, with ``--third-party DIR``, a configure/make project such as zlib) three
-ways: plain clang, rlopt-cc with a cold cache, rlopt-cc with a warm cache (after ``make clean``). Then runs
-the resulting programs (min of N interleaved runs) and compiles a generated ~10k-instruction module to
-measure the wrapper's peak memory. Prints a table and writes ``benchmarks/results/cc_overhead.json``.
+Builds ``examples/project`` and a generated project of 60 translation units (``benchmarks/cc_project.py``)
+(and, with ``--third-party DIR``, a configure/make project such as zlib) three ways: plain clang (twice, the
+faster counts), rlopt-cc with a cold cache and no model server running, rlopt-cc warm (after ``make clean``,
+twice, the faster counts). Then runs the programs (min of N interleaved runs) and compiles a generated
+~10k-instruction module to measure the wrapper's peak memory. Prints a table with the ratios to plain clang
+and writes ``benchmarks/results/cc_overhead.json``.
 
-    python benchmarks/cc_overhead.py [--third-party /tmp/zlib] [--jobs 2] [--runs 5]
+The wrapper runs with its bytecode cached (``PYTHONPYCACHEPREFIX`` in the run's directory), as in any
+installed package; this sandbox otherwise sets ``PYTHONDONTWRITEBYTECODE``, which would make every call
+compile rlopt's modules from source.
+
+    python benchmarks/cc_overhead.py [--third-party /tmp/zlib] [--jobs 2] [--runs 5] [--units 60]
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import cc_project
 
 from rlopt import toolchain
 
@@ -36,11 +45,16 @@ def sh(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+MODEL: str | None = None  # --model: the policy the rlopt-cc builds use (default: the shipped one)
+
+
 def environment(tmp: Path, name: str) -> dict[str, str]:
-    """Fresh cache and log per configuration, the wrapper on PATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RLOPT_")}
+    """Fresh cache and log per configuration, the wrapper on PATH, bytecode cached."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RLOPT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(RLOPT_CACHE_DIR=str(tmp / f"cache-{name}"), RLOPT_CC_LOG=str(tmp / f"log-{name}.jsonl"),
-               PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+               PYTHONPYCACHEPREFIX=str(tmp / "pycache"), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    if MODEL:
+        env["RLOPT_MODEL"] = MODEL
     return env
 
 
@@ -51,37 +65,73 @@ def peak_rss_mb(log: Path) -> dict[str, float]:
             for k in ("self", "children")}
 
 
-def build_project(tmp: Path, clang: str, jobs: int) -> dict:
-    """examples/project: plain clang, rlopt-cc cold, rlopt-cc warm; returns times and binaries."""
-    project = ROOT / "examples" / "project"
-    out: dict = {"name": "examples/project", "seconds": {}}
+def call_times(log: Path) -> dict:
+    """Median seconds inside the wrapper per compile call (misses, direct hits), and where a cold build's time
+    went: frontend, pipeline (the model's choice and its passes) and backend, summed over its misses."""
+    lines = [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
+    miss = [x for x in lines if x["misses"]]
+    hit = [x["seconds"]["total"] for x in lines if x.get("direct_hits")]
+    return {"miss": round(statistics.median(x["seconds"]["total"] for x in miss), 3) if miss else None,
+            "direct hit": round(statistics.median(hit), 4) if hit else None,
+            "cold sums": {step: round(sum(x["seconds"].get(step, 0) for x in miss), 2)
+                          for step in ("frontend", "pipeline", "backend", "total")}}
+
+
+def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int, make_vars: list[str],
+                     program: list[str]) -> dict:
+    """Plain clang, rlopt-cc cold, rlopt-cc warm (after make clean), each with make -jN in ``project``."""
+    out: dict = {"name": name, "seconds": {}, "raw_seconds": {}}
+    slug = name.split()[0].replace("/", "-")
     for config, cc in (("clang", clang), ("rlopt-cc", "rlopt-cc")):
-        env, build = environment(tmp, f"project-{config}"), tmp / f"project-{config}"
-        make = ["make", f"-j{jobs}", f"CC={cc}", "CFLAGS=-O3", f"BUILD={build}"]
-        out["seconds"][config if config == "clang" else "rlopt-cc cold"] = sh(make, project, env)
+        env, build = environment(tmp, f"{slug}-{config}"), tmp / f"{slug}-{config}"
+        make = ["make", f"-j{jobs}", f"CC={cc}", "CFLAGS=-O3", f"BUILD={build}", *make_vars]
+        runs = []
         if config == "rlopt-cc":
-            sh(["make", "clean", f"BUILD={build}"], project, env)
-            out["seconds"]["rlopt-cc warm"] = sh(make, project, env)
+            sh(["rlopt-cc", "--stop-server"], project, env)  # cold means no model loaded anywhere
+            out["raw_seconds"]["rlopt-cc cold"] = [sh(make, project, env)]
+        for _ in range(2):
+            if runs or config == "rlopt-cc":
+                sh(["make", "clean", f"BUILD={build}"], project, env)
+            runs.append(sh(make, project, env))
+        out["raw_seconds"]["clang" if config == "clang" else "rlopt-cc warm"] = runs
+        if config == "rlopt-cc":
             out["peak_rss_mb"] = peak_rss_mb(Path(env["RLOPT_CC_LOG"]))
-        sh(["make", f"CC={cc}", "CFLAGS=-O3", f"BUILD={build}", "test"], project, env)
-        out.setdefault("programs", {})[config] = [str(build / "rlbench"), "1000000", "3"]
+            out["call_seconds"] = call_times(Path(env["RLOPT_CC_LOG"]))
+            sh(["rlopt-cc", "--stop-server"], project, env)
+        out.setdefault("programs", {})[config] = [str(build / program[0]), *program[1:]]
+    out["seconds"] = {k: min(v) for k, v in out["raw_seconds"].items()}
     return out
+
+
+def build_project(tmp: Path, clang: str, jobs: int) -> dict:
+    """examples/project: a library, a program, a test program compiled and linked in one step."""
+    return build_three_ways("examples/project", ROOT / "examples" / "project", tmp, clang, jobs, ["all"],
+                            ["rlbench", "1000000", "3"])
+
+
+def build_generated(tmp: Path, clang: str, jobs: int, units: int) -> dict:
+    """The generated project of ``units`` translation units."""
+    project = cc_project.generate(tmp / "generated", units)
+    return build_three_ways(f"generated ({units} TUs)", project, tmp, clang, jobs, [], ["prog", "20000", "3"])
 
 
 def build_third_party(src: Path, tmp: Path, clang: str, jobs: int) -> dict:
     """A configure/make project (copied, never modified in place): make time only, configure excluded."""
     out: dict = {"name": str(src), "seconds": {}}
     data = tmp / "zdata"
-    data.write_bytes(b"".join(ROOT.joinpath(p).read_bytes() for p in ("rlopt/cc.py", "rlopt/passes.py")) * 400)
+    data.write_bytes(b"".join(ROOT.joinpath(p).read_bytes() for p in ("rlopt/cc/build.py", "rlopt/passes.py")) * 400)
     for config, cc in (("clang", clang), ("rlopt-cc", "rlopt-cc")):
         env, tree = environment(tmp, f"tp-{config}"), tmp / f"tp-{config}"
         shutil.copytree(src, tree)
+        if config == "rlopt-cc":
+            sh(["rlopt-cc", "--stop-server"], tree, env)
         sh(["./configure"], tree, {**env, "CC": cc, "CFLAGS": "-O3"})
         out["seconds"][config if config == "clang" else "rlopt-cc cold"] = sh(["make", f"-j{jobs}"], tree, env)
         if config == "rlopt-cc":
             sh(["make", "clean"], tree, env)
             out["seconds"]["rlopt-cc warm"] = sh(["make", f"-j{jobs}"], tree, env)
             out["peak_rss_mb"] = peak_rss_mb(Path(env["RLOPT_CC_LOG"]))
+            sh(["rlopt-cc", "--stop-server"], tree, env)
         sh(["make", "test"], tree, env)
         if (tree / "minigzip").exists():
             out.setdefault("programs", {})[config] = [str(tree / "minigzip"), "-c", str(data)]
@@ -103,7 +153,8 @@ def runtimes(programs: dict[str, list[str]], runs: int) -> dict[str, float]:
 
 
 def big_module(tmp: Path, clang: str, functions: int = 220) -> dict:
-    """Compile one generated ~10k-instruction C file with rlopt-cc -O3 and report the peak memory."""
+    """Compile one generated ~10k-instruction C file with rlopt-cc -O3 (the model in the wrapper's own process,
+    as without the server) and report the peak memory."""
     body = "".join(
         f"double f{i}(double *a, int n) {{ double s = {i}; for (int j = 0; j < n; j++) {{ if (a[j] > s) "
         f"s += a[j] * {i % 7 + 1}; else s -= a[(j * {i % 5 + 1}) % n] / {i + 1}.0; a[j] = s; }} "
@@ -114,7 +165,7 @@ def big_module(tmp: Path, clang: str, functions: int = 220) -> dict:
                          str(tmp / "big.c")], capture_output=True, text=True, check=True).stdout
     instructions = sum(1 for line in ir.splitlines()
                        if line.startswith("  ") and not line.lstrip().startswith(("!", ";")))
-    env = environment(tmp, "big")
+    env = {**environment(tmp, "big"), "RLOPT_CC_SERVER": "0"}  # the model in the wrapper: its peak memory
     seconds = sh(["rlopt-cc", "-O3", "-c", "big.c", "-o", "big.o"], tmp, env)
     return {"ir_instructions": instructions, "seconds": round(seconds, 3),
             "peak_rss_mb": peak_rss_mb(Path(env["RLOPT_CC_LOG"]))}
@@ -125,35 +176,57 @@ def main() -> None:
     ap.add_argument("--third-party", type=Path, help="a configure/make source tree (e.g. zlib) to build too")
     ap.add_argument("--jobs", type=int, default=2, help="make -j")
     ap.add_argument("--runs", type=int, default=5, help="runs per program (min is reported)")
+    ap.add_argument("--units", type=int, default=60, help="translation units of the generated project")
+    ap.add_argument("--model", help="the model the rlopt-cc builds use (default: the shipped speed model)")
     args = ap.parse_args()
+    global MODEL
+    MODEL = str(Path(args.model).resolve()) if args.model else None
     clang = str(toolchain.find().path("clang"))
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        projects = [build_project(tmp, clang, args.jobs)]
+        projects = [build_project(tmp, clang, args.jobs), build_generated(tmp, clang, args.jobs, args.units)]
         if args.third_party:
             projects.append(build_third_party(args.third_party, tmp, clang, args.jobs))
         for p in projects:
             p["seconds"] = {k: round(v, 3) for k, v in p["seconds"].items()}
+            p["ratio_to_clang"] = {k: round(v / p["seconds"]["clang"], 2) for k, v in p["seconds"].items()
+                                   if k != "clang"}
             if "programs" in p:
                 p["runtime_seconds"] = runtimes(p.pop("programs"), args.runs)
         memory = big_module(tmp, clang)
     result = {"jobs": args.jobs, "runs": args.runs, "projects": projects, "big_module": memory,
-              "load_average": os.getloadavg(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    print(f"{'project':<24}{'clang -O3':>11}{'rlopt cold':>12}{'rlopt warm':>12}{'run clang':>11}"
-          f"{'run rlopt':>11}{'wrapper MB':>12}{'child MB':>10}")
+              "model": model_description(), "load_average": os.getloadavg(),
+              "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    print(f"{'project':<22}{'clang -O3':>10}{'rlopt cold':>16}{'rlopt warm':>16}{'run clang':>11}"
+          f"{'run rlopt':>11}{'hit call':>10}{'wrapper MB':>11}{'child MB':>9}")
     for p in projects:
-        s, r, m = p["seconds"], p.get("runtime_seconds", {}), p.get("peak_rss_mb", {})
-        print(f"{Path(p['name']).name:<24}{s['clang']:>10.2f}s{s['rlopt-cc cold']:>11.2f}s"
-              f"{s['rlopt-cc warm']:>11.2f}s{r.get('clang', float('nan')):>10.3f}s"
-              f"{r.get('rlopt-cc', float('nan')):>10.3f}s{m.get('self', 0):>12.1f}{m.get('children', 0):>10.1f}")
+        s, q, r, m = p["seconds"], p["ratio_to_clang"], p.get("runtime_seconds", {}), p.get("peak_rss_mb", {})
+        hit = (p.get("call_seconds") or {}).get("direct hit")
+        print(f"{p['name'][:21]:<22}{s['clang']:>9.2f}s{s['rlopt-cc cold']:>8.2f}s ({q['rlopt-cc cold']:.2f}x)"
+              f"{s['rlopt-cc warm']:>8.2f}s ({q['rlopt-cc warm']:.2f}x){r.get('clang', float('nan')):>10.3f}s"
+              f"{r.get('rlopt-cc', float('nan')):>10.3f}s{(hit or float('nan')) * 1000:>8.0f}ms"
+              f"{m.get('self', 0):>11.1f}{m.get('children', 0):>9.1f}")
     print(f"big module: {memory['ir_instructions']} IR instructions, rlopt-cc -O3 -c in {memory['seconds']} s, "
           f"peak RSS wrapper {memory['peak_rss_mb']['self']} MB, largest child "
-          f"{memory['peak_rss_mb']['children']} MB; load average {result['load_average'][0]:.1f}")
+          f"{memory['peak_rss_mb']['children']} MB; model {result['model']}; load average "
+          f"{result['load_average'][0]:.1f}")
+    for p in projects:
+        sums = (p.get("call_seconds") or {}).get("cold sums")
+        if sums:
+            print(f"{p['name']}: cold build's wrapper time summed over compiles: frontend {sums['frontend']} s, "
+                  f"pipeline {sums['pipeline']} s, backend {sums['backend']} s, total {sums['total']} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = RESULTS.with_suffix(".json.tmp")
     tmp_out.write_text(json.dumps(result, indent=2) + "\n")
     os.replace(tmp_out, RESULTS)
     print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+def model_description() -> str:
+    """Which model the rlopt-cc builds used, and its kind, for the record."""
+    path = Path(MODEL) if MODEL else ROOT / "models" / "speed.onnx"
+    card = json.loads(path.with_suffix(".json").read_text())
+    return f"{path} ({card.get('kind', 'policy')} {card.get('algorithm', card.get('model', ''))})"
 
 
 if __name__ == "__main__":
