@@ -78,8 +78,8 @@ def load_data(table: dict[str, Any], objective: str) -> Data:
         c = row["candidates"]
         if objective == "speed" and (not row.get("rounds") or row.get("noisy")):
             continue
-        if base not in c or c[base].get("error"):
-            continue
+        if base not in c or c[base].get("error") or any(name not in c for name in cands):
+            continue  # a row measured before some candidates existed: not comparable column by column
         rows.append((uri, row))
     n, k = len(rows), len(cands)
     gain = np.full((n, k), -CLIP)
