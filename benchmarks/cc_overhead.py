@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,13 +37,19 @@ BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results" / "cc_overhead.json"
 
 
-def sh(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Run a build command; its wall time in seconds (a failure aborts the benchmark)."""
+def sh(argv: list[str], cwd: Path, env: dict[str, str], cpu: list[float] | None = None) -> float:
+    """Run a build command; its wall time in seconds (a failure aborts the benchmark). ``cpu`` receives the
+    user+system seconds of everything it waited for (not the detached model server)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode:
         sys.exit(f"cc_overhead: {' '.join(argv)} failed in {cwd}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3))
+    return wall
 
 
 MODEL: str | None = None  # --model: the policy the rlopt-cc builds use (default: the shipped one)
@@ -78,29 +85,32 @@ def call_times(log: Path) -> dict:
 
 
 def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int, make_vars: list[str],
-                     program: list[str]) -> dict:
-    """Plain clang, rlopt-cc cold, rlopt-cc warm (after make clean), each with make -jN in ``project``."""
-    out: dict = {"name": name, "seconds": {}, "raw_seconds": {}}
+                     program: list[str], repeats: int = 3) -> dict:
+    """Plain clang, rlopt-cc cold, rlopt-cc warm (after make clean), each with make -jN in ``project``.
+
+    The clang and warm builds alternate (``repeats`` of each, the fastest counts), so that the other jobs on
+    this shared machine weigh on both alike; the cold build runs once, with no model server running.
+    """
     slug = name.split()[0].replace("/", "-")
-    for config, cc in (("clang", clang), ("rlopt-cc", "rlopt-cc")):
-        env, build = environment(tmp, f"{slug}-{config}"), tmp / f"{slug}-{config}"
-        make = ["make", f"-j{jobs}", f"CC={cc}", "CFLAGS=-O3", f"BUILD={build}", *make_vars]
-        runs = []
-        if config == "rlopt-cc":
-            sh(["rlopt-cc", "--stop-server"], project, env)  # cold means no model loaded anywhere
-            out["raw_seconds"]["rlopt-cc cold"] = [sh(make, project, env)]
-        for _ in range(2):
-            if runs or config == "rlopt-cc":
-                sh(["make", "clean", f"BUILD={build}"], project, env)
-            runs.append(sh(make, project, env))
-        out["raw_seconds"]["clang" if config == "clang" else "rlopt-cc warm"] = runs
-        if config == "rlopt-cc":
-            out["peak_rss_mb"] = peak_rss_mb(Path(env["RLOPT_CC_LOG"]))
-            out["call_seconds"] = call_times(Path(env["RLOPT_CC_LOG"]))
-            sh(["rlopt-cc", "--stop-server"], project, env)
-        out.setdefault("programs", {})[config] = [str(build / program[0]), *program[1:]]
-    out["seconds"] = {k: min(v) for k, v in out["raw_seconds"].items()}
-    return out
+    runs: dict[str, list[float]] = {"clang": [], "rlopt-cc cold": [], "rlopt-cc warm": []}
+    cpu: dict[str, list[float]] = {k: [] for k in runs}
+    envs, builds = {}, {}
+    for config in ("clang", "rlopt-cc"):
+        envs[config], builds[config] = environment(tmp, f"{slug}-{config}"), tmp / f"{slug}-{config}"
+    sh(["rlopt-cc", "--stop-server"], project, envs["rlopt-cc"])  # cold: no model loaded anywhere
+    for label in ["clang", "rlopt-cc cold", *["rlopt-cc warm", "clang"] * (repeats - 1), "rlopt-cc warm"]:
+        config = "clang" if label == "clang" else "rlopt-cc"
+        env, build = envs[config], builds[config]
+        if label != "rlopt-cc cold" and (runs[label] or config == "rlopt-cc"):
+            sh(["make", "clean", f"BUILD={build}"], project, env)
+        make = ["make", f"-j{jobs}", f"CC={clang if config == 'clang' else 'rlopt-cc'}", "CFLAGS=-O3",
+                f"BUILD={build}", *make_vars]
+        runs[label].append(sh(make, project, env, cpu[label]))
+    log = Path(envs["rlopt-cc"]["RLOPT_CC_LOG"])
+    sh(["rlopt-cc", "--stop-server"], project, envs["rlopt-cc"])
+    return {"name": name, "raw_seconds": runs, "cpu_seconds": cpu, "seconds": {k: min(v) for k, v in runs.items()},
+            "peak_rss_mb": peak_rss_mb(log), "call_seconds": call_times(log),
+            "programs": {config: [str(builds[config] / program[0]), *program[1:]] for config in builds}}
 
 
 def build_project(tmp: Path, clang: str, jobs: int) -> dict:
@@ -211,6 +221,11 @@ def main() -> None:
           f"{memory['peak_rss_mb']['children']} MB; model {result['model']}; load average "
           f"{result['load_average'][0]:.1f}")
     for p in projects:
+        cpu = p.get("cpu_seconds")
+        if cpu:
+            c, w = min(cpu["clang"]), min(cpu["rlopt-cc warm"])
+            print(f"{p['name']}: CPU seconds (user+sys of make and all it waited for): clang {c:.2f}, rlopt-cc warm "
+                  f"{w:.2f} ({w / c:.2f}x), cold {cpu['rlopt-cc cold'][0]:.2f} without the model server's")
         sums = (p.get("call_seconds") or {}).get("cold sums")
         if sums:
             print(f"{p['name']}: cold build's wrapper time summed over compiles: frontend {sums['frontend']} s, "
