@@ -522,6 +522,7 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
     assert best is not None
     if report_path:
         write_file(Path(report_path), json.dumps(report, indent=1).encode())
+        write_file(Path(report_path).with_suffix(".md"), (selector.report_markdown(report) + "\n").encode())
     if out_path:
         model, _, kind = best
         card = {"objective": objective, "baseline": selector.BASELINES[objective],

@@ -328,3 +328,27 @@ def export_onnx(model: Model, path: Path, card: dict[str, Any]) -> tuple[Path, P
             **{k: v for k, v in card.items() if k != "pipelines"}}
     write_file(card_path, (json.dumps(full, indent=1) + "\n").encode())
     return path, card_path
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The comparison ``rlopt-train select --report`` writes, as Markdown tables (docs/policy.md)."""
+    base = BASELINES[report["objective"]]
+    lines = [f"Objective **{report['objective']}** (ratios to `-{base}`, geometric means; wins and losses beyond "
+             f"each program's noise margin), {report['programs']} programs"
+             + (f", coreset limited to {report['max_full']} whole clang pipeline(s)" if report.get("max_full") else "")
+             + ".", "",
+             "| model | coreset | margin | validation | test split | leave-family-out | LFO wins / losses | LFO worst "
+             "| LFO distinct pipelines |", "|---|---|---|---|---|---|---|---|---|"]
+    for kind, r in report["kinds"].items():
+        lfo = r["leave_family_out"]["overall"]
+        lines.append(f"| {kind} | {' '.join(r['coreset'])} | {r['margin']:g} | {r['validation']['geomean']:.4f}x "
+                     f"({r['validation']['programs']}) | {r['test']['geomean']:.4f}x ({r['test']['programs']}) | "
+                     f"{lfo['geomean']:.4f}x ({lfo['programs']}) | {lfo['wins']} / {lfo['losses']} | {lfo['worst']} | "
+                     f"{lfo['distinct']} |")
+    best = max(report["kinds"], key=lambda k: report["kinds"][k]["validation"]["geomean"])
+    fams = report["kinds"][best]["leave_family_out"]["families"]
+    lines += ["", f"Leave-family-out by family ({best}):", "", "| family held out | programs | geomean | wins | "
+              "losses | distinct pipelines chosen |", "|---|---|---|---|---|---|"]
+    for fam, f in sorted(fams.items()):
+        lines.append(f"| {fam} | {f['programs']} | {f['geomean']:.4f}x | {f['wins']} | {f['losses']} | {f['distinct']} |")
+    return "\n".join(lines)
