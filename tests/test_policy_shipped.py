@@ -1,4 +1,5 @@
-"""The shipped model: it loads with this build, and ``rlopt -O-rl`` works end to end with it."""
+"""The shipped models (``speed``, the default of ``-O-rl``, and ``size``): they load with this build, look at
+the program, and ``rlopt -O-rl`` works end to end with them."""
 
 from __future__ import annotations
 
@@ -8,37 +9,55 @@ import sys
 
 import pytest
 
-from rlopt import passes, policy, toolchain
+from rlopt import policy, toolchain
+
+MODELS = ("speed", "size")
 
 
-@pytest.fixture(scope="module")
-def shipped() -> policy.Policy:
-    return policy.Policy.load(policy.DEFAULT_MODEL, toolchain=toolchain.find())
+@pytest.fixture(scope="module", params=MODELS)
+def shipped(request) -> policy.Selector:
+    model = policy.load_model(request.param, toolchain=toolchain.find())
+    assert isinstance(model, policy.Selector)
+    return model
 
 
 def test_shipped_model_card_fits_this_build(shipped):
-    card = json.loads(shipped.path.with_suffix(".json").read_text())
-    assert card["action_space"] in passes.ACTION_SPACES
-    assert all(shipped.space[i].safe for i in card["mask"])
-    assert card["training_data"] and card["reward"] and card["max_steps"] >= 1
-    # Package data: the model, its card and vocabulary are single files readable by everyone.
-    for p in (shipped.path, shipped.path.with_suffix(".json"), shipped.path.parent / card["vocab_file"]):
+    card = shipped.card
+    assert card["kind"] == "selector" and card["objective"] in MODELS
+    assert shipped.names[0] == card["baseline"] == {"speed": "O3", "size": "Oz"}[card["objective"]]
+    assert card["training_data"]["train_programs"] > 0 and card["metrics"]["leave_family_out"]["overall"]
+    assert 0 <= shipped.margin and len(shipped.names) >= 2
+    # Package data: the model and its card are single files readable by everyone.
+    for p in (shipped.path, shipped.path.with_suffix(".json")):
         assert p.stat().st_mode & 0o444 == 0o444, p
     assert not list(shipped.path.parent.glob("*.onnx.data"))
 
 
-def test_rlopt_o_rl_end_to_end(example_ir, tmp_path, tc):
+def test_shipped_models_choose_per_program(shipped):
+    """A model that gives every program the same answer has learned nothing: over the suite's programs the
+    model must make more than one choice, and always one of its candidates."""
+    from rlopt.training import benchmarks
+
+    chosen = {shipped.choose(benchmarks.ir(b, "O3").decode()).chosen for b in benchmarks.suite()}
+    assert chosen <= set(shipped.names) and len(chosen) >= 2, chosen
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_rlopt_o_rl_end_to_end(example_ir, tmp_path, tc, model):
     out = tmp_path / "out.ll"
-    proc = subprocess.run([sys.executable, "-m", "rlopt.cli", "-O-rl", str(example_ir["sort.O3"]), "-S",
-                           "-o", str(out), "--print-passes"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "rlopt.cli", "-O-rl", "--model", model, "--explain",
+                           str(example_ir["sort.O3"]), "-S", "-o", str(out), "--print-passes"],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+    assert "predicted" in proc.stderr and "chose" in proc.stderr
     replay = proc.stderr.strip().splitlines()[-1]
     assert "-passes=" in replay
     pipeline = replay.split("-passes=", 1)[1].split()[0].strip("'")
-    # What -O-rl wrote is verified IR, and exactly what opt makes of the printed pipeline.
+
     def body(ir: bytes) -> bytes:  # the ModuleID line names the input (a path, or <stdin> for opt)
         return ir.split(b"\n", 1)[1]
 
+    # What -O-rl wrote is verified IR, and exactly what opt makes of the printed pipeline.
     assert body(out.read_bytes()) == body(tc.opt(example_ir["sort.O3"].read_bytes(), pipeline))
 
 
@@ -48,13 +67,21 @@ def test_o_rl_peak_rss_under_500_mb(tmp_path):
 
     from rlopt.training.benchmarks.generated import write_module
 
-    big = write_module(tmp_path, functions=100)
+    big = write_module(tmp_path, functions=900)  # about 50k instructions
     kb = peak_rss_kb([sys.executable, "-m", "rlopt.cli", "-O-rl", str(big), "-o", str(tmp_path / "o.bc")])
     assert 0 < kb < LIMIT_KB, f"peak RSS {kb / 1024:.0f} MB"
 
 
-def test_shipped_policy_never_allows_unsafe_actions():
-    from rlopt import policy
+def test_model_card_names_its_candidates_pipelines(shipped):
+    card = json.loads(shipped.path.with_suffix(".json").read_text())
+    assert [c["pipeline"] for c in card["candidates"]] == shipped.pipelines
+    assert all(p for p in shipped.pipelines)
 
-    p = policy.Policy.load("speed")
-    assert not any(p.allowed()[i] for i, a in enumerate(p.space) if not a.safe)
+
+def test_shipped_candidates_use_no_unsafe_pass(shipped):
+    from rlopt import passes
+
+    unsafe = {a.pass_name for a in passes.EXTENDED_ACTIONS_V1 if not a.safe}
+    for pipeline in shipped.pipelines:
+        used = {p.split("<")[0] for p in pipeline.replace("(", ",").replace(")", ",").split(",") if p}
+        assert not used & unsafe, pipeline
