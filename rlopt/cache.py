@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import threading
 import time
 from collections import OrderedDict
-from pathlib import Path
+
+TYPE_CHECKING = False  # pathlib, threading and typing load on first use: rlopt-cc's cache hits import this
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -29,11 +31,18 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 def default_dir() -> Path:
     """``$RLOPT_CACHE_DIR``, else ``$XDG_CACHE_HOME/rlopt``, else ``~/.cache/rlopt``."""
+    from pathlib import Path
+
+    return Path(default_dir_name())
+
+
+def default_dir_name() -> str:
+    """:func:`default_dir` as a string, without importing pathlib."""
     env = os.environ.get("RLOPT_CACHE_DIR")
     if env:
-        return Path(env)
+        return env
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rlopt"
+    return os.path.join(base, "rlopt")
 
 
 def digest(*parts: bytes | str, sha256=None) -> str:
@@ -65,6 +74,9 @@ class Cache:
         self._memory_items = memory_items
         self._memory_bytes = memory_bytes
         self._memory_used = 0
+        import threading
+        from pathlib import Path
+
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self.path: Path | None = None
