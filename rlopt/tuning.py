@@ -13,7 +13,7 @@ import contextlib
 import os
 import sqlite3
 
-from rlopt.cache import default_dir
+from rlopt.cache import default_dir_name
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective TEXT NOT NULL,
                                               pipeline TEXT NOT NULL, PRIMARY KEY (module, objective))"""
@@ -22,7 +22,7 @@ OBJECTIVES = {"O2": "speed", "O3": "speed", "Os": "size", "Oz": "size"}
 
 
 def default_path() -> str:
-    return os.path.join(default_dir(), "tuning.sqlite")
+    return os.path.join(default_dir_name(), "tuning.sqlite")
 
 
 class Entry:

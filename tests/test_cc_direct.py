@@ -4,7 +4,6 @@ header, a time macro, the tuning database) must make it miss."""
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import time
 
@@ -12,6 +11,7 @@ import pytest
 from cc_helpers import log, needs_wrapper, run, stats, wrapper_env
 
 from rlopt import tuning
+from rlopt.cc.direct import Manifest
 from rlopt.cc.store import Store
 
 pytestmark = needs_wrapper
@@ -75,8 +75,8 @@ def test_a_tuning_database_entry_is_used_and_keyed(env, tmp_path, tc):
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     plain = (tmp_path / "a.o").read_bytes()
     with Store(str(tmp_path / "cache" / "cc")) as store:
-        (value,) = store._db.execute("SELECT value FROM entries WHERE key LIKE 'd:%'").fetchone()
-    module = json.loads(value[4:])["entries"][0]["module"]
+        (key,) = store._db.execute("SELECT key FROM entries WHERE key LIKE 'd:%'").fetchone()
+        module = Manifest.parse(store.get(key)).entries[0]["module"]
     bitcode = subprocess.run([str(tc.path("clang")), "-Os", "-Wall", "-Xclang", "-disable-llvm-passes",
                               "-emit-llvm", "-c", "a.c", "-o", "-"], cwd=tmp_path, capture_output=True).stdout
     assert module == hashlib.sha256(bitcode).hexdigest()  # the module hash a tuner would compute

@@ -13,7 +13,7 @@ Any failure after the frontend raises :class:`Fallback`; the caller reruns the c
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import sys
 import time
@@ -69,21 +69,16 @@ def emit_stderr(data: bytes) -> None:
 
 
 def pack(fields: dict[str, bytes]) -> bytes:
-    """Named byte strings in one value: a JSON header of names and lengths, then the bytes."""
-    header = json.dumps([[k, len(v)] for k, v in fields.items()]).encode()
-    return len(header).to_bytes(4, "little") + header + b"".join(fields.values())
+    """Named byte strings in one value (``marshal``: no import, unlike json; the store checks a CRC)."""
+    return marshal.dumps(fields)
 
 
 def unpack(value: bytes) -> dict[str, bytes] | None:
     try:
-        n = int.from_bytes(value[:4], "little")
-        pos, out = 4 + n, {}
-        for name, size in json.loads(value[4:pos]):
-            out[name] = value[pos:pos + size]
-            pos += size
-        return out if pos == len(value) else None
-    except (ValueError, TypeError):
+        fields = marshal.loads(value)
+    except (ValueError, EOFError, TypeError):
         return None
+    return fields if isinstance(fields, dict) else None
 
 
 class Context:
@@ -139,18 +134,18 @@ class Builder:
         inv = self.inv
         out_kind = f"{inv.mode if inv.mode != 'link' else 'object'}:{'ir' if inv.emit_llvm else 'native'}"
         return [f"rlopt-cc {__version__}", self.ctx.compiler_id, self.ctx.toolchain_id, self._choice(model),
-                out_kind, json.dumps(inv.backend)]
+                out_kind, repr(inv.backend)]
 
     def direct_key(self, src: Source, source_hash: str) -> str:
         inv = self.inv
         args = [inv.frontend, dependency_args(src.path, inv), src.path, src.language if src.explicit else "",
                 inv.mode]
         env = [os.environ.get(name, "") for name in direct.COMPILER_ENV]
-        return "d:" + digest(*self._common(self.ctx.model), os.getcwd(), json.dumps(args), json.dumps(env),
-                             source_hash, sha256=direct.sha256)
+        return "d:" + digest(*self._common(self.ctx.model), os.getcwd(), repr(args), repr(env), source_hash,
+                             sha256=direct.sha256)
 
     def result_key(self, model: str | None, tuned: tuning.Entry | None, bitcode: bytes) -> str:
-        return "r:" + digest(*self._common(model), tuned.digest if tuned else "", bitcode)
+        return "r:" + digest(*self._common(model), tuned.digest if tuned else "", bitcode, sha256=direct.sha256)
 
     def _tuned(self, module: str) -> tuning.Entry | None:
         return tuning.lookup(module, self.objective, self.tuning_db) if self.objective else None
@@ -205,8 +200,8 @@ class Builder:
             if files is not None:
                 dep = dependency_file(src.path, inv)
                 manifest.add({"files": files, "result": result_key, "module": module,
-                              "tuning": tuned.digest if tuned else "", "stderr": proc.stderr.decode("latin-1"),
-                              "deps": _read_text(dep) if dep else None})
+                              "tuning": tuned.digest if tuned else "", "stderr": proc.stderr,
+                              "deps": _read_bytes(dep) if dep else None})
                 ctx.store.put(key, manifest.dump())
         return 0
 
@@ -220,9 +215,9 @@ class Builder:
             return False
         dep = dependency_file(src.path, self.inv)
         if dep and entry.get("deps") is not None:
-            self._write(dep, entry["deps"].encode("latin-1"))
+            self._write(dep, entry["deps"])
         self._write(out, fields["object"])
-        emit_stderr(entry.get("stderr", "").encode("latin-1") + fields.get("stderr", b""))
+        emit_stderr(entry.get("stderr", b"") + fields.get("stderr", b""))
         self._count_hit(tuned, direct_hit=True)
         return True
 
@@ -259,7 +254,7 @@ class Builder:
         return value
 
     def _write(self, path: str, data: bytes) -> None:
-        from rlopt.ir import write_output
+        from rlopt.output import write_output
 
         write_output(data, path, durable=False)
 
@@ -310,10 +305,10 @@ class Builder:
             return {"object": f.read(), "stderr": proc.stderr}  # backend warnings, replayed on every hit
 
 
-def _read_text(path: str) -> str | None:
+def _read_bytes(path: str) -> bytes | None:
     try:
         with open(path, "rb") as f:
-            return f.read().decode("latin-1")
+            return f.read()
     except OSError:
         return None
 

@@ -8,7 +8,6 @@ line. A bad line never breaks a build: it is reported once per call and the defa
 from __future__ import annotations
 
 import os
-import re
 
 from rlopt.cc import stats
 
@@ -26,17 +25,19 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "tuning_db": ("RLOPT_TUNING_DB", "", "tuning database (default: tuning.sqlite in RLOPT_CACHE_DIR)"),
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKMGT]i?)?B?\s*$")
 _UNITS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
           "ki": 2**10, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 
 
 def parse_size(text: str) -> int:
-    """``5G`` -> 5,000,000,000 (ccache's units); raises ValueError with a message fit for users."""
-    m = _SIZE.match(text)
-    if not m:
+    """``5G`` -> 5,000,000,000 (ccache's units); raises ValueError with a message fit for users.
+    (No regular expression: every call of the wrapper parses this, and ``re`` costs its start-up.)"""
+    number = text.strip().removesuffix("B").rstrip()
+    unit = next((u for u in sorted(_UNITS, key=len, reverse=True) if u and number.endswith(u)), "")
+    number = number[:len(number) - len(unit)].rstrip()
+    if not number.replace(".", "", 1).isdigit():
         raise ValueError(f"invalid size '{text}' (examples: 500M, 5G, 2Gi, 0 for no limit)")
-    return int(float(m[1]) * _UNITS[m[2] or ""])
+    return int(float(number) * _UNITS[unit])
 
 
 def parse_bool(text: str) -> bool:
@@ -125,8 +126,7 @@ class Config:
                 lines = f.read().splitlines()
         except FileNotFoundError:
             lines = []
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        kept = [line for line in lines if not pattern.match(line)]
+        kept = [line for line in lines if line.split("=", 1)[0].strip() != key]
         os.makedirs(self.cache_dir, exist_ok=True)
         from rlopt.ir import write_file
 

@@ -19,7 +19,7 @@ recorded, as in ccache's depend mode, because clang has one switch for both list
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 
 try:  # CPython's own SHA-256: hashlib would load OpenSSL first, ~20 ms of every cache hit
@@ -82,13 +82,13 @@ class Manifest:
         if not data:
             return cls()
         try:
-            entries = json.loads(data)["entries"]
+            entries = marshal.loads(data)
             return cls([e for e in entries if isinstance(e, dict) and {"files", "result"} <= e.keys()])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, EOFError, TypeError):
             return cls()
 
     def dump(self) -> bytes:
-        return json.dumps({"entries": self.entries}, separators=(",", ":")).encode()
+        return marshal.dumps(self.entries)
 
     def match(self, hashes: FileHashes) -> dict | None:
         """The newest entry whose every recorded file still has its recorded content."""

@@ -9,19 +9,21 @@ module imports only what a direct-mode hit needs; the frontend, the pipeline and
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
 
 from rlopt import __version__
-from rlopt.cache import default_dir
+from rlopt.cache import default_dir_name
 from rlopt.cc import build, options, stats
 from rlopt.cc.config import SETTINGS, Config, parse_size
 from rlopt.cc.stats import Decision, Record, Statistic
 from rlopt.errors import RloptError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 NESTED_ENV = build.NESTED_ENV
 _ADMIN = {"-s": "show-stats", "--show-stats": "show-stats", "-z": "zero-stats", "--zero-stats": "zero-stats",
@@ -110,7 +112,7 @@ class Tools:
         key = f"toolchain:{os.environ.get('RLOPT_LLVM_BIN', '')}:{os.environ.get('PATH', '')}"
         memo = self._memo(key)
         try:
-            bin_dir, version, opt_id = json.loads(memo) if memo else ("", "", "")
+            bin_dir, version, opt_id = memo.split("\n") if memo else ("", "", "")
             if not memo or _file_id(os.path.join(bin_dir, "opt")) != opt_id:
                 raise ValueError
         except (OSError, ValueError):
@@ -118,7 +120,7 @@ class Tools:
 
             tc = toolchain.find()
             bin_dir, version = str(tc.bin_dir), tc.version_string
-            self._remember(key, json.dumps([bin_dir, version, _file_id(os.path.join(bin_dir, "opt"))]))
+            self._remember(key, "\n".join([bin_dir, version, _file_id(os.path.join(bin_dir, "opt"))]))
         self.bin_dir, self.version = bin_dir, version
         self.id = f"{bin_dir}:{version}"
 
@@ -198,7 +200,7 @@ def model_for(level: str, config: Config) -> tuple[str, str]:
 # -- administration --------------------------------------------------------------------------------------
 def cache_dir() -> str:
     """The wrapper's own directory inside rlopt's cache directory (so --clear leaves rlopt's alone)."""
-    return os.path.join(default_dir(), "cc")
+    return os.path.join(default_dir_name(), "cc")
 
 
 def open_store(config: Config, *, required: bool = False):

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Literal
 
 from rlopt.cc.stats import Statistic as S
 
-Arity = Literal["flag", "joined", "separate", "either"]
-"""How an option takes its value: none, glued (``-DX``), next word (``-MF f``), or both (``-o f``/``-of``)."""
+TYPE_CHECKING = False  # typing (and the re it imports) would cost every call of the wrapper ~3 ms
+if TYPE_CHECKING:
+    from typing import Literal
 
-Role = Literal["common", "level", "preprocess", "depend", "link", "output", "language", "mode", "bypass"]
-"""Which steps see an option: ``common`` all, ``preprocess``/``depend`` the frontend only, ``link`` the
-link step (and the frontend of a compile-only call, so clang warns about it exactly as it would), ``level``
-all steps and it picks the pipeline; ``bypass`` means too hard: run the real compiler unchanged."""
-
-Mode = Literal["object", "asm", "link"]
+    # How an option takes its value: none, glued (-DX), next word (-MF f), or both (-o f / -of).
+    Arity = Literal["flag", "joined", "separate", "either"]
+    # Which steps see an option: common all, preprocess/depend the frontend only, link the link step (and the
+    # frontend of a compile-only call, so clang warns about it exactly as it would), level all steps and it
+    # picks the pipeline; bypass means too hard: run the real compiler unchanged.
+    Role = Literal["common", "level", "preprocess", "depend", "link", "output", "language", "mode", "bypass"]
+    Mode = Literal["object", "asm", "link"]
 
 
 class Option:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
 import os
 import sys
 import time
@@ -134,6 +133,7 @@ def write_log(path: str | None, record: Record, argv: list[str], started: float)
     """Append one JSON line to the log (a single O_APPEND write, so parallel jobs do not mix)."""
     if not path:
         return
+    import json
     import resource
 
     line = json.dumps({
