@@ -17,6 +17,21 @@ TYPE_CHECKING = False  # pathlib, threading and typing load on first use: rlopt-
 if TYPE_CHECKING:
     from pathlib import Path
 
+
+
+def _quick_sha256():
+    """CPython's own SHA-256 (``_sha2`` from 3.12, ``_sha256`` before): it needs no OpenSSL, whose loading by
+    ``hashlib`` costs a short-lived process such as ``rlopt-cc`` ~20 ms. OpenSSL's is faster on large inputs."""
+    for module in ("_sha2", "_sha256"):
+        with contextlib.suppress(ImportError):
+            return __import__(module).sha256
+    from hashlib import sha256
+
+    return sha256
+
+
+quick_sha256 = _quick_sha256()
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     namespace TEXT NOT NULL,
@@ -48,7 +63,7 @@ def default_dir_name() -> str:
 def digest(*parts: bytes | str, sha256=None) -> str:
     """A key from several parts; lengths are mixed in so that ('ab','c') and ('a','bc') differ.
 
-    ``sha256`` may be another implementation (``rlopt-cc`` passes CPython's own: loading OpenSSL, which
+    ``sha256`` may be another implementation (``rlopt-cc`` passes :data:`quick_sha256`: loading OpenSSL, which
     hashlib does on import, costs a cache hit ~20 ms; for large inputs OpenSSL's is ~10x faster).
     """
     if sha256 is None:

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sqlite3
 
-from rlopt.cache import default_dir_name
+from rlopt.cache import default_dir_name, quick_sha256
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective TEXT NOT NULL,
                                               pipeline TEXT NOT NULL, PRIMARY KEY (module, objective))"""
@@ -31,16 +31,12 @@ class Entry:
     __slots__ = ("pipeline", "digest")
 
     def __init__(self, pipeline: str):
-        from hashlib import sha256
-
         self.pipeline = pipeline
-        self.digest = sha256(pipeline.encode()).hexdigest()
+        self.digest = quick_sha256(pipeline.encode()).hexdigest()
 
 
 def module_hash(bitcode: bytes) -> str:
-    from hashlib import sha256
-
-    return sha256(bitcode).hexdigest()
+    return quick_sha256(bitcode).hexdigest()
 
 
 def lookup(module: str, objective: str, path: str | None = None) -> Entry | None:

@@ -22,13 +22,7 @@ from __future__ import annotations
 import marshal
 import os
 
-try:  # CPython's own SHA-256: hashlib would load OpenSSL first, ~20 ms of every cache hit
-    from _sha2 import sha256  # Python >= 3.12
-except ImportError:
-    try:
-        from _sha256 import sha256  # Python 3.11
-    except ImportError:
-        from hashlib import sha256
+from rlopt.cache import quick_sha256 as sha256
 
 #: Environment variables that change what clang's frontend reads or writes.
 COMPILER_ENV = ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH", "SOURCE_DATE_EPOCH",

@@ -9,6 +9,7 @@ module imports only what a direct-mode hit needs; the frontend, the pipeline and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -364,23 +365,29 @@ def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools:
 
 
 class _TempDir(os.PathLike):
-    """A private temporary directory made on first use: a direct hit needs none (and no ``tempfile``)."""
+    """A private temporary directory made on first use: a direct hit needs none. (Not ``tempfile``: importing
+    it costs more than a cache hit's work; the directory only ever holds plain files.)"""
 
     def __init__(self) -> None:
         self.path: str | None = None
 
     def __fspath__(self) -> str:
-        if self.path is None:
-            import tempfile
-
-            self.path = tempfile.mkdtemp(prefix="rlopt-cc-")
+        while self.path is None:
+            path = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"rlopt-cc-{os.urandom(8).hex()}")
+            try:
+                os.mkdir(path, 0o700)
+                self.path = path
+            except FileExistsError:
+                continue
         return self.path
 
     def cleanup(self) -> None:
         if self.path is not None:
-            import shutil
-
-            shutil.rmtree(self.path, ignore_errors=True)
+            for name in os.listdir(self.path):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.path, name))
+            with contextlib.suppress(OSError):
+                os.rmdir(self.path)
 
 
 class _NoStore:

@@ -23,7 +23,7 @@ import sys
 import time
 
 from rlopt import __version__
-from rlopt.cache import digest
+from rlopt.cache import digest, quick_sha256
 from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 
 START_WAIT = 60.0  # seconds a client waits for a new server to listen (it imports onnxruntime first)
@@ -67,7 +67,8 @@ def socket_path(cache_dir: str) -> str:
         raise Unavailable(str(e)) from None
     if st.st_uid != os.getuid() or st.st_mode & 0o077:
         raise Unavailable(f"{base} is not private to this user")
-    name = digest(os.path.abspath(cache_dir), sys.executable, os.environ.get("RLOPT_LLVM_BIN", ""), _code_id())
+    name = digest(os.path.abspath(cache_dir), sys.executable, os.environ.get("RLOPT_LLVM_BIN", ""), _code_id(),
+                  sha256=quick_sha256)
     return os.path.join(base, f"srv-{name[:24]}.sock")
 
 
