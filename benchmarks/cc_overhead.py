@@ -1,17 +1,19 @@
 """What ``rlopt-cc`` costs in a real build, and what the programs it builds run like, against plain clang -O3.
 
 Builds ``examples/project`` and a generated project of 60 translation units (``benchmarks/cc_project.py``)
-(and, with ``--third-party DIR``, a configure/make project such as zlib) three ways: plain clang (twice, the
-faster counts), rlopt-cc with a cold cache and no model server running, rlopt-cc warm (after ``make clean``,
-twice, the faster counts). Then runs the programs (min of N interleaved runs) and compiles a generated
-~10k-instruction module to measure the wrapper's peak memory. Prints a table with the ratios to plain clang
-and writes ``benchmarks/results/cc_overhead.json``.
+(and, with ``--third-party DIR``, a configure/make project such as zlib): plain clang, rlopt-cc with a cold
+cache and no model server running, and rlopt-cc warm (after ``make clean``); clang and warm builds alternate,
+three of each, and the fastest counts. Then runs the programs (min of N interleaved runs) and compiles a
+generated ~10k-instruction module to measure the wrapper's peak memory. Prints a table with the ratios to
+plain clang and writes ``benchmarks/results/cc_overhead.json`` (``cc_overhead-installed.json`` with
+``--installed``).
 
-The wrapper runs with its bytecode cached (``PYTHONPYCACHEPREFIX`` in the run's directory), as in any
-installed package; this sandbox otherwise sets ``PYTHONDONTWRITEBYTECODE``, which would make every call
-compile rlopt's modules from source.
+By default the wrapper is this venv's (an editable install, as ``make setup`` makes), with its bytecode cached
+(``PYTHONPYCACHEPREFIX`` in the run's directory; this sandbox sets ``PYTHONDONTWRITEBYTECODE``, which would
+make every call compile rlopt's modules from source). ``--installed`` measures a regular install of this tree
+in a fresh venv instead, as ``pip install`` makes it.
 
-    python benchmarks/cc_overhead.py [--third-party /tmp/zlib] [--jobs 2] [--runs 5] [--units 60]
+    python benchmarks/cc_overhead.py [--installed] [--model M.onnx] [--third-party /tmp/zlib] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +34,7 @@ from pathlib import Path
 import cc_project
 
 from rlopt import toolchain
+from rlopt.output import write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -53,16 +57,41 @@ def sh(argv: list[str], cwd: Path, env: dict[str, str], cpu: list[float] | None 
 
 
 MODEL: str | None = None  # --model: the policy the rlopt-cc builds use (default: the shipped one)
+WRAPPER_BIN = BIN  # --installed: the bin directory of a regular install instead of this (editable) venv's
 
 
 def environment(tmp: Path, name: str) -> dict[str, str]:
     """Fresh cache and log per configuration, the wrapper on PATH, bytecode cached."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RLOPT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(RLOPT_CACHE_DIR=str(tmp / f"cache-{name}"), RLOPT_CC_LOG=str(tmp / f"log-{name}.jsonl"),
-               PYTHONPYCACHEPREFIX=str(tmp / "pycache"), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+               PATH=f"{WRAPPER_BIN}{os.pathsep}{env.get('PATH', '')}")
+    if WRAPPER_BIN == BIN:  # an editable install has no compiled bytecode of its own
+        env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     if MODEL:
         env["RLOPT_MODEL"] = MODEL
     return env
+
+
+def install(tmp: Path) -> Path:
+    """A regular install of this tree, as ``pip install rlopt`` makes one, in a fresh venv (its dependencies
+    come from this venv through a ``.pth`` line); returns its bin directory. An editable install, as ``make
+    setup`` makes, starts every Python process through setuptools' import hook, which costs ``rlopt-cc``
+    more than anything it does on a cache hit."""
+    src, wheels, venv = tmp / "src", tmp / "wheels", tmp / "venv"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    for name in ("rlopt", "training", "models"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "tables"))
+    quiet = {"capture_output": True, "check": True}
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+                    "-w", str(wheels), str(src)], **quiet)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], **quiet)  # with pip, from ensurepip: offline
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "rlopt-deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+                    *map(str, wheels.glob("*.whl"))], **quiet)
+    return venv / "bin"
 
 
 def peak_rss_mb(log: Path) -> dict[str, float]:
@@ -188,12 +217,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5, help="runs per program (min is reported)")
     ap.add_argument("--units", type=int, default=60, help="translation units of the generated project")
     ap.add_argument("--model", help="the model the rlopt-cc builds use (default: the shipped speed model)")
+    ap.add_argument("--installed", action="store_true",
+                    help="measure a regular install of this tree (as pip makes it) instead of this editable venv")
     args = ap.parse_args()
-    global MODEL
+    global MODEL, WRAPPER_BIN
     MODEL = str(Path(args.model).resolve()) if args.model else None
     clang = str(toolchain.find().path("clang"))
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        if args.installed:
+            WRAPPER_BIN = install(tmp)
         projects = [build_project(tmp, clang, args.jobs), build_generated(tmp, clang, args.jobs, args.units)]
         if args.third_party:
             projects.append(build_third_party(args.third_party, tmp, clang, args.jobs))
@@ -204,7 +237,8 @@ def main() -> None:
             if "programs" in p:
                 p["runtime_seconds"] = runtimes(p.pop("programs"), args.runs)
         memory = big_module(tmp, clang)
-    result = {"jobs": args.jobs, "runs": args.runs, "projects": projects, "big_module": memory,
+    result = {"jobs": args.jobs, "runs": args.runs, "install": "regular" if args.installed else "editable",
+              "projects": projects, "big_module": memory,
               "model": model_description(), "load_average": os.getloadavg(),
               "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
     print(f"{'project':<22}{'clang -O3':>10}{'rlopt cold':>16}{'rlopt warm':>16}{'run clang':>11}"
@@ -230,11 +264,9 @@ def main() -> None:
         if sums:
             print(f"{p['name']}: cold build's wrapper time summed over compiles: frontend {sums['frontend']} s, "
                   f"pipeline {sums['pipeline']} s, backend {sums['backend']} s, total {sums['total']} s")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = RESULTS.with_suffix(".json.tmp")
-    tmp_out.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp_out, RESULTS)
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    out = RESULTS.with_name("cc_overhead-installed.json") if args.installed else RESULTS
+    write_file(out, (json.dumps(result, indent=2) + "\n").encode())
+    print(f"wrote {out.relative_to(ROOT)}")
 
 
 def model_description() -> str:
