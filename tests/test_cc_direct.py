@@ -11,7 +11,7 @@ import pytest
 from cc_helpers import log, needs_wrapper, run, stats, wrapper_env
 
 from rlopt import tuning
-from rlopt.cc.direct import Manifest
+from rlopt.cc.direct import CLOCK_SLACK_NS, Manifest
 from rlopt.cc.store import Store
 
 pytestmark = needs_wrapper
@@ -31,6 +31,7 @@ def last(env) -> dict:
 def test_a_header_change_invalidates_a_direct_hit(env, tmp_path, tc):
     (tmp_path / "a.c").write_text('#include "a.h"\n#include <stdio.h>\nint f(void) { int unused; return A; }\n')
     (tmp_path / "a.h").write_text("#define A 3\n")
+    time.sleep(2 * CLOCK_SLACK_NS / 1e9)
     first = run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert "unused variable 'unused'" in first.stderr
     deps, obj = (tmp_path / "a.d").read_text(), (tmp_path / "a.o").read_bytes()
@@ -42,6 +43,9 @@ def test_a_header_change_invalidates_a_direct_hit(env, tmp_path, tc):
 
     time.sleep(0.01)
     (tmp_path / "a.h").write_text("#define A 4\n")  # same size, new content
+    # A file changed within CLOCK_SLACK_NS of a compile's start is not remembered (ccache's race rule), so the
+    # next compile could not hit: let the header age past it, as any real edit-compile cycle does.
+    time.sleep(2 * CLOCK_SLACK_NS / 1e9)
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert last(env)["direct_hits"] == 0 and last(env)["misses"] == 1
     run([str(tc.path("clang")), *FLAGS[:-1], "ref.o"], env, tmp_path)
@@ -50,6 +54,7 @@ def test_a_header_change_invalidates_a_direct_hit(env, tmp_path, tc):
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert last(env)["direct_hits"] == 1
     (tmp_path / "a.h").write_text("#define A 3\n")  # back to the first version: its manifest entry still holds
+    time.sleep(2 * CLOCK_SLACK_NS / 1e9)
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert last(env)["direct_hits"] == 1 and (tmp_path / "a.o").read_bytes() == obj
 
