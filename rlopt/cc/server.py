@@ -10,13 +10,14 @@ Each request is served in its own thread with that thread's engine worker (crash
 else). If the server cannot be reached or started, the caller optimises in its own process; if it dies
 during a request, that compile falls back to plain clang like any other crash.
 
-Frames: a 4-byte length and a JSON header, then an 8-byte length and the payload (the module).
+Frames: a 4-byte length and a header (a dict, ``marshal``: client and server are the same code), then an
+8-byte length and the payload (the module).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import os
 import socket
 import sys
@@ -35,7 +36,7 @@ class Unavailable(Exception):
 
 # -- framing ---------------------------------------------------------------------------------------------
 def _send(sock: socket.socket, header: dict, payload: bytes = b"") -> None:
-    head = json.dumps(header).encode()
+    head = marshal.dumps(header)
     sock.sendall(len(head).to_bytes(4, "little") + head + len(payload).to_bytes(8, "little") + payload)
 
 
@@ -51,7 +52,7 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
 
 
 def _recv(sock: socket.socket) -> tuple[dict, bytes]:
-    header = json.loads(_recv_exact(sock, int.from_bytes(_recv_exact(sock, 4), "little")))
+    header = marshal.loads(_recv_exact(sock, int.from_bytes(_recv_exact(sock, 4), "little")))
     return header, _recv_exact(sock, int.from_bytes(_recv_exact(sock, 8), "little"))
 
 
@@ -147,7 +148,7 @@ def request(cache_dir: str, header: dict, payload: bytes, *, idle: float, timeou
             return _recv(sock)
         except TimeoutError:
             raise ToolTimeout("model server", timeout) from None
-        except (OSError, ValueError) as e:  # it died while working on this module: treat it as a crash
+        except (OSError, ValueError, EOFError) as e:  # it died while working on this module: treat it as a crash
             raise ToolCrash("model server", f"died during the request ({e})") from None
 
 
@@ -182,7 +183,7 @@ def stop(cache_dir: str) -> bool:
             _send(sock, {"op": "stop"})
             _recv(sock)
         return True
-    except (OSError, Unavailable, ValueError):
+    except (OSError, Unavailable, ValueError, EOFError):
         return False
 
 
@@ -232,7 +233,7 @@ def _serve(path: str, idle: float) -> None:
                     threading.Thread(target=server.shutdown, daemon=True).start()
                     return
                 _send(self.request, *work(header, payload))
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError):
                 pass  # the client went away
             finally:
                 with guard:
@@ -299,6 +300,9 @@ def _serve(path: str, idle: float) -> None:
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == identity:
                 os.unlink(path)
+        with contextlib.suppress(OSError):
+            if os.stat(path + ".log").st_size == 0:  # nothing went wrong: leave no litter behind
+                os.unlink(path + ".log")
         for engine in engines:
             engine.close()
 
