@@ -99,19 +99,21 @@ class _Command:
     line: int
 
 
+def _skip_blank(text: str, i: int, line: int) -> tuple[int, int]:
+    """Past one white-space character or a ``#`` comment; counts newlines."""
+    if text[i] == "#":
+        end = text.find("\n", i)
+        return (len(text) if end < 0 else end), line
+    return i + 1, line + (text[i] == "\n")
+
+
 def _parse_cmake(text: str, where: str) -> list[_Command]:
     """The commands of a CMake file: ``name(args)`` with quoted, unquoted and nested-parenthesis arguments."""
     out, i, n, line = [], 0, len(text), 1
     while i < n:
         c = text[i]
-        if c == "\n":
-            line += 1
-            i += 1
-        elif c.isspace():
-            i += 1
-        elif c == "#":
-            while i < n and text[i] != "\n":
-                i += 1
+        if c.isspace() or c == "#":
+            i, line = _skip_blank(text, i, line)
         elif c.isalpha() or c == "_":
             j = i
             while j < n and (text[j].isalnum() or text[j] == "_"):
@@ -133,14 +135,8 @@ def _parse_args(text: str, i: int, line: int, where: str) -> tuple[list[_Arg], i
     depth, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c == "\n":
-            line += 1
-            i += 1
-        elif c.isspace():
-            i += 1
-        elif c == "#":
-            while i < n and text[i] != "\n":
-                i += 1
+        if c.isspace() or c == "#":
+            i, line = _skip_blank(text, i, line)
         elif c == "(":
             depth += 1
             args.append(_Arg("(", False))
