@@ -303,6 +303,9 @@ def _serve(path: str, idle: float) -> None:
         with contextlib.suppress(OSError):
             if os.stat(path + ".log").st_size == 0:  # nothing went wrong: leave no litter behind
                 os.unlink(path + ".log")
+        for suffix in (".spawn", ".lock"):  # a job starting a new server meanwhile makes them again
+            with contextlib.suppress(OSError):
+                os.unlink(path + suffix)
         for engine in engines:
             engine.close()
 
