@@ -220,7 +220,7 @@ def test_rlopt_cc_output_to_a_device_node(tmp_path) -> None:
         pytest.skip("cannot create device nodes here")
     src = tmp_path / "s.c"
     src.write_text("int f(int x) { return x + 1; }\n")
-    env = {**os.environ, "RLOPT_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "RLOPT_CACHE_DIR": str(tmp_path / "cache"), "RLOPT_CC_SERVER_IDLE": "10"}
     proc = subprocess.run([str(invoke.RLOPT.parent / "rlopt-cc"), "-O2", "-c", str(src), "-o", str(null)],
                           env=env, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
