@@ -39,9 +39,8 @@ IMPORTERS = {
     "cbench-v1": "rlopt.training.datasets.cbench",
     "llvm-test-suite-v0": "rlopt.training.datasets.llvm_test_suite",
 }
-#: Per-run time a calibrated program aims at at -O3, and the shortest run that is still worth timing.
+#: Per-run time a calibrated program aims at at -O3 (programs too short to time: measure.TOO_SHORT_SECONDS).
 TARGET_SECONDS = 0.1
-TOO_SHORT_SECONDS = 0.005
 MAX_REPEAT = 50
 
 
