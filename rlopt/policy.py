@@ -295,7 +295,11 @@ class Selector:
     def choose(self, ir_text: str) -> Choice:
         from rlopt.features import autophase
 
-        x = np.asarray(autophase(ir_text), dtype=np.float32).reshape(1, -1)
+        return self.decide(autophase(ir_text))
+
+    def decide(self, features: Sequence[float] | np.ndarray) -> Choice:
+        """The choice for a module's Autophase vector (evaluation judges the model on stored features)."""
+        x = np.asarray(features, dtype=np.float32).reshape(1, -1)
         gains = np.asarray(self.session.run(["gains"], {"autophase": x})[0], dtype=np.float64).reshape(-1)
         if gains.shape[0] != len(self.names):
             raise RloptError(f"{self.path.name}: {gains.shape[0]} outputs for {len(self.names)} candidates")

@@ -80,3 +80,17 @@ def test_runtime_and_proxy_metrics(tmp_path):
     c = r.results["bitcount"]
     assert c["O0"].proxy > c["O3"].proxy and c["policy"].status == "ok"
     assert r.ratio("bitcount", "O3", "runtime") == 1.0
+
+
+def test_a_selector_is_evaluated_by_its_one_shot_choice():
+    """The shipped speed model (a selector) is evaluated by what -O-rl would run: its choice for the module."""
+    from rlopt.policy import load_model
+
+    model = load_model("speed")
+    r = evaluate.evaluate([benchmarks.get("rlopt-suite-v0/bitcount")], model, random_trials=1,
+                          metrics=("instructions",))
+    ir = benchmarks.ir(benchmarks.get("bitcount"), "O3")
+    expected = model.choose(ir.decode())
+    assert r.results["bitcount"]["policy"].pipeline == expected.pipeline
+    assert r.results["bitcount"]["policy"].actions == [expected.chosen]
+    assert r.config["budget"] == 10 and r.ratio("bitcount", "policy", "instructions") > 0

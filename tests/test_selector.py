@@ -85,13 +85,23 @@ def test_size_objective_is_exact(data):
     assert SEL.choose_coreset(d, "Oz")[0] == "Oz"
 
 
-def test_select_cli_exports_a_model_rlopt_runs(tmp_path, capsys, example_ir):
-    table = tmp_path / "table.json"
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple:
+    """A toy selector exported by ``rlopt-train select`` from the synthetic table, and what it printed."""
+    tmp = tmp_path_factory.mktemp("select")
+    table = tmp / "table.json"
     table.write_text(json.dumps(synthetic_table()))
-    out = tmp_path / "m" / "toy.onnx"
-    assert train_main(["select", "--table", str(table), "--out", str(out), "--report", str(tmp_path / "r.json"),
-                       "--kind", "knn", "--kind", "mlp"]) == 0
-    printed = capsys.readouterr().out
+    out = tmp / "m" / "toy.onnx"
+    with pytest.MonkeyPatch.context() as mp:
+        printed = []
+        mp.setattr("click.echo", lambda message="", **kw: printed.append(str(message)))
+        assert train_main(["select", "--table", str(table), "--out", str(out), "--report", str(tmp / "r.json"),
+                           "--kind", "knn", "--kind", "mlp"]) == 0
+    return table, out, "\n".join(printed)
+
+
+def test_select_cli_exports_a_model_rlopt_runs(exported, example_ir):
+    _, out, printed = exported
     assert "leave-family-out" in printed and "exported" in printed
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["kind"] == "selector" and card["candidates"][0]["name"] == "O3"
@@ -109,6 +119,30 @@ def test_select_cli_exports_a_model_rlopt_runs(tmp_path, capsys, example_ir):
     for x in (np.asarray(autophase(text), dtype=np.float32).reshape(1, -1), d.features[:1].astype(np.float32)):
         onnx_gains = sel.session.run(["gains"], {"autophase": x})[0].reshape(-1)
         assert np.allclose(onnx_gains, model.predict(x.astype(np.float64))[0], atol=1e-4)
+
+
+def test_eval_judges_an_exported_selector_by_the_table(exported, capsys, tmp_path):
+    table, out, _ = exported
+    assert train_main(["eval", str(out), "--table", str(table), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    result = json.loads((tmp_path / "eval-table.json").read_text())
+    lfo = result["leave_family_out"]
+    assert len(lfo["programs"]) == 90 and lfo["overall"]["geomean"] > 1.08
+    test = result["shipped_test"]
+    assert test["programs"] == 18 and test["geomean"] > 1.08 and {"U", "I"} <= {r["chosen"] for r in test["rows"]}
+    # the synthetic .text size is 4x the IR count: 'U' makes bigger code (120 vs 100), 'I' smaller (95)
+    text_ratio = {"O3": 1.0, "U": 100 / 120, "I": 100 / 95, "N": 100 / 79}
+    assert all(r["text_ratio"] == pytest.approx(text_ratio[r["chosen"]], abs=1e-4) for r in test["rows"])
+    assert "| leave-family-out | 90 |" in printed and "| shipped model, test split | 18 |" in printed
+    assert (tmp_path / "eval-table.md").read_text().strip() == printed.strip()
+
+
+def test_eval_table_refuses_a_stepwise_policy(tmp_path, capsys):
+    from test_policy import write_model
+
+    model = write_model(tmp_path, {"-O3": 3.0})
+    assert train_main(["eval", str(model), "--table"]) != 0
+    assert "--table judges a selector" in capsys.readouterr().err
 
 
 def test_coreset_can_leave_out_costly_pipelines(data):

@@ -10,13 +10,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rlopt import passes
 from rlopt.cli import run_click
 from rlopt.errors import RloptError
+
+if TYPE_CHECKING:
+    from rlopt.policy import Selector
 
 DEFAULT_REWARD = "IrInstructionCountO3"
 DEFAULT_SPACE = "rlopt-extended-v1"
@@ -249,10 +252,13 @@ def sac(**kwargs: Any) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write eval.json and eval.csv here [default: the run directory, if MODEL is one].")
+@click.option("--table", "table_path", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Judge a selector by the measured table instead of building: leave-family-out and the "
+                   "test split [FILE default: the committed table].")
 def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | None, random_trials: int,
-          metrics: str, runtime_rounds: int, seed: int, out_dir: str | None) -> None:
-    """Compare a policy (MODEL: name, .onnx file or run directory) with -O0, -O3, -Oz and random search."""
-    from rlopt.policy import Policy
+          metrics: str, runtime_rounds: int, seed: int, out_dir: str | None, table_path: str | None) -> None:
+    """Compare a model (MODEL: name, .onnx file or run directory) with -O0, -O3, -Oz and random search."""
+    from rlopt.policy import Selector, load_model
     from rlopt.training import evaluate
 
     path = Path(model)
@@ -261,7 +267,13 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
         path = path / RUN_MODEL
         if not path.is_file():
             raise click.UsageError(f"{model} has no {RUN_MODEL}: run 'rlopt-train export {model}' first")
-    policy = Policy.load(str(path) if path.suffix == ".onnx" else model)
+    policy = load_model(str(path) if path.suffix == ".onnx" else model)
+    if table_path is not None:
+        if not isinstance(policy, Selector):
+            raise click.UsageError("--table judges a selector (models/speed, models/size); a step-by-step "
+                                   "policy is evaluated by building: drop --table")
+        _eval_table(policy, Path(table_path) if table_path else None, out_dir)
+        return
     bench = select_benchmarks(benchmarks, split or (None if benchmarks else "test"))
     wanted = tuple(m.strip() for m in metrics.split(",") if m.strip())
     try:
@@ -274,6 +286,24 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
     if out_dir:
         for p in report.write(out_dir):
             click.echo(f"wrote {p}", err=True)
+
+
+def _eval_table(model: Selector, table_path: Path | None, out_dir: str | None) -> None:
+    import json
+
+    from rlopt.ir import write_file
+    from rlopt.training import evaluate, measure
+
+    path = table_path or measure.TABLE_FILE
+    if not path.is_file():
+        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
+    result = evaluate.evaluate_table(measure.load_table(path), model)
+    text = evaluate.table_markdown(result)
+    click.echo(text)
+    if out_dir:
+        for name, data in (("eval-table.json", json.dumps(result, indent=1)), ("eval-table.md", text + "\n")):
+            write_file(Path(out_dir) / name, data.encode())
+            click.echo(f"wrote {Path(out_dir) / name}", err=True)
 
 
 @_group.command()
@@ -525,7 +555,7 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
         write_file(Path(report_path).with_suffix(".md"), (selector.report_markdown(report) + "\n").encode())
     if out_path:
         model, _, kind = best
-        card = {"objective": objective, "baseline": selector.BASELINES[objective],
+        card = {"objective": objective, "baseline": selector.BASELINES[objective], "max_full": max_full,
                 "llvm_version": toolchain.find().version_string, "pipelines": table["candidates"],
                 "training_data": {"table": path.name, "table_updated": table.get("updated"),
                                   "train_programs": len(train_rows), "validation_programs": len(val_rows),

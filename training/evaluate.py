@@ -5,7 +5,11 @@ Every candidate starts from the same IR (what ``clang -O3`` hands its optimizer,
 * ``O0`` no passes, ``O3`` ``default<O3>`` (exactly ``clang -O3``), ``Oz`` ``default<Oz>``;
 * ``random``: ``random_trials`` random episodes of ``budget`` steps over the policy's allowed actions, the one
   with the fewest IR instructions kept (a cheap, deterministic search objective);
-* ``policy``: :func:`rlopt.policy.optimize_module` with at most ``budget`` steps - the same loop as ``-O-rl``.
+* ``policy``: what ``-O-rl`` would run: a step-by-step policy's :func:`rlopt.policy.optimize_module` with at most
+  ``budget`` steps, or a selector's one-shot choice.
+
+:func:`evaluate_table` judges a selector without building anything: leave-family-out against the measured
+pipeline table (the evaluation ``docs/policy.md`` reports).
 
 Metrics: IR instruction count, object ``.text`` size, the callgrind proxy (instructions executed with the small
 input) and runtime (interleaved min-of-N against the -O3 binary with the full input,
@@ -28,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from rlopt import graph, passes
+from rlopt import irparse, passes
 from rlopt import policy as policy_mod
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
@@ -131,12 +135,12 @@ def random_search(ir: bytes, space: Sequence[passes.Action], allowed: np.ndarray
                   engine: Engine, rng: np.random.Generator) -> Candidate:
     """The best of ``trials`` random ``budget``-step pipelines by IR instruction count (crashing ones skipped)."""
     choices = np.flatnonzero(allowed)
-    best = Candidate("", instructions=float(graph.instruction_count(ir.decode())))
+    best = Candidate("", instructions=float(irparse.instruction_count(ir.decode())))
     for _ in range(trials):
         actions = [space[i] for i in rng.choice(choices, size=budget)]
         pipeline = ",".join(a.pipeline for a in actions)
         try:
-            count = float(graph.instruction_count(engine.optimize(ir, pipeline).decode()))
+            count = float(irparse.instruction_count(engine.optimize(ir, pipeline).decode()))
         except ToolError:
             continue
         if count < best.instructions:
@@ -144,14 +148,16 @@ def random_search(ir: bytes, space: Sequence[passes.Action], allowed: np.ndarray
     return best
 
 
-def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | None, *, budget: int | None = None,
+def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy_mod.Selector | None, *,
+             budget: int | None = None,
              random_trials: int = 10, metrics: Sequence[str] = METRICS, runtime_rounds: int = 5, seed: int = 0,
              progress: Any = None) -> Report:
     """Measure every candidate on every benchmark (see the module docstring for what each one is)."""
     unknown = set(metrics) - set(METRICS)
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(sorted(unknown))} (known: {', '.join(METRICS)})")
-    budget = budget or (policy.card.max_steps if policy else 10)
+    stepwise = policy if isinstance(policy, policy_mod.Policy) else None
+    budget = budget or (stepwise.card.max_steps if stepwise else 10)
     rng = np.random.default_rng(seed)
     results: dict[str, dict[str, Candidate]] = {}
     with Engine(timeout=120) as engine:
@@ -160,20 +166,23 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | None, 
                 progress(bench.name)
             ir = benchmarks.ir(bench, "O3")
             cands = {n: Candidate(p) for n, p in BASELINES.items()}
-            space = policy.space if policy else passes.EXTENDED_ACTIONS
-            allowed = policy.allowed() if policy else np.array([a.safe for a in space])
+            space = stepwise.space if stepwise else passes.EXTENDED_ACTIONS
+            allowed = stepwise.allowed() if stepwise else np.array([a.safe for a in space])
             cands["random"] = random_search(ir, space, allowed, budget=budget, trials=random_trials,
                                             engine=engine, rng=rng)
-            if policy:
-                r = policy_mod.optimize_module(ir, policy, max_steps=budget,
+            if stepwise:
+                r = policy_mod.optimize_module(ir, stepwise, max_steps=budget,
                                                apply=policy_mod.applier(engine.toolchain, engine, timeout=120))
                 cands["policy"] = Candidate(r.pipeline, r.actions, status="fallback" if r.fell_back else "ok")
+            elif policy:
+                choice = policy.choose(ir.decode(errors="replace"))
+                cands["policy"] = Candidate(choice.pipeline, [choice.chosen])
             _measure(bench, ir, cands, metrics, engine, runtime_rounds)
             results[bench.name] = cands
     config = {"benchmarks": [b.name for b in bench_list], "budget": budget, "random_trials": random_trials,
               "metrics": list(metrics), "runtime_rounds": runtime_rounds, "seed": seed,
               "model": str(policy.path) if policy else None,
-              "action_space": policy.card.action_space if policy else "rlopt-extended-v0"}
+              "action_space": stepwise.card.action_space if stepwise else "rlopt-extended-v0"}
     return Report(config, results)
 
 
@@ -208,3 +217,71 @@ def _measure(bench: Benchmark, ir: bytes, cands: dict[str, Candidate], metrics: 
             cmp = runtime.compare_runtimes([exes[n] for n in order], bench.args, rounds=rounds, cwd=bench.cwd)
             for n, t in zip(order, cmp.mins, strict=True):
                 cands[n].runtime = t
+
+
+# ---------------------------------------------------------------- judged by the measured table
+
+def evaluate_table(table: dict[str, Any], model: policy_mod.Selector) -> dict[str, Any]:
+    """A selector judged by the measured pipeline table, without building anything.
+
+    Two views: *leave-family-out* (for each family, a selector of the model's kind is trained on the other
+    families and judged on this one: how it does on programs unlike any it saw) and the *shipped model*
+    itself on the held-out test split (its own ONNX file, fed each program's stored Autophase vector).
+    Ratios are to the objective's baseline (-O3 for speed, -Oz for size; above 1 is better); wins and losses
+    count only beyond each program's measured noise (speed) or strictly (size).
+    """
+    from rlopt.training import selector
+
+    objective, kind = str(model.card["objective"]), str(model.card["model"])
+    base = selector.BASELINES[objective]
+    data = selector.load_data(table, objective)
+    lfo = selector.leave_family_out(data, objective, kind, max_full=model.card.get("max_full"))
+    test = [i for i in range(len(data.uris)) if data.splits[i] == "test"]
+    shipped = []
+    for i in test:
+        chosen = model.decide(data.features[i]).chosen
+        j = data.candidates.index(chosen)
+        shipped.append({"uri": data.uris[i], "chosen": chosen, "ratio": round(math.exp(data.gain[i, j]), 4),
+                        "win": bool(data.win[i, j]), "loss": bool(data.loss[i, j])})
+    for row in lfo["programs"] + shipped:
+        cands = table["programs"][row["uri"]]["candidates"]
+        row["family"] = table["programs"][row["uri"]]["family"]
+        row["text_ratio"] = round(cands[base]["text_size"] / cands[row["chosen"]]["text_size"], 4)
+    return {"objective": objective, "baseline": base, "kind": kind, "model": str(model.path),
+            "table_updated": table.get("updated"), "leave_family_out": lfo,
+            "shipped_test": {**_summary(shipped), "rows": shipped}}
+
+
+def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    ratios = [r["ratio"] for r in rows]
+    return {"programs": len(rows), "geomean": round(_geomean(ratios), 4) if rows else None,
+            "text_geomean": round(_geomean([r["text_ratio"] for r in rows]), 4) if rows else None,
+            "wins": sum(r["win"] for r in rows), "losses": sum(r["loss"] for r in rows),
+            "worst": min(ratios, default=None), "distinct": len({r["chosen"] for r in rows}),
+            "text_not_larger": sum(r["text_ratio"] >= 1 for r in rows)}
+
+
+def _geomean(values: Sequence[float]) -> float:
+    return math.exp(sum(map(math.log, values)) / len(values))
+
+
+def table_markdown(result: dict[str, Any]) -> str:
+    """``evaluate_table``'s result as the Markdown tables the README and docs/policy.md show."""
+    base, lfo = result["baseline"], result["leave_family_out"]
+    overall = _summary(lfo["programs"])
+    what = "speed" if result["objective"] == "speed" else "IR instructions"
+    lines = [f"{result['objective']} model ({result['kind']} selector), ratios to -{base} ({what}; `.text` size "
+             f"beside it; above 1 is better), table of {result['table_updated']}", "",
+             "| evaluation | programs | geomean | .text geomean | wins | losses | worst | distinct pipelines "
+             "| .text <= baseline |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, s in (("leave-family-out", overall), ("shipped model, test split", result["shipped_test"])):
+        if s["programs"]:
+            lines.append(f"| {name} | {s['programs']} | {s['geomean']:.4f}x | {s['text_geomean']:.4f}x | {s['wins']} "
+                         f"| {s['losses']} | {s['worst']:.4f}x | {s['distinct']} | {s['text_not_larger']} |")
+    lines += ["", "| program (leave-family-out) | family | chosen | ratio | .text ratio | verdict |",
+              "|---|---|---|---|---|---|"]
+    for r in sorted(lfo["programs"], key=lambda r: (r["family"], r["uri"])):
+        verdict = "win" if r["win"] else "loss" if r["loss"] else "within noise" if r["chosen"] != base else "-"
+        lines.append(f"| {r['uri'].split('/', 2)[-1]} | {r['family']} | {r['chosen']} | {r['ratio']:.4f}x "
+                     f"| {r['text_ratio']:.4f}x | {verdict} |")
+    return "\n".join(lines)

@@ -199,6 +199,8 @@ def get(name_or_uri: str) -> Benchmark:
     dataset, sep, program = name_or_uri.partition("/")
     if sep and dataset in datasets.IMPORTERS:
         return datasets.get(dataset, program)
+    if sep and dataset == SUITE:
+        name_or_uri = program
     u = urlparse(name_or_uri)
     if u.scheme == "benchmark" and u.netloc in datasets.IMPORTERS:
         return datasets.get(u.netloc, unquote(u.path).lstrip("/"))
