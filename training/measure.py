@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import socket
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlopt import passes, toolchain
+from rlopt import passes, timing, toolchain
 from rlopt.cache import digest
 from rlopt.engine import Engine
 from rlopt.errors import RloptError, ToolError
 from rlopt.ir import write_file
+from rlopt.timing import NOISY, QUIET, Timing
 from rlopt.training import benchmarks, datasets, runtime
 from rlopt.training.benchmarks import Benchmark
 
@@ -41,9 +40,6 @@ TABLE_VERSION = 1
 BASELINE = "O3"
 MIN_ROUNDS = 5
 MAX_ROUNDS = 10
-#: Twin deviation below which more rounds are not needed, and above which (after MAX_ROUNDS) a program is noisy.
-QUIET = 0.01
-NOISY = 0.03
 #: A candidate this much faster than -O3 probably deleted the benchmark's own work: flagged, not a win.
 SUSPECT_SPEEDUP = 2.0
 #: Programs shorter than this per run at -O3 are not timed (process start-up would dominate).
@@ -161,70 +157,16 @@ def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path,
 
 # ---------------------------------------------------------------- timing
 
-@dataclass(frozen=True)
-class Timing:
-    """CPU seconds per round of each timed binary (index 0: the baseline, last: its noise twin)."""
-
-    samples: tuple[tuple[float, ...], ...]
-
-    @property
-    def rounds(self) -> int:
-        return len(self.samples[0])
-
-    def speedup(self, i: int) -> tuple[float, float]:
-        """Baseline time / time of binary ``i``: ratio of minima, and median of the per-round ratios."""
-        base, mine = self.samples[0], self.samples[i]
-        return min(base) / min(mine), statistics.median(b / m for b, m in zip(base, mine, strict=True))
-
-    def interval(self, i: int, *, level: float = 0.9, resamples: int = 1000) -> tuple[float, float]:
-        """Bootstrap interval of the median per-round speedup of binary ``i`` (deterministic seed)."""
-        import random
-
-        ratios = [b / m for b, m in zip(self.samples[0], self.samples[i], strict=True)]
-        rng = random.Random(12345)
-        meds = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(resamples))
-        lo = meds[int((1 - level) / 2 * resamples)]
-        hi = meds[min(resamples - 1, int((1 + level) / 2 * resamples))]
-        return lo, hi
-
-    @property
-    def noise(self) -> float:
-        """How far the twin (a copy of the baseline) strays from the baseline: the noise floor of a verdict."""
-        by_min, by_median = self.speedup(len(self.samples) - 1)
-        return max(abs(by_min - 1), abs(by_median - 1))
-
-
 def time_binaries(exes: Sequence[Path], bench: Benchmark, *, repeat: int = 1, min_rounds: int = MIN_ROUNDS,
                   max_rounds: int = MAX_ROUNDS, quiet: float = QUIET, timeout: float = runtime.RUN_TIMEOUT) -> Timing:
-    """Interleaved CPU-time rounds of ``exes`` (``exes[0]`` the baseline) plus a twin of the baseline.
+    """:func:`rlopt.timing.time_binaries` for a benchmark: each sample is ``repeat`` back-to-back runs as the
+    benchmark runs (args, stdin, environment, one run directory shared by the session)."""
+    with runtime.run_directory(bench) as cwd:
+        def once(exe: Path) -> float:
+            return runtime.run_benchmark(exe, bench, timeout=timeout, cwd=cwd).cpu_seconds
 
-    Every round times fresh copies of all binaries (kept until the end, so that no copy reuses another's
-    pages), at paths of equal length, in an order rotated by one each round and reversed every other round.
-    One untimed warm-up run of each binary comes first. Rounds stop at ``min_rounds`` once the twin agrees
-    with the baseline within ``quiet``, else at ``max_rounds``.
-    """
-    variants = [*exes, exes[0]]
-    samples: list[list[float]] = [[] for _ in variants]
-    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="rlopt-time-", dir=base) as d, runtime.run_directory(bench) as cwd:
-        for r in range(max_rounds + 1):  # round 0 is the warm-up
-            copies = []
-            for v, exe in enumerate(variants):
-                copies.append(Path(d) / f"r{r:03d}" / f"v{v:03d}")
-                copies[-1].parent.mkdir(exist_ok=True)
-                shutil.copy2(exe, copies[-1])
-            order = list(range(len(variants)))
-            order = order[r % len(order):] + order[:r % len(order)]
-            if r % 2:
-                order.reverse()
-            for v in order:
-                t = sum(runtime.run_benchmark(copies[v], bench, timeout=timeout, cwd=cwd).cpu_seconds
-                        for _ in range(repeat if r else 1))
-                if r:
-                    samples[v].append(t)
-            if r >= min_rounds and Timing(tuple(map(tuple, samples))).noise <= quiet:
-                break
-    return Timing(tuple(map(tuple, samples)))
+        return timing.time_binaries(exes, lambda exe: sum(once(exe) for _ in range(repeat)), warm_up=once,
+                                    min_rounds=min_rounds, max_rounds=max_rounds, quiet=quiet)
 
 
 # ---------------------------------------------------------------- one program

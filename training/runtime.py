@@ -17,38 +17,24 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
 
 from rlopt import toolchain
 from rlopt.errors import ToolCrash, ToolError, ToolTimeout
 from rlopt.ir import write_file
+from rlopt.timing import RUN_TIMEOUT, RunResult, run, tmpfs_dir
 from rlopt.training import benchmarks
 from rlopt.training.benchmarks import Benchmark, cache_dir
 
 BACKEND_FLAGS = ("-O2", "-Xclang", "-disable-llvm-passes")
 LINK_FLAGS = ("-lm",)
 BUILD_TIMEOUT = 120.0
-RUN_TIMEOUT = 60.0
 CALLGRIND_TIMEOUT = 300.0
-_TMPFS = Path("/dev/shm")
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """One run: what the program printed, its exit status, wall time and CPU (user+system) time."""
-
-    stdout: bytes
-    returncode: int
-    seconds: float
-    cpu_seconds: float
 
 
 @dataclass(frozen=True)
@@ -125,54 +111,6 @@ def build_sources(benchmark: Benchmark, out_path: str | os.PathLike, *, opt_leve
 
 # ---------------------------------------------------------------- running
 
-def run(exe: str | os.PathLike, args: Sequence[str] = (), *, timeout: float = RUN_TIMEOUT,
-        cwd: str | os.PathLike | None = None, stdin: str | os.PathLike | None = None,
-        env: Sequence[tuple[str, str]] = ()) -> RunResult:
-    """Run a program once, capturing stdout; a timeout kills its whole process group (:class:`ToolTimeout`).
-
-    ``stdin`` is a file fed to standard input (default: none); ``env`` adds environment variables.
-    """
-    name = Path(exe).name
-    timed_out = threading.Event()
-    with tempfile.TemporaryFile() as out, _open_stdin(stdin) as inp:
-        start = time.perf_counter()
-        try:
-            proc = subprocess.Popen([str(exe), *args], stdin=inp, stdout=out, stderr=subprocess.DEVNULL,
-                                    cwd=cwd, start_new_session=True, env={**os.environ, **dict(env)} if env else None)
-        except OSError as e:
-            raise ToolError(name, f"cannot run {exe}: {e.strerror}") from e
-
-        def kill() -> None:
-            timed_out.set()
-            _killpg(proc.pid)
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:
-            _killpg(proc.pid)
-            proc.wait()
-            raise
-        finally:
-            timer.cancel()
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
-        if timed_out.is_set() or seconds > timeout:  # the timer thread may be late on a loaded machine
-            raise ToolTimeout(name, timeout)
-        out.seek(0)
-        return RunResult(out.read(), proc.returncode, seconds, usage.ru_utime + usage.ru_stime)
-
-
-@contextmanager
-def _open_stdin(path: str | os.PathLike | None) -> Iterator[int | IO[bytes]]:
-    if path is None:
-        yield subprocess.DEVNULL
-    else:
-        with open(path, "rb") as f:
-            yield f
-
-
 @contextmanager
 def run_directory(bench: Benchmark) -> Iterator[Path | None]:
     """Where ``bench`` runs: a fresh directory holding links to its ``data`` files, for programs that read
@@ -180,7 +118,7 @@ def run_directory(bench: Benchmark) -> Iterator[Path | None]:
     if bench.data is None and not bench.outputs and bench.reference is None:
         yield bench.cwd
         return
-    base = str(_TMPFS) if _TMPFS.is_dir() and os.access(_TMPFS, os.W_OK) else None
+    base = tmpfs_dir()
     with tempfile.TemporaryDirectory(prefix="rlopt-rundir-", dir=base) as d:
         if bench.data is not None:
             for entry in bench.data.iterdir():
@@ -268,15 +206,10 @@ def _numbers_agree(want: bytes, have: bytes, rel: float, abs_: float) -> bool:
     return True
 
 
-def _killpg(pid: int) -> None:
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, 9)
-
-
 @contextmanager
 def _tmpfs_copies(exes: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
     """Copies of the executables on tmpfs (falls back to the normal temp dir where there is none)."""
-    base = str(_TMPFS) if _TMPFS.is_dir() and os.access(_TMPFS, os.W_OK) else None
+    base = tmpfs_dir()
     with tempfile.TemporaryDirectory(prefix="rlopt-run-", dir=base) as d:
         copies = []
         for i, exe in enumerate(exes):
