@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rlopt import knobs as _knobs
+
 Kind = Literal["optimization", "instrumentation", "utility", "macro"]
 Level = Literal["module", "cgscc", "function", "loop", "loopnest", "loop-mssa"]
 
@@ -32,6 +34,8 @@ class Action:
     note: str = ""
     hazard: str = ""
     """A known LLVM 19 miscompile on some input: the action stays runnable but policies never pick it."""
+    options: _knobs.Options = ()
+    """Knobs (LLVM options, :mod:`rlopt.knobs`) in force while this action's pipeline runs."""
 
     @property
     def pipeline(self) -> str:
@@ -238,13 +242,31 @@ EXTENSIONS_V1: tuple[Action, ...] = (
 
 EXTENDED_ACTIONS_V1: tuple[Action, ...] = EXTENDED_ACTIONS + EXTENSIONS_V1
 
+_V1_BY_NAME: dict[str, Action] = {a.name: a for a in EXTENDED_ACTIONS_V1}
+
+
+def _knob_action(host: Action, knob: _knobs.Knob, value: int) -> Action:
+    """``host`` run with one knob set: ``-O3@inline-threshold=500``."""
+    return Action(f"{host.name}{_knobs.SEPARATOR}{knob.name}={value}", host.pass_name, host.level, host.kind,
+                  f"{host.name} with -{knob.name}={value}: {knob.what[0].lower()}{knob.what[1:]}",
+                  options=(_knobs.option(knob.name, value),))
+
+
+#: Appended in ``rlopt-extended-v2``: every knob (docs/knobs.md) at each of its values, on each action it acts in.
+KNOB_ACTIONS: tuple[Action, ...] = tuple(_knob_action(_V1_BY_NAME[host], knob, value)
+                                         for knob in _knobs.KNOBS.values() for host in knob.hosts
+                                         for value in knob.values)
+
+EXTENDED_ACTIONS_V2: tuple[Action, ...] = EXTENDED_ACTIONS_V1 + KNOB_ACTIONS
+
 ACTION_SPACES: dict[str, tuple[Action, ...]] = {
     "compilergym-v0": ACTIONS,
     "rlopt-extended-v0": EXTENDED_ACTIONS,
     "rlopt-extended-v1": EXTENDED_ACTIONS_V1,
+    "rlopt-extended-v2": EXTENDED_ACTIONS_V2,
 }
 
-_BY_NAME: dict[str, Action] = {a.name: a for a in EXTENDED_ACTIONS_V1}
+_BY_NAME: dict[str, Action] = {a.name: a for a in EXTENDED_ACTIONS_V2}
 
 #: The ``-O`` levels the CLI accepts, as LLVM 19 pipelines (``-O0`` still runs the always-inliner, as clang).
 OPT_LEVELS: dict[str, str] = {
@@ -262,16 +284,33 @@ def get(name: str) -> Action:
         raise KeyError(f"unknown action '{name}' (see 'rlopt --list-actions')") from None
 
 
-def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EXTENDED_ACTIONS_V1) -> str:
-    """The ``opt -passes=`` string for a sequence of actions (objects, names, or indices into ``space``)."""
-    parts = []
-    for a in actions:
-        if isinstance(a, int):
-            a = space[a]
-        elif isinstance(a, str):
-            a = get(a)
-        parts.append(a.pipeline)
-    return ",".join(parts)
+def _resolve(actions: Iterable[Action | str | int], space: Sequence[Action]) -> list[Action]:
+    return [space[a] if isinstance(a, int) else get(a) if isinstance(a, str) else a for a in actions]
+
+
+def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EXTENDED_ACTIONS_V2) -> str:
+    """The ``opt -passes=`` string for a sequence of actions (objects, names, or indices into ``space``).
+
+    Knob actions need their options beside the pipeline: they raise ``ValueError`` here (see :func:`stages`).
+    """
+    resolved = _resolve(actions, space)
+    knobbed = [a.name for a in resolved if a.options]
+    if knobbed:
+        raise ValueError(f"{', '.join(knobbed)}: knob actions need their LLVM options, use passes.stages()")
+    return ",".join(a.pipeline for a in resolved)
+
+
+def stages(actions: Iterable[Action | str | int],
+           space: Sequence[Action] = EXTENDED_ACTIONS_V2) -> list[tuple[str, _knobs.Options]]:
+    """A sequence of actions as ``opt`` runs it: (pipeline, knob options) per run of consecutive actions that
+    share their options; one ``opt -passes=P OPTIONS`` after another (the module passed on as bitcode)."""
+    out: list[tuple[str, _knobs.Options]] = []
+    for a in _resolve(actions, space):
+        if out and out[-1][1] == a.options:
+            out[-1] = (f"{out[-1][0]},{a.pipeline}", a.options)
+        else:
+            out.append((a.pipeline, a.options))
+    return out
 
 
 def split_pipeline(pipeline: str) -> list[str]:
@@ -321,7 +360,10 @@ def markdown_table() -> str:
         "Indices 0-123 are CompilerGym's LLVM action space (`compilergym-v0`) in its order, mapped onto LLVM 19's",
         f"new pass manager. Indices {len(ACTIONS)}-{len(EXTENDED_ACTIONS) - 1} are rlopt's extensions "
         f"(`rlopt-extended-v0`); indices from {len(EXTENDED_ACTIONS)} on",
-        "are appended in `rlopt-extended-v1` (a superset of v0; models name the space they were trained with).",
+        f"are appended in `rlopt-extended-v1` (a superset of v0; models name the space they were trained with), and "
+        f"indices from {len(EXTENDED_ACTIONS_V1)} on",
+        "in `rlopt-extended-v2`: knob actions, an action run with one LLVM option set (`-O3@inline-threshold=500`;",
+        "[docs/knobs.md](knobs.md)).",
         "Kinds: *optimization*; *utility* (no effect on generated code, or a no-op stand-in); *instrumentation*",
         "(adds calls into runtime libraries, so it is masked for policies and the CC wrapper); *macro* (a whole",
         "standard pipeline). Actions with a known LLVM 19 miscompile (found by our differential testing and",
@@ -330,7 +372,7 @@ def markdown_table() -> str:
         "| # | action | LLVM 19 pipeline element | kind | note |",
         "|---|---|---|---|---|",
     ]
-    for i, a in enumerate(EXTENDED_ACTIONS_V1):
+    for i, a in enumerate(EXTENDED_ACTIONS_V2):
         lines.append(f"| {i} | `{a.name}` | `{a.pipeline}` | {a.kind} | {a.note or a.hazard} |")
     changed = [a for a in ACTIONS if a.pass_name != a.name[1:] and a.note]
     lines += ["", f"{len(changed)} of the 124 CompilerGym passes needed a new name, nesting or stand-in.", ""]
@@ -341,5 +383,5 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--markdown"]:
         print(markdown_table())
     else:
-        for i, a in enumerate(EXTENDED_ACTIONS_V1):
-            print(f"{i:3d} {a.name:32s} {a.pipeline}")
+        for i, a in enumerate(EXTENDED_ACTIONS_V2):
+            print(f"{i:3d} {a.name:32s} {a.pipeline} {' '.join(a.options)}".rstrip())

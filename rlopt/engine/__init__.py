@@ -18,6 +18,7 @@ from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import Module
 from rlopt.engine.worker import Engine, StaleHandle, StepResult
 from rlopt.errors import ToolchainError
+from rlopt.knobs import canonical
 
 __all__ = ["Engine", "Module", "StaleHandle", "StepResult", "default_engine", "optimize", "backend_counts"]
 
@@ -47,18 +48,22 @@ def _close_default() -> None:
         _default.close()
 
 
-def engine_for(toolchain: _toolchain.Toolchain, timeout: float | None) -> Engine | None:
-    """A new engine for ``toolchain``, or None when it has no shared libLLVM (callers then use ``opt``)."""
-    return Engine(toolchain, timeout=timeout) if toolchain.libllvm is not None else None
+def engine_for(toolchain: _toolchain.Toolchain, timeout: float | None,
+               options: tuple[str, ...] = ()) -> Engine | None:
+    """A new engine for ``toolchain`` under the user's LLVM ``options``, or None when it has no shared libLLVM
+    (callers then use ``opt``)."""
+    return Engine(toolchain, timeout=timeout, options=options) if toolchain.libllvm is not None else None
 
 
 def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,
-             timeout: float | None = _toolchain.DEFAULT_TIMEOUT, use_engine: bool = True) -> bytes:
-    """``opt -passes=PIPELINE`` on IR bytes (text or bitcode), returning text IR (or bitcode).
+             timeout: float | None = _toolchain.DEFAULT_TIMEOUT, use_engine: bool = True,
+             options: tuple[str, ...] = ()) -> bytes:
+    """``opt -passes=PIPELINE [OPTIONS]`` on IR bytes (text or bitcode), returning text IR (or bitcode).
 
-    Runs in the engine worker when libLLVM is available, else in an ``opt`` subprocess (same output);
-    :data:`backend_counts` records which one ran.
+    ``options`` are knobs (:mod:`rlopt.knobs`). Runs in the engine worker when libLLVM is available, else in an
+    ``opt`` subprocess (same output); :data:`backend_counts` records which one ran.
     """
+    options = canonical(options)
     if use_engine:
         try:
             engine = default_engine()
@@ -66,6 +71,6 @@ def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,
             log.debug("in-process engine unavailable, using the opt subprocess: %s", e)
         else:
             backend_counts["engine"] += 1
-            return engine.optimize(data, pipeline, bitcode=bitcode, timeout=timeout)
+            return engine.optimize(data, pipeline, bitcode=bitcode, timeout=timeout, options=options)
     backend_counts["opt"] += 1
-    return _toolchain.find().opt(data, pipeline, bitcode=bitcode, timeout=timeout)
+    return _toolchain.find().opt(data, pipeline, bitcode=bitcode, timeout=timeout, extra=list(options))

@@ -1,8 +1,8 @@
-"""Entry point of the engine worker process: ``python -m rlopt.engine LIBLLVM`` (started by Engine)."""
+"""Entry point of the engine worker process: ``python -m rlopt.engine LIBLLVM [OPTION...]`` (started by Engine)."""
 
 import sys
 
 from rlopt.engine.worker import serve
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], tuple(sys.argv[2:]))

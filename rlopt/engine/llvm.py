@@ -82,6 +82,16 @@ _CXX_SIGNATURES: dict[str, tuple[str, object, list[object]]] = {
     "write_bitcode": ("_ZN4llvm18WriteBitcodeToFileERKNS_6ModuleERNS_11raw_ostreamEbPKNS_18ModuleSummaryIndexEb"
                       "PSt5arrayIjLm5EE", None, [c_void_p, c_void_p, c_bool, c_void_p, c_bool, c_void_p]),
 }
+# LLVM's command-line options (knobs such as -inline-threshold): the C API's LLVMParseCommandLineOptions swallows
+# errors (an unknown option is silently ignored), so the C++ parser is called with an error stream, and
+# ResetAllOptionOccurrences (what clang's driver calls before an in-process cc1) returns every option to its
+# default before another set is applied.
+_OPTION_SIGNATURES: dict[str, tuple[str, object, list[object]]] = {
+    "parse": ("_ZN4llvm2cl23ParseCommandLineOptionsEiPKPKcNS_9StringRefEPNS_11raw_ostreamES2_b", c_bool,
+              [c_int, POINTER(c_char_p), c_char_p, c_size_t, c_void_p, c_char_p, c_bool]),
+    "reset": ("_ZN4llvm2cl25ResetAllOptionOccurrencesEv", None, []),
+    "errs": ("_ZN4llvm4errsEv", c_void_p, []),
+}
 _FD_STREAM_BYTES = 1024  # room for an llvm::raw_fd_ostream (about 100 bytes in LLVM 19)
 _CONTEXT_LINE_CHARS = 200  # longest source line quoted under a parse error
 
@@ -109,6 +119,13 @@ class Library:
                 break
             fn.restype, fn.argtypes = restype, argtypes
             self.cxx[key] = fn
+        self.option_parser: dict[str, object] = {}
+        for key, (symbol, restype, argtypes) in _OPTION_SIGNATURES.items():
+            fn = getattr(self.dll, symbol, None)
+            if fn is not None:
+                fn.restype, fn.argtypes = restype, argtypes
+                self.option_parser[key] = fn
+        self._options_parsed = False
         for target in _TARGETS:
             for part in ("TargetInfo", "Target", "TargetMC", "AsmPrinter"):
                 init = getattr(self.dll, f"LLVMInitialize{target}{part}", None)
@@ -116,6 +133,32 @@ class Library:
                     init()
         self._machines: dict[tuple[bytes, int], int | None] = {}
         self._lock = threading.Lock()
+
+    def set_options(self, options: tuple[str, ...]) -> None:
+        """Make ``options`` (``opt`` spellings, e.g. ``-inline-threshold=500``) the process's LLVM options, every
+        other option back at its default. LLVM's own complaint about a bad option raises ``InputError``."""
+        if len(self.option_parser) < len(_OPTION_SIGNATURES):
+            raise ToolchainError("this libLLVM does not export LLVM's command-line parser: cannot set LLVM options")
+        if self._options_parsed:
+            self.option_parser["reset"]()
+        self._options_parsed = True
+        if not options:
+            return
+        argv = (c_char_p * (len(options) + 2))(b"LLVM", *(o.encode() for o in options), None)
+        with tempfile.TemporaryFile() as log:  # errs() is unbuffered, on file descriptor 2
+            saved = os.dup(2)
+            os.dup2(log.fileno(), 2)
+            try:
+                ok = self.option_parser["parse"](len(options) + 1, argv, b"", 0, self.option_parser["errs"](),
+                                                 None, False)
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            log.seek(0)
+            message = log.read().decode(errors="replace").split("  Try: ")[0].strip()
+        if not ok:
+            self.option_parser["reset"]()  # leave no half-applied set behind
+            raise InputError(f"invalid LLVM option in {' '.join(options)}: {_first_line(message)}")
 
     def take_message(self, ptr: int | None) -> str:
         """Copy a C string that LLVM allocated with ``strdup`` and free it (``LLVMDisposeMessage``)."""

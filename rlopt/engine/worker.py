@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import rlopt
+from rlopt import knobs as _knobs
 from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import TOOL, Library, Module, library
 from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.knobs import Options
 
 _HEADER = struct.Struct("<Q")
 _READ_CHUNK = 1 << 20
@@ -64,15 +66,23 @@ class Engine:
     """Run LLVM passes in memory, in a worker process that a crash or a hang cannot take down with it.
 
     Thread-safe (calls are serialized). The worker starts on the first call and restarts after it dies.
+
+    ``options``: LLVM command-line options for every call (a user's ``--llvm-option``s, any option LLVM accepts),
+    applied when the worker starts. ``run``/``step``/``optimize`` take ``options=`` *knobs* besides
+    (:mod:`rlopt.knobs`); the worker switches between knob sets in place (LLVM's options reset to their defaults,
+    then the new set parsed: microseconds), so one worker serves every knob set and no module changes process.
+    Where a user's option and a knob name the same option, the user's wins.
     """
 
-    def __init__(self, toolchain: _toolchain.Toolchain | None = None, timeout: float | None = 60.0):
+    def __init__(self, toolchain: _toolchain.Toolchain | None = None, timeout: float | None = 60.0,
+                 options: tuple[str, ...] = ()):
         self.toolchain = toolchain or _toolchain.find()
         lib = self.toolchain.libllvm
         if lib is None:
             raise ToolchainError(f"no libLLVM shared library next to {self.toolchain.bin_dir}")
         self.libllvm: Path = lib
         self.timeout = timeout
+        self.options: tuple[str, ...] = tuple(_knobs.check_user_option(o) for o in options)
         self.starts = 0  # worker processes started so far (more than one means a crash, hang or close)
         self._proc: subprocess.Popen | None = None
         self._stderr: Any = None
@@ -90,24 +100,25 @@ class Engine:
         self._check(handle)
         return self._new_handle("clone", handle)
 
-    def run(self, handle: int, pipeline: str) -> None:
-        """Run an ``opt -passes=`` pipeline on the module in place."""
-        self._call("run", self._check(handle), pipeline)
+    def run(self, handle: int, pipeline: str, *, options: tuple[str, ...] = ()) -> None:
+        """Run an ``opt -passes=`` pipeline on the module in place, under knob ``options``."""
+        self._call("run", self._check(handle), pipeline, _knobs.canonical(options))
 
     def verify(self, handle: int) -> None:
         """Raise ToolError with the verifier's message if the module is broken."""
         self._call("verify", self._check(handle))
 
-    def step(self, handle: int, pipeline: str, *, previous: str | None = None) -> StepResult:
+    def step(self, handle: int, pipeline: str, *, previous: str | None = None,
+             options: tuple[str, ...] = ()) -> StepResult:
         """Run a pipeline, verify the result, and return its digest and instruction count in one round trip.
 
         An environment step used to take four calls (run, verify, text, instruction_count); under load most
         of a step was waiting for the worker to be scheduled. The text comes back only when it changed, since
         many passes leave a module as it was. ``previous`` is the digest the caller holds for the module
         (default: the worker's own print of it before the pipeline); ``changed`` is relative to it. A broken
-        result raises ToolError as :meth:`verify` does.
+        result raises ToolError as :meth:`verify` does. ``options``: knobs for this pipeline.
         """
-        return StepResult(*self._call("step", self._check(handle), pipeline, previous))
+        return StepResult(*self._call("step", self._check(handle), pipeline, _knobs.canonical(options), previous))
 
     def text(self, handle: int) -> str:
         return self._call("text", self._check(handle))
@@ -128,12 +139,17 @@ class Engine:
             self._call("free", handle)
 
     def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>",
-                 timeout: float | None = None) -> bytes:
-        """One-shot ``opt -passes=PIPELINE``: parse, run, verify, and return text IR (or bitcode).
+                 timeout: float | None = None, options: tuple[str, ...] = ()) -> bytes:
+        """One-shot ``opt -passes=PIPELINE [OPTIONS]``: parse, run, verify, and return text IR (or bitcode).
 
-        ``name`` becomes the ModuleID (``opt`` uses the input path); ``timeout`` overrides the engine's.
+        ``name`` becomes the ModuleID (``opt`` uses the input path); ``timeout`` overrides the engine's;
+        ``options``: knobs for this pipeline.
         """
-        return self._call("optimize", data, pipeline, bitcode, name, timeout=timeout)
+        return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
+
+    def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The options ``opt`` needs to do what a call with knob ``options`` does (replay commands)."""
+        return _knobs.merge(self.options, _knobs.canonical(options))
 
     def memory(self) -> dict[str, int]:
         """The worker's current and peak resident memory in bytes (Linux ``/proc``), empty if unavailable."""
@@ -227,7 +243,7 @@ class Engine:
         env = dict(os.environ)
         package_root = str(Path(rlopt.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "rlopt.engine", str(self.libllvm)],
+        self._proc = subprocess.Popen([sys.executable, "-m", "rlopt.engine", str(self.libllvm), *self.options],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       env=env, start_new_session=True)
         try:
@@ -236,6 +252,8 @@ class Engine:
             returncode = self._stop(graceful=False)
             raise ToolchainError(f"the LLVM engine worker did not start ({_death(returncode)}): "
                                  f"{self._stderr_since(0).strip()[-500:]}") from None
+        if status != "ok":
+            self._stop(graceful=True)  # it refused its options (or its libLLVM): it is exiting
         _unwrap(status, value)
 
     def _send(self, message: tuple[str, tuple]) -> None:
@@ -312,10 +330,9 @@ def _stale_message(handle: int) -> str:
 
 
 def _describe(op: str, args: tuple) -> str:
-    if op in ("run", "step"):
-        return f"run '{args[1]}'"
-    if op == "optimize":
-        return f"optimize '{args[1]}'"
+    if op in ("run", "step", "optimize"):
+        with_options = f" with {' '.join(args[2])}" if args[2] else ""
+        return f"{'optimize' if op == 'optimize' else 'run'} '{args[1]}'{with_options}"
     return op
 
 
@@ -334,8 +351,10 @@ def _death(returncode: int | None) -> str:
 class _Worker:
     """Modules by handle; one method per protocol operation."""
 
-    def __init__(self, lib: Library):
+    def __init__(self, lib: Library, options: tuple[str, ...]):
         self.lib = lib
+        self.options = options  # the user's options, applied at start and kept under every knob set
+        self.knobs: Options | None = ()  # the knob set in force (None: unknown, after a failed switch)
         self.modules: dict[int, Module] = {}
         # handle -> (digest of its text, instruction count) of the verified state a step left it in, so that
         # a step that changes nothing (most of them) skips the verifier and the count
@@ -355,13 +374,29 @@ class _Worker:
         if source in self.verified:
             self.verified[handle] = self.verified[source]
 
-    def run(self, handle: int, pipeline: str) -> None:
+    def _configure(self, knobs: Options) -> None:
+        """Put ``knobs`` (with the user's options) in force for the passes that run next."""
+        if knobs == self.knobs:
+            return
+        self.knobs = None
+        try:
+            self.lib.set_options(_knobs.merge(self.options, knobs))
+        except InputError:
+            self.lib.set_options(self.options)
+            self.knobs = ()
+            raise
+        self.knobs = knobs
+
+    def run(self, handle: int, pipeline: str, knobs: Options) -> None:
         module = self._get(handle)
+        self._configure(knobs)
         self.verified.pop(handle, None)
         module.run(pipeline)
 
-    def step(self, handle: int, pipeline: str, previous: str | None) -> tuple[str, int, bool, str | None]:
+    def step(self, handle: int, pipeline: str, knobs: Options,
+             previous: str | None) -> tuple[str, int, bool, str | None]:
         module = self._get(handle)
+        self._configure(knobs)
         known = self.verified.pop(handle, None)  # the module is about to change
         before = previous or (known[0] if known else _sha256(module.text()))
         module.run(pipeline)
@@ -397,7 +432,8 @@ class _Worker:
         if module is not None:
             module.dispose()
 
-    def optimize(self, data: bytes, pipeline: str, bitcode: bool, name: str) -> bytes:
+    def optimize(self, data: bytes, pipeline: str, knobs: Options, bitcode: bool, name: str) -> bytes:
+        self._configure(knobs)
         with Module.parse(data, name=name, lib=self.lib) as module:
             module.run(pipeline)
             module.verify()
@@ -423,15 +459,22 @@ class _Worker:
             time.sleep(3600)
 
 
-def serve(libllvm: str) -> None:
-    """Worker main loop (``python -m rlopt.engine LIBLLVM``): answer requests until stdin closes."""
+def serve(libllvm: str, options: tuple[str, ...] = ()) -> None:
+    """Worker main loop (``python -m rlopt.engine LIBLLVM [OPTION...]``): apply the LLVM options before any
+    pass runs, then answer requests until stdin closes."""
     protocol_out = os.dup(1)
     os.dup2(2, 1)  # anything printed to stdout by LLVM or Python now lands in the stderr log
     try:
-        worker = _Worker(library(libllvm))
+        lib = library(libllvm)
+        if options:
+            lib.set_options(options)
+        worker = _Worker(lib, options)
         _write_frame(protocol_out, ("ok", None))
     except ToolchainError as e:
         _write_frame(protocol_out, ("toolchain", str(e)))
+        return
+    except InputError as e:
+        _write_frame(protocol_out, ("input", str(e)))
         return
     while True:
         try:
