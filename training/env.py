@@ -123,6 +123,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         self._heavy_memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._handle: int | None = None
         self._handle_digest: str | None = None
+        self._handle_options: tuple[str, ...] = ()  # the knobs of the last step run on the module
         self.program: Program | None = None
         self.ir_state: State | None = None
         self.actions: list[int] = []
@@ -241,7 +242,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         previous = self.ir_state
         try:
             for i in run:
-                self.ir_state = self._apply(self.ir_state, self.action_list[i].pipeline)
+                self.ir_state = self._apply(self.ir_state, self.action_list[i].pipeline, self.action_list[i].options)
             values = None if obs_names is not None or self.observation_space_name is None else \
                 self._observe(self.observation_space_name, self.ir_state)
             obs = [self.observation[n] for n in obs_names] if obs_names is not None else None
@@ -317,13 +318,20 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         """The ``opt`` command that turns the benchmark's IR into the current state (runnable with LLVM 19;
         ``env.state.commandline`` is CompilerGym's flag form, ``opt -sroa ... input.bc -o output.bc``).
 
+        Knob actions carry LLVM options, which hold for a whole ``opt`` run: an episode that changes them is a
+        shell pipeline of ``opt`` runs, one per run of actions with the same options, passing IR text on (as
+        the environment reloads its module from text where the options change).
         ``input`` defaults to the IR file the benchmark came from, else ``<name>.ll`` (write it with
         :meth:`write_ir` using ``initial=True``).
         """
         program = self._require_program()
         source = input or program.path or f"{program.name}.ll"
-        opt = self.engine.toolchain.path("opt")
-        return shlex.join([str(opt), f"-passes={self.pipeline}", str(source), "-S", "-o", output])
+        opt = str(self.engine.toolchain.path("opt"))
+        runs = passes.stages([self.action_list[i] for i in self.actions], self.action_list) or [("", ())]
+        commands = [[opt, f"-passes={p}", *options, "-S", "-o", "-"] for p, options in runs]
+        commands[0][-3:-3] = [str(source)]
+        commands[-1][-1] = output
+        return " | ".join(shlex.join(c) for c in commands)
 
     def write_ir(self, path: str | Path, *, initial: bool = False) -> Path:
         """Write the current (or the benchmark's initial) IR text to ``path`` atomically."""
@@ -358,16 +366,19 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         return other
 
     # -- transitions --------------------------------------------------------------------------------------
-    def _apply(self, state: State, pipeline: str) -> State:
-        """The state after running ``pipeline`` on ``state``: from the cache, else in the engine."""
-        key = digest(self._salt, state.digest, pipeline)
+    def _apply(self, state: State, pipeline: str, options: tuple[str, ...] = ()) -> State:
+        """The state after running ``pipeline`` (under knob ``options``) on ``state``: from the cache, else in
+        the engine."""
+        key = digest(self._salt, state.digest, pipeline, *options)
         cached = self.cache.get("env.step", key)
         if cached is not None:
             result = self._replay(cached, state)
             if result is not None:
                 return result
+        if self._handle is not None and options != self._handle_options:
+            self._drop_module()  # another opt run in commandline(): the module goes on as text
         try:
-            new, count = self._with_module(state, lambda h: self._run(h, pipeline, state))
+            new, count = self._with_module(state, lambda h: self._run(h, pipeline, state, options))
         except ToolError as e:
             self._drop_module()
             if isinstance(e, ToolTimeout):
@@ -382,10 +393,11 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         self._store("IrInstructionCount", new, count)  # came with the step: spares a round trip to the worker
         return new
 
-    def _run(self, handle: int, pipeline: str, state: State) -> tuple[State, int]:
+    def _run(self, handle: int, pipeline: str, state: State, options: tuple[str, ...]) -> tuple[State, int]:
         """One engine round trip: run, verify, and the new state with its instruction count."""
         self._handle_digest = None  # the module changes in place; it no longer holds the old state
-        result = self.engine.step(handle, pipeline, previous=state.digest)
+        self._handle_options = options
+        result = self.engine.step(handle, pipeline, previous=state.digest, options=options)
         new = State(result.text.encode(), result.digest) if result.text is not None else state
         return new, result.instruction_count
 
