@@ -13,14 +13,15 @@ from typing import Any
 
 import click
 
-from rlopt import __version__, ir, passes, toolchain
+from rlopt import __version__, ir, knobs, passes, toolchain
 from rlopt.errors import RloptError
 
 _LONG_SINGLE_DASH = ("passes", "actions", "print-passes", "explain", "llvm-bin", "timeout", "list-actions",
                      "strip-optnone", "model", "engine", "no-engine", "version", "help", "disable-output",
-                     "print-pipeline-passes", "time-passes", "stats", "debug-pass-manager", "mtriple")
+                     "print-pipeline-passes", "time-passes", "stats", "debug-pass-manager", "mtriple", "llvm-option")
 #: Options whose value may come as the next argument (which may itself start with '-', e.g. --actions -gvn).
-_TAKES_VALUE = ("-o", "-O", "-p", "--passes", "--actions", "--model", "--llvm-bin", "--timeout", "--mtriple")
+_TAKES_VALUE = ("-o", "-O", "-p", "--passes", "--actions", "--model", "--llvm-bin", "--timeout", "--mtriple",
+                "--llvm-option")
 _SHORT_FLAGS = frozenset("Sfh")
 _O_LEVELS = {"0": "O0", "1": "O1", "2": "O2", "3": "O3", "s": "Os", "z": "Oz", "-rl": "rl"}
 #: opt's diagnostic flags: rlopt passes them to an ``opt`` process for the final pipeline (the engine has none).
@@ -29,8 +30,9 @@ _OPT_DIAGNOSTICS = {"time_passes": "-time-passes", "stats": "-stats", "debug_pas
 
 def _normalize_argv(argv: list[str]) -> list[str]:
     """Accept ``opt``'s spellings: ``-passes=x`` becomes ``--passes=x`` (opt spells long options with one dash),
-    ``-p=x`` becomes ``--passes=x``. Any other single-dash word is refused by its whole name here, before click
-    would read ``-disable-outptu`` as the short options ``-d -i ...``."""
+    ``-p=x`` becomes ``--passes=x``, a knob in opt's spelling (``-inline-threshold=500``) becomes
+    ``--llvm-option=-inline-threshold=500``. Any other single-dash word is refused by its whole name here, before
+    click would read ``-disable-outptu`` as the short options ``-d -i ...``."""
     out: list[str] = []
     value_next = False
     for i, arg in enumerate(argv):
@@ -41,7 +43,9 @@ def _normalize_argv(argv: list[str]) -> list[str]:
         if arg == "--":
             return out + argv[i:]
         name = arg.lstrip("-").split("=", 1)[0]
-        if not arg.startswith("--") and name in _LONG_SINGLE_DASH:
+        if name in knobs.KNOBS:
+            arg = f"--llvm-option=-{arg.lstrip('-')}"
+        elif not arg.startswith("--") and name in _LONG_SINGLE_DASH:
             arg = "-" + arg
         elif arg.startswith("-p="):
             arg = "--passes=" + arg[3:]
@@ -72,9 +76,10 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
-def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, output: str, text: bool) -> str:
-    """The plain ``opt`` command line that reproduces what rlopt did."""
-    argv = [str(tc.path("opt")), f"-passes={pipeline}", input_path, "-o", output]
+def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, output: str, text: bool,
+                   options: tuple[str, ...] = ()) -> str:
+    """The plain ``opt`` command line that reproduces what rlopt did (with its LLVM options)."""
+    argv = [str(tc.path("opt")), f"-passes={pipeline}", *options, input_path, "-o", output]
     if text:
         argv.insert(1, "-S")
     return shlex.join(argv)
@@ -83,7 +88,8 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
 def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
                     model: str | None, tc: toolchain.Toolchain, timeout: float, engine: Any = None,
                     explain: bool = False) -> str:
-    """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes)."""
+    """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes), with
+    knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`)."""
     given = [n for n, v in (("--passes", passes_opt), ("--actions", actions_opt), ("-O", level)) if v]
     if len(given) > 1:
         raise click.UsageError(f"cannot combine {' and '.join(given)}: pick one way to give the pipeline")
@@ -91,9 +97,13 @@ def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | N
         return passes_opt
     if actions_opt:
         try:
-            return passes.pipeline(passes.parse_action_list(actions_opt))
+            runs = passes.stages(passes.parse_action_list(actions_opt))
         except (KeyError, ValueError) as e:
             raise click.UsageError(str(e).strip("'\"")) from None
+        if len(runs) > 1:
+            raise click.UsageError("these actions use different knobs, and one run has one set of LLVM options: "
+                                   "run them in several rlopt calls")
+        return knobs.to_text(*runs[0])
     if level == "rl":
         from rlopt import policy  # imported lazily: loading onnxruntime costs ~100 ms
 
@@ -149,18 +159,26 @@ class _OptStyleCommand(click.Command):
 @click.option("--debug-pass-manager", is_flag=True, help="opt's pass manager trace on stderr (runs the pipeline "
               "in opt).")
 @click.option("--mtriple", metavar="TRIPLE", help="Override the module's target triple (runs the pipeline in opt).")
+@click.option("--llvm-option", "llvm_options", metavar="-NAME[=VALUE]", multiple=True,
+              help="An LLVM option, as opt takes it (repeatable), e.g. --llvm-option=-inline-threshold=500; knobs "
+                   "may be written directly, -inline-threshold=500 (see docs/knobs.md).")
 @click.option("--list-actions", is_flag=True, help="List the action space and exit.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show rlopt's and LLVM's versions and exit.")
 def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], passes_opt: str | None,
              actions_opt: str | None, model: str | None, print_passes: bool, explain: bool, strip_optnone: bool,
              llvm_bin: str | None, timeout: float, engine: bool, force: bool, disable_output: bool,
-             print_pipeline_passes: bool, mtriple: str | None, list_actions: bool, **diagnostics: bool) -> None:
+             print_pipeline_passes: bool, mtriple: str | None, llvm_options: tuple[str, ...], list_actions: bool,
+             **diagnostics: bool) -> None:
     """Optimize LLVM IR like opt; with -O-rl the pass pipeline comes from a learned policy."""
     if list_actions:
-        for i, a in enumerate(passes.EXTENDED_ACTIONS_V1):
-            click.echo(f"{i:3d}  {a.name:30s} {a.pipeline}")
+        for i, a in enumerate(passes.EXTENDED_ACTIONS_V2):
+            click.echo(f"{i:3d}  {a.name:30s} {a.pipeline} {' '.join(a.options)}".rstrip())
         return
+    try:
+        user_options = tuple(knobs.check_user_option(o) for o in llvm_options)
+    except knobs.KnobError as e:
+        raise click.BadParameter(str(e), param_hint="--llvm-option") from None
     level = _level(levels)
     writes = not (disable_output or print_pipeline_passes)
     if writes and output == "-" and not text and not force and sys.stdout.isatty():
@@ -183,16 +201,23 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
 
     from rlopt.engine import engine_for
 
-    worker = engine_for(tc, timeout) if engine else None  # one worker for the policy's steps and the result
+    # one worker for the policy's steps and the result
+    worker = engine_for(tc, timeout, user_options) if engine else None
     try:
-        pipeline = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
-                                   model=model, tc=tc, timeout=timeout, engine=worker, explain=explain)
+        chosen = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
+                                 model=model, tc=tc, timeout=timeout, engine=worker, explain=explain)
+        try:
+            pipeline, knob_options = knobs.parse(chosen)
+        except knobs.KnobError as e:
+            raise click.UsageError(str(e)) from None
+        options = knobs.merge(user_options, knob_options)
         if print_pipeline_passes:
-            click.echo(_expanded_pipeline(tc, data, pipeline, opt_flags, timeout), nl=False)
+            click.echo(_expanded_pipeline(tc, data, pipeline, [*opt_flags, *options], timeout), nl=False)
             return
         extra = opt_flags + (["-disable-output"] if disable_output and opt_flags else [])
         result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name,
-                           engine=None if opt_flags else worker, extra=extra)
+                           engine=None if opt_flags else worker, extra=extra, options=options,
+                           knob_options=knob_options)
     except RloptError as e:
         message = str(e)
         raise RloptError(message if message.startswith(f"{name}:") else f"{name}: {message}") from None
@@ -203,7 +228,7 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         return
     ir.write_output(result, output)
     if print_passes:
-        click.echo(replay_command(tc, pipeline or "verify", input_path, output, text), err=True)
+        click.echo(replay_command(tc, pipeline or "verify", input_path, output, text, options), err=True)
 
 
 def _level(levels: tuple[str, ...]) -> str | None:
@@ -226,12 +251,14 @@ def _expanded_pipeline(tc: toolchain.Toolchain, data: bytes, pipeline: str, flag
 
 
 def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,
-              name: str, engine: Any, extra: list[str]) -> bytes:
-    """Run the pipeline and return verified IR: in the engine when there is one, else in an ``opt`` process
-    (which also shows opt's own diagnostics asked for by ``extra`` on stderr)."""
+              name: str, engine: Any, extra: list[str], options: tuple[str, ...],
+              knob_options: tuple[str, ...]) -> bytes:
+    """Run the pipeline under LLVM ``options`` (the user's and the knobs) and return verified IR: in the engine
+    (started with the user's options) when there is one, else in an ``opt`` process (which also shows opt's own
+    diagnostics asked for by ``extra`` on stderr)."""
     if engine is not None:
-        return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name)
-    return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout, extra=extra,
+        return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name, options=knob_options)
+    return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout, extra=[*options, *extra],
                   show_stderr=bool(extra))
 
 
