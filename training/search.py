@@ -1,9 +1,7 @@
 """Runtime-judged search for pipelines that beat -O3 on the training programs (candidates of the table).
 
-Uniformly random pass sequences are far slower than -O3 (docs/data.md), so the search composes *blocks*:
-clang's pipelines, rlopt's macro and extension actions, and the single passes that move runtime most
-(inlining, SROA, GVN, LICM, unrolling, vectorization, ...). It starts from random compositions of 1-4
-blocks, then mutates the best (add, drop, swap or replace a block) for a few generations. A sequence's
+The search composes the blocks of :mod:`rlopt.space` (the space ``rlopt tune`` explores too). It starts from
+random compositions of 1-4 blocks, then mutates the best (add, drop, swap or replace a block) for a few generations. A sequence's
 fitness is the geometric mean over the search programs of its speedup over -O3, timed in interleaved rounds
 with fresh copies (:func:`rlopt.training.measure.time_binaries`); a binary identical to -O3's scores 1
 without being timed. Search fitness uses few rounds and is optimistic for the lucky; the table measures the
@@ -26,6 +24,7 @@ from rlopt.cache import digest
 from rlopt.engine import Engine
 from rlopt.errors import RloptError, ToolError
 from rlopt.ir import write_file
+from rlopt.space import SIZE, SPEED, mutate, random_sequence
 from rlopt.training import benchmarks, measure, runtime
 from rlopt.training.benchmarks import Benchmark
 
@@ -34,30 +33,12 @@ RANDOM_SEQUENCES = 30
 GENERATIONS = 2
 CHILDREN_PER_GENERATION = 15
 PARENTS = 6
-MAX_BLOCKS = 4
 ROUNDS = 3
 KEEP = 20
-
-_SINGLE = ("inline", "sroa", "gvn", "licm", "loop-unroll", "simple-loop-unswitch", "jump-threading",
-           "loop-rotate", "indvars", "dse", "early-cse-memssa", "instcombine", "simplifycfg", "loop-idiom",
-           "memcpyopt", "sccp", "tailcallelim", "argpromotion", "ipsccp", "loop-distribute", "mldst-motion")
-#: Size search: exact and cheap, so more sequences, longer ones, and more generations.
+#: Size search: exact and cheap, so more sequences and more generations.
 SIZE_RANDOM_SEQUENCES = 120
 SIZE_GENERATIONS = 6
 SIZE_CHILDREN_PER_GENERATION = 40
-SIZE_MAX_BLOCKS = 8
-_SIZE_SINGLE = ("mergefunc", "constmerge", "globaldce", "deadargelim", "ipsccp", "simplifycfg", "instcombine",
-                "early-cse-memssa", "gvn", "sroa", "reassociate", "loop-deletion", "licm", "dse", "adce",
-                "functionattrs", "argpromotion", "jump-threading", "correlated-propagation", "instsimplify",
-                "loop-simplifycfg", "memcpyopt", "sccp", "aggressive-instcombine", "dce", "loop-instsimplify",
-                "bdce", "float2int", "strip-dead-prototypes", "simplifycfg-late")
-SIZE_BLOCKS: tuple[str, ...] = ("-Oz", "-Oz", "-Os", "-O2", *(f"-{p}" for p in _SIZE_SINGLE))
-#: The blocks a searched sequence is made of, as action names (see docs/actions.md).
-BLOCKS: tuple[str, ...] = (
-    "-O1", "-O2", "-O3", "-Os", "-O3", "-O2",  # clang's pipelines, -O3/-O2 weighted up
-    "-loop-unroll-O3", "-loop-unroll-runtime", "-simplifycfg-late", "-vectorize", "-scalar-cleanup",
-    *(f"-{p}" for p in _SINGLE),
-)
 
 
 @dataclass
@@ -71,42 +52,6 @@ class Scored:
     @property
     def pipeline(self) -> str:
         return passes.pipeline(self.actions)
-
-
-@dataclass(frozen=True)
-class Space:
-    """What sequences are made of, per objective."""
-
-    blocks: tuple[str, ...]
-    anchors: tuple[str, ...]  # one of these is always in a fresh sequence (a full clang pipeline)
-    max_blocks: int
-
-
-SPEED = Space(BLOCKS, ("-O2", "-O3"), MAX_BLOCKS)
-SIZE = Space(SIZE_BLOCKS, ("-Oz",), SIZE_MAX_BLOCKS)
-
-
-def _random_sequence(rng: random.Random, space: Space = SPEED) -> tuple[str, ...]:
-    n = rng.randint(1, space.max_blocks)
-    seq = [rng.choice(space.blocks) for _ in range(n)]
-    if not any(a.startswith("-O") for a in seq):  # without a clang pipeline, nothing reaches -O3/-Oz
-        seq.insert(rng.randrange(len(seq) + 1), rng.choice(space.anchors))
-    return tuple(seq)
-
-
-def _mutate(seq: tuple[str, ...], rng: random.Random, space: Space = SPEED) -> tuple[str, ...]:
-    s = list(seq)
-    op = rng.choice(("add", "drop", "swap", "replace"))
-    if op == "add" and len(s) < space.max_blocks:
-        s.insert(rng.randrange(len(s) + 1), rng.choice(space.blocks))
-    elif op == "drop" and len(s) > 1:
-        s.pop(rng.randrange(len(s)))
-    elif op == "swap" and len(s) > 1:
-        i = rng.randrange(len(s) - 1)
-        s[i], s[i + 1] = s[i + 1], s[i]
-    else:
-        s[rng.randrange(len(s))] = rng.choice(space.blocks)
-    return tuple(s)
 
 
 class Judge:
@@ -199,12 +144,12 @@ def search(programs: Sequence[Benchmark], *, objective: str = "speed", seed: int
             log(f"  {len(seen):3d} {cand.fitness:.4f}  {' '.join(seq)}")
 
         for _ in range(n_random):
-            consider(_random_sequence(rng, space))
+            consider(random_sequence(rng, space))
         for g in range(generations):
             parents = sorted(seen.values(), key=lambda c: -(c.fitness or 0))[:PARENTS]
             log(f"generation {g + 1}: parents {[round(p.fitness or 0, 3) for p in parents]}")
             for _ in range(children):
-                consider(_mutate(rng.choice(parents).actions, rng, space))
+                consider(mutate(rng.choice(parents).actions, rng, space))
     return sorted(seen.values(), key=lambda c: -(c.fitness or 0))
 
 
