@@ -47,6 +47,16 @@ def resolve_model(model: str | os.PathLike | None) -> Path:
     return path
 
 
+def model_objective(model: str | os.PathLike | None) -> str:
+    """What a model optimises, from its card (``speed`` unless the card says ``size``), without loading it: the
+    tuning database is consulted under this objective before any model runs."""
+    try:
+        card = json.loads(resolve_model(model).with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return "speed"
+    return "size" if isinstance(card, dict) and card.get("objective") == "size" else "speed"
+
+
 @dataclass(frozen=True)
 class ModelCard:
     """What a model was trained for; :meth:`Policy.load` refuses a model whose card does not fit this build."""

@@ -1,22 +1,39 @@
-"""The tuning database: pipelines found for individual modules, by module hash and objective.
+"""The tuning database: pipelines found for individual modules by ``rlopt tune``, by module key and objective.
 
-This is the hook a future ``rlopt tune`` fills; ``rlopt-cc`` already reads it. When an entry exists for a
-module (the SHA-256 of the frontend's bitcode, the IR clang would hand its optimiser) and the objective of
-the call (``speed`` at -O2/-O3, ``size`` at -Os/-Oz), that pipeline replaces the policy's choice, and the
-entry's digest becomes part of the cache key, so that re-tuning a module invalidates its cached object.
-The file is a small sqlite database; a missing file means no entries and costs one ``stat``.
+``rlopt tune`` writes it; ``rlopt -O-rl`` and ``rlopt-cc`` consult it first (:func:`resolve`): a module tuned
+once builds with its tuned pipeline from then on, like a profile in PGO. The objective of a call is ``speed``
+at -O2/-O3 (and for ``-O-rl`` with a speed model), ``size`` at -Os/-Oz (or a size model). In ``rlopt-cc`` the
+entry's digest is part of the cache key, so re-tuning a module invalidates its cached object.
+
+The **module key** (:func:`module_key`) is the SHA-256 of the module's text IR as LLVM prints it, without
+the ``; ModuleID`` line (the input file's name). It does not depend on the form the module came in: clang's
+``-S -emit-llvm`` output, its bitcode (``llvm-dis``, or the engine's printer) and any file name give the same
+key, so ``rlopt tune in.ll``, ``rlopt -O-rl in.bc`` and ``rlopt-cc`` (which disassembles the frontend's
+bitcode when a database exists) agree. Raw bitcode bytes would not do: clang writes use-list orders that a
+text round trip does not keep.
+
+The file is a small sqlite database in WAL mode (concurrent writers wait for each other; each entry is one
+transaction); a missing file means no entries and costs one ``stat``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 from rlopt.cache import default_dir_name, quick_sha256
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective TEXT NOT NULL,
-                                              pipeline TEXT NOT NULL, PRIMARY KEY (module, objective))"""
+_SCHEMA = ("""CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective TEXT NOT NULL,
+                                               pipeline TEXT NOT NULL, PRIMARY KEY (module, objective))""",
+           # what the tuner measured (name, gain, interval, runs, date, input file): shown by ``--list``
+           """CREATE TABLE IF NOT EXISTS details (module TEXT NOT NULL, objective TEXT NOT NULL,
+                                                  info TEXT NOT NULL, PRIMARY KEY (module, objective))""")
+#: Seconds a writer waits for another one to finish its transaction.
+BUSY_TIMEOUT = 60.0
 #: The objective of a compile at each ``-O`` level (levels without one are never tuned).
 OBJECTIVES = {"O2": "speed", "O3": "speed", "Os": "size", "Oz": "size"}
 
@@ -35,8 +52,17 @@ class Entry:
         self.digest = quick_sha256(pipeline.encode()).hexdigest()
 
 
-def module_hash(bitcode: bytes) -> str:
-    return quick_sha256(bitcode).hexdigest()
+def module_key(text_ir: bytes | str) -> str:
+    """The key of a module given as text IR (see the module docstring): the ``; ModuleID`` line is left out."""
+    data = text_ir.encode() if isinstance(text_ir, str) else text_ir
+    if data.startswith(b"; ModuleID"):
+        data = data[data.find(b"\n") + 1:]
+    return quick_sha256(data).hexdigest()
+
+
+def exists(path: str | None = None) -> bool:
+    """Whether there is a database at all (callers skip computing keys when there is none)."""
+    return os.path.exists(path or default_path())
 
 
 def lookup(module: str, objective: str, path: str | None = None) -> Entry | None:
@@ -44,17 +70,60 @@ def lookup(module: str, objective: str, path: str | None = None) -> Entry | None
     path = path or default_path()
     if not os.path.exists(path):
         return None
-    with contextlib.suppress(sqlite3.Error), contextlib.closing(
-            sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+    # not read-only: a reader of a WAL database may have to create its shared-memory file
+    with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT)) as db:
         row = db.execute("SELECT pipeline FROM tuned WHERE module=? AND objective=?", (module, objective)).fetchone()
         return Entry(row[0]) if row else None
     return None
 
 
-def record(module: str, objective: str, pipeline: str, path: str | None = None) -> None:
-    """Store a tuned pipeline (what ``rlopt tune`` will call once it exists; tests use it today)."""
-    path = path or default_path()
+def resolve(module: str | None, objective: str | None, otherwise: Callable[[], str],
+            path: str | None = None) -> tuple[str, Entry | None]:
+    """Which pipeline a module gets: the database's for ``module`` and ``objective`` if it has one, else
+    ``otherwise()`` (the policy's choice or the ``-O`` level). One place for ``rlopt -O-rl`` and ``rlopt-cc``."""
+    entry = lookup(module, objective, path) if module and objective else None
+    return (entry.pipeline, entry) if entry else (otherwise(), None)
+
+
+def _connect(path: str) -> sqlite3.Connection:
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with contextlib.closing(sqlite3.connect(path)) as db, db:
-        db.execute(_SCHEMA)
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
+    with contextlib.suppress(sqlite3.OperationalError):  # another process may be switching it right now
+        db.execute("PRAGMA journal_mode=WAL")
+    for statement in _SCHEMA:
+        db.execute(statement)
+    return db
+
+
+def record(module: str, objective: str, pipeline: str, path: str | None = None,
+           info: dict[str, Any] | None = None) -> None:
+    """Store a tuned pipeline and what was measured about it, in one transaction."""
+    with contextlib.closing(_connect(path or default_path())) as db, db:
         db.execute("INSERT OR REPLACE INTO tuned VALUES (?, ?, ?)", (module, objective, pipeline))
+        db.execute("INSERT OR REPLACE INTO details VALUES (?, ?, ?)",
+                   (module, objective, json.dumps(info or {}, sort_keys=True)))
+
+
+def entries(path: str | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Every entry: (module, objective, pipeline, details), in key order."""
+    path = path or default_path()
+    if not os.path.exists(path):
+        return []
+    with contextlib.closing(_connect(path)) as db:
+        rows = db.execute("SELECT t.module, t.objective, t.pipeline, d.info FROM tuned t LEFT JOIN details d "
+                          "ON t.module = d.module AND t.objective = d.objective ORDER BY t.module, t.objective")
+        return [(m, o, p, json.loads(i) if i else {}) for m, o, p, i in rows]
+
+
+def forget(module: str | None, objective: str | None = None, path: str | None = None) -> int:
+    """Remove the entries of modules whose key starts with ``module`` (all modules if None), for ``objective``
+    (both if None); returns how many were removed."""
+    path = path or default_path()
+    if not os.path.exists(path):
+        return 0
+    where = "module LIKE ? AND objective LIKE ?"
+    args = (f"{module or ''}%", objective or "%")
+    with contextlib.closing(_connect(path)) as db, db:
+        n = db.execute(f"DELETE FROM tuned WHERE {where}", args).rowcount
+        db.execute(f"DELETE FROM details WHERE {where}", args)
+    return n

@@ -3,7 +3,6 @@ header, a time macro, the tuning database) must make it miss."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import time
 
@@ -78,22 +77,24 @@ def test_a_tuning_database_entry_is_used_and_keyed(env, tmp_path, tc):
                                   "s += g(i) * 3; return s; }\n")
     time.sleep(2 * CLOCK_SLACK_NS / 1e9)  # old enough to be remembered (see the test above)
     db = str(tmp_path / "cache" / "tuning.sqlite")
-    run(["rlopt-cc", *FLAGS], env, tmp_path)
+    run(["rlopt-cc", *FLAGS], env, tmp_path)  # no database yet: no module key recorded
     plain = (tmp_path / "a.o").read_bytes()
-    with Store(str(tmp_path / "cache" / "cc")) as store:
-        (key,) = store._db.execute("SELECT key FROM entries WHERE key LIKE 'd:%'").fetchone()
-        module = Manifest.parse(store.get(key)).entries[0]["module"]
-    bitcode = subprocess.run([str(tc.path("clang")), "-Os", "-Wall", "-Xclang", "-disable-llvm-passes",
-                              "-emit-llvm", "-c", "a.c", "-o", "-"], cwd=tmp_path, capture_output=True).stdout
-    assert module == hashlib.sha256(bitcode).hexdigest()  # the module hash a tuner would compute
+    text = subprocess.run([str(tc.path("clang")), "-Os", "-Wall", "-Xclang", "-disable-llvm-passes",
+                           "-S", "-emit-llvm", "a.c", "-o", "-"], cwd=tmp_path, capture_output=True).stdout
+    module = tuning.module_key(text)  # what `rlopt tune a.ll` computes from clang's text IR
 
     tuning.record(module, "size", "function(mem2reg)", db)
     run(["rlopt-cc", *FLAGS], env, tmp_path)  # the entry invalidates the direct hit, and its pipeline runs
     assert last(env)["direct_hits"] == 0 and (tmp_path / "a.o").read_bytes() != plain
+    assert last(env)["tuned_pipeline"] == "function(mem2reg)"
     tuned = (tmp_path / "a.o").read_bytes()
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert last(env)["direct_hits"] == 1 and (tmp_path / "a.o").read_bytes() == tuned
-    assert stats(env)["tuned hit"] == 1
+    with Store(str(tmp_path / "cache" / "cc")) as store:  # the manifest now knows the module's key
+        keys = {e.get("module_key") for k, in store._db.execute("SELECT key FROM entries WHERE key LIKE 'd:%'")
+                for e in Manifest.parse(store.get(k)).entries}
+    assert module in keys
+    assert stats(env)["tuned hit"] == 1 and stats(env)["tuned"] == 2  # a miss and a hit used the entry
     tuning.record(module, "size", "function(mem2reg,instcombine)", db)  # re-tuned: the old object is stale
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert last(env)["direct_hits"] == 0 and last(env)["misses"] == 1

@@ -148,7 +148,22 @@ class Builder:
         return "r:" + digest(*self._common(model), tuned.digest if tuned else "", bitcode, sha256=direct.sha256)
 
     def _tuned(self, module: str) -> tuning.Entry | None:
-        return tuning.lookup(module, self.objective, self.tuning_db) if self.objective else None
+        """The tuning-database entry for this module, which :func:`rlopt.tuning.resolve` would pick (looked up
+        before the pipeline runs, possibly in the model server, because its digest is part of the cache key)."""
+        tuned = tuning.lookup(module, self.objective, self.tuning_db) if module and self.objective else None
+        if tuned is not None:
+            self.ctx.record.notes["tuned_pipeline"] = tuned.pipeline
+        return tuned
+
+    def _module_key(self, bitcode_path: str) -> str:
+        """:func:`rlopt.tuning.module_key` of the frontend's module ("" when there is no database to look in):
+        its text as ``llvm-dis`` prints it, which is what ``rlopt tune in.ll`` hashes (~30 ms)."""
+        if not self.objective or not tuning.exists(self.tuning_db):
+            return ""
+        from rlopt import toolchain
+
+        proc = run([str(toolchain.find().path("llvm-dis")), bitcode_path, "-o", "-"], capture_output=True)
+        return tuning.module_key(proc.stdout) if proc.returncode == 0 else ""
 
     # -- one source ----------------------------------------------------------------------------------------
     def compile(self, src: Source, out: str) -> int:
@@ -190,7 +205,7 @@ class Builder:
             return proc.returncode
         with open(bc, "rb") as f:
             bitcode = f.read()
-        module = tuning.module_hash(bitcode)
+        module = self._module_key(bc)
         tuned = self._tuned(module)
         fields, result_key = self.result(src, bitcode, tuned)
         self._write(out, fields["object"])
@@ -199,7 +214,7 @@ class Builder:
             files = direct.record_files(src.path, direct.read_header_list(headers), hashes, started_ns)
             if files is not None:
                 dep = dependency_file(src.path, inv)
-                manifest.add({"files": files, "result": result_key, "module": module,
+                manifest.add({"files": files, "result": result_key, "module_key": module,
                               "tuning": tuned.digest if tuned else "", "stderr": proc.stderr,
                               "deps": _read_bytes(dep) if dep else None})
                 ctx.store.put(key, manifest.dump())
@@ -207,7 +222,10 @@ class Builder:
 
     def _direct_hit(self, src: Source, out: str, entry: dict) -> bool:
         """Serve a manifest entry if its object is still cached and its tuning entry still current."""
-        tuned = self._tuned(entry.get("module", ""))
+        module = entry.get("module_key", "")
+        if not module and self.objective and tuning.exists(self.tuning_db):
+            return False  # recorded before there was a database: its module key is unknown
+        tuned = self._tuned(module)
         if (tuned.digest if tuned else "") != entry.get("tuning", ""):
             return False
         fields = unpack(self._get(entry["result"]) or b"")
@@ -230,6 +248,8 @@ class Builder:
             self._count_hit(tuned)
             return fields, key
         self.ctx.record.bump(Statistic.MISS)
+        if tuned is not None:
+            self.ctx.record.bump(Statistic.TUNED)
         try:
             fields = self.optimize_and_generate(src, bitcode, model, tuned)
         except ModelUnusable as e:
@@ -246,6 +266,7 @@ class Builder:
             record.bump(Statistic.DIRECT_HIT)
         if tuned is not None:
             record.bump(Statistic.TUNED_HIT)
+            record.bump(Statistic.TUNED)
 
     def _get(self, key: str) -> bytes | None:
         value = self.ctx.store.get(key)

@@ -51,6 +51,7 @@ class Statistic(enum.StrEnum):
     HIT = "hit"  # the object came from the cache (direct or after the frontend)
     DIRECT_HIT = "direct hit"  # ... without running the frontend
     TUNED_HIT = "tuned hit"  # ... and it was made with a tuning-database pipeline
+    TUNED = "tuned"  # a compile whose pipeline came from the tuning database (hit or miss)
     MISS = "miss"
     COMPILE_ERROR = "compile error"
     MODEL_UNUSABLE = "model unusable"
@@ -165,6 +166,7 @@ def human_size(n: float) -> str:
 _TOTALS = [(Statistic.CALLS, "calls"), (Statistic.RLOPT, "compiled through rlopt"),
            (Statistic.HIT, "  cache hits"), (Statistic.DIRECT_HIT, "    direct (frontend skipped)"),
            (Statistic.TUNED_HIT, "    made with a tuning-database pipeline"), (Statistic.MISS, "  cache misses"),
+           (Statistic.TUNED, "tuned pipelines used (rlopt tune's database)"),
            (Statistic.COMPILE_ERROR, "compile errors (clang's diagnostics)"),
            (Statistic.MODEL_UNUSABLE, "calls warned: model missing or unusable")]
 
