@@ -180,3 +180,21 @@ def test_merge_tables(tmp_path):
     assert set(a["candidates"]) == {"O3", "S"} and a["untimed"] == ["S"]
     with pytest.raises(Exception, match="LLVM"):
         M.merge_tables(a, {**b, "llvm": "18.1.0"})
+
+
+def test_measure_spreads_over_ray_like_here(toy, tmp_path):
+    """The same rows come back from a Ray node (here a local one-node cluster) as from this process."""
+    pytest.importorskip("ray")
+    import socket
+
+    pipes = {"O3": "default<O3>", "O1": "default<O1>"}
+    here = M.measure([toy], tmp_path / "here.json", pipelines=pipes, time_runs=False, log=lambda s: None)
+    lines: list[str] = []
+    there = M.measure([toy], tmp_path / "ray.json", pipelines=pipes, time_runs=False, ray_address="",
+                      log=lines.append)
+    row, ref = there["programs"][toy.uri], here["programs"][toy.uri]
+    assert "error" not in row and row["node"] == socket.gethostname()
+    assert {n: c["ir_instructions"] for n, c in row["candidates"].items()} == \
+        {n: c["ir_instructions"] for n, c in ref["candidates"].items()}
+    assert lines[0] == "measuring on 1 Ray node(s)" and lines[1] == f"[1/1] {toy.uri}"
+    assert json.loads((tmp_path / "ray.json").read_text())["programs"][toy.uri]["candidates"]

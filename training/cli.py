@@ -415,9 +415,12 @@ def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many programs.")
 @click.option("--merge", "merge_paths", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Merge the rows of another table (measured on another core or machine) into --table, then stop.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
+              help="Spread programs over a Ray cluster, one at a time per node (ADDRESS: 'auto' for the cluster "
+                   "'ray start' joined; none: a local one). Needs the distributed extra.")
 def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path: str | None, jobs: int,
                 min_rounds: int, max_rounds: int, no_time: bool, limit: int | None,
-                merge_paths: tuple[str, ...]) -> None:
+                merge_paths: tuple[str, ...], ray_address: str | None) -> None:
     """Measure every candidate pipeline on every program against -O3 (the pipeline table; see docs/data.md)."""
     from rlopt.training import benchmarks as bm
     from rlopt.training import datasets as ds
@@ -442,8 +445,13 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
     todo = [b for b in bench if measure.missing(table, b, wanted)]
     todo = (todo if programs else measure.interleave_families(todo))[:limit]  # an explicit list keeps its order
     click.echo(f"measure: {len(todo)} of {len(bench)} programs to measure into {path}", err=True)
+    if ray_address is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise click.UsageError("--ray needs Ray: pip install 'rlopt[distributed]'") from None
     measure.measure(todo, path, jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
-                    log=lambda line: click.echo(line, err=True))
+                    ray_address=ray_address, log=lambda line: click.echo(line, err=True))
 
 
 @_group.command("search")

@@ -21,7 +21,7 @@ import platform
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,15 +337,99 @@ def interleave_families(bench_list: Sequence[Benchmark]) -> list[Benchmark]:
     return sorted(bench_list, key=lambda b: (rank[id(b)], b.family or _family(b)))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What to measure for every program: the candidates and the timing settings (shipped to Ray nodes)."""
+
+    pipelines: dict[str, str]
+    untimed: dict[str, str]
+    jobs: int = 2
+    min_rounds: int = MIN_ROUNDS
+    max_rounds: int = MAX_ROUNDS
+    time_runs: bool = True
+
+
+def measure_row(bench: Benchmark, old: dict[str, Any] | None, plan: Plan, engine: Engine,
+                log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """``bench``'s new row: a whole timing session when it lacks timed candidates (so that all of them share
+    one baseline and twin), else only the size candidates it lacks; an error row when it cannot be measured."""
+    table = {"programs": {bench.uri: old} if old else {}}
+    try:
+        if old is None or missing(table, bench, plan.pipelines):
+            kept = {n: c["pipeline"] for n, c in (old or {}).get("candidates", {}).items()}
+            return measure_program(bench, {**kept, **plan.pipelines, **plan.untimed}, engine, jobs=plan.jobs,
+                                   min_rounds=plan.min_rounds, max_rounds=plan.max_rounds,
+                                   time_runs=plan.time_runs, untimed=set(plan.untimed), log=log)
+        return extend_untimed(bench, old, missing(table, bench, plan.untimed), engine, jobs=plan.jobs)
+    except (RloptError, OSError) as e:
+        return {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
+                "error": str(e), "node": socket.gethostname(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _measure_here(todo: Sequence[Benchmark], table: dict[str, Any], plan: Plan,
+                  log: Callable[[str], None]) -> Iterator[tuple[Benchmark, dict[str, Any]]]:
+    with Engine(timeout=ENGINE_TIMEOUT) as engine:
+        for k, bench in enumerate(todo, 1):
+            log(f"[{k}/{len(todo)}] {bench.uri}")
+            yield bench, measure_row(bench, table["programs"].get(bench.uri), plan, engine, log)
+
+
+class _NodeMeasurer:
+    """One per Ray node: measures one program at a time, so that timing on a node stays serial."""
+
+    def __init__(self) -> None:
+        self.engine = Engine(timeout=ENGINE_TIMEOUT)
+
+    def measure(self, uri: str, old: dict[str, Any] | None, plan: Plan) -> dict[str, Any]:
+        return measure_row(benchmarks.get(uri), old, plan, self.engine)
+
+
+def _measure_on_ray(todo: Sequence[Benchmark], table: dict[str, Any], plan: Plan, address: str,
+                    log: Callable[[str], None]) -> Iterator[tuple[Benchmark, dict[str, Any]]]:
+    """Spread programs over the nodes of a Ray cluster (``address``: ``auto``, ``ray://...``, or '' for a
+    local one): each node measures its programs one after another and records its name in the row. Every node
+    needs rlopt, LLVM 19 and the datasets at the driver's ``RLOPT_CACHE_DIR``."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    env = {k: os.environ[k] for k in ("RLOPT_CACHE_DIR", "RLOPT_LLVM_BIN") if k in os.environ}
+    ray.init(address=address or None, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             runtime_env={"env_vars": env})
+    try:
+        node = ray.remote(num_cpus=0)(_NodeMeasurer)
+        idle = [node.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote()
+                for n in ray.nodes() if n["Alive"]]
+        log(f"measuring on {len(idle)} Ray node(s)")
+        queue, pending, done = list(todo), {}, 0
+        while queue or pending:
+            while idle and queue:
+                actor, bench = idle.pop(), queue.pop(0)
+                pending[actor.measure.remote(bench.uri, table["programs"].get(bench.uri), plan)] = (actor, bench)
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            actor, bench = pending.pop(ready[0])
+            done += 1
+            log(f"[{done}/{len(todo)}] {bench.uri}")
+            try:
+                row = ray.get(ready[0])
+                idle.append(actor)
+            except ray.exceptions.RayError as e:  # the node died or the actor crashed: record it, drop the node
+                row = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
+                       "error": f"Ray node failed: {str(e).splitlines()[0]}", "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+                if not idle and not pending and queue:
+                    raise RloptError(f"every Ray node failed; {len(queue)} programs left unmeasured") from e
+            yield bench, row
+    finally:
+        ray.shutdown()
+
+
 def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dict[str, str] | None = None,
             untimed: dict[str, str] | None = None, jobs: int = 2, min_rounds: int = MIN_ROUNDS,
-            max_rounds: int = MAX_ROUNDS, time_runs: bool = True,
+            max_rounds: int = MAX_ROUNDS, time_runs: bool = True, ray_address: str | None = None,
             log: Callable[[str], None] = print) -> dict[str, Any]:
     """Measure every program that lacks candidates in the table at ``table_path``; save after each program.
 
-    A program that lacks timed candidates is measured again as a whole, so that all its candidates share
-    one timing session with the same baseline and twin; one that lacks only ``untimed`` (size) candidates
-    gains them without a new timing session.
+    Programs run here one after another, or spread over a Ray cluster when ``ray_address`` is given (see
+    :func:`_measure_on_ray`); either way the table is written by this process only.
     """
     if pipelines is None:  # the committed candidates, timed and untimed
         pipelines, untimed = candidates(), size_candidates() if untimed is None else untimed
@@ -359,30 +443,16 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
     if backfill:
         save_table(table, table_path)
     todo = [b for b in bench_list if missing(table, b, {**pipelines, **untimed})]
-    total = len(todo)
-    with Engine(timeout=ENGINE_TIMEOUT) as engine:
-        for k, bench in enumerate(todo, 1):
-            log(f"[{k}/{total}] {bench.uri}")
-            old = table["programs"].get(bench.uri, {}).get("candidates", {})
-            try:
-                if missing(table, bench, pipelines):
-                    wanted = {**{n: c["pipeline"] for n, c in old.items()}, **pipelines, **untimed}
-                    row = measure_program(bench, wanted, engine, jobs=jobs, min_rounds=min_rounds,
-                                          max_rounds=max_rounds, time_runs=time_runs,
-                                          untimed=set(untimed) | set(table.get("untimed", [])), log=log)
-                else:
-                    row = extend_untimed(bench, table["programs"][bench.uri], missing(table, bench, untimed),
-                                         engine, jobs=jobs)
-            except (RloptError, OSError) as e:
-                row = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
-                       "error": str(e), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
-                log(f"  error: {e}")
-            else:
-                log("  " + summary_line(row))
-            table["programs"][bench.uri] = row
-            table["candidates"].update({**pipelines, **untimed})
-            table["untimed"] = sorted(set(table.get("untimed", [])) | set(untimed))
-            save_table(table, table_path)
+    plan = Plan(pipelines, {**{n: table["candidates"][n] for n in table.get("untimed", []) if n in table["candidates"]},
+                            **untimed}, jobs, min_rounds, max_rounds, time_runs)
+    rows = (_measure_here(todo, table, plan, log) if ray_address is None
+            else _measure_on_ray(todo, table, plan, ray_address, log))
+    for bench, row in rows:
+        log(f"  error: {row['error']}" if "error" in row else "  " + summary_line(row))
+        table["programs"][bench.uri] = row
+        table["candidates"].update({**pipelines, **untimed})
+        table["untimed"] = sorted(set(table.get("untimed", [])) | set(untimed))
+        save_table(table, table_path)
     return table
 
 
