@@ -415,12 +415,15 @@ def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after this many programs.")
 @click.option("--merge", "merge_paths", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Merge the rows of another table (measured on another core or machine) into --table, then stop.")
+@click.option("--knobs", is_flag=True,
+              help="Time the knob candidates (-O3 under LLVM options, docs/knobs.md) side by side with the standard "
+                   "levels and speed macros, into the separate --table given (the lead merges tables).")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
               help="Spread programs over a Ray cluster, one at a time per node (ADDRESS: 'auto' for the cluster "
                    "'ray start' joined; none: a local one). Needs the distributed extra.")
 def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path: str | None, jobs: int,
                 min_rounds: int, max_rounds: int, no_time: bool, limit: int | None,
-                merge_paths: tuple[str, ...], ray_address: str | None) -> None:
+                merge_paths: tuple[str, ...], knobs: bool, ray_address: str | None) -> None:
     """Measure every candidate pipeline on every program against -O3 (the pipeline table; see docs/data.md)."""
     from rlopt.training import benchmarks as bm
     from rlopt.training import datasets as ds
@@ -436,12 +439,14 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
         return
     if max_rounds < min_rounds:
         raise click.BadParameter("must be >= --min-rounds", param_hint="--max-rounds")
+    if knobs and not table_path:
+        raise click.UsageError("--knobs writes its own table: give --table FILE")
     if not dataset_names and not programs:
         dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
     bench = dataset_benchmarks(dataset_names, programs)
     path = Path(table_path) if table_path else measure.TABLE_FILE
     table = measure.load_table(path)
-    wanted = {**measure.candidates(), **measure.size_candidates()}
+    wanted = measure.knob_candidates() if knobs else {**measure.candidates(), **measure.size_candidates()}
     todo = [b for b in bench if measure.missing(table, b, wanted)]
     todo = (todo if programs else measure.interleave_families(todo))[:limit]  # an explicit list keeps its order
     click.echo(f"measure: {len(todo)} of {len(bench)} programs to measure into {path}", err=True)
@@ -450,7 +455,8 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
             import ray  # noqa: F401
         except ImportError:
             raise click.UsageError("--ray needs Ray: pip install 'rlopt[distributed]'") from None
-    measure.measure(todo, path, jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
+    measure.measure(todo, path, pipelines=measure.knob_candidates() if knobs else None, untimed={} if knobs else None,
+                    jobs=jobs, min_rounds=min_rounds, max_rounds=max_rounds, time_runs=not no_time,
                     ray_address=ray_address, log=lambda line: click.echo(line, err=True))
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlopt import timing, toolchain
+from rlopt import knobs, timing, toolchain
 from rlopt.cache import digest
 from rlopt.engine import Engine
 from rlopt.errors import RloptError, ToolError
@@ -72,6 +72,22 @@ def candidates() -> dict[str, str]:
     return {**STANDARD, **MACROS, **searched()}
 
 
+#: ``-O3`` under one knob (docs/knobs.md) at each of its values, and two settings that turn several up at once.
+KNOB_CANDIDATES: dict[str, str] = {
+    **{f"O3@{k.name}={v}": knobs.to_text(STANDARD["O3"], (knobs.option(k.name, v),))
+       for k in knobs.KNOBS.values() for v in k.values},
+    "O3@inline+unroll": knobs.to_text(STANDARD["O3"], ("-inline-threshold=500", "-unroll-threshold=600")),
+    "O3@unroll+interleave": knobs.to_text(STANDARD["O3"], ("-unroll-count=4", "-force-vector-interleave=2")),
+}
+
+
+def knob_candidates() -> dict[str, str]:
+    """What the knob table times side by side: the standard levels and speed macros (no knobs) and the knob
+    candidates, in one session per program, so that the headroom knobs add is measured against the same
+    baseline (docs/data.md)."""
+    return {**STANDARD, **SPEED_MACROS, **KNOB_CANDIDATES}
+
+
 # ---------------------------------------------------------------- building candidates
 
 @dataclass
@@ -104,7 +120,8 @@ def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path,
             b = out[name] = Built(pipe)
             h = engine.clone(base)
             try:
-                engine.run(h, pipe)
+                pipeline, options = knobs.parse(pipe)
+                engine.run(h, pipeline, options=options)
                 b.ir_instructions = engine.instruction_count(h)
                 code = engine.bitcode(h)
                 key = digest(code)
@@ -458,18 +475,35 @@ def measure(bench_list: Iterable[Benchmark], table_path: Path, *, pipelines: dic
 
 def merge_tables(table: dict[str, Any], other: dict[str, Any]) -> int:
     """Take ``other``'s rows (measured elsewhere: another core, node or session) that ``table`` lacks or that
-    are newer; both must come from the same LLVM. Returns how many rows were taken."""
+    are newer; both must come from the same LLVM. Where both have a row for a program, the newer row also gains
+    the candidate columns only the older one has (each keeps the speedup over -O3 of its own session, and says
+    so in ``session``). Returns how many rows were taken or extended."""
     if other.get("llvm") != table.get("llvm"):
         raise RloptError(f"cannot merge a table measured with LLVM {other.get('llvm')} into one of {table.get('llvm')}")
     taken = 0
     for uri, row in other["programs"].items():
         mine = table["programs"].get(uri)
-        if mine is None or ("error" in mine and "error" not in row) or row.get("date", "") > mine.get("date", ""):
-            table["programs"][uri] = row
+        if mine is None or ("error" in mine and "error" not in row):
+            merged = row
+        elif "error" in row:
+            merged = mine
+        else:
+            newer, older = (row, mine) if row.get("date", "") > mine.get("date", "") else (mine, row)
+            merged = _with_columns_of(newer, older)
+        if merged is not mine:
+            table["programs"][uri] = merged
             taken += 1
     table["candidates"].update(other.get("candidates", {}))
     table["untimed"] = sorted(set(table.get("untimed", [])) | set(other.get("untimed", [])))
     return taken
+
+
+def _with_columns_of(newer: dict[str, Any], older: dict[str, Any]) -> dict[str, Any]:
+    """``newer`` plus the candidate columns that only ``older`` has (``newer`` itself when there are none)."""
+    mine = newer.get("candidates", {})
+    extra = {n: {**c, "session": c.get("session", older.get("date", ""))}
+             for n, c in older.get("candidates", {}).items() if n not in mine}
+    return {**newer, "candidates": {**mine, **extra}} if extra else newer
 
 
 def summary_line(row: dict[str, Any]) -> str:
