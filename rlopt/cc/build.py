@@ -359,7 +359,7 @@ def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: st
     Without an engine the final pipeline runs in an ``opt`` process (~20 ms) rather than starting the
     engine's worker (~120 ms) for one module; a model's steps use the engine when there is one.
     """
-    from rlopt import passes, policy, toolchain
+    from rlopt import knobs, passes, policy, toolchain
 
     tc = toolchain.find()
     if pipeline is None and model is not None:
@@ -370,6 +370,9 @@ def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: st
         pipeline = policy.choose_pipeline(bitcode, model=chooser, toolchain=tc, timeout=timeout, engine=engine)
     elif pipeline is None:
         pipeline = passes.OPT_LEVELS[level]
+    # a tuned or chosen pipeline may carry knobs (PIPELINE@NAME=VALUE): LLVM options of this optimizer run only,
+    # never of the frontend or the backend
+    pipeline, options = knobs.parse(pipeline)
     if engine is not None:
-        return engine.optimize(bitcode, pipeline, bitcode=not text, timeout=timeout)
-    return tc.opt(bitcode, pipeline, bitcode=not text, timeout=timeout)
+        return engine.optimize(bitcode, pipeline, bitcode=not text, timeout=timeout, options=options)
+    return tc.opt(bitcode, pipeline, bitcode=not text, timeout=timeout, extra=list(options))
