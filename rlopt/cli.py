@@ -105,12 +105,20 @@ def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | N
                                    "run them in several rlopt calls")
         return knobs.to_text(*runs[0])
     if level == "rl":
-        from rlopt import policy  # imported lazily: loading onnxruntime costs ~100 ms
+        from rlopt import policy, tuning  # imported lazily: loading onnxruntime costs ~100 ms
 
-        return policy.choose_pipeline(data, model=model, toolchain=tc, timeout=timeout, engine=engine,
-                                      use_engine=engine is not None,
-                                      explain=(lambda line: click.echo(f"rlopt: -O-rl: {line}", err=True))
-                                      if explain else None)
+        say = (lambda line: click.echo(f"rlopt: -O-rl: {line}", err=True)) if explain else None
+        objective = policy.model_objective(model)
+        module = None
+        if tuning.exists():  # the key needs the module's text as LLVM prints it (a parse: only when useful)
+            module = tuning.module_key(engine.optimize(data, "verify") if engine is not None
+                                       else tc.opt(data, "verify", timeout=timeout))
+        pipeline, entry = tuning.resolve(module, objective, lambda: policy.choose_pipeline(
+            data, model=model, toolchain=tc, timeout=timeout, engine=engine, use_engine=engine is not None,
+            explain=say))
+        if entry is not None and say:
+            say(f"tuned pipeline for this module ({objective}, {tuning.default_path()}): {pipeline}")
+        return pipeline
     if level:
         return passes.OPT_LEVELS[level]
     return ""
@@ -284,8 +292,13 @@ def run_click(command: click.Command, args: list[str], prog: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``rlopt``."""
-    return run_click(_command, sys.argv[1:] if argv is None else argv, "rlopt")
+    """Entry point of ``rlopt``; ``rlopt tune ...`` is the tuner (a file named ``tune`` is ``./tune``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["tune"]:
+        from rlopt.tune import command
+
+        return run_click(command, args[1:], "rlopt tune")
+    return run_click(_command, args, "rlopt")
 
 
 if __name__ == "__main__":

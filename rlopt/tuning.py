@@ -39,7 +39,8 @@ OBJECTIVES = {"O2": "speed", "O3": "speed", "Os": "size", "Oz": "size"}
 
 
 def default_path() -> str:
-    return os.path.join(default_dir_name(), "tuning.sqlite")
+    """``$RLOPT_TUNING_DB``, else ``$RLOPT_CACHE_DIR/tuning.sqlite`` (``rlopt-cc`` also reads its config file)."""
+    return os.environ.get("RLOPT_TUNING_DB") or os.path.join(default_dir_name(), "tuning.sqlite")
 
 
 class Entry:

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""``rlopt tune`` against plain random search at the same budget, on the held-out programs of the table.
+
+Programs: the test split of ``training/tables/pipeline-table.json`` (the split each dataset assigned,
+``training.datasets.split_for`` of the program's name for the imported ones), timed and not noisy. Per program:
+
+* speed: the tuner (policy ranking, racing, confirmation) and random search (random sequences of the same
+  space, 3 rounds each, the same confirmation and verdict) with the same budget of runs (``--evals``; a run is
+  one timing sample, i.e. ``repeat`` back-to-back executions for short programs, as the table times them).
+  Each answer is then timed again, independently, against ``-O3`` with a noise twin in the table's protocol
+  (fresh copies, rotating order, 5-10 rounds): the ratio reported is that median per-round speedup (1 when
+  the answer is ``-O3`` itself).
+* size: exact IR instruction counts against ``-Oz`` for ``--size-seconds`` seconds, tuner and random.
+
+Prints a table and writes ``benchmarks/results/tune_eval.json``. Run it pinned to one core:
+``taskset -c 0 .venv/bin/python benchmarks/tune_eval.py [--evals 100] [--programs a,b]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from rlopt import toolchain, tune
+from rlopt.cache import digest
+from rlopt.engine import Engine
+from rlopt.output import write_file
+from rlopt.timing import RunResult
+from rlopt.training import benchmarks, measure, runtime
+from rlopt.training.benchmarks import Benchmark
+
+RESULTS = Path(__file__).resolve().parent / "results" / "tune_eval.json"
+
+
+class BenchProgram(tune.Program):
+    """A table program: built with the table's fixed backend, run as its dataset says, checked like the table."""
+
+    def __init__(self, bench: Benchmark, module: bytes, engine: Engine, workdir: Path):
+        super().__init__(module, engine, workdir)
+        self.bench = bench
+        self.run_timeout = max(30.0, 20 * (bench.o3_seconds or 1.0) * bench.repeat)
+
+    def build(self, text: str) -> Path:
+        return runtime.build(self.optimize(text), self.workdir / digest(text)[:16] / "prog",
+                             extra_link=self.bench.ldflags)
+
+    def run(self, exe: Path) -> RunResult:
+        runs = [runtime.run_benchmark(exe, self.bench, timeout=self.run_timeout) for _ in range(self.bench.repeat)]
+        return RunResult(runs[-1].stdout, runs[-1].returncode, sum(r.seconds for r in runs),
+                         sum(r.cpu_seconds for r in runs))
+
+    def check(self, exe: Path, got: RunResult, expected: RunResult) -> str:
+        return runtime.check_output(self.bench, got, None if self.bench.reference is not None else expected)
+
+
+def held_out(table: dict) -> list[str]:
+    return [uri for uri, row in table["programs"].items()
+            if row.get("split") == "test" and row.get("rounds") and not row.get("noisy") and "error" not in row]
+
+
+def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: int, tc) -> dict:
+    prog = BenchProgram(bench, module, engine, work)
+    text = engine.optimize(module, "verify").decode(errors="replace")
+    out: dict = {}
+    exes: dict[str, Path] = {}
+    for strategy in ("policy", "random"):
+        first = tune.policy_ranking(text, "speed", None, tc) + tune.fixed_candidates("speed") \
+            if strategy == "policy" else []
+        started = time.monotonic()
+        result = tune.SpeedTuner(prog, first, evals=evals, seconds=None, seed=1, strategy=strategy).tune()
+        out[strategy] = {"answer": result.name, "pipeline": result.pipeline, "runs": result.runs,
+                         "evaluations": result.evaluations, "seconds": round(time.monotonic() - started, 1),
+                         "confirmed_speedup": result.speedup and round(result.speedup, 4),
+                         "verdict": result.verdict}
+        if result.improved:
+            exes[strategy] = prog.build(result.pipeline)
+    o3 = prog.build(tune.BASELINE["speed"])
+    if exes:
+        names = list(exes)
+        timing = measure.time_binaries([o3, *exes.values()], bench, repeat=bench.repeat)
+        out["verify_noise"] = round(timing.noise, 4)
+        for i, name in enumerate(names, 1):
+            out[name]["speedup"] = round(timing.speedup(i)[1], 4)
+            out[name]["verify_interval"] = [round(x, 4) for x in timing.interval(i)]
+    for strategy in ("policy", "random"):
+        out[strategy].setdefault("speedup", 1.0)
+    prog.close()
+    return out
+
+
+def size(module: bytes, engine: Engine, work: Path, seconds: float, tc) -> dict:
+    prog = tune.Program(module, engine, work)
+    text = engine.optimize(module, "verify").decode(errors="replace")
+    out = {}
+    for strategy in ("policy", "random"):
+        first = tune.policy_ranking(text, "size", None, tc) + tune.fixed_candidates("size") \
+            if strategy == "policy" else []
+        r = tune.tune_size(prog, first, evals=None, seconds=seconds, seed=1, strategy=strategy)
+        out[strategy] = {"answer": r.name, "pipeline": r.pipeline, "ir_instructions": r.ir_instructions,
+                         "oz_instructions": r.baseline_ir_instructions, "evaluations": r.evaluations,
+                         "seconds": round(r.seconds, 2), "text_bytes": text_size(engine, module, r.pipeline),
+                         "oz_text_bytes": text_size(engine, module, tune.BASELINE["size"]),
+                         "ratio": round((r.baseline_ir_instructions or 0) / max(1, r.ir_instructions or 1), 4)}
+    prog.close()
+    return out
+
+
+def text_size(engine: Engine, module: bytes, pipeline: str) -> int:
+    """.text bytes of the object LLVM 19's backend makes: the size that matters beside the IR count."""
+    h = engine.load(module)
+    try:
+        engine.run(h, pipeline)
+        return engine.object_text_size(h)
+    finally:
+        engine.free(h)
+
+
+def geomean(xs: list[float]) -> float:
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--evals", type=int, default=100, help="runs per program for each search (default 100)")
+    ap.add_argument("--size-seconds", type=float, default=5.0)
+    ap.add_argument("--programs", help="comma-separated names (a subset of the held-out programs)")
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    table = json.loads(measure.TABLE_FILE.read_text())
+    uris = held_out(table)
+    if args.programs:
+        wanted = set(args.programs.split(","))
+        uris = [u for u in uris if u.rsplit("/", 1)[-1] in wanted]
+    tc = toolchain.find()
+    rows: dict[str, dict] = {}
+    started = time.time()
+    with Engine(tc, timeout=600.0) as engine:
+        for uri in uris:
+            bench = benchmarks.get(uri)
+            module = benchmarks.ir(bench, "O3")
+            name = uri.rsplit("/", 1)[-1]
+            t0 = time.monotonic()
+            with tempfile.TemporaryDirectory(prefix="rlopt-tune-eval-") as d:
+                row = {"uri": uri, "repeat": bench.repeat}
+                if not args.no_speed:
+                    row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc)
+                row["size"] = size(module, engine, Path(d), args.size_seconds, tc)
+            row["seconds"] = round(time.monotonic() - t0, 1)
+            rows[name] = row
+            s = row.get("speed", {})
+            print(f"{name:14s} " + (f"tuner {s['policy']['speedup']:.3f}x ({s['policy']['answer']}, "
+                                    f"{s['policy']['runs']} runs)  random {s['random']['speedup']:.3f}x "
+                                    f"({s['random']['answer']}, {s['random']['runs']} runs)  " if s else "")
+                  + f"size {row['size']['policy']['ratio']:.3f}x / random {row['size']['random']['ratio']:.3f}x"
+                  f"  {row['seconds']:.0f} s", flush=True)
+    summary: dict = {"programs": len(rows), "evals": args.evals, "size_seconds": args.size_seconds,
+                     "wall_seconds": round(time.time() - started, 1),
+                     "peak_rss_mb": {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                                     "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}
+    for strategy in ("policy", "random"):
+        sp = [r["speed"][strategy]["speedup"] for r in rows.values() if "speed" in r]
+        sz = [r["size"][strategy]["ratio"] for r in rows.values()]
+        summary[strategy] = {"speed_geomean": round(geomean(sp), 4) if sp else None,
+                             "speed_worst": min(sp) if sp else None,
+                             "runs": sum(r["speed"][strategy]["runs"] for r in rows.values() if "speed" in r),
+                             "size_geomean": round(geomean(sz), 4),
+                             "size_seconds_max": max(r["size"][strategy]["seconds"] for r in rows.values())}
+    print()
+    print("| program | tuner (speed vs -O3) | answer | runs | random search | answer | runs | size: tuner vs -Oz "
+          "| random | size s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        s = r.get("speed")
+        sp = (f"{s['policy']['speedup']:.3f}x | {s['policy']['answer']} | {s['policy']['runs']} | "
+              f"{s['random']['speedup']:.3f}x | {s['random']['answer']} | {s['random']['runs']}") if s else "| | | | |"
+        print(f"| {name} | {sp} | {r['size']['policy']['ratio']:.3f}x | {r['size']['random']['ratio']:.3f}x | "
+              f"{r['size']['policy']['seconds']:.1f} |")
+    p, q = summary["policy"], summary["random"]
+    print(f"| **geomean** | **{p['speed_geomean']}x** | | {p['runs']} | **{q['speed_geomean']}x** | | {q['runs']} | "
+          f"**{p['size_geomean']}x** | {q['size_geomean']}x | max {p['size_seconds_max']} |")
+    print(f"\nwall {summary['wall_seconds']} s, peak RSS {summary['peak_rss_mb']} MB")
+    write_file(args.out, (json.dumps({"summary": summary, "programs": rows,
+                                      "date": time.strftime("%Y-%m-%d %H:%M"),
+                                      "loadavg": list(os.getloadavg())}, indent=1) + "\n").encode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,729 @@
+"""``rlopt tune``: the policy proposes, the user's own runs decide, and the tuning database remembers.
+
+Speed (``--run 'CMD {exe}'``): candidates come from the shipped selector's ranking of its coreset (predicted
+gain first), then clang's levels and the screened macro pipelines, then refinements around the best so far
+(add, drop, swap or replace a block of :mod:`rlopt.space`, repeat ``-O3``, a knob value of
+:mod:`rlopt.knobs`). Each is optimised in the engine and built with the backend at the user's level;
+binaries identical to one already seen cost nothing. Batches are *raced* against ``-O3`` by successive
+halving: every round runs fresh copies of ``-O3`` and of the candidates still in the race (rotating order,
+CPU time of the child, :mod:`rlopt.timing`), and after each stage the slower half leaves, so bad candidates
+get few runs and close ones many. Every candidate's output (stdout and exit status, or the ``--check``
+command) must match the ``-O3`` build's on every run, or it is thrown out. The best candidate is then
+*confirmed* on fresh rounds of ``-O3``, the candidate and a noise twin of ``-O3``: it wins only if the
+bootstrap interval of its median speedup lies above 1 and the median beats ``-O3`` by more than
+``max(1%, twice the twin's deviation)``; otherwise the answer is ``-O3``. Selection and verdict use
+different runs, so the winner's luck in the race does not count.
+
+Size (``--objective size``): the exact IR instruction count in the engine, no runs: the size selector's
+coreset, the size macros, then an evolutionary search around the best, within a few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rlopt import knobs, space, timing, toolchain, tuning
+from rlopt.cache import digest
+from rlopt.errors import RloptError, ToolError, ToolTimeout
+
+BASELINE = {"speed": "default<O3>", "size": "default<Oz>"}
+#: Successive halving: (rounds, fraction kept) per stage of a batch's race.
+STAGES: tuple[tuple[int, float], ...] = ((2, 0.5), (2, 0.5), (3, 0.5))
+#: Plain random search: every candidate gets the same rounds, no halving.
+RANDOM_STAGES: tuple[tuple[int, float], ...] = ((3, 1.0),)
+BATCH = 6
+CONFIRM_MIN_ROUNDS = 5
+CONFIRM_ROUNDS = 8  # what the budget reserves for the confirmation
+CONFIRM_MAX_ROUNDS = 15
+#: A winner must beat -O3 by more than this (or twice the twin's deviation, if larger).
+MIN_GAIN = 0.01
+DEFAULT_EVALS = {"speed": 100, "size": 400}
+DEFAULT_SIZE_SECONDS = 5.0
+SIZE_PARENTS = 6
+#: A refinement that cannot find an unseen pipeline in this many tries stops the stream.
+STALE_TRIES = 200
+
+
+# ---------------------------------------------------------------- candidates
+
+@dataclass
+class Candidate:
+    """A pipeline under test and what is known about it."""
+
+    name: str
+    text: str  # the pipeline as rlopt --passes takes it, knobs as PIPELINE@NAME=VALUE
+    origin: str
+    seq: tuple[str, ...] = ()
+    status: str = "new"
+    exe: Path | None = None
+    binary: str = ""
+    ratios: list[float] = field(default_factory=list)  # -O3's CPU time / this one's, per round
+    runs: int = 0
+    checked: bool = False
+    ir_instructions: int | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ratios) if self.ratios else 0.0
+
+    def row(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "pipeline": self.text, "origin": self.origin,
+                               "status": self.status, "runs": self.runs}
+        if self.ratios:
+            out["median_speedup"] = round(self.median, 4)
+        if self.ir_instructions is not None:
+            out["ir_instructions"] = self.ir_instructions
+        return out
+
+
+def policy_ranking(text_ir: str, objective: str, model: str | None, tc: toolchain.Toolchain) -> list[Candidate]:
+    """The selector's coreset, best predicted gain first (what ``-O-rl --explain`` shows), without the baseline."""
+    from rlopt import policy
+
+    chooser = policy.load_model(model or objective, toolchain=tc)
+    if not isinstance(chooser, policy.Selector):
+        raise RloptError(f"model {model}: rlopt tune needs a selector model (a ranking of pipelines)")
+    choice = chooser.choose(text_ir)
+    return [Candidate(name, pipe, f"policy, predicted {gain:.3f}x", space.tokens(pipe))
+            for name, pipe, gain in choice.candidates if pipe != BASELINE[objective]]
+
+
+def fixed_candidates(objective: str) -> list[Candidate]:
+    """clang's other levels and the screened macro pipelines."""
+    macros = space.SPEED_MACROS if objective == "speed" else space.SIZE_MACROS
+    levels = ("O2", "O1", "Os") if objective == "speed" else ("Os", "O2")
+    pipes = {**macros, **{n: space.STANDARD[n] for n in levels}}
+    return [Candidate(n, p, "macro" if n in macros else "level", space.tokens(p)) for n, p in pipes.items()]
+
+
+def knob_refinements(best: Candidate) -> list[Candidate]:
+    """``best`` with one knob value more (a knob already set keeps its value)."""
+    pipeline, options = knobs.parse(best.text)
+    have = {o.lstrip("-").partition("=")[0] for o in options}
+    out = []
+    for knob in knobs.KNOBS.values():
+        if knob.name in have:
+            continue
+        for value in knob.values:
+            text = knobs.to_text(pipeline, (*options, knobs.option(knob.name, value)))
+            out.append(Candidate("", text, f"knob of {best.name}", best.seq))
+    return out
+
+
+class Stream:
+    """Candidates in the order the tuner tries them; refinements look at the best so far when asked."""
+
+    def __init__(self, first: list[Candidate], objective: str, best: Callable[[], Candidate | None], *,
+                 seed: int = 0, random_only: bool = False):
+        self.queue = list(first)
+        self.objective, self.best, self.random_only = objective, best, random_only
+        self.rng = random.Random(seed)
+        self.space = space.SPEED if objective == "speed" else space.SIZE
+        self.seen: set[str] = {BASELINE[objective]}
+        self.count = 0
+        self.knobbed: set[str] = set()
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return self
+
+    def __next__(self) -> Candidate:
+        for _ in range(STALE_TRIES):
+            cand = self.queue.pop(0) if self.queue else self._propose()
+            if cand is None:
+                break
+            if cand.text in self.seen:
+                continue
+            self.seen.add(cand.text)
+            self.count += 1
+            cand.name = cand.name or f"T{self.count:02d}"
+            return cand
+        raise StopIteration
+
+    def _propose(self) -> Candidate | None:
+        if self.random_only:
+            seq = space.random_sequence(self.rng, self.space)
+            return Candidate("", space.pipeline(seq), "random", seq)
+        best = self.best()
+        if best is None or not best.seq:
+            seq = space.random_sequence(self.rng, self.space)
+            return Candidate("", space.pipeline(seq), "random", seq)
+        if best.name not in self.knobbed and self.objective == "speed" and best.text.startswith("default<O3>"):
+            self.knobbed.add(best.name)  # a knob value for the best once: -O3 with more inlining, unrolling...
+            self.queue.extend(knob_refinements(best))
+            if self.queue:
+                return self.queue.pop(0)
+        if "@" in best.text:  # knobs stay as they are; the moves act on the passes
+            pipeline, options = knobs.parse(best.text)
+            seq = space.mutate(space.tokens(pipeline), self.rng, self.space)
+            return Candidate("", knobs.to_text(space.pipeline(seq), options), f"move from {best.name}", seq)
+        if self.objective == "speed" and self.rng.random() < 0.15:
+            seq = (*best.seq, "-O3")
+            return Candidate("", space.pipeline(seq), f"-O3 again after {best.name}", seq)
+        seq = space.mutate(best.seq, self.rng, self.space)
+        return Candidate("", space.pipeline(seq), f"move from {best.name}", seq)
+
+
+# ---------------------------------------------------------------- the program under tuning
+
+class Program:
+    """The user's module and how to build, run and check it.
+
+    Subclasses (``benchmarks/tune_eval.py``) may run a program differently; the tuner only calls
+    :meth:`build`, :meth:`run` and :meth:`check`.
+    """
+
+    def __init__(self, module: bytes, engine: Any, workdir: Path, *, level: str = "O3",
+                 cc_flags: tuple[str, ...] = (), run: str | None = None, check: str | None = None,
+                 tc: toolchain.Toolchain | None = None, run_timeout: float = 600.0):
+        self.module, self.engine, self.workdir = module, engine, workdir
+        self.level, self.cc_flags, self.run_cmd, self.check_cmd = level, cc_flags, run, check
+        self.tc = tc or toolchain.find()
+        self.run_timeout = run_timeout
+        self.handle = engine.load(module, name="input")
+
+    def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
+        pipeline, options = knobs.parse(text)
+        return self.engine.optimize(self.module, pipeline, bitcode=bitcode, options=options)
+
+    def ir_instructions(self, text: str) -> int:
+        """Exact IR instruction count after the pipeline (the size objective)."""
+        pipeline, options = knobs.parse(text)
+        h = self.engine.clone(self.handle)
+        try:
+            self.engine.run(h, pipeline, options=options)
+            return self.engine.instruction_count(h)
+        finally:
+            self.engine.free(h)
+
+    def build(self, text: str) -> Path:
+        """Optimise and build with the backend at the user's level (IR passes off) and the user's flags."""
+        code = self.optimize(text)
+        out = self.workdir / digest(text)[:16] / "prog"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        argv = [str(self.tc.path("clang")), f"-{self.level}", "-Xclang", "-disable-llvm-passes",
+                "-Wno-unused-command-line-argument", "-x", "ir", "-", "-o", str(out), *self.cc_flags]
+        toolchain.run_command(argv, name="backend", input=code, timeout=300.0)
+        return out
+
+    def run(self, exe: Path) -> timing.RunResult:
+        assert self.run_cmd is not None
+        return timing.run("/bin/sh", ["-c", substitute(self.run_cmd, exe=exe)], timeout=self.run_timeout)
+
+    def check(self, exe: Path, got: timing.RunResult, expected: timing.RunResult) -> str:
+        """"" if ``got`` is what the ``-O3`` build gave (or the ``--check`` command accepts it), else why not."""
+        if self.check_cmd is None:
+            if got.returncode != expected.returncode:
+                return f"exit status {got.returncode}, -O3 gave {expected.returncode}"
+            return "" if got.stdout == expected.stdout else "stdout differs from the -O3 build's"
+        with tempfile.TemporaryDirectory(prefix="rlopt-check-") as d:
+            out, want = Path(d) / "stdout", Path(d) / "expected"
+            out.write_bytes(got.stdout)
+            want.write_bytes(expected.stdout)
+            r = timing.run("/bin/sh", ["-c", substitute(self.check_cmd, exe=exe, out=out, expected=want)],
+                           timeout=self.run_timeout)
+        return "" if r.returncode == 0 else f"--check failed (exit status {r.returncode})"
+
+    def close(self) -> None:
+        with contextlib.suppress(ToolError):
+            self.engine.free(self.handle)
+
+
+def substitute(template: str, **values: Path) -> str:
+    """A command with ``{exe}`` (and ``{out}``, ``{expected}``) replaced by shell-quoted paths."""
+    out = template
+    for key, value in values.items():
+        out = out.replace("{" + key + "}", shlex.quote(str(value)))
+    return out
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class Result:
+    """What a tuning session found and how sure it is."""
+
+    objective: str
+    pipeline: str
+    name: str
+    verdict: str
+    speedup: float | None = None  # confirmed median speedup over -O3 (speed)
+    interval: tuple[float, float] | None = None
+    noise: float | None = None
+    ir_instructions: int | None = None
+    baseline_ir_instructions: int | None = None
+    runs: int = 0
+    evaluations: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    history: list[Candidate] = field(default_factory=list)
+
+    @property
+    def improved(self) -> bool:
+        return self.pipeline != BASELINE[self.objective]
+
+    def report(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"objective": self.objective, "pipeline": self.pipeline, "name": self.name,
+                               "verdict": self.verdict, "runs": self.runs, "evaluations": self.evaluations,
+                               "seconds": round(self.seconds, 2), "interrupted": self.interrupted}
+        if self.speedup is not None:
+            out.update(speedup=round(self.speedup, 4), noise=round(self.noise or 0.0, 4))
+        if self.interval is not None:
+            out["interval"] = [round(x, 4) for x in self.interval]
+        if self.ir_instructions is not None:
+            out.update(ir_instructions=self.ir_instructions, baseline_ir_instructions=self.baseline_ir_instructions,
+                       size_ratio=round((self.baseline_ir_instructions or 0) / max(1, self.ir_instructions), 4))
+        out["candidates"] = [c.row() for c in self.history]
+        return out
+
+
+class Progress:
+    """One status line on stderr: redrawn in place on a terminal, else printed when it changes (at most every
+    few seconds)."""
+
+    def __init__(self, enabled: bool = True, prog: str = "rlopt tune"):
+        self.enabled, self.prog = enabled, prog
+        self.tty = sys.stderr.isatty()
+        self.last, self.last_time = "", 0.0
+
+    def __call__(self, line: str, *, force: bool = False) -> None:
+        if not self.enabled or line == self.last:
+            return
+        now = time.monotonic()
+        if self.tty:
+            sys.stderr.write(f"\r\x1b[K{self.prog}: {line}")
+            sys.stderr.flush()
+        elif force or now - self.last_time >= 5.0:
+            print(f"{self.prog}: {line}", file=sys.stderr, flush=True)
+            self.last_time = now
+        self.last = line
+
+    def done(self) -> None:
+        if self.enabled and self.tty and self.last:
+            sys.stderr.write("\n")
+
+
+# ---------------------------------------------------------------- speed
+
+class SpeedTuner:
+    """Racing against ``-O3`` within a budget of runs (each execution of the program counts) and/or seconds."""
+
+    def __init__(self, program: Program, stream_first: list[Candidate], *, evals: int | None, seconds: float | None,
+                 seed: int = 0, strategy: str = "policy", progress: Callable[..., None] = lambda *a, **k: None):
+        self.program, self.evals, self.progress = program, evals, progress
+        self.strategy = strategy
+        self.started = time.monotonic()
+        self.deadline = self.started + seconds if seconds else None
+        self.runs = 0
+        self.run_seconds = 0.0
+        self.history: list[Candidate] = []
+        self.incumbent: Candidate | None = None
+        self.by_binary: dict[str, Candidate] = {}
+        self.stream = Stream(stream_first, "speed", lambda: self.incumbent or self.o3, seed=seed,
+                             random_only=strategy == "random")
+        self.stages = RANDOM_STAGES if strategy == "random" else STAGES
+        self.o3: Candidate | None = None
+        self.expected: timing.RunResult | None = None
+        self.confirmation: timing.Timing | None = None
+
+    # -- budget ------------------------------------------------------------------------------------------
+    def runs_left(self) -> float:
+        left = float("inf") if self.evals is None else self.evals - self.runs
+        if self.deadline is not None:
+            per_run = self.run_seconds / self.runs if self.runs else 1.0
+            left = min(left, (self.deadline - time.monotonic()) / max(per_run, 1e-3))
+        return left
+
+    def _timed_run(self, exe: Path) -> timing.RunResult:
+        start = time.perf_counter()
+        try:
+            return self.program.run(exe)
+        except ToolTimeout:
+            return timing.RunResult(b"", -9, self.program.run_timeout, self.program.run_timeout)
+        finally:
+            self.runs += 1
+            self.run_seconds += time.perf_counter() - start
+
+    # -- building ----------------------------------------------------------------------------------------
+    def _build(self, cand: Candidate) -> bool:
+        """Build ``cand``; False (with its status) when it failed or its binary was seen before."""
+        self.history.append(cand)
+        try:
+            cand.exe = self.program.build(cand.text)
+        except (ToolError, knobs.KnobError) as e:
+            cand.status = f"build failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}"
+            return False
+        cand.binary = digest(cand.exe.read_bytes())
+        twin = self.by_binary.get(cand.binary)
+        if twin is not None:
+            cand.status = f"same binary as {twin.name}"
+            return False
+        self.by_binary[cand.binary] = cand
+        return True
+
+    # -- one round -----------------------------------------------------------------------------------------
+    def _round(self, rounds: timing.Rounds, cands: list[Candidate]) -> None:
+        """-O3 and ``cands`` once each on fresh copies; outputs checked; ratios recorded."""
+        assert self.o3 is not None and self.o3.exe is not None and self.expected is not None
+        results = rounds.run([self.o3.exe, *(c.exe for c in cands)], self._timed_run)
+        base = results[0]
+        if self.program.check(self.o3.exe, base, self.expected):
+            raise RloptError("the -O3 build's output changed between runs: the program is not deterministic "
+                             "(use --check to say what must match)")
+        for c, r in zip(cands, results[1:], strict=True):
+            c.runs += 1
+            problem = self.program.check(c.exe, r, self.expected)
+            if problem:
+                c.status = f"wrong output: {problem}"
+                c.ratios.clear()
+                continue
+            c.ratios.append(max(base.cpu_seconds, 1e-6) / max(r.cpu_seconds, 1e-6))
+
+    def _alive(self, cands: list[Candidate]) -> list[Candidate]:
+        return [c for c in cands if not c.status.startswith("wrong output")]
+
+    # -- the race ------------------------------------------------------------------------------------------
+    def _race(self, rounds: timing.Rounds, batch: list[Candidate], reserve: float) -> bool:
+        """Successive halving over ``batch``; False when the budget ran out in the middle."""
+        alive = list(batch)
+        for stage, (n_rounds, keep) in enumerate(self.stages, 1):
+            for _ in range(n_rounds):
+                if not alive:
+                    return True
+                if self.runs_left() - reserve < len(alive) + 1:
+                    for c in alive:  # the best of what the budget allowed
+                        c.status = "finalist"
+                    return False
+                self._round(rounds, alive)
+                alive = self._alive(alive)
+                self._show()
+            alive.sort(key=lambda c: -c.median)
+            n_keep = max(1, math.ceil(len(alive) * keep)) if stage < len(self.stages) else len(alive)
+            for c in alive[n_keep:]:
+                c.status = f"left the race at stage {stage}"
+            alive = alive[:n_keep]
+        for c in alive:
+            c.status = "finalist"
+        return True
+
+    def _update_incumbent(self, cands: list[Candidate]) -> None:
+        pool = [c for c in (*cands, *([self.incumbent] if self.incumbent else [])) if c.status == "finalist"
+                and c.ratios]
+        if pool:
+            self.incumbent = max(pool, key=lambda c: c.median)
+
+    def _show(self, force: bool = False) -> None:
+        best = self.incumbent
+        left = "" if self.deadline is None else f", {max(0, self.deadline - time.monotonic()):.0f} s left"
+        runs = f"{self.runs}/{self.evals}" if self.evals is not None else str(self.runs)
+        shown = f"best {best.name} {best.median:.3f}x (screening)" if best else "best -O3"
+        self.progress(f"{len(self.history)} candidates, {runs} runs, {shown}{left}", force=force)
+
+    # -- main ------------------------------------------------------------------------------------------------
+    def tune(self) -> Result:
+        interrupted = False
+        with timing.Rounds() as rounds:
+            try:
+                self._search(rounds)
+            except KeyboardInterrupt:
+                interrupted = True
+            result = self._verdict(interrupted)
+        result.seconds = time.monotonic() - self.started
+        return result
+
+    def _search(self, rounds: timing.Rounds) -> None:
+        self.o3 = Candidate("O3", BASELINE["speed"], "baseline", ("-O3",))
+        if not self._build(self.o3):
+            raise RloptError(f"the -O3 build failed: {self.o3.status}")
+        self.o3.status = "baseline"
+        self.expected = self._timed_run(self.o3.exe)
+        if self.expected.returncode < 0:
+            raise RloptError(f"the -O3 build's run was killed by signal {-self.expected.returncode}")
+        # runs kept for the confirmation: 8 rounds of three binaries at 100 runs, 5 for small budgets
+        reserve = 3 * (CONFIRM_ROUNDS if self.evals is None else
+                       min(CONFIRM_ROUNDS, max(CONFIRM_MIN_ROUNDS, self.evals // 12)))
+        while self.runs_left() - reserve >= 3:
+            batch: list[Candidate] = []
+            for cand in self.stream:
+                if self._build(cand):
+                    cand.status = "built"
+                    batch.append(cand)
+                if len(batch) >= BATCH or self.runs_left() - reserve < 2 * (len(batch) + 2):
+                    break
+            if not batch:
+                break
+            racing = batch + ([self.incumbent] if self.incumbent and self.strategy != "random" else [])
+            if self.incumbent in racing:
+                self.incumbent.status = "racing again"
+            finished = self._race(rounds, racing, reserve)
+            self._update_incumbent(racing)
+            self._show(force=True)
+            if not finished:
+                break
+        if self.incumbent is not None and self.incumbent.median > 1.0:
+            self._confirm(rounds, self.incumbent)
+
+    def _confirm(self, rounds: timing.Rounds, cand: Candidate) -> None:
+        """Fresh rounds of -O3, the candidate and a twin of -O3: the verdict uses only these."""
+        assert self.o3 is not None and self.o3.exe is not None and self.expected is not None
+        cand.status = "confirming"
+        samples: list[tuple[float, float, float]] = []
+        while len(samples) < CONFIRM_MAX_ROUNDS:
+            if len(samples) >= CONFIRM_MIN_ROUNDS and self.runs_left() < 3:
+                break
+            if len(samples) < CONFIRM_MIN_ROUNDS and self.runs_left() < 3 and self.deadline is not None \
+                    and time.monotonic() > self.deadline:
+                break
+            base, mine, twin = rounds.run([self.o3.exe, cand.exe, self.o3.exe], self._timed_run)
+            cand.runs += 1
+            problem = self.program.check(cand.exe, mine, self.expected)
+            if problem:
+                cand.status = f"wrong output: {problem}"
+                return
+            samples.append((base.cpu_seconds, mine.cpu_seconds, twin.cpu_seconds))
+            self.confirmation = timing.Timing(tuple(zip(*samples, strict=True)))
+            self._show()
+
+    def _verdict(self, interrupted: bool) -> Result:
+        result = Result("speed", BASELINE["speed"], "O3", "", runs=self.runs, evaluations=len(self.history),
+                        interrupted=interrupted, history=self.history)
+        cand = self.incumbent
+        if cand is None or cand.median <= 1.0:
+            result.verdict = "no candidate was faster than -O3 in the race"
+            return result
+        conf = self.confirmation
+        if conf is not None and conf.rounds >= 3 and not cand.status.startswith("wrong output"):
+            by_min, by_median = conf.speedup(1)
+            lo, hi = conf.interval(1)
+            noise = conf.noise
+        elif interrupted and len(cand.ratios) >= 3:  # no confirmation yet: the race's own runs, more cautiously
+            by_median, (lo, hi), noise = cand.median, timing.bootstrap_interval(cand.ratios), MIN_GAIN
+        else:
+            result.verdict = f"{cand.name} was not confirmed ({cand.status})"
+            return result
+        margin = max(MIN_GAIN, 2 * noise)
+        result.speedup, result.interval, result.noise = by_median, (lo, hi), noise
+        if lo > 1.0 and by_median > 1.0 + margin:
+            cand.status = "winner"
+            result.pipeline, result.name = cand.text, cand.name
+            result.verdict = (f"{cand.name} beats -O3: {by_median:.3f}x, interval [{lo:.3f}, {hi:.3f}], "
+                              f"noise {noise:.1%}")
+        else:
+            cand.status = "not beyond the noise"
+            result.verdict = (f"{cand.name} is not faster than -O3 beyond the noise ({by_median:.3f}x, interval "
+                              f"[{lo:.3f}, {hi:.3f}], needs > {1 + margin:.3f}x): keeping -O3")
+        return result
+
+
+# ---------------------------------------------------------------- size
+
+def tune_size(program: Program, first: list[Candidate], *, evals: int | None, seconds: float | None, seed: int = 0,
+              strategy: str = "policy", progress: Callable[..., None] = lambda *a, **k: None) -> Result:
+    """Fewest IR instructions: exact counts in the engine (deterministic; no runs)."""
+    started = time.monotonic()
+    deadline = started + (seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else 1e9))
+    history: list[Candidate] = []
+    base = program.ir_instructions(BASELINE["size"])
+    best: list[Candidate] = []  # the best few, fewest instructions first
+
+    def parent() -> Candidate | None:
+        return rng.choice(best[:SIZE_PARENTS]) if best else None
+
+    rng = random.Random(seed)
+    stream = Stream(first, "size", parent, seed=seed, random_only=strategy == "random")
+    interrupted = False
+    try:
+        for cand in stream:
+            if (evals is not None and len(history) >= evals) or time.monotonic() > deadline:
+                break
+            history.append(cand)
+            try:
+                cand.ir_instructions = program.ir_instructions(cand.text)
+            except (ToolError, knobs.KnobError) as e:
+                cand.status = f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}"
+                continue
+            cand.status = "counted"
+            best.append(cand)
+            best.sort(key=lambda c: c.ir_instructions or 0)
+            del best[SIZE_PARENTS * 2:]
+            progress(f"{len(history)} candidates, best {best[0].name} {best[0].ir_instructions} instructions "
+                     f"(-Oz {base}), {max(0.0, deadline - time.monotonic()):.1f} s left")
+    except KeyboardInterrupt:
+        interrupted = True
+    result = Result("size", BASELINE["size"], "Oz", "no candidate has fewer IR instructions than -Oz",
+                    ir_instructions=base, baseline_ir_instructions=base, evaluations=len(history),
+                    interrupted=interrupted, history=history)
+    if best and (best[0].ir_instructions or base) < base:
+        win = best[0]
+        win.status = "winner"
+        result.pipeline, result.name, result.ir_instructions = win.text, win.name, win.ir_instructions
+        result.verdict = f"{win.name}: {win.ir_instructions} IR instructions, -Oz {base} ({base / max(1, win.ir_instructions or 1):.3f}x fewer)"
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# ---------------------------------------------------------------- the command
+
+def parse_duration(text: str) -> float:
+    """``90``, ``90s``, ``10m``, ``1h``, ``1m30s`` -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    total, number = 0.0, ""
+    for ch in text.strip().lower():
+        if ch.isdigit() or ch == ".":
+            number += ch
+        elif ch in units and number:
+            total, number = total + float(number) * units[ch], ""
+        else:
+            raise click.BadParameter(f"'{text}': expected a duration such as 90s, 10m or 1h", param_hint="--budget")
+    if number:
+        total += float(number)
+    if total <= 0:
+        raise click.BadParameter(f"'{text}': the budget must be positive", param_hint="--budget")
+    return total
+
+
+def _list(db: str) -> None:
+    rows = tuning.entries(db)
+    if not rows:
+        click.echo(f"no tuned modules in {db}")
+        return
+    click.echo(f"{len(rows)} tuned module(s) in {db}")
+    for module, objective, pipeline, info in rows:
+        gain = info.get("speedup") or info.get("size_ratio")
+        shown = f"{gain:.3f}x" if isinstance(gain, int | float) else "-"
+        click.echo(f"{module[:16]}  {objective:5s}  {shown:>7s}  {info.get('date', ''):19s}  "
+                   f"{info.get('input', '')}  {pipeline}")
+
+
+def _explain(result: Result) -> None:
+    for c in result.history:
+        figure = (f"{c.median:.3f}x over {len(c.ratios)} rounds" if c.ratios else
+                  f"{c.ir_instructions} instructions" if c.ir_instructions is not None else "")
+        click.echo(f"rlopt tune: {c.name:>6s}  {c.status:28s} {figure:26s} {c.origin}: {c.text}", err=True)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("input_path", metavar="INPUT", required=False)
+@click.option("-o", "output", metavar="FILE", help="Write the module optimised with the answer here (atomically).")
+@click.option("-S", "text", is_flag=True, help="Write IR text (also when FILE ends in .ll).")
+@click.option("--run", "run_cmd", metavar="CMD", help="How to run a build, with {exe} for the executable, e.g. "
+              "'{exe} input.txt' (speed).")
+@click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True)
+@click.option("--budget", metavar="TIME", help="Wall-time budget, e.g. 90s, 10m (speed default: --evals 100; "
+              "size default: 5s).")
+@click.option("--evals", type=click.IntRange(min=1), help="Budget in runs of the program (speed) or pipelines "
+              "evaluated (size).")
+@click.option("-O", "level", default=None, metavar="LEVEL", help="The backend's level (the user's build): 3 for "
+              "speed, z for size by default.")
+@click.option("--cc-flags", default="", metavar="FLAGS", help="Extra flags for building the executable (libraries, "
+              "e.g. '-lm').")
+@click.option("--check", "check_cmd", metavar="CMD", help="Judges a candidate's output instead of comparing stdout "
+              "and exit status: {exe}, {out} (its stdout), {expected} (-O3's stdout); exit status 0 = correct.")
+@click.option("--json", "json_path", metavar="FILE", help="Write the report (every candidate, its runs, the verdict).")
+@click.option("--explain", is_flag=True, help="Print every candidate tried, its origin and its fate on stderr.")
+@click.option("--list", "list_db", is_flag=True, help="List the tuning database and exit.")
+@click.option("--forget", is_flag=True, help="Remove INPUT's entries (or entries whose key starts with INPUT) "
+              "from the database and exit.")
+@click.option("--no-record", is_flag=True, help="Do not write the answer into the tuning database.")
+@click.option("--model", metavar="NAME|PATH", help="The selector whose ranking gives the first candidates "
+              "(default: the shipped model of the objective).")
+@click.option("--strategy", type=click.Choice(["policy", "random"]), default="policy", show_default=True,
+              help="'random': plain random search over the same space with the same verdict (a baseline).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@click.option("--llvm-bin", metavar="DIR", help="LLVM 19 bin directory [$RLOPT_LLVM_BIN].")
+def command(input_path: str | None, output: str | None, text: bool, run_cmd: str | None, objective: str,
+            budget: str | None, evals: int | None, level: str | None, cc_flags: str, check_cmd: str | None,
+            json_path: str | None, explain: bool, list_db: bool, forget: bool, no_record: bool, model: str | None,
+            strategy: str, seed: int, quiet: bool, llvm_bin: str | None) -> None:
+    """Tune the pipeline for one module with real runs (speed) or exact counts (size); remember the answer.
+
+    \b
+    rlopt tune in.ll -o out.ll --run './{exe} input.txt' [--budget 10m | --evals N]
+    rlopt tune in.ll -o out.ll --objective size
+    rlopt tune --list ;  rlopt tune --forget in.ll
+
+    INPUT is the IR clang hands its optimiser (clang -O3 -Xclang -disable-llvm-passes -emit-llvm -S).
+    """
+    db = tuning.default_path()
+    if list_db:
+        _list(db)
+        return
+    if input_path is None:
+        raise click.UsageError("missing INPUT (the module to tune)")
+    tc = toolchain.find(llvm_bin)
+    from rlopt import ir
+    from rlopt.engine import Engine
+
+    if forget and not os.path.exists(input_path):
+        if len(input_path) < 6 or any(ch not in "0123456789abcdef" for ch in input_path):
+            raise click.UsageError(f"'{input_path}' is neither a file nor a module key prefix (6+ hex digits)")
+        click.echo(f"forgot {tuning.forget(input_path, None, db)} entries")
+        return
+    data = ir.read_input(input_path)
+    with Engine(tc, timeout=600.0) as engine, tempfile.TemporaryDirectory(prefix="rlopt-tune-") as work:
+        canonical = engine.optimize(data, "verify", name=input_path)
+        module = tuning.module_key(canonical)
+        if forget:
+            click.echo(f"forgot {tuning.forget(module, None, db)} entries")
+            return
+        if objective == "speed" and not run_cmd:
+            raise click.UsageError("--objective speed needs --run 'CMD {exe}' (how to run a build)")
+        if run_cmd and "{exe}" not in run_cmd:
+            raise click.UsageError("--run must contain {exe}, where the executable goes")
+        seconds = parse_duration(budget) if budget else None
+        if seconds is None and evals is None and objective == "speed":
+            evals = DEFAULT_EVALS["speed"]
+        backend = (level or ("3" if objective == "speed" else "z")).lstrip("O")
+        if backend not in ("0", "1", "2", "3", "s", "z"):
+            raise click.BadParameter(f"'-O{backend}'", param_hint="-O")
+        program = Program(canonical, engine, Path(work), level=f"O{backend}", cc_flags=tuple(shlex.split(cc_flags)),
+                          run=run_cmd, check=check_cmd, tc=tc)
+        first = (policy_ranking(canonical.decode(errors="replace"), objective, model, tc)
+                 if strategy == "policy" else [])
+        first += fixed_candidates(objective) if strategy == "policy" else []
+        progress = Progress(not quiet)
+        try:
+            if objective == "speed":
+                result = SpeedTuner(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
+                                    progress=progress).tune()
+            else:
+                result = tune_size(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
+                                   progress=progress)
+        finally:
+            progress.done()
+        if explain:
+            _explain(result)
+        click.echo(f"rlopt tune: {result.verdict}", err=True)
+        if output:
+            as_text = text or output.endswith(".ll")
+            ir.write_output(program.optimize(result.pipeline, bitcode=not as_text), output)
+        report = {"input": input_path, "module": module, "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+                  "run": run_cmd, "check": check_cmd, **result.report()}
+        if json_path:
+            from rlopt.output import write_file
+
+            write_file(json_path, (json.dumps(report, indent=1) + "\n").encode())
+        if result.interrupted:
+            click.echo("rlopt tune: interrupted: wrote the best so far; the database is unchanged", err=True)
+            raise click.exceptions.Exit(130)
+        if not no_record:
+            info = {k: report[k] for k in ("date", "input", "name", "verdict", "runs", "evaluations", "speedup",
+                                           "interval", "size_ratio") if k in report}
+            tuning.record(module, objective, result.pipeline, db, info=info)
+            click.echo(f"rlopt tune: recorded {result.name} for module {module[:16]} ({objective}) in {db}",
+                       err=True)
