@@ -211,6 +211,8 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
 
     # one worker for the policy's steps and the result
     worker = engine_for(tc, timeout, user_options) if engine else None
+    if worker is not None and not (opt_flags or print_pipeline_passes):
+        worker.start()  # its start-up overlaps choosing the pipeline (a policy's imports, features, inference)
     try:
         chosen = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
                                  model=model, tc=tc, timeout=timeout, engine=worker, explain=explain)

@@ -205,6 +205,22 @@ def test_worker_killed_between_calls_is_restarted(tc: toolchain.Toolchain, modul
         assert eng.instruction_count(eng.load(modules["list"])) > 0
 
 
+def test_started_early_worker_serves_the_first_call(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    """``start`` spawns the worker without waiting; the first call waits for it; a second start is a no-op,
+    and a worker started but never used closes cleanly."""
+    with Engine(tc) as eng:
+        eng.start()
+        proc = eng._proc
+        eng.start()
+        assert eng._proc is proc and eng.starts == 1
+        assert eng.instruction_count(eng.load(modules["list"])) > 0 and eng.starts == 1
+    unused = Engine(tc)
+    unused.start()
+    proc = unused._proc
+    unused.close()
+    assert proc is not None and proc.poll() is not None
+
+
 def test_empty_pipeline_runs_nothing(engine: Engine, modules: dict[str, bytes]) -> None:
     handle = engine.load(modules["list"])
     before = engine.text(handle)

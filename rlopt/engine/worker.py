@@ -85,12 +85,20 @@ class Engine:
         self.options: tuple[str, ...] = tuple(_knobs.check_user_option(o) for o in options)
         self.starts = 0  # worker processes started so far (more than one means a crash, hang or close)
         self._proc: subprocess.Popen | None = None
+        self._ready = False  # the running worker has answered its start-up handshake
         self._stderr: Any = None
         self._handles: set[int] = set()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     # -- public API -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker now without waiting for it, so that its start-up (an interpreter and libLLVM,
+        ~0.1 s) overlaps the caller's own work, such as choosing a pipeline; the first call waits for it."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._spawn()
+
     def load(self, data: bytes, *, name: str = "<stdin>", verify: bool = True) -> int:
         """Parse text IR or bitcode into the worker; returns a handle. Broken input raises InputError."""
         return self._new_handle("load", data, name, verify)
@@ -215,7 +223,9 @@ class Engine:
         timeout = timeout or self.timeout
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
-                self._start()
+                self._spawn()
+            if not self._ready:
+                self._handshake()
             assert self._proc is not None
             stderr_mark = os.fstat(self._stderr.fileno()).st_size  # what the worker logged before this call
             try:
@@ -233,7 +243,7 @@ class Engine:
                 raise
         return _unwrap(status, value)
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
         self._stop(graceful=False)
         if self._stderr is not None:
             self._stderr.close()
@@ -246,6 +256,9 @@ class Engine:
         self._proc = subprocess.Popen([sys.executable, "-m", "rlopt.engine", str(self.libllvm), *self.options],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       env=env, start_new_session=True)
+
+    def _handshake(self) -> None:
+        """Wait for the spawned worker's first message: ready, or why it could not start."""
         try:
             status, value = self._receive(max(self.timeout or 0, _STARTUP_TIMEOUT))
         except (TimeoutError, EOFError):
@@ -255,6 +268,7 @@ class Engine:
         if status != "ok":
             self._stop(graceful=True)  # it refused its options (or its libLLVM): it is exiting
         _unwrap(status, value)
+        self._ready = True
 
     def _send(self, message: tuple[str, tuple]) -> None:
         assert self._proc is not None and self._proc.stdin is not None
@@ -271,7 +285,7 @@ class Engine:
 
     def _stop(self, *, graceful: bool) -> int | None:
         """End the worker; its handles become stale. Returns its exit status."""
-        proc, self._proc = self._proc, None
+        proc, self._proc, self._ready = self._proc, None, False
         self._handles.clear()
         if proc is None:
             return None
