@@ -14,6 +14,7 @@ Prints a table and writes ``benchmarks/results/cli_latency.json``.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import subprocess
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="model for -O-rl [default: the shipped speed model]")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
+    # Bytecode for rlopt's own modules, as an installed wheel has it: an editable install run under
+    # PYTHONDONTWRITEBYTECODE (as on our CI machines) would otherwise compile them at every start (~50 ms).
+    compileall.compile_dir(ROOT / "rlopt", quiet=1)
     opt = str(toolchain.find().path("opt"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="rlopt-latency-") as d:
