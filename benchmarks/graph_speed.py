@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rlopt import features, graph, toolchain
+from rlopt import features, graph, irparse, toolchain
+from rlopt.ir import write_file
 
 RESULTS = Path(__file__).with_name("results") / "graph_speed.json"
 CSMITH_INCLUDE = "/usr/include/csmith"
@@ -58,9 +59,9 @@ def timed(fn, repeat: int = 1) -> tuple[float, float]:
 
 
 def measure(tc: toolchain.Toolchain, name: str, ir: str) -> dict:
-    n = graph.instruction_count(ir)
+    n = irparse.instruction_count(ir)
     vocab = graph.Vocabulary.default()
-    graph._SHAPES.clear()  # first call: nothing cached from earlier modules
+    irparse.clear_templates()  # first call: nothing cached from earlier modules
     cold, _ = timed(lambda: graph.build(ir).arrays(vocab))
     warm, warm_cpu = timed(lambda: graph.build(ir).arrays(vocab), repeat=3)
     nx_time, _ = timed(lambda: graph.build(ir).to_networkx(), repeat=2)
@@ -104,7 +105,7 @@ def main() -> None:
             o0 = [big[s, "O0"] for s in args.seeds]
             total = 0
             for k in range(1, len(o0) + 1):
-                total = sum(graph.instruction_count(x) for x in o0[:k])
+                total = sum(irparse.instruction_count(x) for x in o0[:k])
                 if total >= 50_000 or k == len(o0):
                     break
             rows.append(measure(tc, f"linked{k}-O0", linked(tc, work, o0[:k])))
@@ -112,11 +113,7 @@ def main() -> None:
     print(f"peak RSS of this process: {peak_mb:.0f} MB")
     result = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
               "llvm": tc.version_string, "peak_rss_mb": peak_mb, "rows": rows}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=RESULTS.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(result, f, indent=1)
-    os.replace(tmp_path, RESULTS)
+    write_file(RESULTS, json.dumps(result, indent=1).encode())
     print(f"wrote {RESULTS}")
 
 

@@ -2,7 +2,7 @@
 
 The counters follow CompilerGym's ``compiler_gym/third_party/autophase/InstCount.cc`` and
 ``compiler_gym/third_party/llvm/InstCount.cc`` (names and order included); ``docs/features.md`` lists the
-features whose meaning moved between LLVM 10 and LLVM 19. The IR is read by :func:`rlopt.graph.parse`.
+features whose meaning moved between LLVM 10 and LLVM 19. The IR is read by :func:`rlopt.irparse.parse`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 
 import numpy as np
 
-from rlopt.graph import CONST, GLOBAL, OPCODES, Block, Module, instruction_count, parse
+from rlopt.irparse import BINARY_OPCODES, CONST, GLOBAL, OPCODES, Block, Module, instruction_count, parse
 
 __all__ = ["AUTOPHASE_NAMES", "INSTCOUNT_NAMES", "autophase", "instcount", "instruction_count"]
 
@@ -45,8 +45,6 @@ _CLASS_OF = dict(zip(OPCODES, _OPCODE_CLASS_NAMES, strict=True))
 _UNARY = frozenset(("fneg", "alloca", "load", "va_arg", "extractvalue", "freeze", "trunc", "zext", "sext",
                     "fptoui", "fptosi", "uitofp", "sitofp", "fptrunc", "fpext", "ptrtoint", "inttoptr",
                     "bitcast", "addrspacecast"))
-_BINARY = frozenset(("add", "fadd", "sub", "fsub", "mul", "fmul", "udiv", "sdiv", "fdiv", "urem", "srem",
-                     "frem", "shl", "lshr", "ashr", "and", "or", "xor"))
 _MEMORY = ("GetElementPtr", "Load", "Store", "Call", "Invoke", "Alloca")
 _INT_CONSTANT_RE = re.compile(r"i(\d+) (-?\d+|true|false)$")
 _INT_TYPE_RE = re.compile(r"i\d+$")
@@ -116,7 +114,7 @@ def _count_block(c: Counter, block: Block, preds: Counter, int_returning: set[st
             c["callLargeNumArgs"] += inst.nargs > 4
             c["returnInt"] += inst.callee in int_returning
         c["testUnary"] += op in _UNARY
-        if op in _BINARY and any(k in (CONST, GLOBAL) for k, _, _ in inst.operands[:2]):
+        if op in BINARY_OPCODES and any(k in (CONST, GLOBAL) for k, _, _ in inst.operands[:2]):
             c["binaryConstArg"] += 1
         if op == "phi":
             phis += 1

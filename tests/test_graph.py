@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rlopt import graph, toolchain
+from rlopt import graph, irparse, toolchain
 from rlopt.errors import InputError
 from rlopt.features import AUTOPHASE_NAMES, INSTCOUNT_NAMES, autophase, instcount
 
@@ -153,18 +153,18 @@ declare void @g(ptr)
 declare i32 @printf(ptr, ...)
 declare i32 @__gxx_personality_v0(...)
 """
-    m = graph.parse(ir)
+    m = irparse.parse(ir)
     insts = {i.opcode: i for b in m.functions[0].blocks for i in b.instructions}
     assert insts["switch"].successors == ["%d", "%a", "%b"]
-    assert [k for k, _, _ in insts["switch"].operands] == [graph.LOCAL, graph.IGNORED, graph.CONST,
-                                                            graph.IGNORED, graph.CONST, graph.IGNORED]
+    assert [k for k, _, _ in insts["switch"].operands] == [irparse.LOCAL, irparse.IGNORED, irparse.CONST,
+                                                            irparse.IGNORED, irparse.CONST, irparse.IGNORED]
     assert insts["invoke"].successors == ["%d", "%lp"]
-    assert insts["invoke"].operands[0][0] == graph.CONST and insts["invoke"].operands[-1] == (
-        graph.GLOBAL, "@g", "ptr")
+    assert insts["invoke"].operands[0][0] == irparse.CONST and insts["invoke"].operands[-1] == (
+        irparse.GLOBAL, "@g", "ptr")
     assert insts["extractelement"].type == "i32" and insts["extractvalue"].type == "[2 x float]"
     assert insts["call"].type == "i32" and insts["call"].nargs == 2
-    assert insts["call"].operands[0] == (graph.GLOBAL, '@"quoted name"', "ptr")
-    assert insts["landingpad"].operands == [(graph.CONST, "ptr null", "ptr")]
+    assert insts["call"].operands[0] == (irparse.GLOBAL, '@"quoted name"', "ptr")
+    assert insts["landingpad"].operands == [(irparse.CONST, "ptr null", "ptr")]
     g = graph.build(ir)
     assert g.node_text.count("struct") >= 2  # %s (a struct) and %l (a literal struct)
     calls = [(s, d) for s, d, f in zip(g.edge_source, g.edge_target, g.edge_flow, strict=True) if f == 2]
@@ -216,7 +216,7 @@ def _csmith_modules(tmp: Path) -> list[str]:
     return out
 
 
-def _reachable_blocks(fn: graph.Function) -> set[str]:
+def _reachable_blocks(fn: irparse.Function) -> set[str]:
     succ = {b.label or "": b.instructions[-1].successors for b in fn.blocks}
     seen, queue = {fn.blocks[0].label or ""}, deque([fn.blocks[0].label or ""])
     while queue:
@@ -229,7 +229,7 @@ def _reachable_blocks(fn: graph.Function) -> set[str]:
 
 def test_properties_on_csmith(tmp_path):
     for ir in _csmith_modules(tmp_path):
-        m = graph.parse(ir)
+        m = irparse.parse(ir)
         g = graph.graph_of(m)
         a = g.arrays()
         n = g.num_nodes
@@ -273,6 +273,6 @@ def test_properties_on_csmith(tmp_path):
         functions = m.function_names
         for node_id, inst in zip(inst_nodes, insts, strict=True):
             expected = [p for p, (k, ref, _) in enumerate(inst.operands)
-                        if k in (graph.LOCAL, graph.CONST) or (k == graph.GLOBAL and ref not in functions)]
+                        if k in (irparse.LOCAL, irparse.CONST) or (k == irparse.GLOBAL and ref not in functions)]
             assert sorted(into.get(node_id, [])) == expected, inst.text
         assert autophase(ir).shape == (56,) and instcount(ir).shape == (70,)

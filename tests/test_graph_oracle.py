@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rlopt import graph, toolchain
+from rlopt import irparse, toolchain
 from rlopt.features import INSTCOUNT_NAMES, instcount
-from rlopt.graph import CONST, GLOBAL, IGNORED, LOCAL
+from rlopt.irparse import CONST, GLOBAL, IGNORED, LOCAL
 
 CSMITH_INCLUDE = "/usr/include/csmith"
 _KIND = {0: LOCAL, 24: LOCAL, 1: IGNORED, 22: IGNORED, 23: IGNORED, 5: GLOBAL, 6: GLOBAL, 7: GLOBAL,
@@ -104,7 +104,7 @@ def test_operands_and_successors_match_llvm(tmp_path, seed, level, optimized):
     ir = _csmith_ir(tc, tmp_path, seed, level)
     if optimized:
         ir = tc.opt(ir.encode(), "default<O3>").decode()
-    ours = graph.parse(ir)
+    ours = irparse.parse(ir)
     theirs = _llvm_view(lib, ir)
     assert len(ours.functions) == len(theirs)
     for fn, ref in zip(ours.functions, theirs, strict=True):
@@ -116,4 +116,4 @@ def test_operands_and_successors_match_llvm(tmp_path, seed, level, optimized):
     counts = dict(zip(INSTCOUNT_NAMES, instcount(ir).tolist(), strict=True))
     opcodes = Counter(op for insts in theirs for op, _, _ in insts)
     assert {n: counts[n] for n in INSTCOUNT_NAMES[3:]} == {n: opcodes[_C_OPCODE[n]] for n in INSTCOUNT_NAMES[3:]}
-    assert counts["TotalInsts"] == sum(opcodes.values()) == graph.instruction_count(ir)
+    assert counts["TotalInsts"] == sum(opcodes.values()) == irparse.instruction_count(ir)
