@@ -13,6 +13,7 @@ import rlopt.engine as engine_mod
 from rlopt import toolchain
 from rlopt.engine import Engine, Module, StaleHandle, StepResult, optimize
 from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+from tests.faulty_worker import FaultyEngine
 
 DATA = Path(__file__).parent / "data" / "engine"
 PIPELINES = ["adce", "function(gvn)", "sroa", "default<O3>", "mem2reg", "instcombine<no-verify-fixpoint>",
@@ -161,10 +162,10 @@ def test_bad_inputs_raise_one_line_errors(engine: Engine, modules: dict[str, byt
 
 
 def test_forced_crash_is_contained(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
-    with Engine(tc) as eng:
+    with FaultyEngine(tc) as eng:
         handle = eng.load(modules["list"])
         with pytest.raises(ToolCrash, match="SIGSEGV"):
-            eng._debug_crash()
+            eng.crash()
         with pytest.raises(StaleHandle, match="load the IR again"):
             eng.instruction_count(handle)
         fresh = eng.load(modules["list"])
@@ -186,11 +187,11 @@ def test_llvm_fatal_error_is_contained(tc: toolchain.Toolchain, modules: dict[st
 
 
 def test_forced_hang_times_out_and_recovers(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
-    with Engine(tc, timeout=1.0) as eng:
+    with FaultyEngine(tc, timeout=1.0) as eng:
         eng.load(modules["list"])  # start the worker outside the timed call
         start = time.monotonic()
         with pytest.raises(ToolTimeout, match="timed out after 1 s"):
-            eng._debug_hang()
+            eng.hang()
         assert time.monotonic() - start < 5
         assert eng.instruction_count(eng.load(modules["list"])) > 0
 

@@ -26,6 +26,7 @@ from rlopt.training.env import (
     LlvmEnv,
     ProgramlArraysSpace,
 )
+from tests.faulty_worker import FaultyEngine
 
 PROGRAMS = ("bitcount", "crc32", "xtea")
 STATIC = ("Ir", "IrSha256", "IrInstructionCount", "IrInstructionCountO0", "IrInstructionCountO3",
@@ -271,7 +272,7 @@ def test_concurrent_envs_share_a_disk_cache(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------- containment
 
-class FaultyEngine(Engine):
+class FaultyStepEngine(FaultyEngine):
     """An engine whose worker really segfaults (or hangs) when asked to run one chosen pipeline."""
 
     def __init__(self, fault: str, pipeline: str, timeout: float = 60.0):
@@ -280,12 +281,12 @@ class FaultyEngine(Engine):
 
     def step(self, handle: int, pipeline: str, **kwargs: Any) -> StepResult:
         if pipeline == self.pipeline:
-            self._debug_crash() if self.fault == "crash" else self._debug_hang()
+            self.crash() if self.fault == "crash" else self.hang()
         return super().step(handle, pipeline, **kwargs)
 
 
 def test_crashing_pass_ends_the_episode_and_env_recovers() -> None:
-    with FaultyEngine("crash", passes.ACTIONS[GVN].pipeline) as eng:
+    with FaultyStepEngine("crash", passes.ACTIONS[GVN].pipeline) as eng:
         env = make("bitcount", eng, observation_space="IrInstructionCount", reward_space="IrInstructionCount")
         env.reset()
         before = env.step(MEM2REG)[0]
@@ -303,7 +304,7 @@ def test_crashing_pass_ends_the_episode_and_env_recovers() -> None:
 
 
 def test_hanging_pass_times_out_and_env_recovers() -> None:
-    with FaultyEngine("hang", passes.ACTIONS[GVN].pipeline, timeout=1.0) as eng:
+    with FaultyStepEngine("hang", passes.ACTIONS[GVN].pipeline, timeout=1.0) as eng:
         env = make("bitcount", eng, observation_space="IrInstructionCount", timeout=1.0)
         env.reset()
         start = time.monotonic()
@@ -314,7 +315,7 @@ def test_hanging_pass_times_out_and_env_recovers() -> None:
 
 
 def test_cached_timeouts_count_only_for_equal_or_shorter_limits(tmp_path: Path) -> None:
-    with FaultyEngine("hang", passes.ACTIONS[GVN].pipeline, timeout=1.0) as eng:
+    with FaultyStepEngine("hang", passes.ACTIONS[GVN].pipeline, timeout=1.0) as eng:
         env = make("bitcount", eng, cache=tmp_path / "c", observation_space="IrInstructionCount", timeout=1.0)
         env.reset()
         assert "ToolTimeout" in env.step(GVN)[4]["error"]
@@ -327,15 +328,16 @@ def test_cached_timeouts_count_only_for_equal_or_shorter_limits(tmp_path: Path) 
         assert "error" not in longer.step(GVN)[4]  # a longer limit deserves another try
 
 
-def test_engine_restart_by_another_user_is_transparent(engine: Engine) -> None:
+def test_engine_restart_by_another_user_is_transparent() -> None:
     """A crash in a fork (same engine) makes this env's module handle stale: it reloads the IR silently."""
-    env = make("crc32", engine, observation_space="IrInstructionCount")
-    env.reset()
-    env.step(MEM2REG)
-    with pytest.raises(RloptError):
-        engine._debug_crash()
-    _, _, terminated, _, info = env.step(GVN)
-    assert not terminated and "error" not in info
+    with FaultyEngine() as engine:
+        env = make("crc32", engine, observation_space="IrInstructionCount")
+        env.reset()
+        env.step(MEM2REG)
+        with pytest.raises(RloptError):
+            engine.crash()
+        _, _, terminated, _, info = env.step(GVN)
+        assert not terminated and "error" not in info
 
 
 def test_every_observation_is_registered_with_a_space(engine: Engine) -> None:

@@ -14,6 +14,7 @@ import pytest
 from rlopt import knobs, passes
 from rlopt.engine import Engine
 from rlopt.errors import InputError
+from tests.faulty_worker import FaultyEngine
 from tests.robustness import fuzz
 from tests.test_cli import in_process
 
@@ -103,10 +104,10 @@ def test_user_options_at_start_and_knobs_on_top(tc, modules):
 
 def test_a_crash_under_knobs_is_contained(modules, tc):
     ir = modules["list"]
-    with Engine() as engine:
+    with FaultyEngine() as engine:
         engine.optimize(ir, "default<O1>", options=("-unroll-count=4",))
         with pytest.raises(Exception, match="crashed"):
-            engine._debug_crash()
+            engine.crash()
         assert engine.optimize(ir, "default<O3>", options=("-unroll-count=2",)) == \
             tc.opt(ir, "default<O3>", extra=["-unroll-count=2"])
         assert engine.starts == 2
@@ -134,6 +135,7 @@ def test_a_thousand_mixed_steps_keep_one_worker_and_flat_memory(modules):
     assert len({a.options for a in cheap}) == 1 + sum(len(k.values) for k in knobs.KNOBS.values())
     irs = list(modules.values())
     rss = []
+    others = _engine_workers()  # e.g. the process-wide default engine an earlier test module left running
     with Engine() as engine:
         handle = None
         for i in range(1000):
@@ -144,11 +146,11 @@ def test_a_thousand_mixed_steps_keep_one_worker_and_flat_memory(modules):
             action = cheap[(i * 7) % len(cheap)]
             engine.step(handle, action.pipeline, options=action.options)
             if i % 100 == 99:
-                assert _engine_workers() == [engine._proc.pid]  # type: ignore[union-attr]
+                assert sorted(set(_engine_workers()) - set(others)) == [engine._proc.pid]  # type: ignore[union-attr]
                 rss.append(engine.memory()["rss"])
         assert engine.starts == 1
     assert rss[-1] - rss[1] < 8 << 20, [r >> 20 for r in rss]
-    assert _engine_workers() == []
+    assert set(_engine_workers()) <= set(others)
 
 
 @pytest.mark.parametrize(("argv", "options"), [

@@ -74,6 +74,10 @@ class Engine:
     Where a user's option and a knob name the same option, the user's wins.
     """
 
+    #: The module the worker runs (``python -m MODULE LIBLLVM [OPTION...]``); the containment tests substitute
+    #: one whose worker can be told to crash or hang.
+    worker_module = "rlopt.engine"
+
     def __init__(self, toolchain: _toolchain.Toolchain | None = None, timeout: float | None = 60.0,
                  options: tuple[str, ...] = ()):
         self.toolchain = toolchain or _toolchain.find()
@@ -198,15 +202,6 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- test hooks -------------------------------------------------------------------------------------
-    def _debug_crash(self) -> None:
-        """Make the worker segfault inside a call (tests prove containment with this)."""
-        self._call("debug_crash")
-
-    def _debug_hang(self) -> None:
-        """Make the worker hang inside a call until it is killed by the timeout."""
-        self._call("debug_hang")
-
     # -- machinery --------------------------------------------------------------------------------------
     def _check(self, handle: int) -> int:
         if handle not in self._handles:
@@ -253,7 +248,7 @@ class Engine:
         env = dict(os.environ)
         package_root = str(Path(rlopt.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "rlopt.engine", str(self.libllvm), *self.options],
+        self._proc = subprocess.Popen([sys.executable, "-m", self.worker_module, str(self.libllvm), *self.options],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       env=env, start_new_session=True)
 
@@ -463,17 +458,8 @@ class _Worker:
             raise ToolError(TOOL, f"LLVM wrote bitcode that it cannot read back ({reason}); try -S") from None
         return data
 
-    def debug_crash(self) -> None:
-        import ctypes
 
-        ctypes.string_at(0)  # reads address 0: SIGSEGV, like a crashing pass
-
-    def debug_hang(self) -> None:
-        while True:
-            time.sleep(3600)
-
-
-def serve(libllvm: str, options: tuple[str, ...] = ()) -> None:
+def serve(libllvm: str, options: tuple[str, ...] = (), worker_class: type[_Worker] | None = None) -> None:
     """Worker main loop (``python -m rlopt.engine LIBLLVM [OPTION...]``): apply the LLVM options before any
     pass runs, then answer requests until stdin closes."""
     protocol_out = os.dup(1)
@@ -482,7 +468,7 @@ def serve(libllvm: str, options: tuple[str, ...] = ()) -> None:
         lib = library(libllvm)
         if options:
             lib.set_options(options)
-        worker = _Worker(lib, options)
+        worker = (worker_class or _Worker)(lib, options)
         _write_frame(protocol_out, ("ok", None))
     except ToolchainError as e:
         _write_frame(protocol_out, ("toolchain", str(e)))

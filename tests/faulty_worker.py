@@ -1,0 +1,45 @@
+"""An engine whose worker can be told to segfault or hang inside a call: the containment tests' fault.
+
+The worker is the real one plus two operations; :class:`FaultyEngine` starts it instead of ``rlopt.engine``
+(this directory is put on the worker's ``PYTHONPATH``), so production code carries no test hooks.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import time
+from pathlib import Path
+
+from rlopt.engine import Engine
+from rlopt.engine.worker import _Worker, serve
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
+
+
+class _FaultyWorker(_Worker):
+    def crash(self) -> None:
+        ctypes.string_at(0)  # reads address 0: SIGSEGV, like a crashing pass
+
+    def hang(self) -> None:
+        while True:
+            time.sleep(3600)
+
+
+class FaultyEngine(Engine):
+    """:class:`rlopt.engine.Engine` with ``crash()`` and ``hang()``: the next call segfaults or hangs."""
+
+    worker_module = "faulty_worker"
+
+    def crash(self) -> None:
+        self._call("crash")
+
+    def hang(self) -> None:
+        self._call("hang")
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], tuple(sys.argv[2:]), worker_class=_FaultyWorker)
