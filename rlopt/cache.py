@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import time
 from collections import OrderedDict
+
+try:  # the C module itself: the sqlite3 package also imports datetime for its adapters (unused here), which
+    import _sqlite3 as sqlite3  # costs every rlopt-cc call ~2 ms
+except ImportError:  # a Python without it
+    import sqlite3
 
 TYPE_CHECKING = False  # pathlib, threading and typing load on first use: rlopt-cc's cache hits import this
 if TYPE_CHECKING:

@@ -19,13 +19,14 @@ transaction); a missing file means no entries and costs one ``stat``.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import sqlite3
-from collections.abc import Callable
-from typing import Any
 
-from rlopt.cache import default_dir_name, quick_sha256
+from rlopt.cache import default_dir_name, quick_sha256, sqlite3
+
+TYPE_CHECKING = False  # rlopt-cc's cache hits import this module: typing and json load when used
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 _SCHEMA = ("""CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective TEXT NOT NULL,
                                                pipeline TEXT NOT NULL, PRIMARY KEY (module, objective))""",
@@ -99,6 +100,8 @@ def _connect(path: str) -> sqlite3.Connection:
 def record(module: str, objective: str, pipeline: str, path: str | None = None,
            info: dict[str, Any] | None = None) -> None:
     """Store a tuned pipeline and what was measured about it, in one transaction."""
+    import json
+
     with contextlib.closing(_connect(path or default_path())) as db, db:
         db.execute("INSERT OR REPLACE INTO tuned VALUES (?, ?, ?)", (module, objective, pipeline))
         db.execute("INSERT OR REPLACE INTO details VALUES (?, ?, ?)",
@@ -107,6 +110,8 @@ def record(module: str, objective: str, pipeline: str, path: str | None = None,
 
 def entries(path: str | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
     """Every entry: (module, objective, pipeline, details), in key order."""
+    import json
+
     path = path or default_path()
     if not os.path.exists(path):
         return []

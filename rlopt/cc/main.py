@@ -206,9 +206,7 @@ def cache_dir() -> str:
 
 def open_store(config: Config, *, required: bool = False):
     """The shared store; if it cannot be opened a compile goes on without it (one warning)."""
-    import sqlite3
-
-    from rlopt.cc.store import Store
+    from rlopt.cc.store import Store, sqlite3
 
     try:
         return Store(config.cache_dir, max_size=config.max_size)
@@ -277,7 +275,7 @@ def _exec(compiler: str, args: Sequence[str]) -> NoReturn:
 def _finish(store, record: Record, argv: list[str], started: float, config: Config) -> None:
     """Count the call (a statistics failure must not fail the build), log it, close the store."""
     if store is not None:
-        import sqlite3
+        from rlopt.cc.store import sqlite3
 
         if store.recovered:
             record.bump(Statistic.CACHE_RECOVERED)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import time
 import zlib
 
+from rlopt.cache import sqlite3
 from rlopt.cc import stats
 from rlopt.cc.stats import Statistic
 
