@@ -53,6 +53,14 @@ def run(argv: list[str], **kwargs):
     return subprocess.run(argv, env=kwargs.pop("env", None) or child_env(), **kwargs)
 
 
+def run_status(argv: list[str]) -> int:
+    """Run ``argv`` (its first word a path) with its output going where ours goes; its exit status, negative
+    for a signal as with ``subprocess``. Not ``subprocess`` itself: a cache hit that links would import it for
+    this alone (~7 ms)."""
+    pid = os.posix_spawn(argv[0], argv, child_env())
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 def emit_stderr(data: bytes) -> None:
     """Show diagnostics recorded earlier; colour codes only when stderr is a terminal."""
     global _ANSI
@@ -122,7 +130,9 @@ class Builder:
         if status or inv.mode != "link":
             return status
         start = time.perf_counter()
-        rc = run([self.ctx.compiler, *inv.link_args(objects)]).returncode
+        sys.stdout.flush()
+        sys.stderr.flush()
+        rc = run_status([self.ctx.compiler, *inv.link_args(objects)])
         self.ctx.record.timed("link", start)
         return rc
 
