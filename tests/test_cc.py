@@ -182,6 +182,18 @@ def test_statistics_are_a_closed_set_documented_in_cc_md():
     assert not missing, f"bypass reasons not in docs/cc.md: {missing}"
 
 
+def test_show_stats_has_a_line_for_every_statistic():
+    """A counter that ``-s`` does not show is one nobody sees: each member of the closed set is listed by its
+    label, and a bypass or fallback reason under its group's total."""
+    for stat in cc.Statistic:
+        text = cc.format_stats({stat.key: 12345}, entries=0, location=None)
+        lines = [ln.strip() for ln in text.splitlines() if ln.rstrip().endswith("12345")]
+        assert lines, f"-s does not show {stat!r}"
+        if stat.group != "counter":
+            assert [ln for ln in lines if ln.startswith(stat.value)], stat
+            assert len(lines) == 2, (stat, lines)  # the reason and its group's total
+
+
 @pytest.mark.parametrize(("argv", "ops"), [
     (["-s"], [("show-stats", None)]),
     (["-z", "-s"], [("zero-stats", None), ("show-stats", None)]),

@@ -137,14 +137,17 @@ def write_log(path: str | None, record: Record, argv: list[str], started: float)
     import json
     import resource
 
+    usage = {"self": resource.getrusage(resource.RUSAGE_SELF), "children": resource.getrusage(resource.RUSAGE_CHILDREN)}
     line = json.dumps({
         "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "pid": os.getpid(), "cwd": os.getcwd(), "argv": argv,
         "decision": record.decision.value, "reason": record.reason.value if record.reason else "",
         "hits": record.counts.get(Statistic.HIT, 0), "direct_hits": record.counts.get(Statistic.DIRECT_HIT, 0),
         "misses": record.counts.get(Statistic.MISS, 0), **record.notes,
         "seconds": {**record.times, "total": round(time.perf_counter() - started, 4)},
-        "peak_rss_kb": {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                        "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss},
+        # CPU time (user + system) of this process since it started, and of the programs it ran: unlike the
+        # seconds above, not inflated by other jobs of a loaded machine
+        "cpu_seconds": {who: round(u.ru_utime + u.ru_stime, 4) for who, u in usage.items()},
+        "peak_rss_kb": {who: u.ru_maxrss for who, u in usage.items()},
     }) + "\n"
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
