@@ -225,8 +225,8 @@ def graph_of(module: Module) -> ProgramGraph:
             add_flow(DATA)
             add_pos(0)
         entry_exits[fn.name] = _control_flow(g, fn, bounds)
-    for name in module.function_names:
-        entry, exits = entry_exits[name]
+    for fn in module.functions:  # module order: the arrays must not depend on the process's string hashing
+        entry, exits = entry_exits[fn.name]
         g._edge(CALL, root, entry, 0)
         for e in exits:
             g._edge(CALL, e, root, 0)

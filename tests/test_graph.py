@@ -84,6 +84,17 @@ def test_tiny_module_exact_graph():
     assert g.num_edges == sum(e.values()) == 7 + 15 + 8  # control, data (11 in, 4 out), call
 
 
+def test_root_call_edges_follow_module_order():
+    """The root's edges go to the functions in module order, not in a set's (hash-seeded) order, so that the
+    same IR gives the same arrays in every process."""
+    ir = "".join(f"define void @f{i}() {{\n  ret void\n}}\n" for i in range(20))
+    g = graph.build(ir)
+    targets = [d for s, d, f in zip(g.edge_source, g.edge_target, g.edge_flow, strict=True)
+               if s == 0 and f == graph.CALL]
+    assert [g.node_full_text[d] for d in targets] == ["ret void"] * 20
+    assert targets == sorted(targets) and len(set(targets)) == 20
+
+
 def test_node_texts_and_networkx_schema():
     g = graph.build(TINY)
     nxg = g.to_networkx()
