@@ -46,9 +46,8 @@ class BenchProgram(tune.Program):
         self.bench = bench
         self.run_timeout = max(30.0, 20 * (bench.o3_seconds or 1.0) * bench.repeat)
 
-    def build(self, text: str) -> Path:
-        return runtime.build(self.optimize(text), self.workdir / digest(text)[:16] / "prog",
-                             extra_link=self.bench.ldflags)
+    def backend(self, code: bytes) -> Path:
+        return runtime.build(code, self.workdir / digest(code)[:16] / "prog", extra_link=self.bench.ldflags)
 
     def run(self, exe: Path) -> RunResult:
         runs = [runtime.run_benchmark(exe, self.bench, timeout=self.run_timeout) for _ in range(self.bench.repeat)]
@@ -154,6 +153,7 @@ def main() -> None:
                 row["size"] = size(module, engine, Path(d), args.size_seconds, tc)
             row["seconds"] = round(time.monotonic() - t0, 1)
             rows[name] = row
+            write_file(args.out, (json.dumps({"partial": True, "programs": rows}, indent=1) + "\n").encode())
             s = row.get("speed", {})
             print(f"{name:14s} " + (f"tuner {s['policy']['speedup']:.3f}x ({s['policy']['answer']}, "
                                     f"{s['policy']['runs']} runs)  random {s['random']['speedup']:.3f}x "

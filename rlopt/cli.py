@@ -276,7 +276,9 @@ def run_click(command: click.Command, args: list[str], prog: str) -> int:
     """Run a click command so that every error is one line on stderr and a non-zero exit, never a traceback
     (2 for usage errors, 130 when interrupted, 1 otherwise). Shared by ``rlopt`` and ``rlopt-train``."""
     try:
-        command.main(args=args, prog_name=prog, standalone_mode=False)
+        status = command.main(args=args, prog_name=prog, standalone_mode=False)
+        if isinstance(status, int):  # click returns a ctx.exit(N) from inside the command instead of raising it
+            return status
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
