@@ -4,7 +4,7 @@ State: the current IR module, held in the crash-isolated :class:`rlopt.engine.En
 run, not an ``opt`` process) and identified by the SHA-256 of its text. Everything derived from a state is
 content-addressed in one :class:`rlopt.cache.Cache` (memory LRU over a sqlite file shared by workers):
 
-- ``env.step``: (IR digest, pipeline) -> digest of the resulting IR, or the error the pass raised;
+- ``env.step``: (IR digest, pipeline, knob options) -> a ``Transition``: the resulting IR's digest, or the failure;
 - ``env.ir``: IR digest -> the IR text (zlib), so repeated transitions never touch LLVM;
 - ``env.obs.<Name>``: IR digest -> observation value (counts, sizes, feature vectors, graphs, measurements).
 
@@ -13,7 +13,8 @@ never read. A crashing or hanging pass, a program that no longer builds, or a mi
 (``terminated=True`` with ``info["error"]``); the environment keeps working and ``reset`` starts afresh.
 
 Observations are defined in :mod:`rlopt.training.observations`, their spaces in :mod:`rlopt.training.spaces`,
-benchmark loading in :mod:`rlopt.training.programs`, and CompilerGym's API (``env.state``, ``apply``,
+benchmark loading in :mod:`rlopt.training.programs`, the transition and observation caches in
+:mod:`rlopt.training.statecache`, and CompilerGym's API (``env.state``, ``apply``,
 ``validate``, ``datasets``, ``reward[...]``, ...) in :mod:`rlopt.training.compiler_gym`. See ``docs/env.md``.
 """
 
@@ -24,8 +25,6 @@ import copy
 import shlex
 import tempfile
 import time
-import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -37,12 +36,11 @@ from gymnasium import spaces
 from rlopt import passes
 from rlopt.cache import Cache, default_dir, digest
 from rlopt.engine import Engine, StaleHandle
-from rlopt.errors import InputError, RloptError, ToolError, ToolTimeout
+from rlopt.errors import InputError, RloptError, ToolError
 from rlopt.training import rewards as _rewards
 from rlopt.training.compiler_gym import UNCHANGED, CompilerGymMixin
 from rlopt.training.observations import (
     OBSERVATIONS,
-    ObservationSpec,
     ObservationView,
     fingerprint,
     fresh,
@@ -51,6 +49,7 @@ from rlopt.training.observations import (
 )
 from rlopt.training.programs import Program, ProgramLoader, State
 from rlopt.training.spaces import Commandline, NetworkxSpace, ProgramlArraysSpace, ProgramlGraphSpace
+from rlopt.training.statecache import ObservationCache, Transitions
 
 __all__ = ["OBSERVATIONS", "InvalidActionError", "LlvmEnv", "Miscompile", "NetworkxSpace", "Program",
            "ProgramlArraysSpace", "ProgramlGraphSpace", "State", "UnknownSpaceError"]
@@ -61,8 +60,6 @@ CACHE_VERSION = "env-v2"
 DEFAULT_TIMEOUT = 60.0
 #: Episode length used by the registered ``rlopt/llvm-v0`` (``gymnasium.make(..., max_episode_steps=N)``).
 MAX_EPISODE_STEPS = 200
-_MEMO_ITEMS = 2048  # small values (counts, feature vectors) of recent states
-_HEAVY_MEMO_ITEMS = 8  # IR text and graphs: megabytes each for big modules
 _CACHE_MEMORY_ITEMS = 1024  # the in-memory layer of a cache the env creates itself
 
 
@@ -119,8 +116,8 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         self._salt = digest(CACHE_VERSION, self.engine.toolchain.version_string)
         self._source = benchmark
         self.loader = ProgramLoader(self.engine, ir_level)
-        self._memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._heavy_memo: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.transitions = Transitions(self.cache, self._salt)
+        self.observations = ObservationCache(self.cache, self._salt)
         self._handle: int | None = None
         self._handle_digest: str | None = None
         self._handle_options: tuple[str, ...] = ()  # the knobs of the last step run on the module
@@ -353,7 +350,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
                         timeout=self.timeout, cache=self.cache, engine=self.engine, vocab=self._vocab,
                         render_mode=self.render_mode)
         other.loader = ProgramLoader(self.engine, self.ir_level, self.loader.programs)
-        other._memo, other._heavy_memo = self._memo, self._heavy_memo
+        other.transitions, other.observations = self.transitions, self.observations
         other.program, other.ir_state, other.actions = program, self.ir_state, list(self.actions)
         other.episode_reward, other.episode_start, other._last_obs = self.episode_reward, self.episode_start, \
             self._last_obs
@@ -369,28 +366,21 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
     def _apply(self, state: State, pipeline: str, options: tuple[str, ...] = ()) -> State:
         """The state after running ``pipeline`` (under knob ``options``) on ``state``: from the cache, else in
         the engine."""
-        key = digest(self._salt, state.digest, pipeline, *options)
-        cached = self.cache.get("env.step", key)
+        cached = self.transitions.replay(state, pipeline, options, self.timeout)
         if cached is not None:
-            result = self._replay(cached, state)
-            if result is not None:
-                return result
+            return cached
         if self._handle is not None and options != self._handle_options:
             self._drop_module()  # another opt run in commandline(): the module goes on as text
         try:
             new, count = self._with_module(state, lambda h: self._run(h, pipeline, state, options))
         except ToolError as e:
             self._drop_module()
-            if isinstance(e, ToolTimeout):
-                self.cache.put("env.step", key, f"timeout:{self.timeout!r}:{e}".encode())
-            elif not isinstance(e, StaleHandle):
-                self.cache.put("env.step", key, f"error:{type(e).__name__}:{e}".encode())
+            if not isinstance(e, StaleHandle):
+                self.transitions.record_failure(state, pipeline, options, e, self.timeout)
             raise
         self._handle_digest = new.digest
-        if new.digest != state.digest:
-            self.cache.put("env.ir", new.digest, zlib.compress(new.ir, 1))
-        self.cache.put("env.step", key, b"ok:" + new.digest.encode())
-        self._store("IrInstructionCount", new, count)  # came with the step: spares a round trip to the worker
+        self.transitions.record(state, pipeline, options, new)
+        self.observations.put(self, "IrInstructionCount", new, count)  # came with the step: no extra round trip
         return new
 
     def _run(self, handle: int, pipeline: str, state: State, options: tuple[str, ...]) -> tuple[State, int]:
@@ -400,23 +390,6 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         result = self.engine.step(handle, pipeline, previous=state.digest, options=options)
         new = State(result.text.encode(), result.digest) if result.text is not None else state
         return new, result.instruction_count
-
-    def _replay(self, cached: bytes, state: State) -> State | None:
-        """A cached transition, or None when it must be recomputed (IR evicted, or a shorter timeout then)."""
-        kind, _, rest = cached.partition(b":")
-        if kind == b"ok":
-            target = rest.decode()
-            if target == state.digest:
-                return state
-            ir = self.cache.get("env.ir", target)
-            return State(zlib.decompress(ir), target) if ir is not None else None
-        if kind == b"timeout":
-            seconds, _, message = rest.decode().partition(":")
-            if float(seconds) >= (self.timeout or float("inf")):
-                raise ToolTimeout("engine", float(seconds))
-            return None
-        cls_name, _, message = rest.decode().partition(":")
-        raise ToolError("engine", f"{message} (cached result of an earlier {cls_name})")
 
     def _baseline(self, level: str) -> State:
         """The benchmark after no passes (``O0``) or after ``default<O3>``/``default<Oz>``."""
@@ -447,56 +420,8 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
 
     # -- observations -------------------------------------------------------------------------------------
     def _observe(self, name: str, state: State) -> Any:
-        """Observation ``name`` of ``state``: memory, then disk cache, then computed (and stored).
-
-        Returns the memoised object itself: whatever hands it to a user wraps it in :func:`_fresh`.
-        """
-        try:
-            spec = OBSERVATIONS[name]
-        except KeyError:
-            raise KeyError(f"unknown observation '{name}'; known: {', '.join(OBSERVATIONS)}") from None
-        memo = self._heavy_memo if spec.heavy else self._memo
-        memo_key = (name, state.digest)
-        if memo_key in memo:
-            memo.move_to_end(memo_key)
-            return memo[memo_key]
-        if spec.codec is not None:
-            stored = self.cache.get(f"env.obs.{name}", self._observation_key(spec, state))
-            if stored is not None:
-                try:
-                    value = spec.codec.decode(stored)
-                except (ValueError, OSError, zlib.error):
-                    pass  # an entry this code cannot read (older format, damaged file): recompute it
-                else:
-                    self._memoize(spec, state, value)
-                    return value
-        value = spec.compute(self, state)
-        self._store(name, state, value)
-        return value
-
-    def _store(self, name: str, state: State, value: Any) -> None:
-        """Remember observation ``name`` of ``state`` in memory and (if it has a codec) in the cache."""
-        spec = OBSERVATIONS[name]
-        if (name, state.digest) in (self._heavy_memo if spec.heavy else self._memo):
-            return  # known already (a step that left the module unchanged)
-        if spec.codec is not None:
-            self.cache.put(f"env.obs.{name}", self._observation_key(spec, state), spec.codec.encode(value))
-        self._memoize(spec, state, value)
-
-    def _memoize(self, spec: ObservationSpec, state: State, value: Any) -> None:
-        memo, capacity = (self._heavy_memo, _HEAVY_MEMO_ITEMS) if spec.heavy else (self._memo, _MEMO_ITEMS)
-        memo[(spec.name, state.digest)] = value
-        while len(memo) > capacity:
-            memo.popitem(last=False)
-
-    def _observation_key(self, spec: ObservationSpec, state: State) -> str:
-        """The cache key of one observation: state, code that computes it, and whatever else decides it."""
-        parts = [self._salt, spec.name, state.digest, *(fingerprint(m) for m in spec.code())]
-        if spec.needs_run:
-            parts += self._run_context()
-        if spec.name == "ProgramlArrays":
-            parts.append(self.vocab.sha256)
-        return digest(*parts)
+        """Observation ``name`` of ``state`` (see :meth:`ObservationCache.get`)."""
+        return self.observations.get(self, name, state)
 
     def _run_context(self) -> list[str]:
         """What else than the IR decides a measurement: the program's arguments and working directory."""

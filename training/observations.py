@@ -108,6 +108,12 @@ def _features() -> ModuleType:
     return features
 
 
+def _parser() -> ModuleType:
+    from rlopt import irparse
+
+    return irparse
+
+
 def graph_module() -> ModuleType:
     from rlopt import graph
 
@@ -134,15 +140,15 @@ def _specs() -> dict[str, ObservationSpec]:
         ObservationSpec("ObjectTextSizeBytes", _count_space, lambda env, s: env._observe("ObjectTextSize", s)),
         ObservationSpec("Autophase", _vector_space(56),
                         lambda env, s: np.asarray(_features().autophase(s.ir.decode()), dtype=np.int64),
-                        _NPY, lambda: (_features(),)),
+                        _NPY, lambda: (_features(), _parser())),
         ObservationSpec("InstCount", _vector_space(70),
                         lambda env, s: np.asarray(_features().instcount(s.ir.decode()), dtype=np.int64),
-                        _NPY, lambda: (_features(),)),
+                        _NPY, lambda: (_features(), _parser())),
         ObservationSpec("Programl", lambda env: NetworkxSpace(),
                         lambda env, s: graph_module().build(s.ir.decode()).to_networkx(ProgramlNetworkx), heavy=True),
         ObservationSpec("ProgramlArrays", lambda env: ProgramlArraysSpace(len(env.vocab)),
                         lambda env, s: graph_module().build(s.ir.decode()).arrays(env.vocab), _NPZ,
-                        lambda: (graph_module(),), heavy=True),
+                        lambda: (graph_module(), _parser()), heavy=True),
         ObservationSpec("ProgramlGraph", lambda env: ProgramlGraphSpace(len(env.vocab)),
                         lambda env, s: graph_instance(env._observe("ProgramlArrays", s)), heavy=True),
         ObservationSpec("Runtime", _seconds_space("RUN_TIMEOUT"), lambda env, s: env._measure(s, "Runtime"),
