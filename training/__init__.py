@@ -8,12 +8,15 @@ points, so a program that does not import this package names it in the id instea
 
 import contextlib
 
+#: Episode length of the registered ``rlopt/llvm-v0`` (override with ``gymnasium.make(..., max_episode_steps=N)``).
+MAX_EPISODE_STEPS = 200
+
 with contextlib.suppress(ImportError):  # without gymnasium the rest of the package still imports
     from gymnasium.envs.registration import WrapperSpec, register, registry
 
     if "rlopt/llvm-v0" not in registry:
         # The outermost wrapper forwards the environment's own attributes (env.commandline(), env.state, ...)
         # through Gymnasium's wrappers, which hide them.
-        register(id="rlopt/llvm-v0", entry_point="rlopt.training.env:LlvmEnv", max_episode_steps=200,
+        register(id="rlopt/llvm-v0", entry_point="rlopt.training.env:LlvmEnv", max_episode_steps=MAX_EPISODE_STEPS,
                  additional_wrappers=(WrapperSpec("CompilerGymAttributes",
                                                   "rlopt.training.compiler_gym:CompilerGymAttributes", {}),))

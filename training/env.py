@@ -58,8 +58,6 @@ __all__ = ["OBSERVATIONS", "InvalidActionError", "LlvmEnv", "Miscompile", "Netwo
 CACHE_VERSION = "env-v2"
 #: Seconds one engine call (a pass, code generation) may take before the step fails with a timeout.
 DEFAULT_TIMEOUT = 60.0
-#: Episode length used by the registered ``rlopt/llvm-v0`` (``gymnasium.make(..., max_episode_steps=N)``).
-MAX_EPISODE_STEPS = 200
 _CACHE_MEMORY_ITEMS = 1024  # the in-memory layer of a cache the env creates itself
 
 

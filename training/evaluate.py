@@ -66,7 +66,8 @@ class Report:
     results: dict[str, dict[str, Candidate]]
 
     def ratio(self, bench: str, cand: str, metric: str) -> float | None:
-        """``metric`` of a candidate divided by -O3's on the same benchmark (runtime already is a ratio)."""
+        """``metric`` of a candidate divided by -O3's on the same benchmark (runtimes are seconds, both timed in the
+        same interleaved rounds)."""
         c, ref = self.results[bench][cand], self.results[bench][REFERENCE]
         value, base = getattr(c, metric), getattr(ref, metric)
         if value is None or base is None or base <= 0:

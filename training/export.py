@@ -5,7 +5,7 @@ The ONNX contract (what ``rlopt.policy`` runs): one graph per call; int64 inputs
 ``autophase`` float32 [56] when the model has the Autophase branch; float32 outputs ``logits`` [num_actions]
 (raw: the card's ``mask`` is applied by the caller) and ``value`` [] (PPO's critic; for SAC the soft state value
 under the policy). The exporter is ``torch.onnx.export(..., dynamo=True)``: the TorchScript exporter produced
-wrong logits for this network (NOTES.md).
+wrong logits for this network (``docs/training.md``); :func:`check_parity` compares the two runtimes.
 """
 
 from __future__ import annotations
