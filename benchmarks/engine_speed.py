@@ -6,7 +6,11 @@ Three latencies per action (minimum over ``--reps``, milliseconds):
   step     ``Engine.step`` on a module already in the worker (run + verify + print + digest + instruction
            count in one round trip: what an environment step costs)
 plus whether the engine's text equals opt's. Then environment steps/s with the instruction-count reward on
-the median program (by instruction count), random actions, 50-step episodes, for both paths.
+the median program (by instruction count), random actions, 50-step episodes, for both paths. Then knobs: the
+same random sequences of ``rlopt-extended-v2`` actions run with their LLVM options (switched in the worker,
+the module reloaded from text where they change, as ``LlvmEnv`` does) and without them (the same pipelines),
+interleaved in blocks; the ratio of time per step is the cost of knobs (``all``: every safe action; ``cheap``:
+the knobs' cheap host actions and a few cheap passes, where a switch weighs most).
 
     .venv/bin/python benchmarks/engine_speed.py [--actions core|all] [--reps 3] [--seconds 3]
 """
@@ -34,6 +38,8 @@ DEFAULT_INPUTS = sorted((ROOT / "tests" / "data" / "engine").glob("*.c")) + sort
 CORE = ["adce", "function(gvn)", "sroa", "mem2reg", "instcombine<no-verify-fixpoint>", "loop-mssa(licm)",
         "default<O3>"]
 EPISODE = 50
+CHEAP_KNOB_HOSTS = ("-inline", "-simplifycfg", "-loop-unroll-O3", "-vectorize")
+CHEAP_PASSES = ("-sroa", "-gvn", "-instcombine", "-loop-rotate", "-mem2reg", "-licm", "-early-cse", "-dse")
 _INSTRUCTION = re.compile(r"^  [^ ;\]]", re.MULTILINE)
 
 
@@ -127,6 +133,49 @@ def opt_steps_per_second(tc: toolchain.Toolchain, ir: bytes, pipelines: list[str
     return {"steps": steps, "steps_per_s": steps / elapsed, "errors": errors}
 
 
+def knob_steps(eng: Engine, ir: bytes, actions: list[passes.Action], *, count_switches: bool) -> float:
+    """Seconds spent on ``actions`` stepped with their options in 50-step episodes, as ``LlvmEnv`` steps them
+    (the module reloaded from its text where the options change). With ``count_switches`` the reload and the
+    switch of LLVM options count; without, both happen untimed before the step, so only the steps count."""
+    spent, handle, text, options = 0.0, None, ir, None
+    for i, action in enumerate(actions):
+        start = time.perf_counter()
+        if i % EPISODE == 0 or action.options != options:
+            if not count_switches:
+                start = None
+            if handle is not None:
+                eng.free(handle)
+            text = ir if i % EPISODE == 0 else text
+            handle = eng.load(text, verify=False)
+            if not count_switches:
+                eng.run(handle, "", options=action.options)  # the worker switches its options, runs nothing
+                start = time.perf_counter()
+        options = action.options
+        result = eng.step(handle, action.pipeline, options=options)
+        spent += time.perf_counter() - start
+        text = result.text.encode() if result.text is not None else text
+    eng.free(handle)
+    return spent
+
+
+def knob_overhead(eng: Engine, ir: bytes, actions: list[passes.Action], steps: int, blocks: int,
+                  seed: int) -> dict:
+    """Time per step of random action sequences with the cost of knobs (switching options, reloading the module)
+    and without it (the same steps, switches done untimed beforehand), in alternating blocks."""
+    rng = random.Random(seed)
+    totals = {True: 0.0, False: 0.0}
+    switches = 0
+    for b in range(blocks):
+        sequence = [rng.choice(actions) for _ in range(steps // blocks)]
+        switches += sum(a.options != p.options for a, p in zip(sequence[1:], sequence, strict=False))
+        for counted in ((True, False) if b % 2 else (False, True)):
+            totals[counted] += knob_steps(eng, ir, sequence, count_switches=counted)
+    n = blocks * (steps // blocks)
+    return {"steps": n, "knob_actions": sum(bool(a.options) for a in actions), "actions": len(actions),
+            "switches": switches, "with_ms": totals[True] / n * 1e3, "without_ms": totals[False] / n * 1e3,
+            "ratio": totals[True] / totals[False]}
+
+
 def write_json(path: Path, data: dict) -> None:
     """Atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each steps/s loop")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--knob-steps", type=int, default=400, help="steps of each knob comparison (0: skip)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "engine_speed.json")
     args = parser.parse_args(argv)
 
@@ -171,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
             eng.free(handle)
         env_pipelines = [a.pipeline for a in passes.ACTIONS if a.safe]
         engine_env = engine_steps_per_second(eng, modules[median], env_pipelines, args.seconds, args.seed)
+        v2 = [a for a in passes.ACTION_SPACES["rlopt-extended-v2"] if a.safe]
+        mixes = {"all": v2, "cheap": [a for a in v2 if a.name.split("@")[0] in CHEAP_KNOB_HOSTS
+                                      or a.name in CHEAP_PASSES]}
+        knob_rows = {mix: knob_overhead(eng, modules[median], actions, args.knob_steps, 4, args.seed)
+                     for mix, actions in mixes.items()} if args.knob_steps else {}
         memory = eng.memory()
     opt_env = opt_steps_per_second(tc, modules[median], env_pipelines, args.seconds, args.seed)
 
@@ -191,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "env_module": median, "env_module_instructions": sizes[median],
         "engine_env": engine_env, "opt_env": opt_env,
         "env_speedup": engine_env["steps_per_s"] / opt_env["steps_per_s"],
+        "knobs": knob_rows,
         "worker_peak_rss_mb": memory.get("peak_rss", 0) / 2**20,
         "parent_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -200,10 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"env on {median} ({sizes[median]} instructions), random actions, instruction-count reward: engine "
           f"{engine_env['steps_per_s']:.0f} steps/s, opt subprocess {opt_env['steps_per_s']:.1f} steps/s "
           f"({summary['env_speedup']:.1f}x)")
+    for mix, k in knob_rows.items():
+        print(f"knobs ({mix}: {k['knob_actions']} of {k['actions']} actions carry options), {k['steps']} steps, "
+              f"{k['switches']} option switches, on {median}: {k['with_ms']:.2f} ms/step with the cost of knobs, "
+              f"{k['without_ms']:.2f} without ({k['ratio']:.3f}x)")
     print(f"peak RSS: worker {summary['worker_peak_rss_mb']:.0f} MB, this process "
           f"{summary['parent_peak_rss_mb']:.0f} MB")
     write_json(args.out, {"llvm": tc.version_string, "python": sys.version.split()[0], "args": {
-        "actions": args.actions, "reps": args.reps, "seconds": args.seconds, "seed": args.seed},
+        "actions": args.actions, "reps": args.reps, "seconds": args.seconds, "seed": args.seed,
+        "knob_steps": args.knob_steps},
         "modules": sizes, "summary": summary, "rows": rows})
     print(f"wrote {args.out}")
     return 0
