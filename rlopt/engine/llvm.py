@@ -16,6 +16,7 @@ import functools
 import os
 import tempfile
 import threading
+import typing
 from ctypes import POINTER, byref, c_bool, c_char_p, c_int, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 
@@ -126,6 +127,7 @@ class Library:
                 fn.restype, fn.argtypes = restype, argtypes
                 self.option_parser[key] = fn
         self._options_parsed = False
+        self._option_log: typing.IO[bytes] | None = None
         for target in _TARGETS:
             for part in ("TargetInfo", "Target", "TargetMC", "AsmPrinter"):
                 init = getattr(self.dll, f"LLVMInitialize{target}{part}", None)
@@ -145,19 +147,22 @@ class Library:
         if not options:
             return
         argv = (c_char_p * (len(options) + 2))(b"LLVM", *(o.encode() for o in options), None)
-        with tempfile.TemporaryFile() as log:  # errs() is unbuffered, on file descriptor 2
-            saved = os.dup(2)
-            os.dup2(log.fileno(), 2)
-            try:
-                ok = self.option_parser["parse"](len(options) + 1, argv, b"", 0, self.option_parser["errs"](),
-                                                 None, False)
-            finally:
-                os.dup2(saved, 2)
-                os.close(saved)
-            log.seek(0)
-            message = log.read().decode(errors="replace").split("  Try: ")[0].strip()
+        if self._option_log is None:  # LLVM's complaints land here: errs() is unbuffered, on file descriptor 2
+            self._option_log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the library)
+        log = self._option_log.fileno()
+        os.ftruncate(log, 0)
+        os.lseek(log, 0, os.SEEK_SET)
+        saved = os.dup(2)
+        os.dup2(log, 2)
+        try:
+            ok = self.option_parser["parse"](len(options) + 1, argv, b"", 0, self.option_parser["errs"](), None, False)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
         if not ok:
             self.option_parser["reset"]()  # leave no half-applied set behind
+            os.lseek(log, 0, os.SEEK_SET)
+            message = os.read(log, 4096).decode(errors="replace").split("  Try: ")[0].strip()
             raise InputError(f"invalid LLVM option in {' '.join(options)}: {_first_line(message)}")
 
     def take_message(self, ptr: int | None) -> str:
