@@ -135,14 +135,14 @@ class Policy:
 
     def logits(self, arrays: Any, ir_text: str | None = None) -> np.ndarray:
         """Raw action logits for one graph (``arrays`` from ``graph.build(ir).arrays(policy.vocab)``)."""
-        feeds = {name: np.ascontiguousarray(_field(arrays, name), dtype=np.int64) for name in GRAPH_INPUTS}
+        features = None
         if "autophase" in self.input_names:
             if ir_text is None:
                 raise RloptError(f"{self.path.name} needs Autophase features: pass the IR text")
             from rlopt.features import autophase
 
-            feeds["autophase"] = np.asarray(autophase(ir_text), dtype=np.float32)
-        out = self.session.run(["logits"], feeds)[0]
+            features = autophase(ir_text)
+        out = self.session.run(["logits"], graph_feeds(arrays, features))[0]
         return np.asarray(out, dtype=np.float64).reshape(-1)
 
     def act(self, arrays: Any, mask: np.ndarray | None = None, greedy: bool = True, *,
@@ -164,6 +164,16 @@ class Policy:
     def allowed(self, mask: np.ndarray | None = None) -> np.ndarray:
         """The card's mask narrowed by ``mask`` (True = may be chosen)."""
         return self._allowed if mask is None else self._allowed & np.asarray(mask, dtype=bool)
+
+
+def graph_feeds(arrays: Any, autophase: Any = None) -> dict[str, np.ndarray]:
+    """The ONNX inputs of a step-by-step policy for one graph (the export contract): the :data:`GRAPH_INPUTS`
+    of ``arrays`` (a dict or an object with those attributes) as int64, and ``autophase`` as float32 for a
+    model with the Autophase branch."""
+    feeds = {name: np.ascontiguousarray(_field(arrays, name), dtype=np.int64) for name in GRAPH_INPUTS}
+    if autophase is not None:
+        feeds["autophase"] = np.asarray(autophase, dtype=np.float32)
+    return feeds
 
 
 def _field(arrays: Any, name: str) -> Any:

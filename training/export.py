@@ -25,11 +25,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rlopt.errors import OutputError, RloptError
+from rlopt.errors import RloptError
 from rlopt.ir import write_file
+from rlopt.policy import GRAPH_INPUTS, graph_feeds
 from rlopt.training.models import (
     AUTOPHASE_DIM,
-    GRAPH_KEYS,
     Actor,
     ActorCritic,
     GnnConfig,
@@ -109,25 +109,18 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, card: Mapping[str, An
     nodes, edges = torch.export.Dim("nodes", min=1), torch.export.Dim("edges", min=0)
     dynamic = {"node_tokens": {0: nodes}, "node_types": {0: nodes}, "edge_index": {1: edges},
                "edge_flow": {0: edges}, "edge_position": {0: edges}}
-    input_names = list(GRAPH_KEYS)
+    input_names = list(GRAPH_INPUTS)
     if cfg.autophase:
         dynamic["autophase"] = None
         input_names.append("autophase")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".onnx")
-    os.close(fd)
-    try:
-        with torch.no_grad(), _quiet_exporter():
-            program = torch.onnx.export(wrapper, _example_inputs(cfg.autophase), dynamo=True,
-                                        dynamic_shapes=dynamic, input_names=input_names,
-                                        output_names=["logits", "value"], verbose=False)
-        program.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e}") from e
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with torch.no_grad(), _quiet_exporter():
+        program = torch.onnx.export(wrapper, _example_inputs(cfg.autophase), dynamo=True,
+                                    dynamic_shapes=dynamic, input_names=input_names,
+                                    output_names=["logits", "value"], verbose=False)
+    with tempfile.TemporaryDirectory(prefix="rlopt-export-") as d:  # the exporter writes to a path only
+        program.save(os.path.join(d, "model.onnx"))
+        onnx_bytes = Path(d, "model.onnx").read_bytes()
+    write_file(path, onnx_bytes)
     full = {"format_version": FORMAT_VERSION, **card,
             "mask": [int(i) for i in card["mask"]], "num_actions": cfg.num_actions,
             "inputs": input_names, "outputs": ["logits", "value"], "gnn": cfg.to_dict(),
@@ -162,10 +155,7 @@ def onnx_outputs(onnx_path: str | os.PathLike, obs: Mapping[str, np.ndarray],
 
     sess = session or ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     names = {i.name for i in sess.get_inputs()}
-    feeds = {k: np.ascontiguousarray(obs[k], dtype=np.int64) for k in GRAPH_KEYS}
-    if "autophase" in names:
-        feeds["autophase"] = np.asarray(obs["autophase"], dtype=np.float32)
-    logits, value = sess.run(["logits", "value"], feeds)
+    logits, value = sess.run(["logits", "value"], graph_feeds(obs, obs["autophase"] if "autophase" in names else None))
     return logits, value
 
 

@@ -22,9 +22,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-#: Observation keys the model reads (``rlopt.graph.ProgramGraph.arrays``); ``autophase`` is optional.
-GRAPH_KEYS = ("node_tokens", "node_types", "edge_index", "edge_flow", "edge_position")
-AUTOPHASE_DIM = 56
+from rlopt.features import AUTOPHASE_NAMES
+
+#: Width of the optional Autophase input (observation key ``autophase``).
+AUTOPHASE_DIM = len(AUTOPHASE_NAMES)
 
 
 @dataclass

@@ -23,6 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlopt.cache import digest
+from rlopt.features import AUTOPHASE_NAMES, INSTCOUNT_NAMES
 from rlopt.training.spaces import (
     IrText,
     NetworkxSpace,
@@ -138,10 +139,10 @@ def _specs() -> dict[str, ObservationSpec]:
         ObservationSpec("ObjectTextSize", _count_space,
                         lambda env, s: env._with_module(s, env.engine.object_text_size), _INT),
         ObservationSpec("ObjectTextSizeBytes", _count_space, lambda env, s: env._observe("ObjectTextSize", s)),
-        ObservationSpec("Autophase", _vector_space(56),
+        ObservationSpec("Autophase", _vector_space(len(AUTOPHASE_NAMES)),
                         lambda env, s: np.asarray(_features().autophase(s.ir.decode()), dtype=np.int64),
                         _NPY, lambda: (_features(), _parser())),
-        ObservationSpec("InstCount", _vector_space(70),
+        ObservationSpec("InstCount", _vector_space(len(INSTCOUNT_NAMES)),
                         lambda env, s: np.asarray(_features().instcount(s.ir.decode()), dtype=np.int64),
                         _NPY, lambda: (_features(), _parser())),
         ObservationSpec("Programl", lambda env: NetworkxSpace(),

@@ -11,11 +11,10 @@ return of the recent episodes was highest; ``rlopt-train export RUN/best.pt``) a
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import os
 import random
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -92,14 +91,9 @@ def out_of_time(limit: float, began: float) -> bool:
 
 def save_checkpoint(path: Path, state: dict) -> None:
     """Atomically save a checkpoint dict with ``torch.save``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e}") from e
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    write_file(path, buf.getvalue())
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -256,7 +250,7 @@ def plot_learning_curves(progress_csv: Path, png: Path, title: str) -> None:
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    tmp = png.with_name(f".{png.name}.tmp.png")
-    fig.savefig(tmp, dpi=100)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
-    os.replace(tmp, png)
+    write_file(png, buf.getvalue())
