@@ -54,6 +54,10 @@ def test_bad_knobs_are_refused(text, message):
         knobs.parse(text)
 
 
+def test_docs_list_the_knobs():
+    assert knobs.markdown_table() in (ROOT / "docs" / "knobs.md").read_text()
+
+
 def test_action_space_v2_extends_v1_with_knob_actions():
     v1, v2 = passes.ACTION_SPACES["rlopt-extended-v1"], passes.ACTION_SPACES["rlopt-extended-v2"]
     assert v2[:len(v1)] == v1 and passes.ACTION_SPACES["compilergym-v0"] == passes.ACTIONS
