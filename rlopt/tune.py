@@ -393,9 +393,10 @@ class SpeedTuner:
         assert self.o3 is not None and self.o3.exe is not None and self.expected is not None
         results = rounds.run([self.o3.exe, *(c.exe for c in cands)], self._timed_run)
         base = results[0]
-        if self.program.check(self.o3.exe, base, self.expected):
-            raise RloptError("the -O3 build's output changed between runs: the program is not deterministic "
-                             "(use --check to say what must match)")
+        problem = self.program.check(self.o3.exe, base, self.expected)
+        if problem:
+            raise RloptError(f"the -O3 build failed its own output check on a later run ({problem}): the program "
+                             "is not deterministic, or --check rejects -O3 (use --check to say what must match)")
         for c, r in zip(cands, results[1:], strict=True):
             c.runs += 1
             problem = self.program.check(c.exe, r, self.expected)

@@ -222,6 +222,19 @@ def test_interrupt_writes_the_best_so_far(tc, tmp_path, env):
     assert tuning.entries(str(tmp_path / "cache" / "tuning.sqlite")) == []  # an interrupted session is not remembered
 
 
+def test_a_check_command_judges_the_outputs(tc, tmp_path, env):
+    (tmp_path / "ack.c").write_text(ACKERMANN)
+    ll = frontend_ir(tc, tmp_path / "ack.c")
+    check = "echo {exe} >> checked.txt; cmp -s {out} {expected}"
+    r = rlopt("tune", str(ll), "--run", "{exe} 8", "--check", check, "--evals", "20", "-q", "--no-record",
+              env=env, cwd=tmp_path)
+    assert "rlopt tune:" in r.stderr
+    assert len(set((tmp_path / "checked.txt").read_text().split())) >= 2  # -O3 and at least one candidate
+    r = rlopt("tune", str(ll), "--run", "{exe} 8", "--check", "false", "--evals", "20", "-q", env=env, cwd=tmp_path,
+              check=False)
+    assert r.returncode == 1 and "--check rejects -O3" in r.stderr
+
+
 def test_usage_errors_are_one_line(tmp_path, env):
     (tmp_path / "a.ll").write_text("define i32 @f() {\n  ret i32 0\n}\n")
     for args, message in ((["a.ll"], "needs --run"), (["a.ll", "--run", "./prog"], "must contain {exe}"),
