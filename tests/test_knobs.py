@@ -239,3 +239,20 @@ def test_merge_unions_candidate_columns():
     assert "session" not in row["candidates"]["O3@unroll-count=4"]
     assert measure.merge_tables(main, knob_table) == 0  # nothing new the second time
     assert all(knobs.parse(p)[1] for n, p in measure.KNOB_CANDIDATES.items())
+
+
+def test_headroom_with_and_without_knobs():
+    from rlopt.training import headroom
+
+    def row(family, cands):
+        return {"uri": f"u-{family}-{len(cands)}", "family": family, "rounds": 5, "noisy": False, "margin": 0.03,
+                "candidates": {n: {"speedup": s, "win": s > 1.03} for n, s in cands.items()}}
+
+    table = {"candidates": {"O3": "default<O3>", "O2": "default<O2>", "O3@unroll-count=4": "default<O3>@unroll-count=4"},
+             "programs": {"a": row("f", {"O3": 1.0, "O2": 1.10, "O3@unroll-count=4": 1.21}),
+                          "b": row("f", {"O3": 1.0, "O2": 1.05, "O3@unroll-count=4": 1.02}),
+                          "c": row("g", {"O3": 1.0, "O2": 0.9})}}
+    k = headroom.knob_headroom(table)
+    assert k["families"]["f"]["knob_best"] == 1 and k["families"]["g"]["knob_gain"] == 1.0
+    assert k["families"]["f"]["knob_gain"] == pytest.approx(1.1 ** 0.5)  # 1.21/1.10 on a, 1.05/1.05 on b
+    assert headroom.knob_headroom({**table, "candidates": {"O3": "default<O3>"}}) is None

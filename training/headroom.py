@@ -4,6 +4,8 @@ Speed: a program's oracle headroom is its best candidate's speedup over -O3 if t
 the program's noise margin (and is not flagged as having deleted the benchmark's work), else 1.0, since -O3
 is always available. Programs marked noisy or too short to time are left out of speed figures. Size: the
 smallest IR instruction count and ``.text`` among candidates against ``-Oz``'s (exact, so no noise margin).
+When the table has knob candidates (``PIPELINE@NAME=VALUE``, docs/knobs.md), the speed oracle is also given
+without them, so that what knobs add is measured within the same timing sessions.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
+
+from rlopt.knobs import SEPARATOR
 
 
 def geomean(xs: Iterable[float]) -> float:
@@ -74,8 +78,29 @@ def headroom(table: dict[str, Any]) -> dict[str, Any]:
         per_candidate[name] = {"geomean_speedup": geomean(speeds) if speeds else None, "wins": wins,
                                "losses": losses, "programs": len(speeds), "suspect": suspect}
     return {"all": summary(rows), "families": {f: summary(rs) for f, rs in sorted(families.items())},
-            "programs": rows, "candidates": per_candidate,
+            "programs": rows, "candidates": per_candidate, "knobs": knob_headroom(table),
             "errors": {r["uri"]: r["error"] for r in table["programs"].values() if "error" in r}}
+
+
+def knob_headroom(table: dict[str, Any]) -> dict[str, Any] | None:
+    """Per family: the speed oracle over the candidates without knobs, and over all of them (None when the
+    table has no knob candidates)."""
+    if not any(SEPARATOR in n for n in table["candidates"]):
+        return None
+    families: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
+    for row in table["programs"].values():
+        if "error" in row or not row.get("rounds") or row.get("noisy"):
+            continue
+        plain = {**row, "candidates": {n: c for n, c in row["candidates"].items() if SEPARATOR not in n}}
+        without, with_knobs = program_headroom(plain), program_headroom(row)
+        families[row["family"]].append((without["speedup"], with_knobs["speedup"], SEPARATOR in with_knobs["best"]))
+
+    def summary(xs: list[tuple[float, float, bool]]) -> dict[str, Any]:
+        return {"timed": len(xs), "without_knobs": geomean(x[0] for x in xs), "with_knobs": geomean(x[1] for x in xs),
+                "knob_best": sum(x[2] for x in xs), "knob_gain": geomean(x[1] / x[0] for x in xs)}
+
+    return {"all": summary([x for xs in families.values() for x in xs]),
+            "families": {f: summary(xs) for f, xs in sorted(families.items())}}
 
 
 def _fmt(x: float | None, spec: str = ".3f") -> str:
@@ -106,6 +131,12 @@ def markdown(h: dict[str, Any]) -> str:
             speed = f"{r['reason']} | | | |"
         lines.append(f"| {name} | {r['split']} | {speed} | {r.get('size_best', '-')} | "
                      f"{_fmt(r.get('ir_vs_oz'))}x |")
+    if h.get("knobs"):
+        lines += ["", "| family | timed | speed oracle without knobs | with knobs | gain | best is a knob candidate |",
+                  "|---|---|---|---|---|---|"]
+        for name, k in [*h["knobs"]["families"].items(), ("**all**", h["knobs"]["all"])]:
+            lines.append(f"| {name} | {k['timed']} | {_fmt(k['without_knobs'])}x | {_fmt(k['with_knobs'])}x | "
+                         f"{_fmt(k['knob_gain'])}x | {k['knob_best']} |")
     if h["errors"]:
         lines += ["", "Programs without a row (error while measuring):", ""]
         lines += [f"- {u.split('://', 1)[-1]}: {e}" for u, e in sorted(h["errors"].items())]
