@@ -110,6 +110,9 @@ class Policy:
         self._allowed = np.zeros(len(self.space), dtype=bool)
         self._allowed[list(card.mask)] = True
         self._allowed &= np.array([a.safe for a in self.space])  # also for cards written before a hazard was known
+        # knob actions (rlopt-extended-v2) need their LLVM options beside the pipeline, which the one-pipeline
+        # replay of a step-by-step policy cannot carry: such a policy runs without them (docs/knobs.md)
+        self._allowed &= np.array([not a.options for a in self.space])
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, *, toolchain: Toolchain | None = None) -> Policy:
