@@ -165,8 +165,7 @@ def run(args: argparse.Namespace) -> dict:
     """Train, roll out greedily, random-search, measure; returns the JSON record."""
     from rlopt import passes
     from rlopt.training import benchmarks
-    from rlopt.training.cli import env_factory, trainable_actions
-    from rlopt.training.rollouts import static_mask
+    from rlopt.training.rollouts import env_factory, static_mask, trainable_actions
 
     out = args.out or Path("runs") / f"seed-{args.algo}"
     if out.exists():

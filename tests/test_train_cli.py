@@ -118,11 +118,11 @@ def test_eval_errors(tmp_path, capsys):
 
 
 def test_env_factory_draws_benchmarks_reproducibly(tmp_path, monkeypatch):
-    from rlopt.training import benchmarks
+    from rlopt.training import benchmarks, rollouts
 
     monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path))  # hermetic: no entries from other runs
 
-    make = cli.env_factory([benchmarks.get("bitcount"), benchmarks.get("crc32")], reward="IrInstructionCount",
+    make = rollouts.env_factory([benchmarks.get("bitcount"), benchmarks.get("crc32")], reward="IrInstructionCount",
                            episode_length=2, action_space="rlopt-extended-v0")
     env = make()
     try:

@@ -28,13 +28,6 @@ CHECKPOINT = "checkpoint.pt"
 RUN_MODEL = "policy.onnx"
 
 
-def trainable_actions(space: str) -> tuple[int, ...]:
-    """Indices a policy may choose: safe optimizations and whole pipelines; instrumentation, no-ops and passes
-    with a known LLVM miscompile are masked."""
-    return tuple(i for i, a in enumerate(passes.ACTION_SPACES[space])
-                 if a.kind in ("optimization", "macro") and a.safe)
-
-
 def select_benchmarks(names: str | None, split: str | None) -> list[Any]:
     """Benchmarks by comma-separated names/URIs, or a split of the suite (exactly one of the two)."""
     from rlopt.training import benchmarks
@@ -47,39 +40,6 @@ def select_benchmarks(names: str | None, split: str | None) -> list[Any]:
     if not chosen:
         raise click.UsageError(f"the '{split}' split is empty")
     return chosen
-
-
-def env_factory(bench: list[Any], *, reward: str, episode_length: int, action_space: str) -> Callable[[], Any]:
-    """A function making one LLVM environment that draws one of ``bench`` at every reset (Ray ships it to actors)."""
-    uris = [b.uri for b in bench]
-
-    def make() -> Any:
-        import gymnasium as gym
-
-        import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
-
-        env = gym.make("rlopt/llvm-v0", benchmark=uris[0], reward_space=reward, action_space=action_space,
-                       observation_space="ProgramlArrays", max_episode_steps=episode_length)
-        return _draw_benchmarks(env, uris) if len(uris) > 1 else env
-
-    return make
-
-
-def _draw_benchmarks(env: Any, uris: list[str]) -> Any:
-    """``env`` drawing one of ``uris`` at every reset (seeded by ``reset(seed=...)``, like the environment)."""
-    import gymnasium as gym
-    import numpy as np
-
-    class DrawBenchmark(gym.Wrapper):
-        rng = np.random.default_rng()
-
-        def reset(self, *, seed: int | None = None, options: dict | None = None) -> Any:
-            if seed is not None:
-                self.rng = np.random.default_rng(seed)
-            pick = uris[int(self.rng.integers(len(uris)))]
-            return self.env.reset(seed=seed, options={**(options or {}), "benchmark": pick})
-
-    return DrawBenchmark(env)
 
 
 def _train_options(f: Callable) -> Callable:
@@ -119,6 +79,7 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
     """Shared body of ``ppo`` and ``sac``: validate, build the environment factory, show and save the whole
     configuration, train, summarise."""
     from rlopt.training import rewards, runlog
+    from rlopt.training.rollouts import env_factory, trainable_actions
 
     try:
         rewards.make(reward)

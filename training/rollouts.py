@@ -12,14 +12,55 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gymnasium as gym
 import numpy as np
 
+from rlopt import passes
 from rlopt.errors import RloptError
 
+if TYPE_CHECKING:
+    from rlopt.training.benchmarks import Benchmark
+
 EnvFn = Callable[[], gym.Env]
+
+
+def trainable_actions(space: str) -> tuple[int, ...]:
+    """Indices a policy may choose: safe optimizations and whole pipelines; instrumentation, no-ops and passes
+    with a known LLVM miscompile are masked."""
+    return tuple(i for i, a in enumerate(passes.ACTION_SPACES[space])
+                 if a.kind in ("optimization", "macro") and a.safe)
+
+
+def env_factory(bench: Sequence[Benchmark], *, reward: str, episode_length: int, action_space: str) -> EnvFn:
+    """A function making one LLVM environment that draws one of ``bench`` at every reset (Ray ships it to actors)."""
+    uris = [b.uri for b in bench]
+
+    def make() -> gym.Env:
+        import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
+
+        env = gym.make("rlopt/llvm-v0", benchmark=uris[0], reward_space=reward, action_space=action_space,
+                       observation_space="ProgramlArrays", max_episode_steps=episode_length)
+        return DrawBenchmark(env, uris) if len(uris) > 1 else env
+
+    return make
+
+
+class DrawBenchmark(gym.Wrapper):
+    """An environment drawing one of ``uris`` at every reset (seeded by ``reset(seed=...)``, like the
+    environment)."""
+
+    def __init__(self, env: gym.Env, uris: Sequence[str]):
+        super().__init__(env)
+        self.uris = list(uris)
+        self.rng = np.random.default_rng()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        pick = self.uris[int(self.rng.integers(len(self.uris)))]
+        return self.env.reset(seed=seed, options={**(options or {}), "benchmark": pick})
 
 
 @dataclass
