@@ -53,12 +53,24 @@ def run(argv: list[str], **kwargs):
     return subprocess.run(argv, env=kwargs.pop("env", None) or child_env(), **kwargs)
 
 
-def run_status(argv: list[str]) -> int:
-    """Run ``argv`` (its first word a path) with its output going where ours goes; its exit status, negative
-    for a signal as with ``subprocess``. Not ``subprocess`` itself: a cache hit that links would import it for
-    this alone (~7 ms)."""
-    pid = os.posix_spawn(argv[0], argv, child_env())
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+def run_status(argv: list[str], *, stderr: bool = False) -> tuple[int, bytes]:
+    """Run ``argv`` (its first word a path) with its output going where ours goes, or its stderr collected;
+    its exit status (negative for a signal, as with ``subprocess``) and that stderr. Not ``subprocess``
+    itself: importing it costs every call that runs clang ~7 ms, a direct hit that links more than its work."""
+    if not stderr:
+        pid = os.posix_spawn(argv[0], argv, child_env())
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), b""
+    read_end, write_end = os.pipe()  # both close on exec; the child's fd 2, a dup, does not
+    try:
+        pid = os.posix_spawn(argv[0], argv, child_env(), file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 2)])
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    with open(read_end, "rb") as pipe:
+        data = pipe.read()
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), data
 
 
 def emit_stderr(data: bytes) -> None:
@@ -132,7 +144,7 @@ class Builder:
         start = time.perf_counter()
         sys.stdout.flush()
         sys.stderr.flush()
-        rc = run_status([self.ctx.compiler, *inv.link_args(objects)])
+        rc = run_status([self.ctx.compiler, *inv.link_args(objects)])[0]
         self.ctx.record.timed("link", start)
         return rc
 
@@ -206,13 +218,13 @@ class Builder:
             os.unlink(headers)
         started_ns = time.time_ns()
         start = time.perf_counter()
-        proc = run(argv, stderr=-1)
+        status, diagnostics = run_status(argv, stderr=True)
         ctx.record.timed("frontend", start)
-        emit_stderr(proc.stderr)
-        if proc.returncode < 0:
-            raise Fallback(src.path, f"the frontend died from signal {-proc.returncode}", Statistic.FRONTEND_CRASH)
-        if proc.returncode:
-            return proc.returncode
+        emit_stderr(diagnostics)
+        if status < 0:
+            raise Fallback(src.path, f"the frontend died from signal {-status}", Statistic.FRONTEND_CRASH)
+        if status:
+            return status
         with open(bc, "rb") as f:
             bitcode = f.read()
         module = self._module_key(bc)
@@ -225,7 +237,7 @@ class Builder:
             if files is not None:
                 dep = dependency_file(src.path, inv)
                 manifest.add({"files": files, "result": result_key, "module_key": module,
-                              "tuning": tuned.digest if tuned else "", "stderr": proc.stderr,
+                              "tuning": tuned.digest if tuned else "", "stderr": diagnostics,
                               "deps": _read_bytes(dep) if dep else None})
                 ctx.store.put(key, manifest.dump())
         return 0
@@ -329,11 +341,11 @@ class Builder:
             f.write(optimized)
         argv = [self.ctx.compiler, *self.inv.backend, "-Wno-unused-command-line-argument", "-Xclang",
                 "-disable-llvm-passes", "-S" if self.inv.mode == "asm" else "-c", "-x", "ir", inp, "-o", out]
-        proc = run(argv, capture_output=True)
-        if proc.returncode:
-            raise ToolError("backend", proc.stderr.decode(errors="replace"), proc.returncode)
+        status, diagnostics = run_status(argv, stderr=True)
+        if status:
+            raise ToolError("backend", diagnostics.decode(errors="replace"), status)
         with open(out, "rb") as f:
-            return {"object": f.read(), "stderr": proc.stderr}  # backend warnings, replayed on every hit
+            return {"object": f.read(), "stderr": diagnostics}  # backend warnings, replayed on every hit
 
 
 def _read_bytes(path: str) -> bytes | None:
