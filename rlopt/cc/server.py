@@ -16,10 +16,10 @@ Frames: a 4-byte length and a header (a dict, ``marshal``: client and server are
 
 from __future__ import annotations
 
+import _socket  # the C module: ``socket`` builds its enums on import, ~4 ms of every compile that optimises
 import contextlib
 import marshal
 import os
-import socket
 import sys
 import time
 
@@ -35,12 +35,12 @@ class Unavailable(Exception):
 
 
 # -- framing ---------------------------------------------------------------------------------------------
-def _send(sock: socket.socket, header: dict, payload: bytes = b"") -> None:
+def _send(sock: _socket.socket, header: dict, payload: bytes = b"") -> None:
     head = marshal.dumps(header)
     sock.sendall(len(head).to_bytes(4, "little") + head + len(payload).to_bytes(8, "little") + payload)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
+def _recv_exact(sock: _socket.socket, n: int) -> bytes:
     chunks, got = [], 0
     while got < n:
         chunk = sock.recv(min(n - got, 1 << 20))
@@ -51,7 +51,7 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def _recv(sock: socket.socket) -> tuple[dict, bytes]:
+def _recv(sock: _socket.socket) -> tuple[dict, bytes]:
     header = marshal.loads(_recv_exact(sock, int.from_bytes(_recv_exact(sock, 4), "little")))
     return header, _recv_exact(sock, int.from_bytes(_recv_exact(sock, 8), "little"))
 
@@ -85,11 +85,11 @@ def _code_id() -> str:
     return f"{__version__}:{newest}"
 
 
-def _connect(path: str, timeout: float) -> socket.socket:
+def _connect(path: str, timeout: float) -> _socket.socket:
     """Connect, waiting while the server's backlog is full (a unix socket says EAGAIN at once then)."""
     deadline = time.monotonic() + START_WAIT
     while True:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
             sock.connect(path)
@@ -104,7 +104,7 @@ def _connect(path: str, timeout: float) -> socket.socket:
             raise
 
 
-def _start_and_connect(path: str, idle: float, timeout: float) -> socket.socket:
+def _start_and_connect(path: str, idle: float, timeout: float) -> _socket.socket:
     """Start the server and connect to it. Jobs queue on a lock, so that of many jobs finding no server one
     starts it and the others connect to that one; a server that failed to start is not retried for a
     minute (those compiles optimise in their own process)."""
@@ -142,7 +142,7 @@ def request(cache_dir: str, header: dict, payload: bytes, *, idle: float, timeou
             sock = _start_and_connect(path, idle, timeout)
     except OSError as e:
         raise Unavailable(str(e)) from None
-    with sock:
+    with contextlib.closing(sock):
         try:
             _send(sock, header, payload)
             return _recv(sock)
@@ -179,7 +179,7 @@ def optimize(bitcode: bytes, level: str, *, model: str | None, pipeline: str | N
 def stop(cache_dir: str) -> bool:
     """Ask the server of ``cache_dir`` to exit; False if none was running."""
     try:
-        with _connect(socket_path(cache_dir), 10.0) as sock:
+        with contextlib.closing(_connect(socket_path(cache_dir), 10.0)) as sock:
             _send(sock, {"op": "stop"})
             _recv(sock)
         return True
