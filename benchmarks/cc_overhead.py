@@ -106,11 +106,43 @@ def call_times(log: Path) -> dict:
     went: frontend, pipeline (the model's choice and its passes) and backend, summed over its misses."""
     lines = [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
     miss = [x for x in lines if x["misses"]]
-    hit = [x["seconds"]["total"] for x in lines if x.get("direct_hits")]
-    return {"miss": round(statistics.median(x["seconds"]["total"] for x in miss), 3) if miss else None,
-            "direct hit": round(statistics.median(hit), 4) if hit else None,
+    hit = [x for x in lines if x.get("direct_hits")]
+
+    def median(rows: list[dict], field) -> float | None:
+        return round(statistics.median(map(field, rows)), 4) if rows else None
+
+    return {"miss": median(miss, lambda x: x["seconds"]["total"]),
+            "direct hit": median(hit, lambda x: x["seconds"]["total"]),
+            # CPU seconds of the whole wrapper process (interpreter start-up included) and of what it ran
+            "direct hit cpu": median(hit, lambda x: x["cpu_seconds"]["self"]),
+            "miss cpu": {who: median(miss, lambda x, who=who: x["cpu_seconds"][who]) for who in ("self", "children")},
             "cold sums": {step: round(sum(x["seconds"].get(step, 0) for x in miss), 2)
                           for step in ("frontend", "pipeline", "backend", "total")}}
+
+
+def cpu_of(argv: list[str], cwd: Path, env: dict[str, str], runs: int = 15) -> float:
+    """Least CPU seconds (user + system, the process and its children) of ``runs`` runs of a short command."""
+    best = float("inf")
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        best = min(best, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return round(best, 4)
+
+
+def floor(tmp: Path, clang: str) -> dict:
+    """What a cache hit cannot go below, in CPU seconds: the wrapper's interpreter starting with nothing
+    (``python -S``), and starting as a console script does (``site``, then the ``import re`` of pip's script
+    template), against plain clang compiling each file of examples/project."""
+    project = ROOT / "examples" / "project"
+    python, env = str(WRAPPER_BIN / "python"), environment(tmp, "floor")  # the builds' bytecode cache
+    sources = sorted(str(p.relative_to(project)) for p in project.glob("*/*.c") if p.parent.name != "tests")
+    compiles = [cpu_of([clang, "-Ilib", "-Isrc", "-O3", "-c", src, "-o", str(tmp / "floor.o")], project, env)
+                for src in sources]
+    return {"python -S": cpu_of([python, "-S", "-c", "pass"], tmp, env),
+            "console script start-up": cpu_of([python, "-c", "import re, sys"], tmp, env),
+            "clang -O3 -c, examples/project files": dict(zip(sources, compiles, strict=True))}
 
 
 def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int, make_vars: list[str],
@@ -135,11 +167,31 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
         make = ["make", f"-j{jobs}", f"CC={clang if config == 'clang' else 'rlopt-cc'}", "CFLAGS=-O3",
                 f"BUILD={build}", *make_vars]
         runs[label].append(sh(make, project, env, cpu[label]))
+        if label == "rlopt-cc cold":  # the model server is no child of make: add what it and its workers used
+            cpu["model server"] = [server_cpu(env["RLOPT_CACHE_DIR"])]
     log = Path(envs["rlopt-cc"]["RLOPT_CC_LOG"])
     sh(["rlopt-cc", "--stop-server"], project, envs["rlopt-cc"])
     return {"name": name, "raw_seconds": runs, "cpu_seconds": cpu, "seconds": {k: min(v) for k, v in runs.items()},
             "peak_rss_mb": peak_rss_mb(log), "call_seconds": call_times(log),
             "programs": {config: [str(builds[config] / program[0]), *program[1:]] for config in builds}}
+
+
+def server_cpu(cache_dir: str) -> float:
+    """CPU seconds used so far by the model server of ``cache_dir`` (found by its environment) and its engine
+    workers, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, float]] = {}  # pid -> (parent, CPU seconds incl. children it waited for)
+    servers = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            procs[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])) / tick)
+            if (b"rlopt.cc.server" in (entry / "cmdline").read_bytes()
+                    and f"RLOPT_CACHE_DIR={cache_dir}".encode() in (entry / "environ").read_bytes().split(b"\0")):
+                servers.add(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return round(sum(cpu for pid, (parent, cpu) in procs.items() if pid in servers or parent in servers), 3)
 
 
 def build_project(tmp: Path, clang: str, jobs: int) -> dict:
@@ -237,8 +289,9 @@ def main() -> None:
             if "programs" in p:
                 p["runtime_seconds"] = runtimes(p.pop("programs"), args.runs)
         memory = big_module(tmp, clang)
+        lower = floor(tmp, clang)
     result = {"jobs": args.jobs, "runs": args.runs, "install": "regular" if args.installed else "editable",
-              "projects": projects, "big_module": memory,
+              "projects": projects, "big_module": memory, "floor_cpu_seconds": lower,
               "model": model_description(), "load_average": os.getloadavg(),
               "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
     print(f"{'project':<22}{'clang -O3':>10}{'rlopt cold':>16}{'rlopt warm':>16}{'run clang':>11}"
@@ -258,12 +311,22 @@ def main() -> None:
         cpu = p.get("cpu_seconds")
         if cpu:
             c, w = min(cpu["clang"]), min(cpu["rlopt-cc warm"])
-            print(f"{p['name']}: CPU seconds (user+sys of make and all it waited for): clang {c:.2f}, rlopt-cc warm "
-                  f"{w:.2f} ({w / c:.2f}x), cold {cpu['rlopt-cc cold'][0]:.2f} without the model server's")
-        sums = (p.get("call_seconds") or {}).get("cold sums")
+            cold, server = cpu["rlopt-cc cold"][0], cpu["model server"][0]
+            p["cpu_ratio_to_clang"] = {"rlopt-cc cold": round((cold + server) / c, 2), "rlopt-cc warm": round(w / c, 2)}
+            print(f"{p['name']}: CPU seconds (user+sys of make and all it waited for, and of the model server): "
+                  f"clang {c:.2f}, rlopt-cc warm {w:.2f} ({w / c:.2f}x), cold {cold:.2f} + server {server:.2f} "
+                  f"({(cold + server) / c:.2f}x)")
+        calls = p.get("call_seconds") or {}
+        if calls.get("direct hit cpu") is not None:
+            print(f"{p['name']}: CPU seconds per call: direct hit {calls['direct hit cpu']}, miss {calls['miss cpu']}")
+        sums = calls.get("cold sums")
         if sums:
             print(f"{p['name']}: cold build's wrapper time summed over compiles: frontend {sums['frontend']} s, "
                   f"pipeline {sums['pipeline']} s, backend {sums['backend']} s, total {sums['total']} s")
+    per_file = lower["clang -O3 -c, examples/project files"]
+    print(f"floor (CPU seconds): python -S {lower['python -S']}, console script start-up "
+          f"{lower['console script start-up']}; clang -O3 -c per examples/project file "
+          f"{min(per_file.values())}-{max(per_file.values())}")
     out = RESULTS.with_name("cc_overhead-installed.json") if args.installed else RESULTS
     write_file(out, (json.dumps(result, indent=2) + "\n").encode())
     print(f"wrote {out.relative_to(ROOT)}")
