@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium
 import numpy as np
@@ -44,12 +44,16 @@ from rlopt.training.observations import (
     ObservationView,
     fingerprint,
     fresh,
-    graph_module,
     runtime_module,
 )
-from rlopt.training.programs import Program, ProgramLoader, State
+from rlopt.training.programs import BenchmarkSource, Program, ProgramLoader, State
 from rlopt.training.spaces import Commandline, NetworkxSpace, ProgramlArraysSpace, ProgramlGraphSpace
 from rlopt.training.statecache import ObservationCache, Transitions
+from rlopt.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from rlopt.training.benchmarks import Benchmark
+    from rlopt.training.runtime import ValidationResult
 
 __all__ = ["OBSERVATIONS", "InvalidActionError", "LlvmEnv", "Miscompile", "NetworkxSpace", "Program",
            "ProgramlArraysSpace", "ProgramlGraphSpace", "State", "UnknownSpaceError"]
@@ -73,7 +77,7 @@ class Miscompile(RloptError):
     """The optimized program no longer builds, crashes, or prints something else than its -O0 build."""
 
 
-class LlvmEnv(CompilerGymMixin, gymnasium.Env):
+class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
     """Choose LLVM passes one at a time to minimise a cost of one program (see the module docstring).
 
     ``benchmark``: a suite name or URI (``qsort``, ``benchmark://rlopt-suite-v0/qsort``,
@@ -89,10 +93,10 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
 
     metadata = {"render_modes": ["human", "ansi"]}
 
-    def __init__(self, benchmark: Any = None, observation_space: str | None = "Autophase",
+    def __init__(self, benchmark: BenchmarkSource = None, observation_space: str | None = "Autophase",
                  reward_space: str | None = "IrInstructionCountNorm", action_space: str = "compilergym-v0",
                  mask_unsafe: bool = True, *, ir_level: str = "O3", timeout: float = DEFAULT_TIMEOUT,
-                 cache: Cache | str | Path | bool = True, engine: Engine | None = None, vocab: Any = None,
+                 cache: Cache | str | Path | bool = True, engine: Engine | None = None, vocab: Vocabulary | None = None,
                  render_mode: str | None = None):
         if action_space not in passes.ACTION_SPACES:
             known = ", ".join(passes.ACTION_SPACES)
@@ -176,11 +180,11 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         return None if self._source is None else self.loader.resolve(self._source, self.np_random)
 
     @benchmark.setter
-    def benchmark(self, source: Any) -> None:
+    def benchmark(self, source: BenchmarkSource) -> None:
         self._source = self.loader.resolve(source, self.np_random) if source is not None else None
 
     # -- Gymnasium API ------------------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None, benchmark: Any = None,
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None, benchmark: BenchmarkSource = None,
               observation_space: Any = UNCHANGED, reward_space: Any = UNCHANGED) -> tuple[Any, dict]:
         """Start from the benchmark's initial IR. ``benchmark=`` (or ``options={"benchmark": ...}``) switches
         benchmark; ``observation_space=``/``reward_space=`` switch spaces, as in CompilerGym."""
@@ -298,10 +302,10 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
 
     # -- rlopt's additions ---------------------------------------------------------------------------------
     @property
-    def vocab(self) -> Any:
+    def vocab(self) -> Vocabulary:
         """The node vocabulary for ``ProgramlArrays`` (default: the one shipped with rlopt)."""
         if self._vocab is None:
-            self._vocab = graph_module().Vocabulary.default()
+            self._vocab = Vocabulary.default()
         return self._vocab
 
     @property
@@ -445,7 +449,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
                     return runtime.callgrind_instructions(exe, bench.small_args, cwd=cwd, stdin=bench.stdin)
                 return runtime.measure_runtime(exe, bench.args, cwd=cwd, stdin=bench.stdin, env=bench.env).median
 
-    def _validation(self, state: State, bench: Any) -> Any:
+    def _validation(self, state: State, bench: Benchmark) -> ValidationResult:
         """``runtime.validate`` of a state, cached by IR digest (a miscompile is a property of the IR)."""
         runtime = runtime_module()
         key = digest(self._salt, state.digest, fingerprint(runtime), *self._run_context())
@@ -480,7 +484,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env):
         return self.program
 
     @staticmethod
-    def _runnable(program: Program) -> Any:
+    def _runnable(program: Program) -> Benchmark:
         if program.benchmark is None:
             raise InputError(f"{program.name}: runtime observations need a benchmark with C sources and "
                              "arguments (a suite name, a csmith seed or a user manifest), not bare IR")

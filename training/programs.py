@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import unquote, urlparse
 
 import numpy as np
 
 from rlopt.engine import Engine
 from rlopt.errors import InputError
+
+if TYPE_CHECKING:
+    from rlopt.training.benchmarks import Benchmark
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Program:
     name: str
     uri: BenchmarkUri
     initial: State
-    benchmark: Any = None  # rlopt.training.benchmarks.Benchmark, when the program can be built and run
+    benchmark: Benchmark | None = None  # when the program can be built and run
     path: Path | None = None  # the IR file it was read from, if any
 
     def __str__(self) -> str:
@@ -76,6 +79,10 @@ class Program:
     def is_validatable(self) -> bool:
         """Whether the program can be built and run, so that ``env.validate()`` checks its behaviour."""
         return self.benchmark is not None
+
+
+#: What ``LlvmEnv(benchmark=...)`` accepts; None draws a training-split program at each reset.
+BenchmarkSource: TypeAlias = "str | Path | bytes | bytearray | Benchmark | Program | None"
 
 
 def canonical(name: str) -> str:
@@ -96,7 +103,7 @@ class ProgramLoader:
         self.ir_level = ir_level
         self.programs: dict[str, Program] = {} if programs is None else programs
 
-    def resolve(self, source: Any, rng: np.random.Generator) -> Program:
+    def resolve(self, source: BenchmarkSource, rng: np.random.Generator) -> Program:
         """The :class:`Program` of ``source``; None draws a training-split suite program with ``rng``."""
         if isinstance(source, Program):
             return source
@@ -118,7 +125,7 @@ class ProgramLoader:
             self.programs[key] = self._load(source)
         return self.programs[key]
 
-    def _load(self, source: Any) -> Program:
+    def _load(self, source: str | Path | Benchmark) -> Program:
         from rlopt.training import benchmarks
 
         if isinstance(source, str | Path):
@@ -133,7 +140,7 @@ class ProgramLoader:
                              "IR bytes or Benchmark)")
         return self._from_ir(source.name, source.uri, benchmarks.ir(source, self.ir_level), source, None)
 
-    def _from_ir(self, name: str, uri: str, data: bytes, bench: Any, path: Path | None) -> Program:
+    def _from_ir(self, name: str, uri: str, data: bytes, bench: Benchmark | None, path: Path | None) -> Program:
         """Parse and verify the IR once and keep LLVM's own text of it."""
         handle = self.engine.load(data, name=name)
         try:
