@@ -131,8 +131,14 @@ def main() -> None:
     ap.add_argument("--programs", help="comma-separated names (a subset of the held-out programs)")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--report-only", action="store_true", help="print the table of the programs in --out (a "
+                    "partial run) and exit")
     args = ap.parse_args()
     table = json.loads(measure.TABLE_FILE.read_text())
+    if args.report_only:
+        done = json.loads(args.out.read_text())
+        report(done["programs"], table, args, done.get("summary", {}).get("wall_seconds", 0.0))
+        return
     uris = held_out(table)
     if args.programs:
         wanted = set(args.programs.split(","))
@@ -160,36 +166,50 @@ def main() -> None:
                                     f"({s['random']['answer']}, {s['random']['runs']} runs)  " if s else "")
                   + f"size {row['size']['policy']['ratio']:.3f}x / random {row['size']['random']['ratio']:.3f}x"
                   f"  {row['seconds']:.0f} s", flush=True)
+    report(rows, table, args, time.time() - started)
+
+
+def oracle(row: dict) -> float:
+    """The best speedup over -O3 that the table measured as a win for this program (1 if none)."""
+    wins = [c["speedup"] for c in row["candidates"].values() if c.get("win") and not c.get("suspect")]
+    return max(wins, default=1.0)
+
+
+def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: float) -> None:
+    """The table on stdout and the JSON file (also for a partial run: ``--report-only``)."""
     summary: dict = {"programs": len(rows), "evals": args.evals, "size_seconds": args.size_seconds,
-                     "wall_seconds": round(time.time() - started, 1),
+                     "wall_seconds": round(wall, 1),
                      "peak_rss_mb": {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                                      "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}
     for strategy in ("policy", "random"):
         sp = [r["speed"][strategy]["speedup"] for r in rows.values() if "speed" in r]
         sz = [r["size"][strategy]["ratio"] for r in rows.values()]
+        tx = [r["size"][strategy]["oz_text_bytes"] / max(1, r["size"][strategy]["text_bytes"]) for r in rows.values()]
         summary[strategy] = {"speed_geomean": round(geomean(sp), 4) if sp else None,
                              "speed_worst": min(sp) if sp else None,
                              "runs": sum(r["speed"][strategy]["runs"] for r in rows.values() if "speed" in r),
-                             "size_geomean": round(geomean(sz), 4),
+                             "size_geomean": round(geomean(sz), 4), "text_geomean": round(geomean(tx), 4),
                              "size_seconds_max": max(r["size"][strategy]["seconds"] for r in rows.values())}
-    print()
-    print("| program | tuner (speed vs -O3) | answer | runs | random search | answer | runs | size: tuner vs -Oz "
-          "| random | size s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    summary["table_oracle_geomean"] = round(geomean([oracle(table["programs"][r["uri"]]) for r in rows.values()]), 4)
+    print("| program | tuner: speed vs -O3 | answer | runs | random search | answer | runs | table's best win "
+          "| size: tuner, IR vs -Oz | .text vs -Oz | random, IR | size s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in rows.items():
-        s = r.get("speed")
+        s, z = r.get("speed"), r["size"]
         sp = (f"{s['policy']['speedup']:.3f}x | {s['policy']['answer']} | {s['policy']['runs']} | "
               f"{s['random']['speedup']:.3f}x | {s['random']['answer']} | {s['random']['runs']}") if s else "| | | | |"
-        print(f"| {name} | {sp} | {r['size']['policy']['ratio']:.3f}x | {r['size']['random']['ratio']:.3f}x | "
-              f"{r['size']['policy']['seconds']:.1f} |")
+        text = z["policy"]["oz_text_bytes"] / max(1, z["policy"]["text_bytes"])
+        print(f"| {name} | {sp} | {oracle(table['programs'][r['uri']]):.3f}x | {z['policy']['ratio']:.3f}x | "
+              f"{text:.3f}x | {z['random']['ratio']:.3f}x | {z['policy']['seconds']:.1f} |")
     p, q = summary["policy"], summary["random"]
     print(f"| **geomean** | **{p['speed_geomean']}x** | | {p['runs']} | **{q['speed_geomean']}x** | | {q['runs']} | "
-          f"**{p['size_geomean']}x** | {q['size_geomean']}x | max {p['size_seconds_max']} |")
-    print(f"\nwall {summary['wall_seconds']} s, peak RSS {summary['peak_rss_mb']} MB")
+          f"{summary['table_oracle_geomean']}x | **{p['size_geomean']}x** | {p['text_geomean']}x | "
+          f"{q['size_geomean']}x | max {p['size_seconds_max']} |")
+    print(f"\nworst tuner program {p['speed_worst']}x; wall {summary['wall_seconds']} s, peak RSS "
+          f"{summary['peak_rss_mb']} MB")
     write_file(args.out, (json.dumps({"summary": summary, "programs": rows,
                                       "date": time.strftime("%Y-%m-%d %H:%M"),
                                       "loadavg": list(os.getloadavg())}, indent=1) + "\n").encode())
-
 
 if __name__ == "__main__":
     main()
