@@ -35,6 +35,7 @@ from rlopt import passes
 from rlopt.cache import Cache
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
+from rlopt.ir import write_file
 from rlopt.training import benchmarks
 from rlopt.training.env import LlvmEnv
 
@@ -118,15 +119,6 @@ def make(bench: benchmarks.Benchmark, engine: Engine, cache: Cache, reward: str,
     return LlvmEnv(bench, observation_space=observation, reward_space=reward, cache=cache, engine=engine)
 
 
-def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=1000, help="steps per instruction-count row")
@@ -188,13 +180,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{speedup['runtime_proxy']}x")
     print(f"peak RSS: python {memory_use['python_peak_rss_mb']} MB, engine {memory_use['engine_peak_rss_mb']} MB; "
           f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after (on {os.cpu_count()} CPUs)")
-    write_json(args.out, {
+    write_file(args.out, json.dumps({
         "benchmark": bench.name, "instructions": count, "episode_length": args.episode_length,
         "one_core": not args.all_cores, "python": sys.version.split()[0], "rows": rows, "engine_vs_opt": vs_opt,
         "cache_speedup": speedup,
         "memory": memory_use, "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "command": "benchmarks/env_speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-    })
+    }, indent=2).encode() + b"\n")
     print(f"wrote {args.out}")
     return 0
 

@@ -128,7 +128,7 @@ class Policy:
         if not card.mask or max(card.mask) >= len(space) or min(card.mask) < 0:
             raise RloptError(f"{path.name}: action mask out of range for '{card.action_space}'")
         _check_llvm(path, card.llvm_version, toolchain)
-        from rlopt.graph import Vocabulary
+        from rlopt.vocab import Vocabulary
 
         vocab = Vocabulary.load(path.parent / card.vocab_file)
         if vocab.sha256 != card.vocab_sha256:

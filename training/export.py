@@ -190,7 +190,7 @@ def export(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
     its metrics from ``result.json`` when present.
     """
     from rlopt import passes, toolchain
-    from rlopt.graph import Vocabulary
+    from rlopt.vocab import Vocabulary
 
     ckpt = Path(checkpoint)
     model, state = load_policy(ckpt)

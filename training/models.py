@@ -33,7 +33,7 @@ class GnnConfig:
     """Shape of the network; stored in checkpoints so a model can be rebuilt without its training config."""
 
     vocab_size: int
-    """Number of node-token ids (``len(rlopt.graph.Vocabulary.default())``)."""
+    """Number of node-token ids (``len(rlopt.vocab.Vocabulary.default())``)."""
     num_actions: int
     """Size of the action space (124 for ``compilergym-v0``)."""
     hidden: int = 64
@@ -56,7 +56,7 @@ class GnnConfig:
 def gnn_config(vocab_size: int, num_actions: int, hidden: int, layers: int, autophase: bool) -> GnnConfig:
     """The network shape for a run; vocabulary size 0 means the shipped default vocabulary."""
     if vocab_size <= 0:
-        from rlopt.graph import Vocabulary
+        from rlopt.vocab import Vocabulary
 
         vocab_size = len(Vocabulary.default())
     return GnnConfig(vocab_size=vocab_size, num_actions=num_actions, hidden=hidden, layers=layers,

@@ -82,7 +82,7 @@ class PPOConfig:
     autophase: bool = False
     """Use the Autophase branch (observations must carry ``autophase``)."""
     vocab_size: int = 0
-    """Node-token vocabulary size; 0 = ``len(rlopt.graph.Vocabulary.default())``."""
+    """Node-token vocabulary size; 0 = ``len(rlopt.vocab.Vocabulary.default())``."""
     allowed_actions: tuple[int, ...] | None = None
     """Action indices the policy may choose (e.g. the safe ones); None = all."""
     seed: int = 1
