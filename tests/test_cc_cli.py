@@ -111,6 +111,6 @@ def test_the_model_server_serves_a_build_and_stops(tmp_path):
     env = wrapper_env(tmp_path)
     (tmp_path / "a.c").write_text(SOURCE)
     run(["rlopt-cc", "-O2", "-c", "a.c"], env, tmp_path)
-    assert log(env)[-1]["decision"] == "rlopt" and log(env)[-1]["pipeline_in"] == "server"
+    assert log(env)[-1]["decision"] == "rlopt" and log(env)[-1]["chosen_in"] == "server"
     assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "model server stopped"
     assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "no model server was running"

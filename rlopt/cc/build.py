@@ -310,12 +310,13 @@ class Builder:
             start = time.perf_counter()
             text = inv.emit_llvm and inv.mode == "asm"
             optimized = run_pipeline(bitcode, inv.level, model=model, pipeline=tuned.pipeline if tuned else None,
-                                     text=text, config=self.ctx.config, record=self.ctx.record)
+                                     text=text, config=self.ctx.config, record=self.ctx.record,
+                                     defer_level=not inv.emit_llvm)
             self.ctx.record.timed("pipeline", start)
             if inv.emit_llvm:
                 return {"object": optimized}
             start = time.perf_counter()
-            fields = self.backend(optimized)
+            fields = self.backend(bitcode, optimize=True) if optimized is None else self.backend(optimized)
             self.ctx.record.timed("backend", start)
             return fields
         except ModelUnusable:
@@ -334,13 +335,16 @@ class Builder:
         except OSError as e:
             raise Fallback(src.path, f"I/O error: {e}", Statistic.IO_ERROR) from e
 
-    def backend(self, optimized: bytes) -> dict[str, bytes]:
-        """Code generation only: the user's codegen flags and -O level, with IR optimisation disabled."""
+    def backend(self, module: bytes, *, optimize: bool = False) -> dict[str, bytes]:
+        """Code generation with the user's codegen flags and -O level: of an optimised module, or with
+        ``optimize`` of the frontend's module through the level's own pipeline first (clang's ``-save-temps``
+        split: what plain clang does, in one process instead of a pipeline step and a backend)."""
         inp, out = os.path.join(self.ctx.tmp, "optimized.bc"), os.path.join(self.ctx.tmp, "backend.out")
         with open(inp, "wb") as f:
-            f.write(optimized)
-        argv = [self.ctx.compiler, *self.inv.backend, "-Wno-unused-command-line-argument", "-Xclang",
-                "-disable-llvm-passes", "-S" if self.inv.mode == "asm" else "-c", "-x", "ir", inp, "-o", out]
+            f.write(module)
+        argv = [self.ctx.compiler, *self.inv.backend, "-Wno-unused-command-line-argument",
+                *([] if optimize else ["-Xclang", "-disable-llvm-passes"]),
+                "-S" if self.inv.mode == "asm" else "-c", "-x", "ir", inp, "-o", out]
         status, diagnostics = run_status(argv, stderr=True)
         if status:
             raise ToolError("backend", diagnostics.decode(errors="replace"), status)
@@ -357,26 +361,36 @@ def _read_bytes(path: str) -> bytes | None:
 
 
 def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
-                 config, record: Record) -> bytes:
+                 config, record: Record, defer_level: bool = False) -> bytes | None:
     """Run the chosen pipeline: a given one, the model's choice, or the user's level. In the model server
-    when it is enabled (the model stays loaded across the build), else in this process."""
+    when it is enabled (the model stays loaded across the build), else in this process. With ``defer_level``,
+    None when the choice is the level's own pipeline: the backend runs it (see :meth:`Builder.backend`)."""
+    if defer_level and model is None and pipeline is None:
+        record.notes["pipeline_in"] = "backend"
+        return None
     from rlopt.cc import server
 
+    where = "process"
     if config.flag("server"):
         try:
             out = server.optimize(bitcode, level, model=model, pipeline=pipeline, text=text, config=config,
-                                  timeout=OPT_TIMEOUT)
-            record.notes["pipeline_in"] = "server"
-            return out
+                                  timeout=OPT_TIMEOUT, defer_level=defer_level)
+            where = "server"
         except server.Unavailable as e:
             record.notes["server_unavailable"] = str(e)
-    record.notes["pipeline_in"] = "process"
-    return optimize_here(bitcode, level, model=model, pipeline=pipeline, text=text, timeout=OPT_TIMEOUT)
+    if where == "process":
+        out = optimize_here(bitcode, level, model=model, pipeline=pipeline, text=text, timeout=OPT_TIMEOUT,
+                            defer_level=defer_level)
+    record.notes["pipeline_in"] = where if out is not None else "backend"
+    if model is not None and pipeline is None:
+        record.notes["chosen_in"] = where
+    return out
 
 
 def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
-                  timeout: float, engine=None, models=None) -> bytes:
-    """The pipeline in this process (or in the server, which passes its engine and loaded models).
+                  timeout: float, engine=None, models=None, defer_level: bool = False) -> bytes | None:
+    """The pipeline in this process (or in the server, which passes its engine and loaded models); with
+    ``defer_level`` None instead when it is the level's own (the backend runs that one).
 
     Without an engine the final pipeline runs in an ``opt`` process (~20 ms) rather than starting the
     engine's worker (~120 ms) for one module; a model's steps use the engine when there is one.
@@ -392,6 +406,8 @@ def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: st
         pipeline = policy.choose_pipeline(bitcode, model=chooser, toolchain=tc, timeout=timeout, engine=engine)
     elif pipeline is None:
         pipeline = passes.OPT_LEVELS[level]
+    if defer_level and pipeline == passes.OPT_LEVELS[level]:
+        return None
     # a tuned or chosen pipeline may carry knobs (PIPELINE@NAME=VALUE): LLVM options of this optimizer run only,
     # never of the frontend or the backend
     pipeline, options = knobs.parse(pipeline)

@@ -153,15 +153,17 @@ def request(cache_dir: str, header: dict, payload: bytes, *, idle: float, timeou
 
 
 def optimize(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool, config,
-             timeout: float) -> bytes:
-    """The pipeline run in the server; its errors come back as the exceptions the caller expects."""
+             timeout: float, defer_level: bool = False) -> bytes | None:
+    """The pipeline run in the server (None: the level's own, left to the backend, see
+    :func:`rlopt.cc.build.optimize_here`); its errors come back as the exceptions the caller expects."""
     from rlopt.cc.build import ModelUnusable
 
     header, payload = request(config.cache_dir, {"op": "optimize", "level": level, "model": model,
-                                                 "pipeline": pipeline, "text": text, "timeout": timeout},
+                                                 "pipeline": pipeline, "text": text, "timeout": timeout,
+                                                 "defer_level": defer_level},
                               bitcode, idle=config.number("server_idle_timeout"), timeout=2 * timeout + 30)
     if header.get("ok"):
-        return payload
+        return None if header.get("deferred") else payload
     kind, tool, message = header.get("kind"), header.get("tool", "opt"), header.get("message", "")
     if kind == "model":
         raise ModelUnusable(message)
@@ -275,8 +277,9 @@ def _serve(path: str, idle: float) -> None:
         try:
             engine = engine or engine_for(tc, timeout)
             out = optimize_here(payload, header["level"], model=header["model"], pipeline=header["pipeline"],
-                                text=header["text"], timeout=timeout, engine=engine, models=models)
-            return {"ok": True}, out
+                                text=header["text"], timeout=timeout, engine=engine, models=models,
+                                defer_level=header.get("defer_level", False))
+            return {"ok": True, "deferred": out is None}, out or b""
         except Exception as e:  # every failure goes back to the client as a reply
             return _error_reply(e), b""
         finally:
