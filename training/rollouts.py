@@ -78,7 +78,8 @@ class Episode:
         return float(self.info.get("speedup", float("nan")))
 
 
-StepResult = tuple[Any, float, bool, bool, dict]
+#: What ``gymnasium.Env.step`` returns: observation, reward, terminated, truncated, info.
+GymStep = tuple[Any, float, bool, bool, dict]
 
 
 class EnvSlot:
@@ -92,7 +93,7 @@ class EnvSlot:
         self._return, self._actions = 0.0, []
         return self.env.reset(seed=seed)
 
-    def step(self, action: int) -> StepResult:
+    def step(self, action: int) -> GymStep:
         obs, reward, terminated, truncated, info = self.env.step(int(action))
         self._return += float(reward)
         self._actions.append(int(action))
@@ -127,7 +128,7 @@ class VecEnv(Protocol):
     def close(self) -> None: ...
 
 
-def _stack(results: Sequence[StepResult]) -> tuple[list[Any], np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+def _stack(results: Sequence[GymStep]) -> tuple[list[Any], np.ndarray, np.ndarray, np.ndarray, list[dict]]:
     obs, rewards, terminated, truncated, infos = zip(*results, strict=True)
     return (list(obs), np.asarray(rewards, dtype=np.float32), np.asarray(terminated),
             np.asarray(truncated), list(infos))
