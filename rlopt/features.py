@@ -12,7 +12,16 @@ from collections import Counter
 
 import numpy as np
 
-from rlopt.irparse import BINARY_OPCODES, CONST, GLOBAL, OPCODES, Block, Module, instruction_count, parse
+from rlopt.irparse import (
+    BINARY_OPCODES,
+    CONST,
+    GLOBAL,
+    OPCODES,
+    Block,
+    ParsedModule,
+    instruction_count,
+    parse,
+)
 
 __all__ = ["AUTOPHASE_NAMES", "INSTCOUNT_NAMES", "autophase", "instcount", "instruction_count"]
 
@@ -59,7 +68,7 @@ def _int_constant(ref: str) -> tuple[int, int] | None:
     return int(m[1]), 1 if v == "true" else 0 if v == "false" else int(v)
 
 
-def counters(module: Module) -> Counter:
+def counters(module: ParsedModule) -> Counter:
     """Every Autophase and InstCount counter of a parsed module, by CompilerGym's names."""
     c: Counter = Counter()
     int_returning = {f.name for f in module.functions if _INT_TYPE_RE.match(f.return_type)}

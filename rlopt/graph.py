@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rlopt.errors import InputError
-from rlopt.irparse import CONST, GLOBAL, LOCAL, NAMED_TYPE_RE, Function, Module, parse
+from rlopt.irparse import CONST, GLOBAL, LOCAL, NAMED_TYPE_RE, Function, ParsedModule, parse
 from rlopt.vocab import DECLARATION_TEXT, ROOT_TEXT, Vocabulary
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def build_from_file(path: str | os.PathLike) -> ProgramGraph:
     return build(data.decode("utf-8", errors="replace"))
 
 
-def graph_of(module: Module) -> ProgramGraph:
+def graph_of(module: ParsedModule) -> ProgramGraph:
     """The ProGraML graph of a parsed module."""
     g = ProgramGraph()
     # Bound methods of the flat lists: this loop runs once per instruction and operand.

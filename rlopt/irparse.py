@@ -20,7 +20,7 @@ from typing import NamedTuple
 from rlopt.errors import InputError
 
 __all__ = ["BINARY_OPCODES", "CONST", "GLOBAL", "IGNORED", "LOCAL", "NAMED_TYPE_RE", "OPCODES", "Block", "Function",
-           "Instruction", "Module", "Operand", "Structs", "clear_templates", "instruction_count", "parse"]
+           "Instruction", "Operand", "ParsedModule", "Structs", "clear_templates", "instruction_count", "parse"]
 
 # Operand kinds. Every LLVM operand gets one entry so that list indices are LLVM operand positions.
 LOCAL, CONST, GLOBAL, IGNORED = 0, 1, 2, 3
@@ -123,7 +123,9 @@ class Function:
 
 
 @dataclass(slots=True)
-class Module:
+class ParsedModule:
+    """The functions of a module as :func:`parse` reads them, and its named struct types."""
+
     functions: list[Function]
     structs: Structs
 
@@ -632,7 +634,7 @@ def _parse_header(line: str, declaration: bool) -> Function:
     return Function(name, args, [], declaration, _return_type(line[:at].rstrip()))
 
 
-def parse(ir_text: str) -> Module:
+def parse(ir_text: str) -> ParsedModule:
     """Parse the functions of a textual LLVM module (globals, metadata and attributes are skipped)."""
     if "define " not in ir_text and "declare " not in ir_text and not ir_text.lstrip().startswith(
             ("; ModuleID", "source_filename", "target")):
@@ -667,7 +669,7 @@ def parse(ir_text: str) -> Module:
             fn.blocks.append(block)
     if fn is not None:
         raise InputError(f"function {fn.name} is not terminated by '}}' (truncated IR?)")
-    return Module(functions, structs)
+    return ParsedModule(functions, structs)
 
 
 def instruction_count(ir_text: str) -> int:
