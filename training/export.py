@@ -19,7 +19,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -39,6 +39,9 @@ from rlopt.training.models import (
     collate,
 )
 from rlopt.training.runlog import load_checkpoint
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 #: Bump when the ONNX inputs/outputs or the card's meaning change.
 FORMAT_VERSION = 1
@@ -149,7 +152,7 @@ def _quiet_exporter() -> Iterator[None]:
 
 
 def onnx_outputs(onnx_path: str | os.PathLike, obs: Mapping[str, np.ndarray],
-                 session: Any = None) -> tuple[np.ndarray, np.ndarray]:
+                 session: onnxruntime.InferenceSession | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Logits and value from onnxruntime for one observation."""
     import onnxruntime as ort
 
