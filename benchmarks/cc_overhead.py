@@ -3,9 +3,11 @@
 Builds ``examples/project`` and a generated project of 60 translation units (``benchmarks/cc_project.py``)
 (and, with ``--third-party DIR``, a configure/make project such as zlib): plain clang, rlopt-cc with a cold
 cache and no model server running, and rlopt-cc warm (after ``make clean``); clang and warm builds alternate,
-three of each, and the fastest counts. Then runs the programs (min of N interleaved runs) and compiles a
-generated ~10k-instruction module to measure the wrapper's peak memory. Prints a table with the ratios to
-plain clang and writes ``benchmarks/results/cc_overhead.json`` (``cc_overhead-installed.json`` with
+three of each, and the fastest counts. Then runs the programs (min of N interleaved runs), compiles a
+generated ~10k-instruction module to measure the wrapper's peak memory, and measures the floor a cache hit
+cannot go below (the interpreter's start-up) beside plain clang's compile of each examples/project file.
+Prints a table with the ratios to plain clang, wall and CPU (the model server's included, from /proc), and
+writes ``benchmarks/results/cc_overhead.json`` (``cc_overhead-installed.json`` with
 ``--installed``).
 
 By default the wrapper is this venv's (an editable install, as ``make setup`` makes), with its bytecode cached
@@ -13,7 +15,7 @@ By default the wrapper is this venv's (an editable install, as ``make setup`` ma
 make every call compile rlopt's modules from source). ``--installed`` measures a regular install of this tree
 in a fresh venv instead, as ``pip install`` makes it.
 
-    python benchmarks/cc_overhead.py [--installed] [--model M.onnx] [--third-party /tmp/zlib] [--jobs 2]
+    taskset -c 0 python benchmarks/cc_overhead.py [--installed] [--model M.onnx] [--third-party /tmp/zlib] [--jobs 2]
 """
 
 from __future__ import annotations
