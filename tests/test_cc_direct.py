@@ -4,6 +4,7 @@ header, a time macro, the tuning database) must make it miss."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 
 import pytest
@@ -98,3 +99,25 @@ def test_a_tuning_database_entry_is_used_and_keyed(env, tmp_path, tc):
     tuning.record(module, "size", "function(mem2reg,instcombine)", db)  # re-tuned: the old object is stale
     run(["rlopt-cc", *FLAGS], env, tmp_path)
     assert last(env)["direct_hits"] == 0 and last(env)["misses"] == 1
+
+
+#: What a direct hit must not import: the model's stack, the CLI's, and the standard modules it was freed of
+#: (every call of the wrapper pays its imports; each of these costs a hit 2-100 ms).
+HEAVY = ("numpy", "onnxruntime", "networkx", "click", "subprocess", "socket", "json", "typing", "sqlite3",
+         "datetime", "hashlib", "tempfile", "pathlib", "dataclasses", "rlopt.policy", "rlopt.engine")
+
+
+def test_a_direct_hit_imports_only_what_it_needs(env, tmp_path):
+    (tmp_path / "a.c").write_text('#include "a.h"\nint f(void) { return A; }\n')
+    (tmp_path / "a.h").write_text("#define A 3\n")
+    time.sleep(2 * CLOCK_SLACK_NS / 1e9)
+    flags = ["-O2", *FLAGS[1:]]  # a level with a model: the hit resolves the model file too
+    run(["rlopt-cc", *flags], env, tmp_path)
+    quiet = {k: v for k, v in env.items() if k != "RLOPT_CC_LOG"}  # the opt-in log line needs json
+    show = "import sys; print(' '.join(sys.modules))"
+    before = set(run([sys.executable, "-c", show], quiet, tmp_path).stdout.split())  # the interpreter's own
+    hit = ("import sys\nfrom rlopt.cc import main_cc\nsys.argv[0] = 'rlopt-cc'\nstatus = main_cc()\n"
+           f"{show}\nsys.exit(status)")
+    after = set(run([sys.executable, "-c", hit, *flags], quiet, tmp_path).stdout.split())
+    assert stats(env)["direct hit"] == 1
+    assert not sorted(m for m in after - before if m.split(".")[0] in HEAVY or m in HEAVY)
