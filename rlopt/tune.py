@@ -559,9 +559,10 @@ class SpeedTuner:
                               f"noise {noise:.1%}")
         else:
             cand.status = "not beyond the noise"
-            result.verdict = (f"{cand.name} is not faster than -O3 beyond the noise ({by_median:.3f}x, minima "
-                              f"{by_min:.3f}x, interval [{lo:.3f}, {hi:.3f}], needs > {1 + margin:.3f}x): "
-                              "keeping -O3")
+            seen = "; ".join(f"against {who}: median {v[1]:.3f}x, minima {v[0]:.3f}x, interval [{v[2]:.3f}, "
+                             f"{v[3]:.3f}]" for who, v in zip(("-O3", "the twin"), verdicts, strict=False))
+            result.verdict = (f"{cand.name} is not faster than -O3 beyond the noise ({seen}; needs > "
+                              f"{1 + margin:.3f}x and an interval above {1 + MIN_GAIN:.2f}): keeping -O3")
         return result
 
 
