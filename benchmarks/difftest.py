@@ -1,9 +1,10 @@
 """Long differential-testing run: csmith programs (and the example/suite programs) through rlopt vs -O0.
 
-    .venv/bin/python benchmarks/difftest.py --n 1000 [--jobs 2] [--sequences 4] [--fresh]
+    .venv/bin/python benchmarks/difftest.py --n 1000 [--jobs 2] [--sequences 4] [--fresh] [--dataset cbench-v1]
 
 Each program runs at every -O level, ``--sequences`` random safe action sequences and ``-O-rl`` when a model
-is installed (``RLOPT_MODEL`` picks it; ``--sequences -1`` runs only ``-O-rl``). Progress is appended to ``benchmarks/results/difftest.state.jsonl`` so an interrupted run
+is installed (``RLOPT_MODEL`` picks it; ``--sequences -1`` runs only ``-O-rl``); ``--dataset`` adds an installed
+dataset's programs, ``-O-rl`` judged by their reference outputs. Progress is appended to ``benchmarks/results/difftest.state.jsonl`` so an interrupted run
 resumes where it stopped; the summary goes to ``benchmarks/results/difftest.json``. A mismatch is minimised
 (shortest failing sub-sequence, then optionally ``llvm-reduce`` with ``--reduce-ir``) and given a verdict;
 its files are kept under ``--keep``.
@@ -12,6 +13,7 @@ its files are kept under ``--keep``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import random
@@ -87,6 +89,41 @@ def run_program(job: tuple[str, int | None, int, bool, str]) -> dict:
                 "mismatches": mismatches}
 
 
+def run_dataset_program(job: tuple[str, str]) -> dict:
+    """Worker: ``-O-rl`` on an installed dataset's program (a URI), judged by the dataset's own check (its
+    reference output, files and exit status; the protocol of the pipeline table, docs/data.md)."""
+    uri, keep = job
+    from rlopt.training import benchmarks, runtime
+
+    bench = benchmarks.get(uri)
+    with tempfile.TemporaryDirectory(prefix="rlopt-difftest-") as tmp:
+        work = Path(tmp)
+        ir = work / "input.ll"
+        ir.write_bytes(benchmarks.ir(bench, "O3"))
+        variant, _ = difftest.rl_variant()
+        assert variant is not None
+        out = work / "rl.ll"
+        error = difftest.optimize_with_rlopt(ir, variant, out)
+        status, detail = ("rlopt-error", error) if error else ("ok", "")
+        if not error:
+            try:
+                expected = None if bench.reference is not None else runtime.reference_output(bench, bench.args)
+                exe = runtime.build(out.read_bytes(), work / "prog", extra_link=bench.ldflags)
+                why = runtime.check_output(bench, runtime.run_benchmark(exe, bench, timeout=120), expected)
+                status, detail = ("mismatch", why) if why else ("ok", "")
+            except Exception as e:  # noqa: BLE001 - a build or run failure is a finding, not a crash of the run
+                status, detail = "mismatch", f"{type(e).__name__}: {e}"[:300]
+        result = difftest.Result(uri, variant.label, variant.pipeline, status, detail)  # type: ignore[arg-type]
+        mismatches = []
+        if status == "mismatch":
+            dest = Path(keep) / bench.name.replace("/", "-")
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ir, dest / "input.ll")
+            mismatches.append({**result.to_json(), "minimal_pipeline": variant.pipeline, "verdict": "not minimised",
+                               "files": str(dest)})
+        return {"program": uri, "state": "tested", "results": [result.to_json()], "mismatches": mismatches}
+
+
 def summarise(records: list[dict]) -> dict:
     """Counts over all programs so far."""
     results = [r for rec in records for r in rec.get("results", [])]
@@ -114,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="random action sequences per program (-1: only -O-rl, e.g. to test one model)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-examples", action="store_true", help="csmith programs only")
+    ap.add_argument("--dataset", action="append", default=[], metavar="NAME",
+                    help="also every program of an installed dataset (e.g. cbench-v1), -O-rl only, judged by "
+                         "its reference output (repeatable)")
     ap.add_argument("--reduce-ir", action="store_true", help="also llvm-reduce each mismatch (slow)")
     ap.add_argument("--fresh", action="store_true", help="ignore the saved progress")
     ap.add_argument("--state", type=Path, default=RESULTS / "difftest.state.jsonl")
@@ -129,11 +169,23 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [] if args.no_examples else [(p.name, None) for p in programs.example_programs()]
     jobs += [(f"csmith-{s}", s) for s in range(args.first, args.first + args.n)]
     todo = [(name, seed, args.sequences, args.reduce_ir, str(args.keep)) for name, seed in jobs if name not in seen]
-    print(f"difftest: {len(jobs)} programs, {len(jobs) - len(todo)} already done, {args.jobs} jobs")
+    if args.dataset:
+        if difftest.rl_variant()[0] is None:
+            sys.exit(f"difftest: --dataset tests -O-rl, but {difftest.rl_variant()[1]}")
+        from rlopt.training import datasets
+
+        uris = [b.uri for name in args.dataset for b in datasets.load(name)]
+        jobs += [(u, None) for u in uris]
+        todo_data = [(u, str(args.keep)) for u in uris if u not in seen]
+    else:
+        todo_data = []
+    print(f"difftest: {len(jobs)} programs, {len(jobs) - len(todo) - len(todo_data)} already done, {args.jobs} jobs")
 
     start = time.monotonic()
     with args.state.open("a") as state, multiprocessing.Pool(args.jobs) as pool:
-        for i, rec in enumerate(pool.imap_unordered(run_program, todo), 1):
+        records = itertools.chain(pool.imap_unordered(run_program, todo),
+                                  pool.imap_unordered(run_dataset_program, todo_data))
+        for i, rec in enumerate(records, 1):
             state.write(json.dumps(rec) + "\n")
             state.flush()
             done.append(rec)
@@ -141,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"MISMATCH {m['program']} {m['variant']}: {m['detail']}\n  minimal: {m['minimal_pipeline']}"
                       f"\n  verdict: {m['verdict']}\n  files: {m['files']}", flush=True)
             if i % 25 == 0:
-                print(f"  {i}/{len(todo)} programs in {time.monotonic() - start:.0f} s", flush=True)
+                print(f"  {i}/{len(todo) + len(todo_data)} programs in {time.monotonic() - start:.0f} s", flush=True)
 
     summary = summarise(done)
     summary["seconds_this_run"] = round(time.monotonic() - start, 1)

@@ -99,9 +99,9 @@ def prepare(tc: toolchain.Toolchain, prog: Program, workdir: Path, timeout: floa
     return Prepared(prog, ir, ref, workdir)
 
 
-def optimize_with_rlopt(prep: Prepared, variant: Variant, out: Path) -> str | None:
-    """Run rlopt in-process; returns its error text, or None on success."""
-    inv = invoke.in_process([*variant.argv, "-S", str(prep.ir), "-o", str(out)])
+def optimize_with_rlopt(ir: Path, variant: Variant, out: Path) -> str | None:
+    """Run rlopt in-process on ``ir``; returns its error text, or None on success."""
+    inv = invoke.in_process([*variant.argv, "-S", str(ir), "-o", str(out)])
     if inv.exception:
         return f"traceback: {inv.exception.strip().splitlines()[-1]}"
     return None if inv.returncode == 0 else (inv.stderr.strip() or f"exit {inv.returncode}")
@@ -127,7 +127,7 @@ def describe_difference(ref: Outcome, got: Outcome) -> str:
 def check(tc: toolchain.Toolchain, prep: Prepared, variant: Variant, tag: str = "v") -> Result:
     """Optimize with rlopt, build, run, and compare with the reference."""
     out, exe = prep.workdir / f"{tag}.ll", prep.workdir / f"{tag}.exe"
-    error = optimize_with_rlopt(prep, variant, out)
+    error = optimize_with_rlopt(prep.ir, variant, out)
     if error is not None:
         return Result(prep.program.name, variant.label, variant.pipeline, "rlopt-error", error)
     status, detail = compare(tc, prep, out, exe)
