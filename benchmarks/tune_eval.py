@@ -139,7 +139,8 @@ def main() -> None:
     table = json.loads(measure.TABLE_FILE.read_text())
     if args.report_only:
         done = json.loads(args.out.read_text())
-        report(done["programs"], table, args, done.get("summary", {}).get("wall_seconds", 0.0))
+        old = done.get("summary", {})
+        report(done["programs"], table, args, old.get("wall_seconds", 0.0), old.get("peak_rss_mb"))
         return
     uris = held_out(table)
     if args.programs:
@@ -177,12 +178,13 @@ def oracle(row: dict) -> float:
     return max(wins, default=1.0)
 
 
-def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: float) -> None:
+def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: float,
+           rss: dict | None = None) -> None:
     """The table on stdout and the JSON file (also for a partial run: ``--report-only``)."""
     summary: dict = {"programs": len(rows), "evals": args.evals, "size_seconds": args.size_seconds,
                      "wall_seconds": round(wall, 1),
-                     "peak_rss_mb": {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                                     "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}
+                     "peak_rss_mb": rss or {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                                            "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}
     for strategy in ("policy", "random"):
         sp = [r["speed"][strategy]["speedup"] for r in rows.values() if "speed" in r]
         sz = [r["size"][strategy]["ratio"] for r in rows.values()]
