@@ -762,8 +762,9 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
             click.echo("rlopt tune: interrupted: wrote the best so far; the database is unchanged", err=True)
             raise click.exceptions.Exit(130)
         if not no_record:
-            info = {k: report[k] for k in ("date", "input", "name", "verdict", "runs", "evaluations", "speedup",
-                                           "interval", "size_ratio") if k in report}
+            measured = ("speedup", "interval", "size_ratio") if result.improved else ()  # of the answer only
+            info = {k: report[k] for k in ("date", "input", "name", "verdict", "runs", "evaluations", *measured)
+                    if k in report}
             tuning.record(module, objective, result.pipeline, db, info=info)
             click.echo(f"rlopt tune: recorded {result.name} for module {module[:16]} ({objective}) in {db}",
                        err=True)
