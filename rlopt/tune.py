@@ -60,6 +60,8 @@ SIZE_PARENTS = 6
 PREFIXES_KEPT = 4
 #: A refinement that cannot find an unseen pipeline in this many tries stops the stream.
 STALE_TRIES = 200
+#: The speed search ends after this many candidates in a row that build no new module.
+MAX_NOTHING_NEW = 60
 
 
 # ---------------------------------------------------------------- candidates
@@ -487,13 +489,18 @@ class SpeedTuner:
         # runs kept for the confirmation: 8 rounds of three binaries at 100 runs, 5 for small budgets
         reserve = 3 * (CONFIRM_ROUNDS if self.evals is None else
                        min(CONFIRM_ROUNDS, max(CONFIRM_MIN_ROUNDS, self.evals // 12)))
-        while self.runs_left() - reserve >= 3:
+        nothing_new = 0  # candidates in a row that gave no new module: the space around the best is exhausted
+        while self.runs_left() - reserve >= 3 and nothing_new < MAX_NOTHING_NEW:
             batch: list[Candidate] = []
             for cand in self.stream:
                 if self._build(cand):
                     cand.status = "built"
                     batch.append(cand)
-                if len(batch) >= BATCH or self.runs_left() - reserve < 2 * (len(batch) + 2):
+                    nothing_new = 0
+                else:
+                    nothing_new += 1
+                if len(batch) >= BATCH or self.runs_left() - reserve < 2 * (len(batch) + 2) \
+                        or nothing_new >= MAX_NOTHING_NEW:
                     break
             if not batch:
                 break
