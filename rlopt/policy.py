@@ -16,13 +16,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rlopt import passes
 from rlopt.errors import RloptError, ToolError
 from rlopt.toolchain import DEFAULT_TIMEOUT, Toolchain
+
+if TYPE_CHECKING:
+    from rlopt.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +297,9 @@ class Selector:
     It leaves the baseline (``-O3`` for speed, ``-Oz`` for size; always candidate 0) only when the best
     predicted log gain exceeds the margin calibrated on validation programs. One feature scan and one
     ONNX call per module.
+
+    An ``exact`` selector (size) does not trust the prediction: :meth:`measure` builds every candidate and
+    keeps the fewest IR instructions among those whose ``.text`` is no larger than the baseline's.
     """
 
     def __init__(self, path: Path, card: dict[str, Any], session: Any):
@@ -301,6 +307,7 @@ class Selector:
         self.names = [c["name"] for c in card["candidates"]]
         self.pipelines = [c["pipeline"] for c in card["candidates"]]
         self.margin = float(card["margin"])
+        self.exact = card.get("model") == "exact"
 
     @classmethod
     def load(cls, path: Path, card: dict[str, Any], toolchain: Toolchain | None = None) -> Selector:
@@ -332,6 +339,36 @@ class Selector:
         ranked = sorted(range(len(gains)), key=lambda i: -gains[i])
         return Choice(tuple((self.names[i], self.pipelines[i], float(math.exp(gains[i]))) for i in ranked),
                       self.names[pick], self.pipelines[pick], self.margin)
+
+
+    def measure(self, data: bytes, engine: Engine) -> tuple[str, list[str]]:
+        """The exact rule on ``data`` in ``engine``: the chosen pipeline and one explanation line per candidate."""
+        from rlopt import knobs
+
+        base = engine.load(data)
+        sizes: list[tuple[int, int]] = []
+        try:
+            for pipe in self.pipelines:
+                h = engine.clone(base)
+                try:
+                    passes_text, options = knobs.parse(pipe)
+                    engine.run(h, passes_text, options=options)
+                    sizes.append((engine.instruction_count(h), engine.object_text_size(h)))
+                except ToolError:
+                    sizes.append((-1, -1))
+                finally:
+                    engine.free(h)
+        finally:
+            engine.free(base)
+        ir0, text0 = sizes[0]
+        fits = [i for i, (ir, text) in enumerate(sizes) if i == 0 or 0 <= text <= text0]
+        pick = min(fits, key=lambda i: sizes[i])
+        lines = [f"{n:>12s}  {ir} IR instructions, .text {text} bytes"
+                 + ("" if i in fits else " (failed)" if ir < 0 else " (.text larger than the baseline's)")
+                 for i, (n, (ir, text)) in enumerate(zip(self.names, sizes, strict=True))]
+        lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
+                     f"{self.names[0]}'s {text0} bytes)")
+        return self.pipelines[pick], lines
 
 
 def _check_llvm(path: Path, version: str, toolchain: Toolchain | None) -> None:
@@ -373,11 +410,17 @@ def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, toolc
         if isinstance(chooser, Selector):
             from rlopt.ir import is_bitcode
 
-            text = apply(data, "verify") if is_bitcode(data) else data
-            choice = chooser.choose(text.decode(errors="replace"))
-            for line in choice.explain() if explain else ():
+            if chooser.exact and (engine or own) is not None:
+                pipeline, lines = chooser.measure(data, engine or own)
+            else:  # without the engine, an exact selector falls back on its prediction (and says so)
+                text = apply(data, "verify") if is_bitcode(data) else data
+                choice = chooser.choose(text.decode(errors="replace"))
+                pipeline, lines = choice.pipeline, choice.explain()
+                if chooser.exact:
+                    lines.append("(no in-process engine: the prediction decided, not a measurement)")
+            for line in lines if explain else ():
                 explain(line)
-            return choice.pipeline
+            return pipeline
         result = optimize_module(data, chooser, apply=apply)
         if explain:
             explain(f"policy steps: {' '.join(result.actions) or '(none changed the IR)'}")

@@ -149,3 +149,50 @@ def test_coreset_can_leave_out_costly_pipelines(data):
     assert SEL.full_pipelines("default<O3>,function(licm),default<O3>") == 2
     core = SEL.choose_coreset(data, "O3", max_full=1)
     assert core[0] == "O3" and all(SEL.full_pipelines(data.pipelines[c]) <= 1 for c in core)
+
+
+def test_exact_rule_takes_the_fewest_instructions_whose_text_is_not_larger():
+    table = synthetic_table()
+    for i, row in enumerate(table["programs"].values()):
+        c = row["candidates"]
+        c["I"].update(ir_instructions=70, text_size=400 if i % 3 else 200)  # smallest IR, but often bigger .text
+        c["N"].update(ir_instructions=75, text_size=300)  # beats -Oz (80, 320) on both
+    d = SEL.load_data(table, "size")
+    cols = [d.candidates.index(n) for n in ("Oz", "I", "N")]
+    picks = [d.candidates[j] for j in SEL.exact_picks(d, cols)]
+    assert picks == ["I" if table["programs"][u]["candidates"]["I"]["text_size"] == 200 else "N" for u in d.uris]
+    assert set(picks) == {"I", "N"}
+    tr, val, test = SEL.split_rows(d)
+    model = SEL.train(d, "size", "exact", train_rows=tr, val_rows=val)
+    assert model.coreset[0] == "Oz" and {"I", "N"} <= set(model.coreset)
+    out = SEL.judge(d.subset(test), model)
+    assert out.loss.sum() == 0 and out.geomean > 1.05
+    with pytest.raises(ValueError, match="size only"):
+        SEL.train(SEL.load_data(table, "speed"), "speed", "exact", train_rows=tr, val_rows=val)
+
+
+def test_an_exact_size_selector_measures_in_the_engine(tmp_path, example_ir):
+    """Exported from the table, it builds its candidates while compiling: never more IR or .text than -Oz."""
+    from rlopt import toolchain
+    from rlopt.engine import Engine
+
+    table = tmp_path / "table.json"
+    table.write_text(json.dumps(synthetic_table()))
+    out = tmp_path / "size.onnx"
+    assert train_main(["select", "--objective", "size", "--kind", "exact", "--table", str(table),
+                       "--out", str(out)]) == 0
+    sel = policy.load_model(str(out))
+    assert isinstance(sel, policy.Selector) and sel.exact and sel.names[0] == "Oz"
+    data = example_ir["sort.O1"].read_bytes()
+    lines: list[str] = []
+    with Engine() as engine:
+        chosen = policy.choose_pipeline(data, model=sel, toolchain=toolchain.find(), timeout=60, engine=engine,
+                                        explain=lines.append)
+        sizes = {}
+        for pipe in (chosen, "default<Oz>"):
+            h = engine.load(data)
+            engine.run(h, pipe)
+            sizes[pipe] = (engine.instruction_count(h), engine.object_text_size(h))
+    assert chosen in sel.pipelines and sizes[chosen][0] <= sizes["default<Oz>"][0]
+    assert sizes[chosen][1] <= sizes["default<Oz>"][1]
+    assert len(lines) == len(sel.names) + 1 and lines[-1].startswith("chose ") and "measured" in lines[-1]

@@ -482,8 +482,9 @@ def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
 @click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True)
 @click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help="The measured table [default: the committed one].")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["mlp", "knn"]),
-              help="Selector kinds to compare (repeatable) [default: both]; the best on validation is exported.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["mlp", "knn", "exact"]),
+              help="Selector kinds to compare (repeatable) [default: mlp and knn, and exact for size]; the best "
+                   "on validation is exported.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Export the winner here (NAME.onnx, card beside it), e.g. models/speed.onnx.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
@@ -510,7 +511,10 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
     report: dict[str, Any] = {"objective": objective, "table": str(path), "programs": len(data.uris),
                               "max_full": max_full, "kinds": {}}
     best = None
-    for kind in kinds or ("mlp", "knn"):
+    if "exact" in kinds and objective != "size":
+        raise click.BadParameter("exact measures its candidates while compiling: --objective size only",
+                                 param_hint="--kind")
+    for kind in kinds or (("mlp", "knn", "exact") if objective == "size" else ("mlp", "knn")):
         model = selector.train(data, objective, kind, train_rows=train_rows, val_rows=val_rows, max_full=max_full)
         val = selector.judge(data.subset(val_rows), model).summary()
         test = selector.judge(data.subset(test_rows), model).summary()

@@ -239,9 +239,10 @@ def evaluate_table(table: dict[str, Any], model: policy_mod.Selector) -> dict[st
     lfo = selector.leave_family_out(data, objective, kind, max_full=model.card.get("max_full"))
     test = [i for i in range(len(data.uris)) if data.splits[i] == "test"]
     shipped = []
+    exact = selector.exact_picks(data, [data.candidates.index(n) for n in model.names]) if model.exact else None
     for i in test:
-        chosen = model.decide(data.features[i]).chosen
-        j = data.candidates.index(chosen)
+        j = int(exact[i]) if exact is not None else data.candidates.index(model.decide(data.features[i]).chosen)
+        chosen = data.candidates[j]
         shipped.append({"uri": data.uris[i], "chosen": chosen, "ratio": round(math.exp(data.gain[i, j]), 4),
                         "win": bool(data.win[i, j]), "loss": bool(data.loss[i, j])})
     for row in lfo["programs"] + shipped:

@@ -9,6 +9,11 @@ calibrated on validation programs: never lose by guessing.
 Two models are compared (``rlopt-train select``): ``mlp``, a small network regressing log gains, and
 ``knn``, the mean gain of the nearest training programs in feature space. Both export to ONNX with the
 feature normalisation inside, so inference is one Autophase scan and one ONNX call.
+
+For size, where the objective can be measured exactly while compiling, a third kind, ``exact``, does not
+guess: it builds every coreset pipeline in the engine and keeps the one with the fewest IR instructions among
+those whose ``.text`` is no larger than the baseline's (the baseline always qualifies, so it never loses).
+Its coreset is chosen for that rule; its kNN part only orders the candidates for ``--explain``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class Data:
     candidates: list[str]
     pipelines: dict[str, str]
     gain: np.ndarray  # log(baseline cost / candidate cost); -CLIP where the candidate failed
+    text_gain: np.ndarray  # log(baseline .text / candidate .text); -CLIP where the candidate failed
     win: np.ndarray  # bool: beyond the program's noise margin (speed) or strictly smaller (size)
     loss: np.ndarray
     features: np.ndarray
@@ -57,8 +63,8 @@ class Data:
     def subset(self, rows: Sequence[int] | np.ndarray) -> Data:
         rows = list(rows)
         return Data([self.uris[i] for i in rows], [self.families[i] for i in rows], [self.splits[i] for i in rows],
-                    self.candidates, self.pipelines, self.gain[rows], self.win[rows], self.loss[rows],
-                    self.features[rows])
+                    self.candidates, self.pipelines, self.gain[rows], self.text_gain[rows], self.win[rows],
+                    self.loss[rows], self.features[rows])
 
     def rows(self, pred: Callable[[int], bool]) -> list[int]:
         return [i for i in range(len(self.uris)) if pred(i)]
@@ -83,6 +89,7 @@ def load_data(table: dict[str, Any], objective: str) -> Data:
         rows.append((uri, row))
     n, k = len(rows), len(cands)
     gain = np.full((n, k), -CLIP)
+    text_gain = np.full((n, k), -CLIP)
     win = np.zeros((n, k), dtype=bool)
     loss = np.zeros((n, k), dtype=bool)
     for i, (_, row) in enumerate(rows):
@@ -99,8 +106,10 @@ def load_data(table: dict[str, Any], objective: str) -> Data:
                 b, m = row["candidates"][base]["ir_instructions"], c["ir_instructions"]
                 g, win[i, j], loss[i, j] = math.log(b / m), m < b, m > b
             gain[i, j] = max(-CLIP, min(CLIP, g))
+            t = math.log(row["candidates"][base]["text_size"] / c["text_size"]) if c.get("text_size") else -CLIP
+            text_gain[i, j] = max(-CLIP, min(CLIP, t))
     return Data([u for u, _ in rows], [r["family"] for _, r in rows], [r.get("split") or "train" for _, r in rows],
-                cands, dict(table["candidates"]), gain, win, loss,
+                cands, dict(table["candidates"]), gain, text_gain, win, loss,
                 np.array([r["autophase"] for _, r in rows], dtype=np.float64).reshape(n, len(AUTOPHASE_NAMES)))
 
 
@@ -136,6 +145,33 @@ def choose_coreset(data: Data, baseline: str, size: int = CORESET_SIZE, max_full
     return [data.candidates[j] for j in chosen]
 
 
+def exact_picks(data: Data, cols: Sequence[int]) -> np.ndarray:
+    """The ``exact`` rule per program, over columns ``cols`` (the baseline first): the fewest IR
+    instructions among the candidates whose ``.text`` is no larger than the baseline's."""
+    cols = np.asarray(cols)
+    eligible = data.text_gain[:, cols] >= 0
+    eligible[:, 0] = True
+    score = np.where(eligible, data.gain[:, cols] + 1e-6 * data.text_gain[:, cols], -np.inf)
+    return cols[np.argmax(score, axis=1)]
+
+
+def choose_exact_coreset(data: Data, baseline: str, size: int = CORESET_SIZE) -> list[str]:
+    """Greedy: the baseline, then the pipelines that most raise the mean gain of :func:`exact_picks`."""
+    chosen = [data.candidates.index(baseline)]
+    rows = np.arange(len(data.uris))
+
+    def value(cols: list[int]) -> float:
+        return float(data.gain[rows, exact_picks(data, cols)].mean()) if len(rows) else 0.0
+
+    while len(chosen) < size:
+        adds = [(value(chosen + [j]), j) for j in range(len(data.candidates)) if j not in chosen]
+        best, j = max(adds)
+        if best - value(chosen) < MIN_COVERAGE_GAIN:
+            break
+        chosen.append(j)
+    return [data.candidates[j] for j in chosen]
+
+
 # ---------------------------------------------------------------- models
 
 @dataclass
@@ -155,7 +191,7 @@ class Model:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predicted log gain per coreset pipeline for each row of raw Autophase features."""
         z = self.normalise(np.atleast_2d(x))
-        if self.kind == "knn":
+        if self.kind in ("knn", "exact"):
             d = ((z[:, None, :] - self.params["train_z"][None, :, :]) ** 2).sum(-1)
             near = np.argsort(d, axis=1, kind="stable")[:, :self.params["k"]]
             out = self.params["train_y"][near].mean(axis=1)
@@ -183,11 +219,11 @@ def fit(data: Data, coreset: list[str], kind: str, *, seed: int = 0) -> Model:
     std = np.full_like(mean, math.sqrt(float(logx.var(axis=0).mean())) + 1e-6)
     model = Model(kind, list(coreset), mean, std)
     z = model.normalise(data.features)
-    if kind == "knn":
+    if kind in ("knn", "exact"):
         model.params = {"train_z": z, "train_y": y, "k": min(KNN_K, len(y))}
         return model
     if kind != "mlp":
-        raise ValueError(f"unknown selector kind '{kind}' (knn or mlp)")
+        raise ValueError(f"unknown selector kind '{kind}' (knn, mlp or exact)")
     import torch
 
     torch.manual_seed(seed)
@@ -229,9 +265,13 @@ class Outcome:
 
 def judge(data: Data, model: Model, margin: float | None = None) -> Outcome:
     """What the model's choices measured in the table (no re-timing: the table is the judge)."""
-    picks = model.choose(data.features, margin) if len(data.uris) else np.zeros(0, dtype=int)
-    names = [model.coreset[j] for j in picks]
-    cols = [data.candidates.index(n) for n in names]
+    if model.kind == "exact":
+        cols = list(exact_picks(data, [data.candidates.index(n) for n in model.coreset]))
+        names = [data.candidates[j] for j in cols]
+    else:
+        picks = model.choose(data.features, margin) if len(data.uris) else np.zeros(0, dtype=int)
+        names = [model.coreset[j] for j in picks]
+        cols = [data.candidates.index(n) for n in names]
     rows = np.arange(len(cols))
     return Outcome(list(data.uris), names, data.gain[rows, cols], data.win[rows, cols], data.loss[rows, cols])
 
@@ -247,6 +287,10 @@ def train(data: Data, objective: str, kind: str, *, train_rows: Sequence[int], v
           seed: int = 0, max_full: int | None = None) -> Model:
     """Coreset from ``train_rows``, model fitted on them, margin calibrated on ``val_rows``."""
     tr = data.subset(train_rows)
+    if kind == "exact":
+        if objective != "size":
+            raise ValueError("the exact selector measures its candidates while compiling: size only")
+        return fit(tr, choose_exact_coreset(tr, BASELINES[objective]), kind, seed=seed)
     coreset = choose_coreset(tr, BASELINES[objective], max_full=max_full)
     model = fit(tr, coreset, kind, seed=seed)
     model.margin = calibrate(data.subset(val_rows), model) if len(val_rows) else MARGINS[-1]
@@ -303,7 +347,7 @@ def export_onnx(model: Model, path: Path, card: dict[str, Any]) -> tuple[Path, P
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             z = (torch.log1p(torch.relu(x)) - self.mean) / self.std
-            if model.kind == "knn":
+            if model.kind in ("knn", "exact"):
                 d = ((z[:, None, :] - self.train_z[None, :, :]) ** 2).sum(-1)
                 _, near = torch.topk(-d, self.k, dim=1)
                 out = self.train_y[near[0]].mean(0, keepdim=True)
