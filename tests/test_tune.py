@@ -210,8 +210,8 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 def test_interrupt_writes_the_best_so_far(tc, tmp_path, env):
     (tmp_path / "ack.c").write_text(ACKERMANN)
     ll = frontend_ir(tc, tmp_path / "ack.c")
-    proc = subprocess.Popen([sys.executable, "-m", "rlopt.cli", "tune", str(ll), "-o", "out.ll", "--run", "{exe} 9",
-                             "--evals", "100000", "--json", "r.json"], env=env, cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "rlopt.cli", "tune", str(ll), "-o", "out.ll",  # runs of 0.3 s
+                             "--run", "sleep 0.3; {exe} 9", "--evals", "100000", "--json", "r.json"], env=env, cwd=tmp_path,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(5)
     proc.send_signal(signal.SIGINT)
