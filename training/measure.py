@@ -512,7 +512,9 @@ def summary_line(row: dict[str, Any]) -> str:
     timed = [(c.get("speedup", 0), n) for n, c in cands.items() if c.get("speedup") and not c.get("suspect")]
     best = max(timed) if timed else None
     noise = f"noise {row['noise']:.1%} in {row['rounds']} rounds" if row.get("rounds") else "not timed"
-    wins = sum(1 for c in cands.values() if c.get("win"))
+    wins = sum(1 for c in cands.values() if c.get("win") and not c.get("suspect"))
+    suspect = sum(1 for c in cands.values() if c.get("suspect"))
     return (f"{noise}; {row.get('distinct_binaries', '?')} distinct binaries; "
             + (f"best {best[1]} {best[0]:.3f}x -O3; " if best else "") + f"{wins} wins beyond noise; "
-            f"{row.get('seconds', 0):.0f} s")
+            + (f"{suspect} suspect (over {SUSPECT_SPEEDUP:g}x: the benchmark's work removed?); " if suspect else "")
+            + f"{row.get('seconds', 0):.0f} s")
