@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from rlopt import passes, toolchain
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
+from rlopt.ir import write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUTS = sorted((ROOT / "tests" / "data" / "engine").glob("*.c")) + sorted((ROOT / "examples" / "c").glob("*.c"))
@@ -176,16 +175,6 @@ def knob_overhead(eng: Engine, ir: bytes, actions: list[passes.Action], steps: i
             "ratio": totals[True] / totals[False]}
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="*", type=Path, help="C, .ll or .bc files (default: engine test "
@@ -262,10 +251,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{k['without_ms']:.2f} without ({k['ratio']:.3f}x)")
     print(f"peak RSS: worker {summary['worker_peak_rss_mb']:.0f} MB, this process "
           f"{summary['parent_peak_rss_mb']:.0f} MB")
-    write_json(args.out, {"llvm": tc.version_string, "python": sys.version.split()[0], "args": {
+    write_file(args.out, json.dumps({"llvm": tc.version_string, "python": sys.version.split()[0], "args": {
         "actions": args.actions, "reps": args.reps, "seconds": args.seconds, "seed": args.seed,
         "knob_steps": args.knob_steps},
-        "modules": sizes, "summary": summary, "rows": rows})
+        "modules": sizes, "summary": summary, "rows": rows}, indent=2).encode() + b"\n")
     print(f"wrote {args.out}")
     return 0
 
