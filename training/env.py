@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import json
 import shlex
 import tempfile
 import time
@@ -454,11 +456,11 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         runtime = runtime_module()
         key = digest(self._salt, state.digest, fingerprint(runtime), *self._run_context())
         stored = self.cache.get("env.validate", key)
-        if stored is not None:
-            status, _, message = stored.decode().partition(":")
-            return runtime.ValidationResult(status, message)
+        with contextlib.suppress(ValueError, TypeError):  # an entry of an older format is recomputed
+            if stored is not None:
+                return runtime.ValidationResult(**json.loads(stored))
         verdict = runtime.validate(state.ir, bench)
-        self.cache.put("env.validate", key, f"{verdict.status}:{verdict.message}".encode())
+        self.cache.put("env.validate", key, json.dumps(dataclasses.asdict(verdict)).encode())
         return verdict
 
     # -- helpers ------------------------------------------------------------------------------------------
