@@ -56,7 +56,7 @@ def compare(bench_list: list[benchmarks.Benchmark], pipelines: dict[str, str], m
             cands = {n: evaluate.Candidate(p) for n, p in {**evaluate.BASELINES, **pipelines}.items()}
             for n, pol in loaded.items():
                 r = policy_mod.optimize_module(ir, pol, max_steps=budget,
-                                               apply=policy_mod.applier(engine.toolchain, engine, timeout=120))
+                                               apply=engine.optimize)
                 cands[n] = evaluate.Candidate(r.pipeline, r.actions, status="fallback" if r.fell_back else "ok")
             evaluate._measure(bench, ir, cands, metrics, engine, rounds)  # noqa: SLF001 (one measurement, shared)
             results[bench.name] = cands

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from rlopt import __version__, ir, knobs, passes, toolchain
 from rlopt.errors import RloptError
+
+if TYPE_CHECKING:
+    from rlopt.engine import Backend
 
 _LONG_SINGLE_DASH = ("passes", "actions", "print-passes", "explain", "llvm-bin", "timeout", "list-actions",
                      "strip-optnone", "model", "engine", "no-engine", "version", "help", "disable-output",
@@ -86,10 +89,9 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
 
 
 def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
-                    model: str | None, tc: toolchain.Toolchain, timeout: float, engine: Any = None,
-                    explain: bool = False) -> str:
+                    model: str | None, backend: Backend, explain: bool = False) -> str:
     """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes), with
-    knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`)."""
+    knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`); ``-O-rl`` runs the model's steps in ``backend``."""
     given = [n for n, v in (("--passes", passes_opt), ("--actions", actions_opt), ("-O", level)) if v]
     if len(given) > 1:
         raise click.UsageError(f"cannot combine {' and '.join(given)}: pick one way to give the pipeline")
@@ -111,11 +113,9 @@ def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | N
         objective = policy.model_objective(model)
         module = None
         if tuning.exists():  # the key needs the module's text as LLVM prints it (a parse: only when useful)
-            module = tuning.module_key(engine.optimize(data, "verify") if engine is not None
-                                       else tc.opt(data, "verify", timeout=timeout))
+            module = tuning.module_key(backend.optimize(data, "verify"))
         pipeline, entry = tuning.resolve(module, objective, lambda: policy.choose_pipeline(
-            data, model=model, toolchain=tc, timeout=timeout, engine=engine, use_engine=engine is not None,
-            explain=say))
+            data, model=model, backend=backend, explain=say))
         if entry is not None and say:
             say(f"tuned pipeline for this module ({objective}, {tuning.default_path()}): {pipeline}")
         return pipeline
@@ -207,15 +207,15 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
             _warn(f"{name}: {len(optnone)} function(s) are optnone ({shown}); passes skip them. Emit IR with "
                   "'clang -O3 -Xclang -disable-llvm-passes -emit-llvm' or pass --strip-optnone")
 
-    from rlopt.engine import engine_for
+    from rlopt.engine import OptBackend, backend_for
 
-    # one worker for the policy's steps and the result
-    worker = engine_for(tc, timeout, user_options) if engine else None
-    if worker is not None and not (opt_flags or print_pipeline_passes):
-        worker.start()  # its start-up overlaps choosing the pipeline (a policy's imports, features, inference)
+    # one backend for the policy's steps and the result: the engine's worker, or opt processes
+    backend = backend_for(tc, timeout, user_options, engine=engine)
+    if not (opt_flags or print_pipeline_passes):
+        backend.start()  # the worker's start-up overlaps choosing the pipeline (imports, features, inference)
     try:
         chosen = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
-                                 model=model, tc=tc, timeout=timeout, engine=worker, explain=explain)
+                                 model=model, backend=backend, explain=explain)
         try:
             pipeline, knob_options = knobs.parse(chosen)
         except knobs.KnobError as e:
@@ -224,16 +224,15 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         if print_pipeline_passes:
             click.echo(_expanded_pipeline(tc, data, pipeline, [*opt_flags, *options], timeout), nl=False)
             return
-        extra = opt_flags + (["-disable-output"] if disable_output and opt_flags else [])
-        result = _optimize(tc, data, pipeline, bitcode=not text, timeout=timeout, name=name,
-                           engine=None if opt_flags else worker, extra=extra, options=options,
-                           knob_options=knob_options)
+        final = backend
+        if opt_flags:  # opt's own diagnostics (on stderr) need the pipeline to run in opt
+            final = OptBackend(tc, timeout, user_options, (*opt_flags, *(["-disable-output"] * disable_output)))
+        result = final.optimize(data, pipeline or "verify", bitcode=not text, name=name, options=knob_options)
     except RloptError as e:
         message = str(e)
         raise RloptError(message if message.startswith(f"{name}:") else f"{name}: {message}") from None
     finally:
-        if worker is not None:
-            worker.close()
+        backend.close()
     if disable_output:
         return
     ir.write_output(result, output)
@@ -258,18 +257,6 @@ def _expanded_pipeline(tc: toolchain.Toolchain, data: bytes, pipeline: str, flag
     """What ``opt -print-pipeline-passes -disable-output`` prints for ``pipeline`` on this input."""
     argv = [f"-passes={pipeline or 'verify'}", *flags, "-disable-output", "-print-pipeline-passes", "-"]
     return tc.run("opt", argv, input=data, timeout=timeout).decode(errors="replace")
-
-
-def _optimize(tc: toolchain.Toolchain, data: bytes, pipeline: str, *, bitcode: bool, timeout: float,
-              name: str, engine: Any, extra: list[str], options: tuple[str, ...],
-              knob_options: tuple[str, ...]) -> bytes:
-    """Run the pipeline under LLVM ``options`` (the user's and the knobs) and return verified IR: in the engine
-    (started with the user's options) when there is one, else in an ``opt`` process (which also shows opt's own
-    diagnostics asked for by ``extra`` on stderr)."""
-    if engine is not None:
-        return engine.optimize(data, pipeline or "verify", bitcode=bitcode, name=name, options=knob_options)
-    return tc.opt(data, pipeline or "verify", bitcode=bitcode, timeout=timeout, extra=[*options, *extra],
-                  show_stderr=bool(extra))
 
 
 def run_click(command: click.Command, args: list[str], prog: str) -> int:

@@ -22,10 +22,10 @@ import numpy as np
 
 from rlopt import passes
 from rlopt.errors import RloptError, ToolError
-from rlopt.toolchain import DEFAULT_TIMEOUT, Toolchain
+from rlopt.toolchain import Toolchain
 
 if TYPE_CHECKING:
-    from rlopt.engine import Engine
+    from rlopt.engine import Backend, Engine
 
 log = logging.getLogger(__name__)
 
@@ -208,11 +208,11 @@ def _session(path: Path) -> Any:
 Apply = Callable[[bytes, str], bytes]
 
 
-def optimize_module(data: bytes, policy: Policy, *, max_steps: int | None = None, apply: Apply | None = None,
+def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int | None = None,
                     patience: int = DEFAULT_PATIENCE, observe: Callable[[str], Any] | None = None) -> RolloutResult:
     """Let the policy optimize a module: graph of the current IR -> action -> apply -> repeat.
 
-    Stops after ``max_steps`` actions (the card's episode length by default) or after ``patience`` actions in
+    ``apply`` is usually a backend's ``optimize`` (:class:`rlopt.engine.Backend`). Stops after ``max_steps`` actions (the card's episode length by default) or after ``patience`` actions in
     a row that leave the IR unchanged. An action that does not change the IR (or crashes the pass) is masked
     until the IR changes again, so a greedy policy moves on to its next choice instead of repeating itself.
     The returned pipeline holds only the actions that changed the IR; the returned IR is that pipeline
@@ -221,7 +221,6 @@ def optimize_module(data: bytes, policy: Policy, *, max_steps: int | None = None
     """
     from rlopt import graph
 
-    apply = apply or _default_apply
     observe = observe or (lambda text: graph.build(text).arrays(policy.vocab))
     start = apply(data, "verify")  # text IR from text or bitcode, and a clear error for broken input
     current, taken, steps, unchanged = start, [], 0, 0
@@ -258,20 +257,6 @@ def _finish(data: bytes, start: bytes, taken: Sequence[passes.Action], apply: Ap
     except ToolError as e:
         log.warning("the policy's pipeline failed as a whole (%s); falling back to no passes", e)
         return RolloutResult("", [], start, steps, fell_back=True)
-
-
-def _default_apply(data: bytes, pipeline: str) -> bytes:
-    from rlopt import engine
-
-    return engine.optimize(data, pipeline)
-
-
-def applier(toolchain: Toolchain, engine: Any = None, *, timeout: float | None = DEFAULT_TIMEOUT) -> Apply:
-    """How :func:`optimize_module` runs a pipeline: in ``engine`` (an ``rlopt.engine.Engine``) or ``opt``."""
-    if engine is not None:
-        engine.timeout = timeout
-        return lambda data, pipeline: engine.optimize(data, pipeline)
-    return lambda data, pipeline: toolchain.opt(data, pipeline, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -392,39 +377,31 @@ def load_model(model: str | os.PathLike | None = None, *, toolchain: Toolchain |
     return Policy.load(path, toolchain=toolchain)
 
 
-def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, toolchain: Toolchain, timeout: float,
-                    engine: Any = None, use_engine: bool = True,
+def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, backend: Backend,
                     explain: Callable[[str], None] | None = None) -> str:
     """Run the model on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``).
 
-    Steps run in ``engine`` when given (the caller's, left open), else in an engine of its own when
-    ``use_engine`` and the toolchain has libLLVM, else in ``opt`` processes. ``explain`` receives lines that
-    say what was considered and why. ``model`` may be one already loaded (``rlopt-cc``'s server keeps them).
+    Every LLVM step runs in ``backend`` (the caller's, left open; its toolchain checks the model's LLVM).
+    ``explain`` receives lines that say what was considered and why. ``model`` may be one already loaded
+    (``rlopt-cc``'s server keeps them).
     """
-    chooser = model if isinstance(model, Policy | Selector) else load_model(model, toolchain=toolchain)
-    from rlopt.engine import engine_for
+    chooser = model if isinstance(model, Policy | Selector) else load_model(model, toolchain=backend.toolchain)
+    if isinstance(chooser, Selector):
+        from rlopt.engine import Engine
+        from rlopt.ir import is_bitcode
 
-    own = engine_for(toolchain, timeout) if engine is None and use_engine else None
-    try:
-        apply = applier(toolchain, engine or own, timeout=timeout)
-        if isinstance(chooser, Selector):
-            from rlopt.ir import is_bitcode
-
-            if chooser.exact and (engine or own) is not None:
-                pipeline, lines = chooser.measure(data, engine or own)
-            else:  # without the engine, an exact selector falls back on its prediction (and says so)
-                text = apply(data, "verify") if is_bitcode(data) else data
-                choice = chooser.choose(text.decode(errors="replace"))
-                pipeline, lines = choice.pipeline, choice.explain()
-                if chooser.exact:
-                    lines.append("(no in-process engine: the prediction decided, not a measurement)")
-            for line in lines if explain else ():
-                explain(line)
-            return pipeline
-        result = optimize_module(data, chooser, apply=apply)
-        if explain:
-            explain(f"policy steps: {' '.join(result.actions) or '(none changed the IR)'}")
-        return result.pipeline
-    finally:
-        if own is not None:
-            own.close()
+        if chooser.exact and isinstance(backend, Engine):
+            pipeline, lines = chooser.measure(data, backend)
+        else:  # without the engine, an exact selector falls back on its prediction (and says so)
+            text = backend.optimize(data, "verify") if is_bitcode(data) else data
+            choice = chooser.choose(text.decode(errors="replace"))
+            pipeline, lines = choice.pipeline, choice.explain()
+            if chooser.exact:
+                lines.append("(no in-process engine: the prediction decided, not a measurement)")
+        for line in lines if explain else ():
+            explain(line)
+        return pipeline
+    result = optimize_module(data, chooser, apply=backend.optimize)
+    if explain:
+        explain(f"policy steps: {' '.join(result.actions) or '(none changed the IR)'}")
+    return result.pipeline

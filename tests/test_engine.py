@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import rlopt.engine as engine_mod
 from rlopt import toolchain
-from rlopt.engine import Engine, Module, StaleHandle, StepResult, optimize
+from rlopt.engine import Engine, Module, OptBackend, StaleHandle, StepResult, backend_for
 from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 from tests.faulty_worker import FaultyEngine
 
@@ -241,20 +240,19 @@ def test_module_in_process(modules: dict[str, bytes], tc: toolchain.Toolchain) -
     module.dispose()  # idempotent
 
 
-def test_optimize_falls_back_to_opt(monkeypatch: pytest.MonkeyPatch, modules: dict[str, bytes],
-                                    tc: toolchain.Toolchain) -> None:
+def test_backends_agree_and_opt_is_the_fallback(monkeypatch: pytest.MonkeyPatch, modules: dict[str, bytes],
+                                                tc: toolchain.Toolchain) -> None:
+    """The engine and opt processes are one interface with one output; without libLLVM, opt is chosen."""
     ir = modules["matrix"]
-    before = engine_mod.backend_counts.copy()
-    expected = tc.opt(ir, "function(gvn)")
-    assert optimize(ir, "function(gvn)") == expected
-    assert optimize(ir, "function(gvn)", use_engine=False) == expected
-
-    def no_libllvm() -> Engine:
-        raise ToolchainError("no libLLVM")
-
-    monkeypatch.setattr(engine_mod, "default_engine", no_libllvm)
-    assert optimize(ir, "function(gvn)") == expected
-    assert engine_mod.backend_counts - before == {"engine": 1, "opt": 2}
+    expected = tc.opt(ir, "function(gvn)", extra=["-unroll-count=4"])
+    backends = [(backend_for(tc, 60), Engine), (backend_for(tc, 60, engine=False), OptBackend)]
+    monkeypatch.setattr(toolchain.Toolchain, "libllvm", property(lambda self: None))
+    backends.append((backend_for(tc, 60), OptBackend))
+    for backend, kind in backends:
+        with backend:
+            assert type(backend) is kind
+            assert backend.optimize(ir, "function(gvn)", options=("-unroll-count=4",)) == expected
+            assert backend.opt_options(("-unroll-count=4",)) == ("-unroll-count=4",)
 
 
 def _steps(eng: Engine, ir: bytes, steps: int, episode: int = 20) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rlopt import knobs, passes
-from rlopt.engine import Engine
+from rlopt.engine import Engine, OptBackend
 from rlopt.errors import InputError
 from tests.faulty_worker import FaultyEngine
 from tests.robustness import fuzz
@@ -217,10 +217,9 @@ def test_cc_optimizer_step_gets_the_knobs(modules, tc):
     bitcode = tc.run("llvm-as", ["-", "-o", "-"], input=modules["sort"])
     expected = tc.opt(bitcode, "default<O3>", extra=["-two-entry-phi-node-folding-threshold=16"])
     tuned = "default<O3>@two-entry-phi-node-folding-threshold=16"
-    assert optimize_here(bitcode, "O3", model=None, pipeline=tuned, text=True, timeout=60) == expected
-    with Engine() as engine:
-        assert optimize_here(bitcode, "O3", model=None, pipeline=tuned, text=True, timeout=60,
-                             engine=engine) == expected
+    for backend in (OptBackend(tc), Engine(tc)):
+        with backend:
+            assert optimize_here(bitcode, "O3", model=None, pipeline=tuned, text=True, backend=backend) == expected
     assert expected != tc.opt(bitcode, "default<O3>")
 
 

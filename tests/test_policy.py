@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from rlopt import graph, irparse, passes, policy
+from rlopt.engine import Engine, OptBackend, backend_for
 from rlopt.errors import RloptError, ToolError
 
 onnx = pytest.importorskip("onnx")
@@ -66,7 +67,7 @@ def write_model(directory: Path, preferences: dict[str, float], *, name: str = "
 
 
 def _apply(tc):
-    return policy.applier(tc, timeout=60)
+    return OptBackend(tc, timeout=60).optimize
 
 
 @pytest.fixture
@@ -182,9 +183,12 @@ def test_crashing_action_is_masked_and_a_broken_final_pipeline_falls_back(tmp_pa
     assert result.ir == real(sort_o0, "verify")
 
 
-def test_choose_pipeline_uses_the_engine_and_checks_llvm(tmp_path, tc, sort_o0):
+@pytest.mark.parametrize("engine", [True, False])
+def test_choose_pipeline_runs_in_the_backend_and_checks_llvm(tmp_path, tc, sort_o0, engine):
     path = write_model(tmp_path, {"-O3": 3.0, "-gvn": 1.0})
-    pipeline = policy.choose_pipeline(sort_o0, model=str(path), toolchain=tc, timeout=60)
+    with backend_for(tc, 60, engine=engine) as backend:
+        pipeline = policy.choose_pipeline(sort_o0, model=str(path), backend=backend)
+        assert isinstance(backend, Engine) == engine and (not engine or backend.starts == 1)
     assert pipeline.startswith("default<O3>")
 
 

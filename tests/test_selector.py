@@ -173,7 +173,6 @@ def test_exact_rule_takes_the_fewest_instructions_whose_text_is_not_larger():
 
 def test_an_exact_size_selector_measures_in_the_engine(tmp_path, example_ir):
     """Exported from the table, it builds its candidates while compiling: never more IR or .text than -Oz."""
-    from rlopt import toolchain
     from rlopt.engine import Engine
 
     table = tmp_path / "table.json"
@@ -186,8 +185,7 @@ def test_an_exact_size_selector_measures_in_the_engine(tmp_path, example_ir):
     data = example_ir["sort.O1"].read_bytes()
     lines: list[str] = []
     with Engine() as engine:
-        chosen = policy.choose_pipeline(data, model=sel, toolchain=toolchain.find(), timeout=60, engine=engine,
-                                        explain=lines.append)
+        chosen = policy.choose_pipeline(data, model=sel, backend=engine, explain=lines.append)
         sizes = {}
         for pipe in (chosen, "default<Oz>"):
             h = engine.load(data)

@@ -173,7 +173,7 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
                                             engine=engine, rng=rng)
             if stepwise:
                 r = policy_mod.optimize_module(ir, stepwise, max_steps=budget,
-                                               apply=policy_mod.applier(engine.toolchain, engine, timeout=120))
+                                               apply=engine.optimize)
                 cands["policy"] = Candidate(r.pipeline, r.actions, status="fallback" if r.fell_back else "ok")
             elif policy:
                 choice = policy.choose(ir.decode(errors="replace"))

@@ -5,8 +5,11 @@ Per source::
     direct key -> manifest -> every recorded header unchanged?  -> the cached object (no clang at all)
     clang <flags> -O<n> -Xclang -disable-llvm-passes -emit-llvm -c src -o tmp.bc      (frontend, reports errors)
     result key = digest(compiler, pipeline choice, backend flags, tuning entry, tmp.bc) -> the cached object
-    pipeline(tmp.bc): a tuned pipeline, the policy's (in the model server), or the user's -O level
+    pipeline(tmp.bc): a tuned pipeline, the policy's, or the user's -O level, all of it in one backend
+                      (rlopt.engine.Backend): the model server's engine worker, else in the wrapper
+                      an engine worker for a model's steps or one opt process for a given pipeline
     clang <codegen flags> -O<n> -Xclang -disable-llvm-passes -c -x ir opt.bc -o out.o       (backend only)
+    clang <codegen flags> -O<n> -c -x ir tmp.bc -o out.o      (the level's own pipeline: clang runs it, no step)
 
 Any failure after the frontend raises :class:`Fallback`; the caller reruns the command with plain clang.
 """
@@ -24,6 +27,10 @@ from rlopt.cc import direct
 from rlopt.cc.options import Invocation, Source, default_output, dependency_args, dependency_file
 from rlopt.cc.stats import Record, Statistic, warn
 from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+
+TYPE_CHECKING = False  # typing would cost every call of the wrapper, a direct hit too
+if TYPE_CHECKING:
+    from rlopt.engine import Backend
 
 OPT_TIMEOUT = 300.0
 NESTED_ENV = "RLOPT_CC_ACTIVE"  # set for the compilers we run, so a wrapper under a wrapper does not recurse
@@ -363,8 +370,10 @@ def _read_bytes(path: str) -> bytes | None:
 def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
                  config, record: Record, defer_level: bool = False) -> bytes | None:
     """Run the chosen pipeline: a given one, the model's choice, or the user's level. In the model server
-    when it is enabled (the model stays loaded across the build), else in this process. With ``defer_level``,
-    None when the choice is the level's own pipeline: the backend runs it (see :meth:`Builder.backend`)."""
+    when it is enabled (the model stays loaded across the build; its engine worker runs the model's steps and
+    the pipeline), else in this process (an engine worker for a model, else one ``opt`` process). With
+    ``defer_level``, None when the choice is the level's own pipeline: the backend runs it (see
+    :meth:`Builder.backend`)."""
     if defer_level and model is None and pipeline is None:
         record.notes["pipeline_in"] = "backend"
         return None
@@ -379,8 +388,17 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
         except server.Unavailable as e:
             record.notes["server_unavailable"] = str(e)
     if where == "process":
-        out = optimize_here(bitcode, level, model=model, pipeline=pipeline, text=text, timeout=OPT_TIMEOUT,
-                            defer_level=defer_level)
+        from rlopt import toolchain
+        from rlopt.engine import backend_for
+
+        # a model's steps are many LLVM calls, for which the engine's worker (~120 ms to start) pays; one given
+        # or level pipeline costs less in an opt process (~20 ms)
+        backend = backend_for(toolchain.find(), OPT_TIMEOUT, engine=model is not None and pipeline is None)
+        try:
+            out = optimize_here(bitcode, level, model=model, pipeline=pipeline, text=text, backend=backend,
+                                defer_level=defer_level)
+        finally:
+            backend.close()
     record.notes["pipeline_in"] = where if out is not None else "backend"
     if model is not None and pipeline is None:
         record.notes["chosen_in"] = where
@@ -388,22 +406,19 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
 
 
 def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
-                  timeout: float, engine=None, models=None, defer_level: bool = False) -> bytes | None:
-    """The pipeline in this process (or in the server, which passes its engine and loaded models); with
-    ``defer_level`` None instead when it is the level's own (the backend runs that one).
+                  backend: Backend, models=None, defer_level: bool = False) -> bytes | None:
+    """Choose the pipeline (the given one, the model's, or the level's) and run it, all in ``backend``: the
+    wrapper's own (:func:`run_pipeline`) or one of the model server's, which also passes its loaded ``models``.
+    With ``defer_level``, None instead when the pipeline is the level's own (the backend clang runs that one)."""
+    from rlopt import knobs, passes, policy
 
-    Without an engine the final pipeline runs in an ``opt`` process (~20 ms) rather than starting the
-    engine's worker (~120 ms) for one module; a model's steps use the engine when there is one.
-    """
-    from rlopt import knobs, passes, policy, toolchain
-
-    tc = toolchain.find()
     if pipeline is None and model is not None:
         try:
-            chooser = models(model, tc) if models else policy.load_model(model, toolchain=tc)
+            chooser = models(model, backend.toolchain) if models else policy.load_model(model,
+                                                                                        toolchain=backend.toolchain)
         except RloptError as e:
             raise ModelUnusable(f"model {model}: {e}") from None
-        pipeline = policy.choose_pipeline(bitcode, model=chooser, toolchain=tc, timeout=timeout, engine=engine)
+        pipeline = policy.choose_pipeline(bitcode, model=chooser, backend=backend)
     elif pipeline is None:
         pipeline = passes.OPT_LEVELS[level]
     if defer_level and pipeline == passes.OPT_LEVELS[level]:
@@ -411,6 +426,4 @@ def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: st
     # a tuned or chosen pipeline may carry knobs (PIPELINE@NAME=VALUE): LLVM options of this optimizer run only,
     # never of the frontend or the backend
     pipeline, options = knobs.parse(pipeline)
-    if engine is not None:
-        return engine.optimize(bitcode, pipeline, bitcode=not text, timeout=timeout, options=options)
-    return tc.opt(bitcode, pipeline, bitcode=not text, timeout=timeout, extra=list(options))
+    return backend.optimize(bitcode, pipeline, bitcode=not text, options=options)

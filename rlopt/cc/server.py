@@ -221,7 +221,7 @@ def _serve(path: str, idle: float) -> None:
     os.chdir("/")
     state = {"last": time.monotonic(), "busy": 0}
     guard = threading.Lock()
-    engines: list = []  # idle engine workers; a request takes one or starts one
+    backends: list = []  # idle backends (engine workers); a request takes one or starts one
     loaded: dict[str, tuple] = {}  # model path -> ((size, mtime), loaded model)
 
     class Handler(socketserver.BaseRequestHandler):
@@ -257,7 +257,7 @@ def _serve(path: str, idle: float) -> None:
 
     from rlopt import policy, toolchain  # after listening: waiting clients queue on the socket meanwhile
     from rlopt.cc.build import optimize_here
-    from rlopt.engine import engine_for
+    from rlopt.engine import backend_for
 
     tc = toolchain.find()
 
@@ -273,19 +273,20 @@ def _serve(path: str, idle: float) -> None:
     def work(header: dict, payload: bytes) -> tuple[dict, bytes]:
         timeout = float(header["timeout"])
         with guard:
-            engine = engines.pop() if engines else None
+            backend = backends.pop() if backends else None
         try:
-            engine = engine or engine_for(tc, timeout)
+            backend = backend or backend_for(tc, timeout)
+            backend.timeout = timeout  # the pool's backends are the server's own; this request's limit
             out = optimize_here(payload, header["level"], model=header["model"], pipeline=header["pipeline"],
-                                text=header["text"], timeout=timeout, engine=engine, models=models,
+                                text=header["text"], backend=backend, models=models,
                                 defer_level=header.get("defer_level", False))
             return {"ok": True, "deferred": out is None}, out or b""
         except Exception as e:  # every failure goes back to the client as a reply
             return _error_reply(e), b""
         finally:
-            if engine is not None:
+            if backend is not None:
                 with guard:
-                    engines.append(engine)
+                    backends.append(backend)
 
     def watchdog() -> None:
         while True:
@@ -309,8 +310,8 @@ def _serve(path: str, idle: float) -> None:
         for suffix in (".spawn", ".lock"):  # a job starting a new server meanwhile makes them again
             with contextlib.suppress(OSError):
                 os.unlink(path + suffix)
-        for engine in engines:
-            engine.close()
+        for backend in backends:
+            backend.close()
 
 
 if __name__ == "__main__":

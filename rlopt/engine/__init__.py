@@ -2,75 +2,89 @@
 
 - :class:`Engine` (use this): modules by handle in a worker process; crashes and hangs are contained.
 - :class:`Module`: the same operations directly in this process (not crash-safe).
-- :func:`optimize`: one-shot ``opt -passes=...`` through the shared :func:`default_engine`, falling back to
-  the ``opt`` subprocess when this LLVM has no shared ``libLLVM``.
+- :class:`Backend`: where a one-shot pipeline runs, the engine or :class:`OptBackend` (``opt`` processes), with
+  the same calls; :func:`backend_for` picks one. Each entry point (``rlopt``, ``rlopt-cc``, its model server)
+  builds one and passes it down, so a command runs all its LLVM work in one place.
 """
 
 from __future__ import annotations
 
-import atexit
-import collections
-import logging
-import os
-import threading
+from typing import Protocol
 
+from rlopt import knobs as _knobs
 from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import Module
 from rlopt.engine.worker import Engine, StaleHandle, StepResult
-from rlopt.errors import ToolchainError
-from rlopt.knobs import canonical
 
-__all__ = ["Engine", "Module", "StaleHandle", "StepResult", "default_engine", "optimize", "backend_counts"]
-
-log = logging.getLogger(__name__)
-
-#: How many :func:`optimize` calls ran on each backend ("engine" or "opt"), for statistics and tests.
-backend_counts: collections.Counter[str] = collections.Counter()
-
-_default: Engine | None = None
-_default_pid = 0
-_default_lock = threading.Lock()
+__all__ = ["Backend", "Engine", "Module", "OptBackend", "StaleHandle", "StepResult", "backend_for"]
 
 
-def default_engine() -> Engine:
-    """The process-wide engine, created on first use and closed at exit (a forked child gets its own)."""
-    global _default, _default_pid
-    with _default_lock:
-        if _default is None or _default_pid != os.getpid():
-            _default, _default_pid = Engine(), os.getpid()
-        return _default
+class Backend(Protocol):
+    """What callers of a one-shot pipeline need, whichever process runs LLVM: :class:`Engine` or
+    :class:`OptBackend`. ``options`` of a call are knobs (:mod:`rlopt.knobs`), on top of the backend's own."""
+
+    toolchain: _toolchain.Toolchain
+    timeout: float | None
+
+    def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>",
+                 timeout: float | None = None, options: tuple[str, ...] = ()) -> bytes:
+        """``opt -passes=PIPELINE``: parse, run, verify; text IR (or bitcode)."""
+        ...
+
+    def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The options ``opt`` needs to do what a call with knob ``options`` does (replay commands)."""
+        ...
+
+    def start(self) -> None:
+        """Begin any start-up now, so that it overlaps the caller's own work."""
+        ...
+
+    def close(self) -> None:
+        """Release what the backend holds (the engine's worker)."""
+        ...
 
 
-@atexit.register
-def _close_default() -> None:
-    """Stop this process's default worker (a forked child must not stop its parent's)."""
-    if _default is not None and _default_pid == os.getpid():
-        _default.close()
+class OptBackend:
+    """The reference backend: each call is an ``opt`` process (~20 ms; no libLLVM needed). ``options`` are
+    the user's LLVM options for every call; ``diagnostics`` are opt's own flags (``-time-passes``, ...) whose
+    report goes to stderr, which only ``opt`` can give."""
+
+    def __init__(self, toolchain: _toolchain.Toolchain | None = None,
+                 timeout: float | None = _toolchain.DEFAULT_TIMEOUT, options: tuple[str, ...] = (),
+                 diagnostics: tuple[str, ...] = ()):
+        self.toolchain = toolchain or _toolchain.find()
+        self.timeout = timeout
+        self.options: tuple[str, ...] = tuple(_knobs.check_user_option(o) for o in options)
+        self.diagnostics = diagnostics
+
+    def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>",
+                 timeout: float | None = None, options: tuple[str, ...] = ()) -> bytes:
+        """``opt -passes=PIPELINE`` with the backend's and the knob ``options`` (``name``: unused, opt reads
+        stdin)."""
+        return self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
+                                  extra=[*self.opt_options(options), *self.diagnostics],
+                                  show_stderr=bool(self.diagnostics))
+
+    def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
+        return _knobs.merge(self.options, _knobs.canonical(options))
+
+    def start(self) -> None:
+        """Nothing to start: each call starts its own process."""
+
+    def close(self) -> None:
+        """Nothing to release: each call's process is gone."""
+
+    def __enter__(self) -> OptBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def engine_for(toolchain: _toolchain.Toolchain, timeout: float | None,
-               options: tuple[str, ...] = ()) -> Engine | None:
-    """A new engine for ``toolchain`` under the user's LLVM ``options``, or None when it has no shared libLLVM
-    (callers then use ``opt``)."""
-    return Engine(toolchain, timeout=timeout, options=options) if toolchain.libllvm is not None else None
-
-
-def optimize(data: bytes, pipeline: str, *, bitcode: bool = False,
-             timeout: float | None = _toolchain.DEFAULT_TIMEOUT, use_engine: bool = True,
-             options: tuple[str, ...] = ()) -> bytes:
-    """``opt -passes=PIPELINE [OPTIONS]`` on IR bytes (text or bitcode), returning text IR (or bitcode).
-
-    ``options`` are knobs (:mod:`rlopt.knobs`). Runs in the engine worker when libLLVM is available, else in an
-    ``opt`` subprocess (same output); :data:`backend_counts` records which one ran.
-    """
-    options = canonical(options)
-    if use_engine:
-        try:
-            engine = default_engine()
-        except ToolchainError as e:
-            log.debug("in-process engine unavailable, using the opt subprocess: %s", e)
-        else:
-            backend_counts["engine"] += 1
-            return engine.optimize(data, pipeline, bitcode=bitcode, timeout=timeout, options=options)
-    backend_counts["opt"] += 1
-    return _toolchain.find().opt(data, pipeline, bitcode=bitcode, timeout=timeout, extra=list(options))
+def backend_for(toolchain: _toolchain.Toolchain, timeout: float | None, options: tuple[str, ...] = (), *,
+                engine: bool = True) -> Engine | OptBackend:
+    """The engine (a new worker, started on first use) when ``engine`` and the toolchain has a shared libLLVM,
+    else ``opt`` processes; either under the user's LLVM ``options``."""
+    if engine and toolchain.libllvm is not None:
+        return Engine(toolchain, timeout=timeout, options=options)
+    return OptBackend(toolchain, timeout=timeout, options=options)

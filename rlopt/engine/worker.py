@@ -78,7 +78,8 @@ class Engine:
     #: one whose worker can be told to crash or hang.
     worker_module = "rlopt.engine"
 
-    def __init__(self, toolchain: _toolchain.Toolchain | None = None, timeout: float | None = 60.0,
+    def __init__(self, toolchain: _toolchain.Toolchain | None = None,
+                 timeout: float | None = _toolchain.DEFAULT_TIMEOUT,
                  options: tuple[str, ...] = ()):
         self.toolchain = toolchain or _toolchain.find()
         lib = self.toolchain.libllvm
