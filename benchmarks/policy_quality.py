@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from rlopt import policy as policy_mod
+from rlopt import toolchain
 from rlopt.engine import Engine
 from rlopt.errors import RloptError
 from rlopt.training import benchmarks, evaluate, measure
@@ -47,7 +48,7 @@ def compare(bench_list: list[benchmarks.Benchmark], pipelines: dict[str, str], m
         raise RloptError(f"candidate names used twice: {', '.join(sorted(clash))}")
     loaded = {n: policy_mod.Policy.load(m) for n, m in models.items()}
     results: dict[str, dict[str, evaluate.Candidate]] = {}
-    with Engine(timeout=120) as engine:
+    with Engine(timeout=toolchain.COMMAND_TIMEOUT) as engine:
         for bench in bench_list:
             if progress:
                 print(f"measuring {bench.name} ...", file=sys.stderr, flush=True)

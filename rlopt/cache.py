@@ -17,6 +17,10 @@ try:  # the C module itself: the sqlite3 package also imports datetime for its a
 except ImportError:  # a Python without it
     import sqlite3
 
+#: Seconds a writer waits for another process to finish its transaction on a shared sqlite file (the tuning
+#: database, rlopt-cc's store).
+BUSY_TIMEOUT = 60.0
+
 TYPE_CHECKING = False  # pathlib, threading and typing load on first use: rlopt-cc's cache hits import this
 if TYPE_CHECKING:
     from pathlib import Path

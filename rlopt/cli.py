@@ -26,7 +26,6 @@ _LONG_SINGLE_DASH = ("passes", "actions", "print-passes", "explain", "llvm-bin",
 _TAKES_VALUE = ("-o", "-O", "-p", "--passes", "--actions", "--model", "--llvm-bin", "--timeout", "--mtriple",
                 "--llvm-option")
 _SHORT_FLAGS = frozenset("Sfh")
-_O_LEVELS = {"0": "O0", "1": "O1", "2": "O2", "3": "O3", "s": "Os", "z": "Oz", "-rl": "rl"}
 #: opt's diagnostic flags: rlopt passes them to an ``opt`` process for the final pipeline (the engine has none).
 _OPT_DIAGNOSTICS = {"time_passes": "-time-passes", "stats": "-stats", "debug_pass_manager": "-debug-pass-manager"}
 
@@ -88,7 +87,7 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
     return shlex.join(argv)
 
 
-def choose_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
+def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
                     model: str | None, backend: Backend, explain: bool = False) -> str:
     """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes), with
     knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`); ``-O-rl`` runs the model's steps in ``backend``."""
@@ -153,7 +152,7 @@ class _OptStyleCommand(click.Command):
 @click.option("--strip-optnone", is_flag=True,
               help="Remove optnone/noinline from clang -O0 IR so that the passes can act on it.")
 @click.option("--llvm-bin", metavar="DIR", help="LLVM 19 bin directory [$RLOPT_LLVM_BIN].")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=toolchain.COMMAND_TIMEOUT, show_default=True,
               help="Seconds allowed for each LLVM step.")
 @click.option("--engine/--no-engine", default=True, show_default=True,
               help="Run passes in rlopt's in-process LLVM worker, or in an opt subprocess (the reference).")
@@ -214,7 +213,7 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
     if not (opt_flags or print_pipeline_passes):
         backend.start()  # the worker's start-up overlaps choosing the pipeline (imports, features, inference)
     try:
-        chosen = choose_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
+        chosen = resolve_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
                                  model=model, backend=backend, explain=explain)
         try:
             pipeline, knob_options = knobs.parse(chosen)
@@ -246,10 +245,12 @@ def _level(levels: tuple[str, ...]) -> str | None:
         raise click.UsageError("Cannot specify multiple -O#")
     if not levels:
         return None
-    if levels[0] not in _O_LEVELS:
-        raise click.BadParameter(f"'-O{levels[0]}': expected -O0, -O1, -O2, -O3, -Os, -Oz or -O-rl",
-                                 param_hint="-O")
-    return _O_LEVELS[levels[0]]
+    if levels[0] == "-rl":
+        return "rl"
+    if f"O{levels[0]}" not in passes.OPT_LEVELS:
+        expected = ", ".join(f"-{name}" for name in passes.OPT_LEVELS)
+        raise click.BadParameter(f"'-O{levels[0]}': expected {expected} or -O-rl", param_hint="-O")
+    return f"O{levels[0]}"
 
 
 def _expanded_pipeline(tc: toolchain.Toolchain, data: bytes, pipeline: str, flags: list[str],

@@ -22,7 +22,10 @@ from pathlib import Path
 from rlopt.errors import ToolchainError, ToolCrash, ToolError, ToolTimeout
 
 SUPPORTED_MAJORS = (19,)
+#: Seconds one tool run or engine call may take unless its caller says otherwise.
 DEFAULT_TIMEOUT = 60.0
+#: Seconds each LLVM step of an ``rlopt`` command may take (``--timeout``); ``rlopt-train eval`` uses the same.
+COMMAND_TIMEOUT = 120.0
 KNOWN_PREFIXES = (
     "/usr/lib/llvm-{v}/bin",
     "/usr/local/opt/llvm@{v}/bin",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from rlopt.cache import default_dir_name, quick_sha256, sqlite3
+from rlopt.cache import BUSY_TIMEOUT, default_dir_name, quick_sha256, sqlite3
 
 TYPE_CHECKING = False  # rlopt-cc's cache hits import this module: typing and json load when used
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ _SCHEMA = ("""CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective 
            # what the tuner measured (name, gain, interval, runs, date, input file): shown by ``--list``
            """CREATE TABLE IF NOT EXISTS details (module TEXT NOT NULL, objective TEXT NOT NULL,
                                                   info TEXT NOT NULL, PRIMARY KEY (module, objective))""")
-#: Seconds a writer waits for another one to finish its transaction.
-BUSY_TIMEOUT = 60.0
 #: The objective of a compile at each ``-O`` level (levels without one are never tuned).
 OBJECTIVES = {"O2": "speed", "O3": "speed", "Os": "size", "Oz": "size"}
 

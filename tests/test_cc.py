@@ -59,6 +59,15 @@ def test_levels():
     assert cc.classify(["-Ofoo", "-c", "a.c"]).bypass == "unknown -O level"
 
 
+def test_every_level_name_is_one_of_rlopts_levels():
+    """clang's -O values, the levels a model serves and the tuned objectives all name passes.OPT_LEVELS."""
+    from rlopt import passes, tuning
+    from rlopt.cc import build, options
+
+    assert set(options.CLANG_LEVELS.values()) <= set(passes.OPT_LEVELS)
+    assert set(build.MODEL_LEVELS) | set(tuning.OBJECTIVES) <= set(passes.OPT_LEVELS)
+
+
 def test_mode_and_outputs():
     assert cc.classify(["-O2", "-S", "a.c"]).mode == "asm"
     assert cc.classify(["-O2", "-c", "-S", "a.c"]).mode == "asm"  # -S stops earlier than -c

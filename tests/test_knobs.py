@@ -212,14 +212,14 @@ def test_env_knob_episode_commandline_reproduces_the_state(tmp_path):
 
 
 def test_cc_optimizer_step_gets_the_knobs(modules, tc):
-    from rlopt.cc.build import optimize_here
+    from rlopt.cc.build import choose_and_run
 
     bitcode = tc.run("llvm-as", ["-", "-o", "-"], input=modules["sort"])
     expected = tc.opt(bitcode, "default<O3>", extra=["-two-entry-phi-node-folding-threshold=16"])
     tuned = "default<O3>@two-entry-phi-node-folding-threshold=16"
     for backend in (OptBackend(tc), Engine(tc)):
         with backend:
-            assert optimize_here(bitcode, "O3", model=None, pipeline=tuned, text=True, backend=backend) == expected
+            assert choose_and_run(bitcode, "O3", model=None, pipeline=tuned, text=True, backend=backend) == expected
     assert expected != tc.opt(bitcode, "default<O3>")
 
 

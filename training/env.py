@@ -39,6 +39,7 @@ from rlopt import passes
 from rlopt.cache import Cache, default_dir, digest
 from rlopt.engine import Engine, StaleHandle
 from rlopt.errors import InputError, RloptError, ToolError
+from rlopt.toolchain import DEFAULT_TIMEOUT
 from rlopt.training import rewards as _rewards
 from rlopt.training.compiler_gym import UNCHANGED, CompilerGymMixin
 from rlopt.training.observations import (
@@ -62,8 +63,6 @@ __all__ = ["OBSERVATIONS", "InvalidActionError", "LlvmEnv", "Miscompile", "Netwo
 
 #: Bump when the meaning of a cached value changes (it is part of every cache key).
 CACHE_VERSION = "env-v2"
-#: Seconds one engine call (a pass, code generation) may take before the step fails with a timeout.
-DEFAULT_TIMEOUT = 60.0
 _CACHE_MEMORY_ITEMS = 1024  # the in-memory layer of a cache the env creates itself
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from rlopt import irparse, passes
+from rlopt import irparse, passes, toolchain
 from rlopt import policy as policy_mod
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
@@ -161,7 +161,7 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
     budget = budget or (stepwise.card.max_steps if stepwise else 10)
     rng = np.random.default_rng(seed)
     results: dict[str, dict[str, Candidate]] = {}
-    with Engine(timeout=120) as engine:
+    with Engine(timeout=toolchain.COMMAND_TIMEOUT) as engine:  # as rlopt -O-rl runs it
         for bench in bench_list:
             if progress:
                 progress(bench.name)

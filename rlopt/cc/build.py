@@ -382,7 +382,7 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
     where = "process"
     if config.flag("server"):
         try:
-            out = server.optimize(bitcode, level, model=model, pipeline=pipeline, text=text, config=config,
+            out = server.choose_and_run(bitcode, level, model=model, pipeline=pipeline, text=text, config=config,
                                   timeout=OPT_TIMEOUT, defer_level=defer_level)
             where = "server"
         except server.Unavailable as e:
@@ -395,7 +395,7 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
         # or level pipeline costs less in an opt process (~20 ms)
         backend = backend_for(toolchain.find(), OPT_TIMEOUT, engine=model is not None and pipeline is None)
         try:
-            out = optimize_here(bitcode, level, model=model, pipeline=pipeline, text=text, backend=backend,
+            out = choose_and_run(bitcode, level, model=model, pipeline=pipeline, text=text, backend=backend,
                                 defer_level=defer_level)
         finally:
             backend.close()
@@ -405,7 +405,7 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
     return out
 
 
-def optimize_here(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
+def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
                   backend: Backend, models=None, defer_level: bool = False) -> bytes | None:
     """Choose the pipeline (the given one, the model's, or the level's) and run it, all in ``backend``: the
     wrapper's own (:func:`run_pipeline`) or one of the model server's, which also passes its loaded ``models``.

@@ -97,8 +97,10 @@ _EXTENSIONS = {
 }
 _LANGUAGE_BYPASS = {"assembler": S.ASSEMBLER_INPUT, "assembler-with-cpp": S.ASSEMBLER_INPUT,
                     "c-header": S.PRECOMPILED_HEADER, "c++-header": S.PRECOMPILED_HEADER, "ir": S.IR_INPUT}
-_LEVELS = {"": "O1", "0": "O0", "1": "O1", "2": "O2", "3": "O3", "s": "Os", "z": "Oz", "g": "O1",
-           "fast": "O3"}
+#: clang's ``-O`` values (with its aliases: ``-O`` alone, ``-Og``, ``-Ofast``) as the names of
+#: ``rlopt.passes.OPT_LEVELS`` (not imported here: the action table would cost every call of the wrapper).
+CLANG_LEVELS = {"": "O1", "0": "O0", "1": "O1", "2": "O2", "3": "O3", "s": "Os", "z": "Oz", "g": "O1",
+                "fast": "O3"}
 
 
 class Source:
@@ -206,9 +208,9 @@ def classify(args: Sequence[str]) -> Invocation:
             else:
                 inv.emit_llvm = True
         elif opt.role == "level":
-            if value not in _LEVELS and not (value or "").isdigit():
+            if value not in CLANG_LEVELS and not (value or "").isdigit():
                 inv.bypass = inv.bypass or S.UNKNOWN_LEVEL
-            inv.level = _LEVELS.get(value or "", "O3")
+            inv.level = CLANG_LEVELS.get(value or "", "O3")
             roles.append(("level", words))
         else:
             if opt.name == "-arch":

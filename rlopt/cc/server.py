@@ -152,13 +152,13 @@ def request(cache_dir: str, header: dict, payload: bytes, *, idle: float, timeou
             raise ToolCrash("model server", f"died during the request ({e})") from None
 
 
-def optimize(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool, config,
+def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool, config,
              timeout: float, defer_level: bool = False) -> bytes | None:
-    """The pipeline run in the server (None: the level's own, left to the backend, see
-    :func:`rlopt.cc.build.optimize_here`); its errors come back as the exceptions the caller expects."""
+    """:func:`rlopt.cc.build.choose_and_run` in the server (None: the level's own pipeline, left to the backend
+    clang); its errors come back as the exceptions the caller expects."""
     from rlopt.cc.build import ModelUnusable
 
-    header, payload = request(config.cache_dir, {"op": "optimize", "level": level, "model": model,
+    header, payload = request(config.cache_dir, {"op": "choose_and_run", "level": level, "model": model,
                                                  "pipeline": pipeline, "text": text, "timeout": timeout,
                                                  "defer_level": defer_level},
                               bitcode, idle=config.number("server_idle_timeout"), timeout=2 * timeout + 30)
@@ -256,7 +256,7 @@ def _serve(path: str, idle: float) -> None:
     identity = os.stat(path).st_ino
 
     from rlopt import policy, toolchain  # after listening: waiting clients queue on the socket meanwhile
-    from rlopt.cc.build import optimize_here
+    from rlopt.cc.build import choose_and_run
     from rlopt.engine import backend_for
 
     tc = toolchain.find()
@@ -277,7 +277,7 @@ def _serve(path: str, idle: float) -> None:
         try:
             backend = backend or backend_for(tc, timeout)
             backend.timeout = timeout  # the pool's backends are the server's own; this request's limit
-            out = optimize_here(payload, header["level"], model=header["model"], pipeline=header["pipeline"],
+            out = choose_and_run(payload, header["level"], model=header["model"], pipeline=header["pipeline"],
                                 text=header["text"], backend=backend, models=models,
                                 defer_level=header.get("defer_level", False))
             return {"ok": True, "deferred": out is None}, out or b""

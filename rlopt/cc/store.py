@@ -16,7 +16,7 @@ import os
 import time
 import zlib
 
-from rlopt.cache import sqlite3
+from rlopt.cache import BUSY_TIMEOUT, sqlite3
 from rlopt.cc import stats
 from rlopt.cc.stats import Statistic
 
@@ -51,7 +51,7 @@ def unseal(blob: bytes) -> bytes | None:
 class Store:
     """``get``/``put`` of bytes by key in ``<directory>/store.sqlite``, bounded by ``max_size`` bytes."""
 
-    def __init__(self, directory: str, *, max_size: int = 0, timeout: float = 60.0):
+    def __init__(self, directory: str, *, max_size: int = 0, timeout: float = BUSY_TIMEOUT):
         self.directory = directory
         self.path = os.path.join(directory, FILE)
         self.max_size = max_size

@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from rlopt import toolchain
+from rlopt import passes, toolchain
 from rlopt.cache import default_dir, digest
 from rlopt.errors import InputError, ToolError, ToolTimeout
 from rlopt.ir import write_file
@@ -35,7 +35,6 @@ SUITE = "rlopt-suite-v0"
 CSMITH = "csmith-v0"
 SPLITS = ("train", "validation", "test")
 USER_MANIFEST = "rlopt-benchmarks.json"
-OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")
 CSMITH_MAX_SECONDS = 1.0
 COMPILE_TIMEOUT = 120.0
 _HERE = Path(__file__).resolve().parent
@@ -239,8 +238,9 @@ def _from_file_uri(path: Path, fragment: str, uri: str) -> Benchmark:
 # ---------------------------------------------------------------- IR
 
 def _clang_flags(opt_level: str) -> list[str]:
-    if opt_level not in OPT_LEVELS:
-        raise BenchmarkError(f"unknown optimization level '{opt_level}' (expected one of {', '.join(OPT_LEVELS)})")
+    if opt_level not in passes.OPT_LEVELS:
+        raise BenchmarkError(f"unknown optimization level '{opt_level}' "
+                             f"(expected one of {', '.join(passes.OPT_LEVELS)})")
     if opt_level == "O0":
         return ["-O0", "-Xclang", "-disable-O0-optnone"]
     return [f"-{opt_level}", "-Xclang", "-disable-llvm-passes"]
@@ -348,7 +348,8 @@ def _csmith_benchmark(seed: int) -> Benchmark:
     if not src.is_file():
         try:  # csmith writes a platform.info file into its working directory: keep it out of the user's
             with tempfile.TemporaryDirectory(prefix="rlopt-csmith-") as d:
-                text = toolchain.run_command([_csmith_exe(), "--seed", str(seed)], name="csmith", timeout=60, cwd=d)
+                text = toolchain.run_command([_csmith_exe(), "--seed", str(seed)], name="csmith",
+                                             timeout=toolchain.DEFAULT_TIMEOUT, cwd=d)
         except ToolError as e:
             raise BenchmarkError(f"csmith seed {seed}: generation failed: {e}") from e
         write_file(src, text)

@@ -45,6 +45,7 @@ ghostscript, ispell and stringsearch are not in ctuning-programs."""
 TARGET_SECONDS = (0.1, 0.3)
 _AIM = 0.2                   # CPU seconds per -O3 run that the CT_REPEAT_MAIN calibration aims for
 MAX_REPEAT = 1_000_000
+BUILD_TIMEOUT = 300.0        # a program's build from its sources with plain clang (larger than the suite's)
 CHECK_TIMEOUT = 120.0        # one run while checking a program (an -O0 run of a calibrated program is ~1-3 s)
 STUB_FILE = "rlopt-xopenme-stubs.c"
 # Why: programs call xOpenME's timer hooks (CK's instrumentation library), some without #ifdef XOPENME.
@@ -338,7 +339,7 @@ def _build(p: _Prepared, dest: Path, out: Path, level: str) -> Path:
     global in several files (``-fcommon``, the default before clang 11). Each fix is recorded in the entry,
     so the front-end IR build gets it too."""
     try:
-        return runtime.build_sources(p.bench, out, opt_level=level, timeout=300)
+        return runtime.build_sources(p.bench, out, opt_level=level, timeout=BUILD_TIMEOUT)
     except BenchmarkError as e:
         detail = e.__cause__.detail if isinstance(e.__cause__, ToolError) else str(e)
         failure = f"does not build at -{level}: {_first_error(detail)}"

@@ -496,7 +496,8 @@ class _Interpreter:
                 c.write_text(f"char {fn}(void);\nint main(void) {{ return (int){fn}(); }}\n")
                 try:
                     toolchain.run_command([str(toolchain.find().path("clang")), "-w", str(c), "-o",
-                                           str(Path(t, "a.out"))], name="clang", timeout=60)
+                                           str(Path(t, "a.out"))], name="clang",
+                                          timeout=toolchain.DEFAULT_TIMEOUT)
                     self._checks[fn] = True
                 except RloptError:
                     self._checks[fn] = False
