@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     load_before = os.getloadavg()
-    engine = Engine(timeout=60.0)
+    engine = Engine()  # rlopt.toolchain.DEFAULT_TIMEOUT per call
     if args.benchmark:
         bench = benchmarks.get(args.benchmark)
         handle = engine.load(benchmarks.ir(bench, "O3"))

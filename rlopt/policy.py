@@ -212,8 +212,9 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
                     patience: int = DEFAULT_PATIENCE, observe: Callable[[str], Any] | None = None) -> RolloutResult:
     """Let the policy optimize a module: graph of the current IR -> action -> apply -> repeat.
 
-    ``apply`` is usually a backend's ``optimize`` (:class:`rlopt.engine.Backend`). Stops after ``max_steps`` actions (the card's episode length by default) or after ``patience`` actions in
-    a row that leave the IR unchanged. An action that does not change the IR (or crashes the pass) is masked
+    ``apply`` is usually a backend's ``optimize`` (:class:`rlopt.engine.Backend`). Stops after ``max_steps``
+    actions (the card's episode length by default) or after ``patience`` actions in a row that leave the IR
+    unchanged. An action that does not change the IR (or crashes the pass) is masked
     until the IR changes again, so a greedy policy moves on to its next choice instead of repeating itself.
     The returned pipeline holds only the actions that changed the IR; the returned IR is that pipeline
     re-run on ``data`` in one go and verified, so ``opt -passes=PIPELINE`` reproduces it. If that final run
