@@ -60,6 +60,11 @@ SIZE_PARENTS = 6
 PREFIXES_KEPT = 4
 #: A refinement that cannot find an unseen pipeline in this many tries stops the stream.
 STALE_TRIES = 200
+#: Seconds one run of the user's command may take, one pipeline in the engine (a large module's long
+#: pipeline under load), and one backend build (code generation and link).
+RUN_TIMEOUT = 600.0
+ENGINE_TIMEOUT = 600.0
+BACKEND_TIMEOUT = 300.0
 #: The speed search ends after this many candidates in a row that build no new module.
 MAX_NOTHING_NEW = 60
 
@@ -194,7 +199,7 @@ class Program:
 
     def __init__(self, module: bytes, engine: Any, workdir: Path, *, level: str = "O3",
                  cc_flags: tuple[str, ...] = (), run: str | None = None, check: str | None = None,
-                 tc: toolchain.Toolchain | None = None, run_timeout: float = 600.0):
+                 tc: toolchain.Toolchain | None = None, run_timeout: float = RUN_TIMEOUT):
         self.module, self.engine, self.workdir = module, engine, workdir
         self.level, self.cc_flags, self.run_cmd, self.check_cmd = level, cc_flags, run, check
         self.tc = tc or toolchain.find()
@@ -240,7 +245,7 @@ class Program:
         out.parent.mkdir(parents=True, exist_ok=True)
         argv = [str(self.tc.path("clang")), f"-{self.level}", "-Xclang", "-disable-llvm-passes",
                 "-Wno-unused-command-line-argument", "-x", "ir", "-", "-o", str(out), *self.cc_flags]
-        toolchain.run_command(argv, name="backend", input=code, timeout=300.0)
+        toolchain.run_command(argv, name="backend", input=code, timeout=BACKEND_TIMEOUT)
         return out
 
     def run(self, exe: Path) -> timing.RunResult:
@@ -722,7 +727,7 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
         click.echo(f"forgot {tuning.forget(input_path, None, db)} entries")
         return
     data = ir.read_input(input_path)
-    with Engine(tc, timeout=600.0) as engine, tempfile.TemporaryDirectory(prefix="rlopt-tune-") as work:
+    with Engine(tc, timeout=ENGINE_TIMEOUT) as engine, tempfile.TemporaryDirectory(prefix="rlopt-tune-") as work:
         canonical = engine.optimize(data, "verify", name=input_path)
         module = tuning.module_key(canonical)
         if forget:
