@@ -23,12 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from rlopt import toolchain
+from rlopt.training.robustness import difftest, programs, reduce
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from robustness import difftest, programs, reduce  # noqa: E402
-
-from rlopt import toolchain  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

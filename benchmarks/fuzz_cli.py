@@ -17,12 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from rlopt import toolchain
+from rlopt.training.robustness import fuzz
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from robustness import fuzz  # noqa: E402
-
-from rlopt import toolchain  # noqa: E402
 
 
 def run_chunk(job: tuple[int, int, int]) -> fuzz.Tally:

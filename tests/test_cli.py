@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from robustness import fuzz
-from robustness.invoke import in_process
 
 from rlopt import __version__
+from rlopt.training.robustness import fuzz
+from rlopt.training.robustness.invoke import in_process
 
 RLOPT = [sys.executable, "-m", "rlopt.cli"]
 

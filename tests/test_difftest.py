@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from conftest import make_fake_llvm
-from robustness import difftest, programs, reduce
-from robustness.programs import Program
+
+from rlopt.training.robustness import difftest, programs, reduce
+from rlopt.training.robustness.programs import Program
 
 CSMITH_PROGRAMS = 3
 RANDOM_SEQUENCES = 3

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 from conftest import make_fake_llvm
-from robustness import fuzz, invoke
 
 from rlopt.cache import Cache
 from rlopt.cc.build import unpack
 from rlopt.cc.store import unseal
+from rlopt.training.robustness import fuzz, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 

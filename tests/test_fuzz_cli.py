@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from robustness import fuzz, invoke
+
+from rlopt.training.robustness import fuzz, invoke
 
 IN_PROCESS_CASES = 150
 SUBPROCESS_CASES = 10

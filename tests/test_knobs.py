@@ -14,8 +14,8 @@ import pytest
 from rlopt import knobs, passes
 from rlopt.engine import Engine, OptBackend
 from rlopt.errors import InputError
+from rlopt.training.robustness import fuzz
 from tests.faulty_worker import FaultyEngine
-from tests.robustness import fuzz
 from tests.test_cli import in_process
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,8 +19,6 @@ from rlopt.errors import RloptError
 
 from . import programs
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-
 
 def shrink_sequence(names: list[str], fails: Callable[[list[str]], bool]) -> list[str]:
     """The shortest sub-sequence found by greedy removal (chunks, then single actions) that still fails."""
@@ -61,9 +59,8 @@ def reduce_ir(tc: toolchain.Toolchain, ir_file: Path, pipeline: str, out: Path,
             f"#!{sys.executable}\n"
             "import sys, tempfile\n"
             "from pathlib import Path\n"
-            f"sys.path.insert(0, {str(TESTS_DIR)!r})\n"
             "from rlopt import toolchain\n"
-            "from robustness.reduce import behaves_differently\n"
+            "from rlopt.training.robustness.reduce import behaves_differently\n"
             "with tempfile.TemporaryDirectory() as d:\n"
             "    sys.exit(0 if behaves_differently(toolchain.find(), Path(sys.argv[-1]), sys.argv[1], Path(d))"
             " else 1)\n")
