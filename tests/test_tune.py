@@ -212,7 +212,9 @@ def test_interrupt_writes_the_best_so_far(tc, tmp_path, env):
     ll = frontend_ir(tc, tmp_path / "ack.c")
     proc = subprocess.Popen([sys.executable, "-m", "rlopt.cli", "tune", str(ll), "-o", "out.ll",  # runs of 0.3 s
                              "--run", "sleep 0.3; {exe} 9", "--evals", "100000", "--json", "r.json"], env=env, cwd=tmp_path,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            # as from a terminal, even when the tests run in the background (where SIGINT is ignored)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
