@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import resource
 import tempfile
@@ -34,6 +33,7 @@ from rlopt.output import write_file
 from rlopt.timing import RunResult
 from rlopt.training import benchmarks, measure, runtime
 from rlopt.training.benchmarks import Benchmark
+from rlopt.training.headroom import geomean
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tune_eval.json"
 
@@ -120,10 +120,6 @@ def text_size(engine: Engine, module: bytes, pipeline: str) -> int:
         return engine.object_text_size(h)
     finally:
         engine.free(h)
-
-
-def geomean(xs: list[float]) -> float:
-    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import io
 import json
 import math
 import os
+import statistics
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -77,7 +78,7 @@ class Report:
     def geomean(self, cand: str, metric: str) -> float | None:
         """Geometric mean of the ratios over the benchmarks where the ratio exists."""
         ratios = [r for b in self.results if (r := self.ratio(b, cand, metric)) is not None and r > 0]
-        return math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else None
+        return statistics.geometric_mean(ratios) if ratios else None
 
     @property
     def candidates(self) -> list[str]:
@@ -256,15 +257,11 @@ def evaluate_table(table: dict[str, Any], model: policy_mod.Selector) -> dict[st
 
 def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     ratios = [r["ratio"] for r in rows]
-    return {"programs": len(rows), "geomean": round(_geomean(ratios), 4) if rows else None,
-            "text_geomean": round(_geomean([r["text_ratio"] for r in rows]), 4) if rows else None,
+    return {"programs": len(rows), "geomean": round(statistics.geometric_mean(ratios), 4) if rows else None,
+            "text_geomean": round(statistics.geometric_mean([r["text_ratio"] for r in rows]), 4) if rows else None,
             "wins": sum(r["win"] for r in rows), "losses": sum(r["loss"] for r in rows),
             "worst": min(ratios, default=None), "distinct": len({r["chosen"] for r in rows}),
             "text_not_larger": sum(r["text_ratio"] >= 1 for r in rows)}
-
-
-def _geomean(values: Sequence[float]) -> float:
-    return math.exp(sum(map(math.log, values)) / len(values))
 
 
 def table_markdown(result: dict[str, Any]) -> str:

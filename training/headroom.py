@@ -11,6 +11,7 @@ without them, so that what knobs add is measured within the same timing sessions
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -19,8 +20,9 @@ from rlopt.knobs import SEPARATOR
 
 
 def geomean(xs: Iterable[float]) -> float:
+    """The geometric mean, NaN for no values (a family without timed programs)."""
     xs = list(xs)
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+    return statistics.geometric_mean(xs) if xs else math.nan
 
 
 def program_headroom(row: dict[str, Any]) -> dict[str, Any]:
