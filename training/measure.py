@@ -338,7 +338,11 @@ def save_table(table: dict[str, Any], path: Path) -> None:
 
 def missing(table: dict[str, Any], bench: Benchmark, pipelines: dict[str, str]) -> dict[str, str]:
     """The candidates ``bench`` still lacks in ``table`` (all of them if it has no row)."""
-    row = table["programs"].get(bench.uri)
+    return _lacking(table["programs"].get(bench.uri), pipelines)
+
+
+def _lacking(row: dict[str, Any] | None, pipelines: dict[str, str]) -> dict[str, str]:
+    """The candidates a program's ``row`` lacks (all of them for no row or an error row)."""
     if row is None or "error" in row or "candidates" not in row:
         return dict(pipelines)
     have = row["candidates"]
@@ -370,17 +374,21 @@ def measure_row(bench: Benchmark, old: dict[str, Any] | None, plan: Plan, engine
                 log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
     """``bench``'s new row: a whole timing session when it lacks timed candidates (so that all of them share
     one baseline and twin), else only the size candidates it lacks; an error row when it cannot be measured."""
-    table = {"programs": {bench.uri: old} if old else {}}
     try:
-        if old is None or missing(table, bench, plan.pipelines):
+        if old is None or _lacking(old, plan.pipelines):
             kept = {n: c["pipeline"] for n, c in (old or {}).get("candidates", {}).items()}
             return measure_program(bench, {**kept, **plan.pipelines, **plan.untimed}, engine, jobs=plan.jobs,
                                    min_rounds=plan.min_rounds, max_rounds=plan.max_rounds,
                                    time_runs=plan.time_runs, untimed=set(plan.untimed), log=log)
-        return extend_untimed(bench, old, missing(table, bench, plan.untimed), engine, jobs=plan.jobs)
+        return extend_untimed(bench, old, _lacking(old, plan.untimed), engine, jobs=plan.jobs)
     except (RloptError, OSError) as e:
-        return {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
-                "error": str(e), "node": socket.gethostname(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+        return _error_row(bench, str(e), node=socket.gethostname())
+
+
+def _error_row(bench: Benchmark, error: str, **extra: str) -> dict[str, Any]:
+    """The row of a program that could not be measured (the next run measures it again)."""
+    return {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split, "error": error,
+            **extra, "date": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def _measure_here(todo: Sequence[Benchmark], table: dict[str, Any], plan: Plan,
@@ -430,8 +438,7 @@ def _measure_on_ray(todo: Sequence[Benchmark], table: dict[str, Any], plan: Plan
                 row = ray.get(ready[0])
                 idle.append(actor)
             except ray.exceptions.RayError as e:  # the node died or the actor crashed: record it, drop the node
-                row = {"uri": bench.uri, "family": bench.family or _family(bench), "split": bench.split,
-                       "error": f"Ray node failed: {str(e).splitlines()[0]}", "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+                row = _error_row(bench, f"Ray node failed: {str(e).splitlines()[0]}")
                 if not idle and not pending and queue:
                     raise RloptError(f"every Ray node failed; {len(queue)} programs left unmeasured") from e
             yield bench, row
