@@ -113,6 +113,14 @@ def policy_ranking(text_ir: str, objective: str, model: str | None, tc: toolchai
             for name, pipe, gain in choice.candidates if pipe != BASELINE[objective]]
 
 
+def first_candidates(text_ir: str, objective: str, model: str | None, strategy: str,
+                     tc: toolchain.Toolchain) -> list[Candidate]:
+    """What a session tries first: the policy's ranking, then the fixed candidates (none for plain random search)."""
+    if strategy != "policy":
+        return []
+    return policy_ranking(text_ir, objective, model, tc) + fixed_candidates(objective)
+
+
 def fixed_candidates(objective: str) -> list[Candidate]:
     """clang's other levels and the screened macro pipelines."""
     macros = space.SPEED_MACROS if objective == "speed" else space.SIZE_MACROS
@@ -250,7 +258,7 @@ class Program:
 
     def run(self, exe: Path) -> timing.RunResult:
         assert self.run_cmd is not None
-        return timing.run("/bin/sh", ["-c", substitute(self.run_cmd, exe=exe)], timeout=self.run_timeout)
+        return run_program(self.run_cmd, exe, self.run_timeout)
 
     def check(self, exe: Path, got: timing.RunResult, expected: timing.RunResult) -> str:
         """"" if ``got`` is what the ``-O3`` build gave (or the ``--check`` command accepts it), else why not."""
@@ -270,6 +278,11 @@ class Program:
         with contextlib.suppress(ToolError):
             for h in (self.handle, *self._after.values()):
                 self.engine.free(h)
+
+
+def run_program(run_cmd: str, exe: Path, timeout: float = RUN_TIMEOUT) -> timing.RunResult:
+    """One run of the user's command (``{exe}`` replaced) in the current directory, its CPU time from wait4."""
+    return timing.run("/bin/sh", ["-c", substitute(run_cmd, exe=exe)], timeout=timeout)
 
 
 def substitute(template: str, **values: Path) -> str:
@@ -630,6 +643,16 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
 
 # ---------------------------------------------------------------- the command
 
+def remember(module: str, input_name: str, result: Result, db: str) -> None:
+    """Record a finished session's answer in the tuning database (the baseline too: the build then stops
+    guessing for that module), with what was measured about it (shown by ``--list``)."""
+    report = result.report()
+    measured = ("speedup", "interval", "size_ratio") if result.improved else ()  # of the answer only
+    info = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "input": input_name,
+            **{k: report[k] for k in ("name", "verdict", "runs", "evaluations", *measured) if k in report}}
+    tuning.record(module, result.objective, result.pipeline, db, info=info)
+
+
 def parse_duration(text: str) -> float:
     """``90``, ``90s``, ``10m``, ``1h``, ``1m30s`` -> seconds."""
     units = {"s": 1, "m": 60, "h": 3600}
@@ -661,7 +684,8 @@ def _list(db: str) -> None:
                    f"{info.get('input', '')}  {pipeline}")
 
 
-def _explain(result: Result) -> None:
+def show_history(result: Result) -> None:
+    """``--explain``: every candidate tried, its fate and origin, on stderr."""
     for c in result.history:
         figure = (f"{c.median:.3f}x over {len(c.ratios)} rounds" if c.ratios else
                   f"{c.ir_instructions} instructions" if c.ir_instructions is not None else "")
@@ -687,6 +711,10 @@ def _explain(result: Result) -> None:
               "and exit status: {exe}, {out} (its stdout), {expected} (-O3's stdout); exit status 0 = correct.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the report (every candidate, its runs, the verdict).")
 @click.option("--explain", is_flag=True, help="Print every candidate tried, its origin and its fate on stderr.")
+@click.option("--make", "make_cmd", metavar="CMD", help="Tune a Makefile project instead of INPUT: build it in place "
+              "with CMD through rlopt-cc, tune the translation units that matter, record them (docs/tune.md).")
+@click.option("--units", "max_units", type=click.IntRange(min=1), default=3, show_default=True,
+              help="--make, speed: tune at most this many units (the hottest).")
 @click.option("--list", "list_db", is_flag=True, help="List the tuning database and exit.")
 @click.option("--forget", is_flag=True, help="Remove INPUT's entries (or entries whose key starts with INPUT) "
               "from the database and exit.")
@@ -700,13 +728,14 @@ def _explain(result: Result) -> None:
 @click.option("--llvm-bin", metavar="DIR", help="LLVM 19 bin directory [$RLOPT_LLVM_BIN].")
 def command(input_path: str | None, output: str | None, text: bool, run_cmd: str | None, objective: str,
             budget: str | None, evals: int | None, level: str | None, cc_flags: str, check_cmd: str | None,
-            json_path: str | None, explain: bool, list_db: bool, forget: bool, no_record: bool, model: str | None,
-            strategy: str, seed: int, quiet: bool, llvm_bin: str | None) -> None:
+            json_path: str | None, explain: bool, make_cmd: str | None, max_units: int, list_db: bool, forget: bool,
+            no_record: bool, model: str | None, strategy: str, seed: int, quiet: bool, llvm_bin: str | None) -> None:
     """Tune the pipeline for one module with real runs (speed) or exact counts (size); remember the answer.
 
     \b
     rlopt tune in.ll -o out.ll --run './{exe} input.txt' [--budget 10m | --evals N]
     rlopt tune in.ll -o out.ll --objective size
+    rlopt tune --make 'make' --run './prog ARGS' [--objective size]    (a project built with CC=rlopt-cc)
     rlopt tune --list ;  rlopt tune --forget in.ll
 
     INPUT is the IR clang hands its optimiser (clang -O3 -Xclang -disable-llvm-passes -emit-llvm -S).
@@ -715,8 +744,18 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
     if list_db:
         _list(db)
         return
+    if make_cmd:
+        if input_path or output or forget or text or level or cc_flags:
+            raise click.UsageError("--make tunes the project's own units: no INPUT, -o, -S, -O, --cc-flags or --forget")
+        from rlopt import tune_make
+
+        tune_make.session(make=make_cmd, run_cmd=run_cmd, check_cmd=check_cmd, objective=objective, evals=evals,
+                          seconds=parse_duration(budget) if budget else None, max_units=max_units,
+                          json_path=json_path, explain=explain, quiet=quiet, no_record=no_record, model=model,
+                          strategy=strategy, seed=seed, llvm_bin=llvm_bin)
+        return
     if input_path is None:
-        raise click.UsageError("missing INPUT (the module to tune)")
+        raise click.UsageError("missing INPUT (the module to tune, or --make CMD for a project)")
     tc = toolchain.find(llvm_bin)
     from rlopt import ir
     from rlopt.engine import Engine
@@ -745,9 +784,7 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
             raise click.BadParameter(f"'-O{backend}'", param_hint="-O")
         program = Program(canonical, engine, Path(work), level=f"O{backend}", cc_flags=tuple(shlex.split(cc_flags)),
                           run=run_cmd, check=check_cmd, tc=tc)
-        first = (policy_ranking(canonical.decode(errors="replace"), objective, model, tc)
-                 if strategy == "policy" else [])
-        first += fixed_candidates(objective) if strategy == "policy" else []
+        first = first_candidates(canonical.decode(errors="replace"), objective, model, strategy, tc)
         progress = Progress(not quiet)
         try:
             if objective == "speed":
@@ -759,7 +796,7 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
         finally:
             progress.done()
         if explain:
-            _explain(result)
+            show_history(result)
         click.echo(f"rlopt tune: {result.verdict}", err=True)
         if output:
             as_text = text or output.endswith(".ll")
@@ -774,9 +811,6 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
             click.echo("rlopt tune: interrupted: wrote the best so far; the database is unchanged", err=True)
             raise click.exceptions.Exit(130)
         if not no_record:
-            measured = ("speedup", "interval", "size_ratio") if result.improved else ()  # of the answer only
-            info = {k: report[k] for k in ("date", "input", "name", "verdict", "runs", "evaluations", *measured)
-                    if k in report}
-            tuning.record(module, objective, result.pipeline, db, info=info)
+            remember(module, input_path, result, db)
             click.echo(f"rlopt tune: recorded {result.name} for module {module[:16]} ({objective}) in {db}",
                        err=True)

@@ -106,6 +106,15 @@ def record(module: str, objective: str, pipeline: str, path: str | None = None,
                    (module, objective, json.dumps(info or {}, sort_keys=True)))
 
 
+def copy(source: str, dest: str) -> None:
+    """Make ``dest`` a consistent copy of the database at ``source`` (sqlite's backup: a concurrent writer
+    cannot tear it); an empty database when there is none. ``rlopt tune --make`` builds with such a copy."""
+    with contextlib.closing(_connect(dest)) as out:
+        if os.path.exists(source):
+            with contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT)) as db:
+                db.backup(out)
+
+
 def entries(path: str | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
     """Every entry: (module, objective, pipeline, details), in key order."""
     import json

@@ -211,16 +211,13 @@ class Builder:
 
         bc = os.path.join(ctx.tmp, "frontend.bc")
         headers = os.path.join(ctx.tmp, "headers.txt")
-        lang = ["-x", src.language] if src.explicit else []
         color = ["-fcolor-diagnostics"] if sys.stderr.isatty() and not any(
             "color" in a for a in inv.frontend) else []
         # the files the frontend reads, for direct mode (system headers too, unless -MMD says they are
         # not dependencies: the same switch of clang's also controls the .d file)
         listing = ["-Xclang", "-header-include-file", "-Xclang", headers,
                    *([] if inv.dep_user_only else ["-Xclang", "-sys-header-deps"])] if key else []
-        argv = [ctx.compiler, *inv.frontend, *dependency_args(src.path, inv), *color, *listing,
-                *(["-Wno-unused-command-line-argument"] if inv.mode == "link" else []),
-                "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c", "-o", bc, *lang, src.path]
+        argv = frontend_argv(ctx.compiler, inv, src, bc, [*dependency_args(src.path, inv), *color, *listing])
         if os.path.exists(headers):
             os.unlink(headers)
         started_ns = time.time_ns()
@@ -357,6 +354,16 @@ class Builder:
             raise ToolError("backend", diagnostics.decode(errors="replace"), status)
         with open(out, "rb") as f:
             return {"object": f.read(), "stderr": diagnostics}  # backend warnings, replayed on every hit
+
+
+def frontend_argv(compiler: str, inv: Invocation, src: Source, out: str, extra: list[str] | None = None) -> list[str]:
+    """clang's frontend step of the rlopt path: the module clang's own optimiser would get, as bitcode in ``out``.
+    ``extra``: flags that change no code (dependency files, header listing, colours). ``rlopt tune --make``
+    runs it again on a build's logged calls to get their modules."""
+    return [compiler, *inv.frontend, *(extra or []),
+            *(["-Wno-unused-command-line-argument"] if inv.mode == "link" else []),
+            "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c", "-o", out,
+            *(["-x", src.language] if src.explicit else []), src.path]
 
 
 def _read_bytes(path: str) -> bytes | None:

@@ -1,0 +1,415 @@
+"""``rlopt tune --make CMD --run './prog ARGS'``: tune the translation units of a Makefile project that matter,
+judged by runs of the whole program, and remember the answers for the next ``make CC=rlopt-cc``.
+
+1. **One build in place, through rlopt-cc**: the user's command runs in the current directory with
+   ``CC=rlopt-cc``, ``CXX=rlopt-c++`` and ``MAKEFLAGS=B`` (GNU make's ``--always-make``), so that every compile
+   goes through the wrapper and lands in a session log (``RLOPT_CC_LOG``: the wrapper's own log lines). In
+   place, not in a copy: a module's key depends on the tree's path (``source_filename``, ``-g``'s directory),
+   so a copy would tune modules that the user's build never compiles.
+2. **Units**: every source that a logged call compiled on the rlopt path, classified again by
+   :mod:`rlopt.cc.options`. Its module is the frontend's (:func:`rlopt.cc.build.frontend_argv`, run again in the
+   call's directory); its key is the one the wrapper looks up.
+3. **Which matter** (speed): the largest units by IR instructions (at most :data:`PROBED_UNITS`) are each
+   built alone at ``-O0`` and timed against the build as it is, in interleaved rounds with a noise twin: a
+   unit whose ``-O0`` build is at least ``max(HOT_SLOWDOWN, 1 + 2 x the twin's deviation)`` slower holds a
+   share of the run worth tuning. The slowest ``--units`` are tuned, in that order, no more than an explicit
+   ``--evals`` gives :data:`MIN_UNIT_RUNS` each. (A project with one unit skips this.) Size: every unit at
+   ``-Os``/``-Oz``.
+4. **Candidates** (speed): :class:`rlopt.tune.SpeedTuner` as for one module, where building a candidate means
+   writing its pipeline for that unit into the session's copy of the tuning database, removing the unit's
+   output and running the user's command again (rlopt-cc compiles the unit with it, make relinks), then
+   copying the program that ``--run`` starts. The log must show the unit compiled with that pipeline.
+   Size: :func:`rlopt.tune.tune_size` per unit, exact counts, no build and no run.
+5. **Remembered**: each unit's answer goes into the user's tuning database as soon as its session ends
+   (one transaction; Ctrl-C keeps the units already done). At the end the tuned units are compiled again
+   with the user's database, so that the tree holds the tuned build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rlopt import timing, toolchain, tune, tuning
+from rlopt.cache import digest
+from rlopt.cc import build, options
+from rlopt.errors import RloptError, ToolError
+
+#: Seconds one run of the user's build command may take.
+BUILD_TIMEOUT = 1800.0
+#: Speed: how many of the largest units the -O0 probe times, in how many rounds, and the slowdown that makes
+#: a unit worth tuning.
+PROBED_UNITS = 6
+PROBE_ROUNDS = 2
+PROBE_PIPELINE = "default<O0>"
+HOT_SLOWDOWN = 1.10
+#: Runs below which a speed session of one unit finds little (the confirmation alone reserves 15).
+MIN_UNIT_RUNS = 30
+
+
+@dataclass
+class Unit:
+    """One source of one logged rlopt-cc call, and what the session learnt about it."""
+
+    cwd: str
+    inv: options.Invocation
+    src: options.Source
+    cxx: bool
+    output: str  # what the call wrote (an object, or the program of a compile-and-link call), absolute
+    module: bytes = b""
+    key: str = ""
+    instructions: int = 0
+    slowdown: float | None = None
+    status: str = "not tuned"
+    result: tune.Result | None = None
+
+    @property
+    def name(self) -> str:
+        return os.path.relpath(os.path.join(self.cwd, self.src.path))
+
+    @property
+    def objective(self) -> str | None:
+        """What rlopt-cc looks up for this unit (its ``-O`` level's objective)."""
+        return tuning.OBJECTIVES.get(self.inv.level)
+
+    def compiled_in(self, line: dict[str, Any]) -> bool:
+        return line.get("cwd") == self.cwd and self.src.path in (line.get("argv") or [])[1:]
+
+    def row(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.name, "output": os.path.relpath(self.output), "level": self.inv.level,
+                               "module": self.key, "ir_instructions": self.instructions, "status": self.status}
+        if self.slowdown is not None:
+            out["slowdown_at_O0"] = round(self.slowdown, 4)
+        if self.result is not None:
+            out["tuning"] = self.result.report()
+        return out
+
+
+def read_log(path: Path, start: int = 0) -> list[dict[str, Any]]:
+    """rlopt-cc's log lines from byte ``start`` on (a line that is not JSON is skipped)."""
+    if not path.exists():
+        return []
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read()
+    out = []
+    for line in data.splitlines():
+        with contextlib.suppress(ValueError):
+            out.append(json.loads(line))
+    return out
+
+
+def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
+    """The units compiled on the rlopt path (the last call per source and output) and the programs linked
+    (real paths), from the wrapper's log lines."""
+    units: dict[tuple[str, str], Unit] = {}
+    programs: set[str] = set()
+    for line in lines:
+        argv, cwd, decision = line.get("argv") or [], line.get("cwd", ""), line.get("decision")
+        if not argv or not os.path.isdir(cwd) or decision in ("compile error", "disabled"):
+            continue
+        with contextlib.chdir(cwd):  # response files are relative to the call's directory
+            inv = options.classify(options.expand_response_files(argv[1:]))
+        if inv.mode == "link":
+            programs.add(os.path.realpath(os.path.join(cwd, inv.output or "a.out")))
+        if decision != "rlopt":
+            continue
+        for src in inv.sources:
+            out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
+            unit = Unit(cwd, inv, src, argv[0].endswith("++"), os.path.join(cwd, out))
+            units[(unit.name, unit.output)] = unit
+    return list(units.values()), programs
+
+
+def load_modules(units: list[Unit], engine: Any, tc: toolchain.Toolchain, scratch: Path) -> None:
+    """Each unit's module as rlopt-cc's frontend makes it (run again in the call's directory), its key and size."""
+    bc = scratch / "frontend.bc"
+    for u in units:
+        quiet_deps = ["-MF", str(scratch / "frontend.d")] if u.inv.dep_file else []  # not the user's .d file
+        argv = build.frontend_argv(str(tc.path("clang++" if u.cxx else "clang")), u.inv, u.src, str(bc), quiet_deps)
+        toolchain.run_command(argv, name="clang", cwd=u.cwd, timeout=BUILD_TIMEOUT)
+        u.module = engine.optimize(bc.read_bytes(), "verify", name=u.name)
+        u.key = tuning.module_key(u.module)
+        handle = engine.load(u.module)
+        try:
+            u.instructions = engine.instruction_count(handle)
+        finally:
+            engine.free(handle)
+
+
+def wrapper(name: str) -> str:
+    """The path of ``rlopt-cc``/``rlopt-c++`` (on PATH, else beside this interpreter)."""
+    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    if found is None:
+        raise RloptError(f"{name} not found on PATH (rlopt tune --make builds through it)")
+    return found
+
+
+class Project:
+    """The user's tree, built by the user's command through rlopt-cc with the session's log and database."""
+
+    def __init__(self, make: str, work: Path, user_db: str):
+        self.make, self.user_db = make, user_db
+        self.log, self.db = work / "cc.log", str(work / "tuning.sqlite")
+        tuning.copy(user_db, self.db)  # the project's earlier answers stay in force while others are tuned
+        self.env = {**os.environ, "CC": wrapper("rlopt-cc"), "CXX": wrapper("rlopt-c++"),
+                    "RLOPT_CC_LOG": str(self.log)}
+        self.program: Path | None = None  # what --run starts
+
+    def build(self, *, always: bool = False, db: str | None = None) -> list[dict[str, Any]]:
+        """Run the user's command (``always``: every target, as ``make -B``); the log lines it wrote."""
+        start = self.log.stat().st_size if self.log.exists() else 0
+        env = {**self.env, "RLOPT_TUNING_DB": db or self.db}
+        if always:
+            env["MAKEFLAGS"] = f"B {os.environ.get('MAKEFLAGS', '')}".strip()
+        try:
+            toolchain.run_command(["/bin/sh", "-c", self.make], name="make", env=env, timeout=BUILD_TIMEOUT)
+        except ToolError as e:
+            last = (str(e).strip().splitlines() or ["no output"])[-1]
+            raise ToolError("make", f"'{self.make}' failed: {last}") from None
+        return read_log(self.log, start)
+
+    def set(self, unit: Unit, pipeline: str | None) -> None:
+        """The unit's pipeline in the session's database (None: rlopt-cc's own choice), and its output removed,
+        so that the next build compiles it again."""
+        assert unit.objective is not None
+        if pipeline is None:
+            tuning.forget(unit.key, unit.objective, self.db)
+        else:
+            tuning.record(unit.key, unit.objective, pipeline, self.db)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(unit.output)
+
+    def build_with(self, unit: Unit, pipeline: str, dest: Path) -> Path:
+        """The whole program built with ``unit`` compiled by ``pipeline``, copied into ``dest``."""
+        self.set(unit, pipeline)
+        lines = [line for line in self.build() if unit.compiled_in(line)]
+        if not any(line.get("decision") == "rlopt" and line.get("tuned_pipeline") == pipeline for line in lines):
+            seen = lines[-1].get("reason") or lines[-1].get("decision") if lines else "it was not compiled again"
+            raise ToolError("rlopt-cc", f"{unit.name} was not built with the pipeline under test ({seen})")
+        return self.snapshot(dest)
+
+    def snapshot(self, dest: Path) -> Path:
+        assert self.program is not None
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(self.program, dest / "prog")
+        return dest / "prog"
+
+
+class UnitProgram(tune.Program):
+    """A unit under the speed tuner: a candidate's executable is the whole program, rebuilt by the user's command
+    with this unit's pipeline changed (:meth:`Project.build_with`)."""
+
+    def __init__(self, unit: Unit, project: Project, engine: Any, workdir: Path, **kwargs: Any):
+        super().__init__(unit.module, engine, workdir, **kwargs)
+        self.unit, self.project = unit, project
+        self.pipelines: dict[str, str] = {}  # the tuner hands backend() a module; the build needs its pipeline
+
+    def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
+        code = super().optimize(text, bitcode=bitcode)
+        self.pipelines[digest(code)] = text
+        return code
+
+    def backend(self, code: bytes) -> Path:
+        key = digest(code)
+        return self.project.build_with(self.unit, self.pipelines[key], self.workdir / key[:16])
+
+
+def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tuple[float, int]:
+    """Each unit's slowdown when it alone is built at ``-O0``, against the build as it is (median of
+    :data:`PROBE_ROUNDS` interleaved rounds with a noise twin); the twin's deviation and the runs spent."""
+    base = project.snapshot(work / "probe" / "base")
+    timed: list[tuple[Unit, Path]] = []
+    for i, u in enumerate(units):
+        try:
+            exe = project.build_with(u, PROBE_PIPELINE, work / "probe" / str(i))
+        except ToolError as e:
+            u.status = f"skipped: {e}"
+            continue
+        finally:
+            project.set(u, None)
+        if digest(exe.read_bytes()) == digest(base.read_bytes()):
+            u.slowdown, u.status = 1.0, "not in the program (its -O0 build changes nothing)"
+        else:
+            timed.append((u, exe))
+    if not timed:
+        return 0.0, 0
+    exes = [base, *(exe for _, exe in timed), base]  # the last: a noise twin of the build as it is
+    samples: list[list[float]] = [[] for _ in exes]
+    with timing.Rounds() as rounds:
+        for _ in range(PROBE_ROUNDS):
+            for v, r in enumerate(rounds.run(exes, lambda exe: tune.run_program(run_cmd, exe))):
+                samples[v].append(max(r.cpu_seconds, 1e-6))
+    probe = timing.Timing(tuple(map(tuple, samples)))
+    for k, (u, _) in enumerate(timed, 1):
+        u.slowdown = 1 / probe.speedup(k)[1]
+    return probe.noise, PROBE_ROUNDS * len(exes)
+
+
+def program_of(run_cmd: str, programs: set[str]) -> tuple[Path, str]:
+    """The program ``--run`` starts (its first word, which the build must link) and the command with ``{exe}``."""
+    m = re.match(r"\s*(\S+)(.*)", run_cmd, re.S)
+    first = m[1] if m else ""
+    if os.path.realpath(first) not in programs:
+        linked = ", ".join(sorted(os.path.relpath(p) for p in programs)) or "none"
+        raise click.UsageError(f"with --make, --run must start with a program the build links through rlopt-cc "
+                               f"('{first}' is not one; it linked: {linked})")
+    return Path(first), "{exe}" + (m[2] if m else "")
+
+
+def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective: str, evals: int | None,
+            seconds: float | None, max_units: int, json_path: str | None, explain: bool, quiet: bool,
+            no_record: bool, model: str | None, strategy: str, seed: int, llvm_bin: str | None) -> None:
+    """The whole ``--make`` session (module docstring); exits 130 when interrupted."""
+    if objective == "speed" and not run_cmd:
+        raise click.UsageError("--make with --objective speed needs --run './prog ARGS' (how to run the program)")
+    if run_cmd and "{exe}" in run_cmd:
+        raise click.UsageError("with --make, --run names the program as you run it in the project ('./prog ARGS'), "
+                               "without {exe}")
+    from rlopt.engine import Engine
+
+    tc = toolchain.find(llvm_bin)
+    started, db = time.monotonic(), tuning.default_path()
+    deadline = started + seconds if seconds else None
+    report: dict[str, Any] = {"make": make, "run": run_cmd, "check": check_cmd, "objective": objective,
+                              "directory": os.getcwd(), "date": time.strftime("%Y-%m-%d %H:%M:%S"), "units": []}
+    units: list[Unit] = []
+    interrupted = False
+    say = (lambda msg: None) if quiet else (lambda msg: click.echo(f"rlopt tune: {msg}", err=True))
+    with Engine(tc, timeout=tune.ENGINE_TIMEOUT) as engine, \
+            tempfile.TemporaryDirectory(prefix="rlopt-tune-make-") as tmp:
+        work = Path(tmp)
+        project = Project(make, work, db)
+        try:
+            say(f"building in place through rlopt-cc ({make}, every target): the tree's objects and programs are "
+                "rebuilt, and at the end they are the tuned build")
+            units, programs = units_of(project.build(always=True))
+            if not units:
+                raise RloptError("the build compiled nothing through rlopt-cc: does it take CC from the environment?"
+                                 " (try --make 'make CC=rlopt-cc')")
+            if run_cmd:
+                project.program, run_cmd = program_of(run_cmd, programs)
+                report["program"] = str(project.program)
+            load_modules(units, engine, tc, work)
+            chosen = _choose(units, objective, project, run_cmd, max_units, evals, work, report, say)
+            for n, u in enumerate(chosen):
+                left = len(chosen) - n  # an explicit budget is the session's: what is left, split evenly
+                budget_evals = None if evals is None else max(1, (evals - report.get("runs", 0)) // left)
+                budget_seconds = None if deadline is None else max(1.0, (deadline - time.monotonic()) / left)
+                say(f"tuning {u.name} ({objective}, {len(chosen) - n} unit(s) to go)")
+                u.result = _tune_unit(u, project, engine, tc, work, run_cmd=run_cmd, check_cmd=check_cmd,
+                                      objective=objective, evals=budget_evals, seconds=budget_seconds, quiet=quiet,
+                                      model=model, strategy=strategy, seed=seed)
+                report["runs"] = report.get("runs", 0) + u.result.runs
+                if explain:
+                    tune.show_history(u.result)
+                say(f"{u.name}: {u.result.verdict}")
+                if u.result.interrupted:
+                    u.status, interrupted = "interrupted: not recorded", True
+                    break
+                u.status = "tuned: improved" if u.result.improved else "tuned: kept the baseline"
+                if objective == "speed":
+                    project.set(u, u.result.pipeline)  # the next units are tuned with this one's answer
+                if not no_record:
+                    tune.remember(u.key, u.name, u.result, db)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            report["units"] = [u.row() for u in units]
+            report.update(seconds=round(time.monotonic() - started, 2), interrupted=interrupted)
+            if json_path:
+                from rlopt.output import write_file
+
+                write_file(json_path, (json.dumps(report, indent=1) + "\n").encode())
+        _restore(project, units, db, say)
+    tuned = [u for u in units if u.status.startswith("tuned")]
+    improved = sum(u.status == "tuned: improved" for u in tuned)
+    click.echo(f"rlopt tune: {len(tuned)} unit(s) tuned, {improved} improved"
+               + ("" if no_record or not tuned else f", recorded in {db}: the next build with CC=rlopt-cc uses them"),
+               err=True)
+    if interrupted:
+        click.echo("rlopt tune: interrupted: the units finished before are recorded", err=True)
+        raise click.exceptions.Exit(130)
+
+
+def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | None, max_units: int,
+            evals: int | None, work: Path, report: dict[str, Any], say: Any) -> list[Unit]:
+    """The units to tune (module docstring, step 3)."""
+    fit = [u for u in units if u.objective == objective and u.instructions > 0]
+    for u in units:
+        if u.objective != objective:
+            u.status = (f"not tuned: compiled at -{u.inv.level} (rlopt-cc consults {objective} answers at "
+                        f"{' and '.join('-' + lv for lv, o in tuning.OBJECTIVES.items() if o == objective)})")
+        elif u.instructions == 0:
+            u.status = "not tuned: no code"
+    if not fit:
+        raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels)")
+    if objective == "size":
+        return fit
+    if len(fit) == 1:
+        return fit
+    probed = sorted(fit, key=lambda u: -u.instructions)[:PROBED_UNITS]
+    say(f"timing {len(probed)} unit(s) each built at -O0 against the build, to find where the run spends its time")
+    assert run_cmd is not None
+    noise, report["profile_runs"] = profile(project, probed, run_cmd, work)
+    report["runs"], report["profile_noise"] = report["profile_runs"], round(noise, 4)
+    bar = max(HOT_SLOWDOWN, 1 + 2 * noise)
+    hot = sorted((u for u in probed if (u.slowdown or 0) >= bar), key=lambda u: -(u.slowdown or 0))
+    for u in probed:
+        if u.slowdown is not None and u.slowdown < bar and u.status == "not tuned":
+            u.status = f"not tuned: {u.slowdown:.2f}x slower at -O0 (needs {bar:.2f}x)"
+    if evals is not None:  # a unit's race needs MIN_UNIT_RUNS runs: fewer units rather than none tuned well
+        max_units = min(max_units, max(1, (evals - report["runs"]) // MIN_UNIT_RUNS))
+    for u in hot[max_units:]:
+        u.status = f"not tuned: beyond the {max_units} hottest (--units, --evals)"
+    if not hot:
+        raise RloptError(f"no unit's -O0 build made the program {bar:.2f}x slower: nothing worth tuning "
+                         "(see --json: slowdown_at_O0)")
+    return hot[:max_units]
+
+
+def _tune_unit(u: Unit, project: Project, engine: Any, tc: toolchain.Toolchain, work: Path, *, run_cmd: str | None,
+               check_cmd: str | None, objective: str, evals: int | None, seconds: float | None, quiet: bool,
+               model: str | None, strategy: str, seed: int) -> tune.Result:
+    """One unit's session: the speed tuner on whole-program builds, or the exact size search."""
+    first = tune.first_candidates(u.module.decode(errors="replace"), objective, model, strategy, tc)
+    progress = tune.Progress(not quiet, prog=f"rlopt tune {u.name}")
+    unit_work = work / digest(u.key)[:8]
+    try:
+        if objective == "size":
+            program = tune.Program(u.module, engine, unit_work, tc=tc)
+            return tune.tune_size(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
+                                  progress=progress)
+        program = UnitProgram(u, project, engine, unit_work, run=run_cmd, check=check_cmd, tc=tc)
+        if evals is None and seconds is None:
+            evals = tune.DEFAULT_EVALS["speed"]
+        return tune.SpeedTuner(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
+                               progress=progress).tune()
+    finally:
+        progress.done()
+
+
+def _restore(project: Project, units: list[Unit], db: str, say: Any) -> None:
+    """Build the tree once more with the user's database: the tuned build, not the last candidate's."""
+    touched = [u for u in units if u.slowdown is not None or u.result is not None]
+    if not touched:
+        return
+    say("building the tree with the tuning database")
+    try:
+        for u in touched:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(u.output)
+        project.build(db=db)
+    except KeyboardInterrupt:
+        raise RloptError("interrupted while restoring the build: run the build command again") from None
