@@ -1,4 +1,5 @@
-"""Evaluation tables: baselines, random search with the policy's budget, the policy, ratios and geomeans."""
+"""Evaluation tables: baselines, random search and the size tuner with the policy's budget, the policy, ratios and
+geomeans."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def report(tmp_path_factory):
 
 
 def test_candidates_and_ratios(report):
-    assert report.candidates == ["O0", "O3", "Oz", "random", "policy"]
+    assert report.candidates == ["O0", "O3", "Oz", "random", "tuner", "policy"]
     for bench, cands in report.results.items():
         assert report.ratio(bench, "O3", "instructions") == 1.0
         # -O3 beats no passes on instruction count; -Oz makes the smallest .text of the baselines.
@@ -37,6 +38,8 @@ def test_candidates_and_ratios(report):
         # The toy policy prefers -O3 and keeps choosing it while it changes the IR: -O3 at least once.
         assert cands["policy"].actions[0] == "-O3" and 1 <= len(cands["policy"].actions) <= 2
         assert len(cands["random"].actions) in (0, 2)
+        # the size tuner at the random search's budget never ends with more IR instructions than -Oz
+        assert cands["tuner"].instructions <= cands["Oz"].instructions
     g = report.geomean("O0", "instructions")
     ratios = [report.ratio(b, "O0", "instructions") for b in report.results]
     assert g == pytest.approx(math.exp(np.mean(np.log(ratios))))
@@ -51,7 +54,7 @@ def test_table_json_csv(report, tmp_path):
     assert data["geomean_ratio_to_O3"]["instructions"]["O3"] == 1.0
     assert data["benchmarks"]["crc32"]["policy"]["pipeline"].startswith("default<O3>")
     rows = list(csv.DictReader(cs.open()))
-    assert len(rows) == 2 * 5 * 2 and {r["metric"] for r in rows} == {"instructions", "text_size"}
+    assert len(rows) == 2 * 6 * 2 and {r["metric"] for r in rows} == {"instructions", "text_size"}
 
 
 def test_random_search_keeps_the_best_valid_trial(tc):

@@ -205,7 +205,7 @@ def sac(**kwargs: Any) -> None:
 @click.option("--budget", type=click.IntRange(min=1), default=None,
               help="Steps for the policy and per random-search episode [default: the model's max_steps].")
 @click.option("--random-trials", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Random-search episodes per benchmark.")
+              help="Random-search episodes per benchmark (and pipelines of the size tuner, the same budget).")
 @click.option("--metrics", default="instructions,text_size,proxy,runtime", show_default=True,
               help="Comma-separated: instructions, text_size, proxy (callgrind), runtime.")
 @click.option("--runtime-rounds", type=click.IntRange(min=1), default=5, show_default=True,
@@ -218,7 +218,8 @@ def sac(**kwargs: Any) -> None:
                    "test split [FILE default: the committed table].")
 def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | None, random_trials: int,
           metrics: str, runtime_rounds: int, seed: int, out_dir: str | None, table_path: str | None) -> None:
-    """Compare a model (MODEL: name, .onnx file or run directory) with -O0, -O3, -Oz and random search."""
+    """Compare a model (MODEL: name, .onnx file or run directory) with -O0, -O3, -Oz, random search and the size
+    tuner at the same budget."""
     from rlopt.policy import Selector, load_model
     from rlopt.training import evaluate
 

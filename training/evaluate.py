@@ -1,10 +1,13 @@
-"""Evaluate a policy against -O0, -O3, -Oz and random search, per benchmark, with geometric means.
+"""Evaluate a policy against -O0, -O3, -Oz, random search and the size tuner, per benchmark, with geometric means.
 
 Every candidate starts from the same IR (what ``clang -O3`` hands its optimizer, see ``benchmarks.ir``):
 
 * ``O0`` no passes, ``O3`` ``default<O3>`` (exactly ``clang -O3``), ``Oz`` ``default<Oz>``;
 * ``random``: ``random_trials`` random episodes of ``budget`` steps over the policy's allowed actions, the one
   with the fewest IR instructions kept (a cheap, deterministic search objective);
+* ``tuner``: ``rlopt tune --objective size`` at the same budget as ``random`` (``random_trials`` pipelines after
+  -Oz's own count): the shipped size selector's ranking, the size macros, then moves around the best, by exact
+  IR instruction count (:func:`rlopt.tune.tune_size`; never more instructions than -Oz);
 * ``policy``: what ``-O-rl`` would run: a step-by-step policy's :func:`rlopt.policy.optimize_module` with at most
   ``budget`` steps, or a selector's one-shot choice.
 
@@ -150,6 +153,22 @@ def random_search(ir: bytes, space: Sequence[passes.Action], allowed: np.ndarray
     return best
 
 
+def tuner_search(ir: bytes, *, evals: int, engine: Engine, seed: int) -> Candidate:
+    """The size tuner of ``rlopt tune`` with ``evals`` pipelines (a search baseline beside ``random``)."""
+    from rlopt import tune
+
+    tc = toolchain.find()
+    with tempfile.TemporaryDirectory(prefix="rlopt-eval-tune-") as d:
+        program = tune.Program(ir, engine, Path(d), tc=tc)
+        try:
+            first = tune.first_candidates(engine.optimize(ir, "verify").decode(errors="replace"), "size", None,
+                                          "policy", tc)
+            result = tune.tune_size(program, first, evals=evals, seconds=None, seed=seed)
+        finally:
+            program.close()
+    return Candidate(result.pipeline, [result.name], instructions=float(result.ir_instructions or 0))
+
+
 def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy_mod.Selector | None, *,
              budget: int | None = None,
              random_trials: int = 10, metrics: Sequence[str] = METRICS, runtime_rounds: int = 5, seed: int = 0,
@@ -172,6 +191,7 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
             allowed = stepwise.allowed() if stepwise else np.array([a.safe for a in space])
             cands["random"] = random_search(ir, space, allowed, budget=budget, trials=random_trials,
                                             engine=engine, rng=rng)
+            cands["tuner"] = tuner_search(ir, evals=random_trials, engine=engine, seed=seed)
             if stepwise:
                 r = policy_mod.optimize_module(ir, stepwise, max_steps=budget,
                                                apply=engine.optimize)
@@ -182,6 +202,7 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
             _measure(bench, ir, cands, metrics, engine, runtime_rounds)
             results[bench.name] = cands
     config = {"benchmarks": [b.name for b in bench_list], "budget": budget, "random_trials": random_trials,
+              "tuner_evals": random_trials,
               "metrics": list(metrics), "runtime_rounds": runtime_rounds, "seed": seed,
               "model": str(policy.path) if policy else None,
               "action_space": stepwise.card.action_space if stepwise else "rlopt-extended-v0"}
