@@ -283,7 +283,8 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
     started, db = time.monotonic(), tuning.default_path()
     deadline = started + seconds if seconds else None
     report: dict[str, Any] = {"make": make, "run": run_cmd, "check": check_cmd, "objective": objective,
-                              "directory": os.getcwd(), "date": time.strftime("%Y-%m-%d %H:%M:%S"), "units": []}
+                              "directory": os.getcwd(), "date": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": 0,
+                              "units": []}
     units: list[Unit] = []
     interrupted = False
     say = (lambda msg: None) if quiet else (lambda msg: click.echo(f"rlopt tune: {msg}", err=True))
@@ -305,13 +306,13 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
             chosen = _choose(units, objective, project, run_cmd, max_units, evals, work, report, say)
             for n, u in enumerate(chosen):
                 left = len(chosen) - n  # an explicit budget is the session's: what is left, split evenly
-                budget_evals = None if evals is None else max(1, (evals - report.get("runs", 0)) // left)
+                budget_evals = None if evals is None else max(1, (evals - report["runs"]) // left)
                 budget_seconds = None if deadline is None else max(1.0, (deadline - time.monotonic()) / left)
-                say(f"tuning {u.name} ({objective}, {len(chosen) - n} unit(s) to go)")
+                say(f"tuning {u.name} ({objective}, {left} unit(s) to go)")
                 u.result = _tune_unit(u, project, engine, tc, work, run_cmd=run_cmd, check_cmd=check_cmd,
                                       objective=objective, evals=budget_evals, seconds=budget_seconds, quiet=quiet,
                                       model=model, strategy=strategy, seed=seed)
-                report["runs"] = report.get("runs", 0) + u.result.runs
+                report["runs"] += u.result.runs
                 if explain:
                     tune.show_history(u.result)
                 say(f"{u.name}: {u.result.verdict}")
@@ -332,7 +333,7 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
                 from rlopt.output import write_file
 
                 write_file(json_path, (json.dumps(report, indent=1) + "\n").encode())
-        _restore(project, units, db, say)
+            _restore(project, units, db, say)
     tuned = [u for u in units if u.status.startswith("tuned")]
     improved = sum(u.status == "tuned: improved" for u in tuned)
     click.echo(f"rlopt tune: {len(tuned)} unit(s) tuned, {improved} improved"
