@@ -697,7 +697,7 @@ def show_history(result: Result) -> None:
 @click.option("-o", "output", metavar="FILE", help="Write the module optimised with the answer here (atomically).")
 @click.option("-S", "text", is_flag=True, help="Write IR text (also when FILE ends in .ll).")
 @click.option("--run", "run_cmd", metavar="CMD", help="How to run a build, with {exe} for the executable, e.g. "
-              "'{exe} input.txt' (speed).")
+              "'{exe} input.txt' (speed); with --make, the program as run in the project: './prog input.txt'.")
 @click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True)
 @click.option("--budget", metavar="TIME", help="Wall-time budget, e.g. 90s, 10m (speed default: --evals 100; "
               "size default: 5s).")
