@@ -34,6 +34,21 @@ int main(int argc, char *argv[]) {
   return 0;
 }
 """
+# A vectorisable sum: every optimisation pipeline runs it several times faster than no IR passes at all.
+ARRAY_SUM = r"""
+#include <stdio.h>
+#include <stdlib.h>
+static int a[4096];
+int main(int argc, char *argv[]) {
+  int n = argc == 2 ? atoi(argv[1]) : 20000;
+  for (int i = 0; i < 4096; i++) a[i] = i * 7 % 13;
+  unsigned s = 0;
+  for (int r = 0; r < n; r++)
+    for (int i = 0; i < 4096; i++) s += (unsigned)a[i] * (unsigned)(r + 1);
+  printf("%u\n", s);
+  return 0;
+}
+"""
 SMALL = "int g(int x);\nint f(int x) { int s = 0; for (int i = 0; i < x; i++) s += g(i) * 3; return s; }\n"
 
 
@@ -52,6 +67,13 @@ def ackermann(tc, tmp_path_factory) -> bytes:
 
 
 @pytest.fixture(scope="module")
+def array_sum(tc, tmp_path_factory) -> bytes:
+    src = tmp_path_factory.mktemp("sum") / "sum.c"
+    src.write_text(ARRAY_SUM)
+    return frontend_ir(tc, src).read_bytes()
+
+
+@pytest.fixture(scope="module")
 def engine(tc):
     with Engine(tc, timeout=120.0) as e:
         yield e
@@ -62,9 +84,19 @@ def first_candidates(module: bytes, engine: Engine, tc) -> list[tune.Candidate]:
     return tune.policy_ranking(text, "speed", None, tc) + tune.fixed_candidates("speed")
 
 
-def test_the_tuner_finds_the_faster_candidate(ackermann, engine, tc, tmp_path):
-    prog = tune.Program(ackermann, engine, tmp_path, run="{exe} 10", tc=tc)
-    result = tune.SpeedTuner(prog, first_candidates(ackermann, engine, tc), evals=40, seconds=None).tune()
+class SlowBaseline(tune.Program):
+    """-O3 is handicapped (its build gets no IR passes at all), so that on a loop every real optimisation
+    pipeline beats it by far more than any machine's noise. Ackermann's -O1 beats the true -O3 by 1.2x on our
+    machines but by only 1.05x on CI's, inside the noise: a gain that depends on the CPU is no test's premise."""
+
+    def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
+        return super().optimize("verify" if text == tune.BASELINE["speed"] else text, bitcode=bitcode)
+
+
+def test_the_tuner_finds_the_faster_candidate(array_sum, engine, tc, tmp_path):
+    """Real builds and real runs end to end: the race, the confirmation and an independent re-measurement."""
+    prog = SlowBaseline(array_sum, engine, tmp_path, run="{exe} 8000", tc=tc)
+    result = tune.SpeedTuner(prog, first_candidates(array_sum, engine, tc), evals=40, seconds=None).tune()
     assert result.improved, result.verdict
     assert result.speedup > 1.05 and result.interval[0] > 1.0
     assert result.runs <= 40
