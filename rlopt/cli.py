@@ -208,8 +208,9 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
 
     from rlopt.engine import OptBackend, backend_for
 
-    # one backend for the policy's steps and the result: the engine's worker, or opt processes
-    backend = backend_for(tc, timeout, user_options, engine=engine)
+    # one backend for the policy's steps and the result: the engine's worker (a fork of this process, which
+    # has one thread here), or opt processes
+    backend = backend_for(tc, timeout, user_options, engine=engine, fork=True)
     if not (opt_flags or print_pipeline_passes):
         backend.start()  # the worker's start-up overlaps choosing the pipeline (imports, features, inference)
     try:

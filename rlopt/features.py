@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from rlopt.irparse import (
     BINARY_OPCODES,
@@ -23,7 +22,10 @@ from rlopt.irparse import (
     parse,
 )
 
-__all__ = ["AUTOPHASE_NAMES", "INSTCOUNT_NAMES", "autophase", "instcount", "instruction_count"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["AUTOPHASE_NAMES", "INSTCOUNT_NAMES", "autophase", "autophase_values", "instcount", "instruction_count"]
 
 AUTOPHASE_NAMES = (
     "BBNumArgsHi", "BBNumArgsLo", "onePred", "onePredOneSuc", "onePredTwoSuc", "oneSuccessor", "twoPred",
@@ -139,13 +141,22 @@ def _count_block(c: Counter, block: Block, preds: Counter, int_returning: set[st
     c["BlockLow" if n < 15 else "BlockMid" if n <= 500 else "BlockHigh"] += 1
 
 
+def autophase_values(ir_text: str) -> list[int]:
+    """The 56 Autophase features as plain ints: what a selector feeds ONNX Runtime, without loading numpy."""
+    c = counters(parse(ir_text))
+    return [c[n] for n in AUTOPHASE_NAMES]
+
+
 def autophase(ir_text: str) -> np.ndarray:
     """The 56 Autophase features (int64, in the order of :data:`AUTOPHASE_NAMES`)."""
-    c = counters(parse(ir_text))
-    return np.array([c[n] for n in AUTOPHASE_NAMES], dtype=np.int64)
+    import numpy as np
+
+    return np.array(autophase_values(ir_text), dtype=np.int64)
 
 
 def instcount(ir_text: str) -> np.ndarray:
     """The 70 InstCount features (int64, in the order of :data:`INSTCOUNT_NAMES`)."""
+    import numpy as np
+
     c = counters(parse(ir_text))
     return np.array([c[n] for n in INSTCOUNT_NAMES], dtype=np.int64)

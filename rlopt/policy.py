@@ -3,7 +3,9 @@
 A model is ``NAME.onnx`` plus its card ``NAME.json`` (and the vocabulary the card names) in one directory.
 :func:`optimize_module` is *the* optimisation loop (graph of the current IR -> policy -> apply the action ->
 repeat); ``rlopt -O-rl``, ``rlopt-cc`` and ``rlopt-train eval`` all run it, so a policy behaves the same
-everywhere it is used. Inference needs only onnxruntime and numpy (onnxruntime is imported on first use).
+everywhere it is used. Inference needs only onnxruntime and numpy. A one-shot :class:`Selector` (the shipped
+models) needs neither numpy nor onnxruntime's Python module (:mod:`rlopt.ort`): ``rlopt -O-rl`` loads them only
+for a step-by-step :class:`Policy`.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from rlopt import passes
+from rlopt import ort, passes
 from rlopt.errors import RloptError, ToolError
 from rlopt.toolchain import Toolchain
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from rlopt.engine import Backend, Engine
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,8 @@ class Policy:
         self.session = session
         self.space: tuple[passes.Action, ...] = passes.ACTION_SPACES[card.action_space]
         self.input_names = {i.name for i in session.get_inputs()}
+        import numpy as np  # numpy loads with the step-by-step policies only (see the module docstring)
+
         self._allowed = np.zeros(len(self.space), dtype=bool)
         self._allowed[list(card.mask)] = True
         self._allowed &= np.array([a.safe for a in self.space])  # also for cards written before a hazard was known
@@ -148,12 +152,16 @@ class Policy:
             from rlopt.features import autophase
 
             features = autophase(ir_text)
+        import numpy as np
+
         out = self.session.run(["logits"], graph_feeds(arrays, features))[0]
         return np.asarray(out, dtype=np.float64).reshape(-1)
 
     def act(self, arrays: Any, mask: np.ndarray | None = None, greedy: bool = True, *,
             ir_text: str | None = None, rng: np.random.Generator | None = None) -> int:
         """An action index: argmax (or a sample) over the card's allowed actions, narrowed by ``mask``."""
+        import numpy as np
+
         logits = self.logits(arrays, ir_text)
         if logits.shape[0] != len(self.space):
             raise RloptError(f"{self.path.name}: {logits.shape[0]} logits for {len(self.space)} actions")
@@ -169,6 +177,8 @@ class Policy:
 
     def allowed(self, mask: np.ndarray | None = None) -> np.ndarray:
         """The card's mask narrowed by ``mask`` (True = may be chosen)."""
+        import numpy as np
+
         return self._allowed if mask is None else self._allowed & np.asarray(mask, dtype=bool)
 
 
@@ -176,6 +186,8 @@ def graph_feeds(arrays: Any, autophase: Any = None) -> dict[str, np.ndarray]:
     """The ONNX inputs of a step-by-step policy for one graph (the export contract): the :data:`GRAPH_INPUTS`
     of ``arrays`` (a dict or an object with those attributes) as int64, and ``autophase`` as float32 for a
     model with the Autophase branch."""
+    import numpy as np
+
     feeds = {name: np.ascontiguousarray(_field(arrays, name), dtype=np.int64) for name in GRAPH_INPUTS}
     if autophase is not None:
         feeds["autophase"] = np.asarray(autophase, dtype=np.float32)
@@ -186,20 +198,17 @@ def _field(arrays: Any, name: str) -> Any:
     return arrays[name] if isinstance(arrays, dict) else getattr(arrays, name)
 
 
-def _session(path: Path) -> Any:
-    """An onnxruntime session on 2 threads at most (the policy shares the machine with the compiler)."""
-    import onnxruntime
+def _threads() -> int:
+    """ONNX Runtime threads: 2 at most (the policy shares the machine with the compiler)."""
+    return min(2, os.cpu_count() or 1)
 
-    opts = onnxruntime.SessionOptions()
-    opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    # Graph sizes change every step, so neither a growing arena nor shape-keyed memory patterns pay off: with
-    # both off the peak RSS of a 10-step run on a 10.6k-instruction module fell from ~308 to ~235 MB.
-    opts.enable_cpu_mem_arena = False
-    opts.enable_mem_pattern = False
+
+def _session(path: Path) -> Any:
+    """An onnxruntime (Python) session for a step-by-step policy. Graph sizes change every step, so neither a
+    growing arena nor shape-keyed memory patterns pay off: with both off the peak RSS of a 10-step run on a
+    10.6k-instruction module fell from ~308 to ~235 MB."""
     try:
-        return onnxruntime.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        return ort.PythonSession(path, _threads()).inner
     except Exception as e:  # onnxruntime raises its own exception types for corrupt or foreign files
         raise RloptError(f"{path}: not a usable ONNX model: {str(e).splitlines()[0]}") from None
 
@@ -225,6 +234,8 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
     observe = observe or (lambda text: graph.build(text).arrays(policy.vocab))
     start = apply(data, "verify")  # text IR from text or bitcode, and a clear error for broken input
     current, taken, steps, unchanged = start, [], 0, 0
+    import numpy as np
+
     blocked = np.zeros(len(policy.space), dtype=bool)
     limit = policy.card.max_steps if max_steps is None else max_steps
     while steps < limit and unchanged < patience and policy.allowed(~blocked).any():
@@ -306,21 +317,20 @@ class Selector:
         except (KeyError, TypeError, ValueError) as e:
             raise RloptError(f"model card {path.with_suffix('.json')} is invalid: {type(e).__name__}: {e}") from None
         _check_llvm(path, str(card.get("llvm_version", "")), toolchain)
-        return cls(path, card, _session(path))
+        return cls(path, card, ort.session(path, _threads()))
 
     def choose(self, ir_text: str) -> Choice:
-        from rlopt.features import autophase
+        from rlopt.features import autophase_values
 
-        return self.decide(autophase(ir_text))
+        return self.decide(autophase_values(ir_text))
 
     def decide(self, features: Sequence[float] | np.ndarray) -> Choice:
         """The choice for a module's Autophase vector (evaluation judges the model on stored features)."""
-        x = np.asarray(features, dtype=np.float32).reshape(1, -1)
-        gains = np.asarray(self.session.run(["gains"], {"autophase": x})[0], dtype=np.float64).reshape(-1)
-        if gains.shape[0] != len(self.names):
-            raise RloptError(f"{self.path.name}: {gains.shape[0]} outputs for {len(self.names)} candidates")
+        gains = self.session.run("gains", "autophase", [float(v) for v in features])
+        if len(gains) != len(self.names):
+            raise RloptError(f"{self.path.name}: {len(gains)} outputs for {len(self.names)} candidates")
         gains[0] = 0.0
-        best = int(np.argmax(gains))
+        best = max(range(len(gains)), key=gains.__getitem__)
         pick = best if gains[best] > self.margin else 0
         ranked = sorted(range(len(gains)), key=lambda i: -gains[i])
         return Choice(tuple((self.names[i], self.pipelines[i], float(math.exp(gains[i]))) for i in ranked),

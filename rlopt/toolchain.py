@@ -19,7 +19,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlopt.cache import default_dir_name
 from rlopt.errors import ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.output import write_file
 
 SUPPORTED_MAJORS = (19,)
 #: Seconds one tool run or engine call may take unless its caller says otherwise.
@@ -124,13 +126,48 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def probe_version(opt_path: Path) -> tuple[int, int, int] | None:
-    """The LLVM version an ``opt`` binary reports, or None if it does not run."""
+    """The LLVM version an ``opt`` binary reports, or None if it does not run.
+
+    Running ``opt --version`` costs every ``rlopt`` call ~20 ms (a process that loads libLLVM), so a version
+    is remembered in ``$RLOPT_CACHE_DIR/llvm-versions``, keyed by the binary's real path, size and mtime: a
+    reinstalled or replaced ``opt`` is asked again.
+    """
+    try:
+        st = os.stat(opt_path)
+    except OSError:
+        return None
+    key = f"{os.path.realpath(opt_path)}:{st.st_size}:{st.st_mtime_ns}"
+    known = _remembered_versions()
+    if key in known:
+        return known[key]
     try:
         out = subprocess.run([str(opt_path), "--version"], capture_output=True, timeout=20).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     m = _VERSION_RE.search(out.decode(errors="replace"))
-    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+    version = (int(m[1]), int(m[2]), int(m[3])) if m else None
+    if version:
+        known[key] = version
+        lines = "".join(f"{k}\t{'.'.join(map(str, v))}\n" for k, v in known.items())
+        with contextlib.suppress(OSError):  # a read-only cache directory only costs the next call the probe
+            write_file(_versions_path(), lines.encode())
+    return version
+
+
+def _versions_path() -> str:
+    return os.path.join(default_dir_name(), "llvm-versions")
+
+
+def _remembered_versions() -> dict[str, tuple[int, int, int]]:
+    """``opt`` binaries (real path, size, mtime) and the versions they reported; unreadable lines are skipped."""
+    known: dict[str, tuple[int, int, int]] = {}
+    with contextlib.suppress(OSError, UnicodeDecodeError), open(_versions_path(), encoding="utf-8") as f:
+        for line in f:
+            key, _, version = line.rstrip("\n").rpartition("\t")
+            parts = version.split(".")
+            if key and len(parts) == 3 and all(p.isdigit() for p in parts):
+                known[key] = (int(parts[0]), int(parts[1]), int(parts[2]))
+    return known
 
 
 def _candidates() -> list[tuple[Path, str]]:

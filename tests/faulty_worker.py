@@ -33,6 +33,7 @@ class FaultyEngine(Engine):
     """:class:`rlopt.engine.Engine` with ``crash()`` and ``hang()``: the next call segfaults or hangs."""
 
     worker_module = "faulty_worker"
+    worker_class = _FaultyWorker
 
     def crash(self) -> None:
         self._call("crash")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -203,6 +206,63 @@ def test_worker_killed_between_calls_is_restarted(tc: toolchain.Toolchain, modul
         with pytest.raises(StaleHandle):
             eng.run(handle, "adce")
         assert eng.instruction_count(eng.load(modules["list"])) > 0
+
+
+_FORKED = """
+import os, sys
+from rlopt import toolchain
+from rlopt.errors import ToolCrash, ToolTimeout
+from tests.faulty_worker import FaultyEngine
+
+module = open(sys.argv[1], "rb").read()
+eng = FaultyEngine(toolchain.find(), timeout=1.0, fork=True)
+eng.start()
+assert type(eng._proc).__name__ == "_Forked", type(eng._proc)
+assert eng.instruction_count(eng.load(module)) > 0
+for fault, error in ((eng.crash, ToolCrash), (eng.hang, ToolTimeout)):
+    try:
+        fault()
+        raise AssertionError(f"{fault.__name__} did not fail")
+    except error as e:
+        print(type(e).__name__, str(e).splitlines()[0])
+    assert eng.instruction_count(eng.load(module)) > 0  # a new worker: forked again (one thread still)
+    assert type(eng._proc).__name__ == "_Forked"
+pid = eng._proc.pid
+eng.close()
+try:
+    os.waitpid(pid, os.WNOHANG)
+    raise AssertionError("the worker was not reaped")
+except ChildProcessError:
+    print("reaped", eng.starts)
+"""
+
+
+def test_forked_worker_is_contained_like_a_new_one(modules: dict[str, bytes], tmp_path: Path) -> None:
+    """``fork=True`` (rlopt's command line): in a process with one thread the worker is a fork of it, and a
+    crash or a hang in it is contained and recovered from as in a worker that is a new interpreter."""
+    module = tmp_path / "list.ll"
+    module.write_bytes(modules["list"])
+    proc = subprocess.run([sys.executable, "-c", _FORKED, str(module)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["ToolCrash engine: worker crashed with SIGSEGV during crash",
+                                        "ToolTimeout engine: timed out after 1 s", "reaped 3"]
+
+
+def test_fork_needs_a_single_thread(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    """A process with another thread gets a new interpreter as its worker: a fork could inherit a lock that
+    no thread of the child would ever release."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with Engine(tc, fork=True) as eng:
+            eng.start()
+            assert isinstance(eng._proc, subprocess.Popen)
+            assert eng.instruction_count(eng.load(modules["list"])) > 0
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_started_early_worker_serves_the_first_call(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:

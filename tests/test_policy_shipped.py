@@ -4,6 +4,7 @@ the program, and ``rlopt -O-rl`` works end to end with them."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 
@@ -86,3 +87,39 @@ def test_shipped_candidates_use_no_unsafe_pass(shipped):
     for pipeline in shipped.pipelines:
         used = {p.split("<")[0] for p in pipeline.replace("(", ",").replace(")", ",").split(",") if p}
         assert not used & unsafe, pipeline
+
+
+#: What ``rlopt -O-rl`` with a shipped model must not load: ~0.13 s of a 0.3 s start-up budget (numpy and
+#: onnxruntime's Python module; the C API runs the model) and the graph stack the selectors do not use.
+HEAVY = ("numpy", "onnxruntime", "networkx", "torch", "rlopt.graph")
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_o_rl_loads_no_heavy_module(example_ir, tmp_path, model):
+    code = ("import sys\nfrom rlopt.cli import main\nstatus = main(sys.argv[1:])\n"
+            "print(' '.join(sys.modules))\nsys.exit(status)")
+    proc = subprocess.run([sys.executable, "-c", code, "-O-rl", "--model", model, str(example_ir["sort.O3"]),
+                           "-o", str(tmp_path / "out.bc")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert not [m for m in proc.stdout.split() if m in HEAVY or m.split(".")[0] in HEAVY]
+
+
+def test_c_api_session_matches_the_python_binding(shipped, tmp_path):
+    """The selectors run on ONNX Runtime's C API (:mod:`rlopt.ort`); they must give what onnxruntime's Python
+    binding gives, bit for bit, and fail as clearly."""
+    from rlopt import ort
+    from rlopt.errors import RloptError
+
+    assert isinstance(shipped.session, ort.Session)  # the wheel has the C API library: no silent fallback
+    reference = ort.PythonSession(shipped.path, 1)
+    rng = random.Random(0)
+    rows = [[0] * 56, *([rng.randrange(10 ** rng.randrange(1, 7)) for _ in range(56)] for _ in range(100))]
+    for row in rows:
+        assert shipped.session.run("gains", "autophase", row) == reference.run("gains", "autophase", row)
+    with pytest.raises(RloptError, match="Invalid output name"):
+        shipped.session.run("logits", "autophase", rows[1])
+    with pytest.raises(RloptError, match="invalid dimensions"):
+        shipped.session.run("gains", "autophase", rows[1][:5])
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    with pytest.raises(RloptError, match="bad.onnx: not a usable ONNX model"):
+        ort.session(tmp_path / "bad.onnx", 1)

@@ -117,7 +117,7 @@ def test_select_cli_exports_a_model_rlopt_runs(exported, example_ir):
     model = SEL.train(d, "speed", card["model"], train_rows=tr, val_rows=val)
     assert model.coreset == sel.names and model.margin == sel.margin
     for x in (np.asarray(autophase(text), dtype=np.float32).reshape(1, -1), d.features[:1].astype(np.float32)):
-        onnx_gains = sel.session.run(["gains"], {"autophase": x})[0].reshape(-1)
+        onnx_gains = sel.session.run("gains", "autophase", x.reshape(-1).tolist())
         assert np.allclose(onnx_gains, model.predict(x.astype(np.float64))[0], atol=1e-4)
 
 

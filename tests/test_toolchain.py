@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -80,3 +81,26 @@ def test_fatal_message_is_preferred_over_warnings(tc, tmp_path):
     bad_triple = b'target triple = "\\04\\02"\ndefine i32 @f(i32 %x) {\n  ret i32 %x\n}\n'
     with pytest.raises(ToolError, match="unrecognized architecture"):
         tc.opt(bad_triple, "default<Oz>")
+
+
+def test_version_is_remembered_per_binary(monkeypatch, tmp_path):
+    """``opt --version`` runs once per binary (a process every ``rlopt`` call would pay), again when the binary
+    changes, and an unwritable cache only costs the probe."""
+    opt, calls = tmp_path / "opt", tmp_path / "calls"
+
+    def install(version: str, mtime_ns: int) -> None:
+        opt.write_text(f"#!/bin/sh\necho run >> '{calls}'\necho 'LLVM version {version}'\n")
+        opt.chmod(0o755)
+        os.utime(opt, ns=(mtime_ns, mtime_ns))
+
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path / "cache"))
+    install("19.1.7", 1_700_000_000 * 10**9)
+    assert [toolchain.probe_version(opt) for _ in range(3)] == [(19, 1, 7)] * 3
+    assert calls.read_text().split() == ["run"]
+    install("19.1.8", 1_700_000_001 * 10**9)  # reinstalled: same size, newer mtime
+    assert [toolchain.probe_version(opt) for _ in range(2)] == [(19, 1, 8)] * 2
+    assert calls.read_text().split() == ["run"] * 2
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(opt))  # a file: nothing can be written under it
+    assert [toolchain.probe_version(opt) for _ in range(2)] == [(19, 1, 8)] * 2
+    assert calls.read_text().split() == ["run"] * 4
+    assert toolchain.probe_version(tmp_path / "missing") is None

@@ -82,9 +82,10 @@ class OptBackend:
 
 
 def backend_for(toolchain: _toolchain.Toolchain, timeout: float | None, options: tuple[str, ...] = (), *,
-                engine: bool = True) -> Engine | OptBackend:
-    """The engine (a new worker, started on first use) when ``engine`` and the toolchain has a shared libLLVM,
-    else ``opt`` processes; either under the user's LLVM ``options``."""
+                engine: bool = True, fork: bool = False) -> Engine | OptBackend:
+    """The engine (a new worker, started on first use; forked from this process with ``fork``, see
+    :class:`Engine`) when ``engine`` and the toolchain has a shared libLLVM, else ``opt`` processes; either under
+    the user's LLVM ``options``."""
     if engine and toolchain.libllvm is not None:
-        return Engine(toolchain, timeout=timeout, options=options)
+        return Engine(toolchain, timeout=timeout, options=options, fork=fork)
     return OptBackend(toolchain, timeout=timeout, options=options)
