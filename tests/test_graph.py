@@ -259,11 +259,12 @@ def test_properties_on_csmith(tmp_path):
         adj: dict[int, list[int]] = {}
         for s, d in zip(src[ctrl].tolist(), dst[ctrl].tolist(), strict=True):
             adj.setdefault(s, []).append(d)
-        for fn in m.functions:
+        node_function = np.asarray(g.node_function)
+        for index, fn in enumerate(m.functions):
             if fn.declaration:
                 continue
-            first = [i for i in range(n) if types[i] == 0 and g.node_function[i] == m.functions.index(fn)]
-            seen, queue = {first[0]}, deque([first[0]])
+            first = int(np.flatnonzero((types == 0) & (node_function == index))[0])
+            seen, queue = {first}, deque([first])
             while queue:
                 for d in adj.get(queue.popleft(), []):
                     if d not in seen:
