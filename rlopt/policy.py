@@ -10,9 +10,7 @@ for a step-by-step :class:`Policy`.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
-import logging
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -20,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import rlopt.models
 from rlopt import ort, passes
 from rlopt.errors import RloptError, ToolError
 from rlopt.toolchain import Toolchain
@@ -29,9 +28,8 @@ if TYPE_CHECKING:
 
     from rlopt.engine import Backend, Engine
 
-log = logging.getLogger(__name__)
-
-MODELS_DIR = Path(str(importlib.resources.files("rlopt.models")))
+#: Where the shipped models are (``rlopt.models``' directory: importlib.resources would cost ``-O-rl`` ~10 ms).
+MODELS_DIR = Path(next(iter(rlopt.models.__path__)))
 DEFAULT_MODEL = "speed"
 #: The graph inputs every model takes (int64), in the order of the export contract.
 GRAPH_INPUTS = ("node_tokens", "node_types", "edge_index", "edge_flow", "edge_position")
@@ -198,6 +196,14 @@ def _field(arrays: Any, name: str) -> Any:
     return arrays[name] if isinstance(arrays, dict) else getattr(arrays, name)
 
 
+def _log() -> Any:
+    """This module's logger; logging is imported when a step-by-step policy has something to say (importing it
+    costs ``-O-rl`` ~8 ms)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
+
 def _threads() -> int:
     """ONNX Runtime threads: 2 at most (the policy shares the machine with the compiler)."""
     return min(2, os.cpu_count() or 1)
@@ -246,7 +252,7 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
         try:
             after = apply(current, action.pipeline)
         except ToolError as e:
-            log.info("action %s failed (%s); masking it", action.name, e)
+            _log().info("action %s failed (%s); masking it", action.name, e)
             after = current
         if after == current:
             blocked[index] = True
@@ -267,7 +273,7 @@ def _finish(data: bytes, start: bytes, taken: Sequence[passes.Action], apply: Ap
     try:
         return RolloutResult(pipeline, names, apply(data, pipeline), steps)
     except ToolError as e:
-        log.warning("the policy's pipeline failed as a whole (%s); falling back to no passes", e)
+        _log().warning("the policy's pipeline failed as a whole (%s); falling back to no passes", e)
         return RolloutResult("", [], start, steps, fell_back=True)
 
 
