@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import itertools
 import os
 import pickle
@@ -583,6 +582,8 @@ def _dispatch(worker: _Worker, op: str, args: tuple) -> tuple[str, Any]:
 
 
 def _sha256(text: str) -> str:
+    import hashlib  # OpenSSL's, fast on large modules; loading it costs rlopt's start-up ~5 ms: only when used
+
     return hashlib.sha256(text.encode()).hexdigest()
 
 
