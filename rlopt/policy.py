@@ -323,7 +323,9 @@ class Selector:
         except (KeyError, TypeError, ValueError) as e:
             raise RloptError(f"model card {path.with_suffix('.json')} is invalid: {type(e).__name__}: {e}") from None
         _check_llvm(path, str(card.get("llvm_version", "")), toolchain)
-        return cls(path, card, ort.session(path, _threads()))
+        # one thread: a single row needs no pool, and pool threads spin after each run, taking the CPU that the
+        # engine worker needs next (measured: ~20 ms of a small module's -O-rl on one core)
+        return cls(path, card, ort.session(path, 1))
 
     def choose(self, ir_text: str) -> Choice:
         from rlopt.features import autophase_values
