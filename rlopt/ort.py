@@ -179,10 +179,11 @@ class PythonSession:
         return [float(v) for v in np.asarray(self.inner.run([output], {input_name: x})[0]).reshape(-1)]
 
 
-def session(path: Path, threads: int) -> Session | PythonSession:
-    """A session for a one-input, one-output float model: on the C API when the wheel has it."""
+def session(path: Path, threads: int, *, python: bool = False) -> Session | PythonSession:
+    """A session for a one-input, one-output float model: on the C API when the wheel has it and not ``python``
+    (a step-by-step policy's many int64 inputs need the Python binding's :attr:`PythonSession.inner`)."""
     try:
-        api = _api()
+        api = None if python else _api()
         return Session(api, path, threads) if api else PythonSession(path, threads)
     except Exception as e:  # either binding: a corrupt or foreign file, a library that does not load
         raise RloptError(f"{path}: not a usable ONNX model: {str(e).splitlines()[0]}") from None

@@ -213,10 +213,9 @@ def _session(path: Path) -> Any:
     """An onnxruntime (Python) session for a step-by-step policy. Graph sizes change every step, so neither a
     growing arena nor shape-keyed memory patterns pay off: with both off the peak RSS of a 10-step run on a
     10.6k-instruction module fell from ~308 to ~235 MB."""
-    try:
-        return ort.PythonSession(path, _threads()).inner
-    except Exception as e:  # onnxruntime raises its own exception types for corrupt or foreign files
-        raise RloptError(f"{path}: not a usable ONNX model: {str(e).splitlines()[0]}") from None
+    session = ort.session(path, _threads(), python=True)
+    assert isinstance(session, ort.PythonSession)
+    return session.inner
 
 
 #: Applies one pipeline to IR text and returns the new IR text (verified); raises ToolError on failure.
