@@ -59,18 +59,20 @@ def frontend_ir(tc, src: Path, level: str = "-O3") -> Path:
     return out
 
 
+def compiled(tc, tmp_path_factory, name: str, source: str) -> bytes:
+    src = tmp_path_factory.mktemp(name) / f"{name}.c"
+    src.write_text(source)
+    return frontend_ir(tc, src).read_bytes()
+
+
 @pytest.fixture(scope="module")
 def ackermann(tc, tmp_path_factory) -> bytes:
-    src = tmp_path_factory.mktemp("ack") / "ack.c"
-    src.write_text(ACKERMANN)
-    return frontend_ir(tc, src).read_bytes()
+    return compiled(tc, tmp_path_factory, "ack", ACKERMANN)
 
 
 @pytest.fixture(scope="module")
 def array_sum(tc, tmp_path_factory) -> bytes:
-    src = tmp_path_factory.mktemp("sum") / "sum.c"
-    src.write_text(ARRAY_SUM)
-    return frontend_ir(tc, src).read_bytes()
+    return compiled(tc, tmp_path_factory, "sum", ARRAY_SUM)
 
 
 @pytest.fixture(scope="module")
