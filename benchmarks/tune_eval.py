@@ -69,8 +69,7 @@ def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: in
     out: dict = {}
     exes: dict[str, Path] = {}
     for strategy in ("policy", "random"):
-        first = tune.policy_ranking(text, "speed", None, tc) + tune.fixed_candidates("speed") \
-            if strategy == "policy" else []
+        first = tune.first_candidates(text, "speed", None, strategy, tc)
         started = time.monotonic()
         result = tune.SpeedTuner(prog, first, evals=evals, seconds=None, seed=1, strategy=strategy).tune()
         out[strategy] = {"answer": result.name, "pipeline": result.pipeline, "runs": result.runs,
@@ -98,8 +97,7 @@ def size(module: bytes, engine: Engine, work: Path, seconds: float, tc) -> dict:
     text = engine.optimize(module, "verify").decode(errors="replace")
     out = {}
     for strategy in ("policy", "random"):
-        first = tune.policy_ranking(text, "size", None, tc) + tune.fixed_candidates("size") \
-            if strategy == "policy" else []
+        first = tune.first_candidates(text, "size", None, strategy, tc)
         cpu = engine.cpu_seconds() or 0.0
         r = tune.tune_size(prog, first, evals=None, seconds=seconds, seed=1, strategy=strategy)
         cpu = (engine.cpu_seconds() or 0.0) - cpu

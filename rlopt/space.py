@@ -33,6 +33,30 @@ SIZE_MACROS: dict[str, str] = {
     "O2+Oz": "default<O2>,default<Oz>",
 }
 
+#: The speed tuner's first candidates after the policy's ranking: the pipelines that together cover most of the
+#: wins measured on the table's 127 training programs (greedy, in order; `rlopt-train portfolio --size 12` on
+#: training/tables/pipeline-table.json at commit a90481f). A tuner races them, so, unlike a selector's
+#: coreset, none is kept out for its losses or its compile time.
+SPEED_PORTFOLIO: dict[str, str] = {
+    "S05": "default<O2>,function(loop-mssa(simple-loop-unswitch)),function(loop-unroll<O3;runtime>),default<O3>",
+    "O1": "default<O1>",
+    "S18": "function(gvn),default<Os>,default<O2>,function(tailcallelim)",
+    "S17": "default<O3>,default<O1>,function(loop-mssa(licm)),function(loop-unroll)",
+    "S03": f"function(loop-distribute),function(memcpyopt),function({passes.INSTCOMBINE}),default<O3>",
+    "inline+O3": SPEED_MACROS["inline+O3"],
+    "Ozx2": SIZE_MACROS["Ozx2"],
+    "O3x3": SPEED_MACROS["O3x3"],
+    "Os": "default<Os>",
+    "O3+clean": SPEED_MACROS["O3+clean"],
+    "S12": "default<O2>,function(dse),default<O3>",
+    "O3+unroll": SPEED_MACROS["O3+unroll"],
+}
+#: -O3 under the knob values that won beyond noise in the knob study on training programs (docs/data.md, "Knobs"),
+#: biggest win first: branches instead of selects, unroll counts, vector interleaving.
+SPEED_KNOB_CANDIDATES: tuple[str, ...] = tuple(f"default<O3>@{k}" for k in (
+    "two-entry-phi-node-folding-threshold=1", "unroll-count=8", "force-vector-interleave=4", "unroll-count=4",
+    "force-vector-interleave=2", "unroll-count=2"))
+
 _SINGLE = ("inline", "sroa", "gvn", "licm", "loop-unroll", "simple-loop-unswitch", "jump-threading",
            "loop-rotate", "indvars", "dse", "early-cse-memssa", "instcombine", "simplifycfg", "loop-idiom",
            "memcpyopt", "sccp", "tailcallelim", "argpromotion", "ipsccp", "loop-distribute", "mldst-motion")

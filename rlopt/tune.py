@@ -43,11 +43,12 @@ from rlopt.cache import digest
 from rlopt.errors import RloptError, ToolError, ToolTimeout
 
 BASELINE = {"speed": "default<O3>", "size": "default<Oz>"}
-#: Successive halving: (rounds, fraction kept) per stage of a batch's race.
-STAGES: tuple[tuple[int, float], ...] = ((2, 0.5), (2, 0.5), (3, 0.5))
+#: Successive halving: (rounds, fraction kept) per stage of a batch's race. One round is enough to drop most of
+#: a wide batch (the wins worth having are several times the noise), so 100 runs screen about 24 candidates.
+STAGES: tuple[tuple[int, float], ...] = ((1, 1 / 3), (2, 0.5), (3, 0.5))
 #: Plain random search: every candidate gets the same rounds, no halving.
 RANDOM_STAGES: tuple[tuple[int, float], ...] = ((3, 1.0),)
-BATCH = 6
+BATCH = 12
 CONFIRM_MIN_ROUNDS = 5
 CONFIRM_ROUNDS = 8  # what the budget reserves for the confirmation
 CONFIRM_MAX_ROUNDS = 15
@@ -86,6 +87,7 @@ class Candidate:
     runs: int = 0
     checked: bool = False
     ir_instructions: int | None = None
+    predicted: float | None = None  # the policy's predicted gain, for its own candidates
 
     @property
     def median(self) -> float:
@@ -109,24 +111,34 @@ def policy_ranking(text_ir: str, objective: str, model: str | None, tc: toolchai
     if not isinstance(chooser, policy.Selector):
         raise RloptError(f"model {model}: rlopt tune needs a selector model (a ranking of pipelines)")
     choice = chooser.choose(text_ir)
-    return [Candidate(name, pipe, f"policy, predicted {gain:.3f}x", space.tokens(pipe))
+    return [Candidate(name, pipe, f"policy, predicted {gain:.3f}x", space.tokens(pipe), predicted=gain)
             for name, pipe, gain in choice.candidates if pipe != BASELINE[objective]]
 
 
 def first_candidates(text_ir: str, objective: str, model: str | None, strategy: str,
                      tc: toolchain.Toolchain) -> list[Candidate]:
-    """What a session tries first: the policy's ranking, then the fixed candidates (none for plain random search)."""
+    """What a session tries first (none for plain random search): for size, the policy's ranking; for speed, the
+    candidates the policy predicts to gain. Then the fixed candidates (and, for speed, the rest of the ranking)."""
     if strategy != "policy":
         return []
-    return policy_ranking(text_ir, objective, model, tc) + fixed_candidates(objective)
+    ranked = policy_ranking(text_ir, objective, model, tc)
+    if objective == "size":
+        return ranked + fixed_candidates(objective)
+    hopeful = [c for c in ranked if c.predicted is not None and c.predicted > 1.0]
+    return hopeful + fixed_candidates(objective) + [c for c in ranked if c not in hopeful]
 
 
 def fixed_candidates(objective: str) -> list[Candidate]:
-    """clang's other levels and the screened macro pipelines."""
-    macros = space.SPEED_MACROS if objective == "speed" else space.SIZE_MACROS
-    levels = ("O2", "O1", "Os") if objective == "speed" else ("Os", "O2")
+    """Speed: the portfolio of the training programs' wins, the knob study's winners, then clang's other levels
+    and the macro pipelines. Size: the size macros and levels. Duplicates are skipped by :class:`Stream`."""
+    if objective == "speed":
+        out = [Candidate(n, p, "portfolio", space.tokens(p)) for n, p in space.SPEED_PORTFOLIO.items()]
+        out += [Candidate("O3@" + t.partition("@")[2], t, "knob study", ("-O3",)) for t in space.SPEED_KNOB_CANDIDATES]
+        macros, levels = space.SPEED_MACROS, ("O2", "O1", "Os")
+    else:
+        out, macros, levels = [], space.SIZE_MACROS, ("Os", "O2")
     pipes = {**macros, **{n: space.STANDARD[n] for n in levels}}
-    return [Candidate(n, p, "macro" if n in macros else "level", space.tokens(p)) for n, p in pipes.items()]
+    return out + [Candidate(n, p, "macro" if n in macros else "level", space.tokens(p)) for n, p in pipes.items()]
 
 
 def knob_refinements(best: Candidate) -> list[Candidate]:

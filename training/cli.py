@@ -479,6 +479,35 @@ def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
         write_file(Path(json_out), json.dumps(h, indent=1).encode())
 
 
+@_group.command("portfolio")
+@click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="The measured table [default: the committed one].")
+@click.option("--size", type=click.IntRange(min=1), default=12, show_default=True)
+def portfolio_cmd(table_path: str | None, size: int) -> None:
+    """The speed tuner's first candidates (rlopt.space.SPEED_PORTFOLIO): the pipelines that together cover most
+    of the wins measured on the training programs. A tuner races its candidates, so a loss costs only runs:
+    unlike a selector's coreset, nothing here is chosen against losses or compile time."""
+    import math
+
+    import numpy as np
+
+    from rlopt.training import measure, selector
+
+    path = Path(table_path) if table_path else measure.TABLE_FILE
+    if not path.is_file():
+        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
+    table = measure.load_table(path)
+    data = selector.load_data(table, "speed")
+    train = data.subset(selector.split_rows(data)[0])
+    value = selector.credited(train)
+    best = np.zeros(len(train.uris))
+    click.echo(f"# greedy coverage of the wins on {len(train.uris)} training programs of {path.name} "
+               f"(updated {table.get('updated')})")
+    for name in selector.choose_coreset(train, "O3", size=size + 1, min_gain=0.0)[1:]:
+        best = np.maximum(best, value[:, train.candidates.index(name)])
+        click.echo(f"    {name!r}: {train.pipelines[name]!r},  # oracle so far {math.exp(best.mean()):.4f}x -O3")
+
+
 @_group.command("select")
 @click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True)
 @click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,

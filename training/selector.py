@@ -123,7 +123,8 @@ def full_pipelines(pipeline: str) -> int:
     return pipeline.count("default<")
 
 
-def choose_coreset(data: Data, baseline: str, size: int = CORESET_SIZE, max_full: int | None = None) -> list[str]:
+def choose_coreset(data: Data, baseline: str, size: int = CORESET_SIZE, max_full: int | None = None,
+                   min_gain: float = MIN_COVERAGE_GAIN) -> list[str]:
     """Greedy max-coverage: the baseline, then the pipelines that add most to the per-program best.
 
     ``max_full`` keeps out candidates that run more than that many whole clang pipelines, so that the
@@ -138,7 +139,7 @@ def choose_coreset(data: Data, baseline: str, size: int = CORESET_SIZE, max_full
         adds = np.maximum(value, best[:, None]).mean(axis=0) - best.mean()
         adds[chosen + too_costly] = -np.inf
         j = int(np.argmax(adds))
-        if adds[j] < MIN_COVERAGE_GAIN:
+        if adds[j] < min_gain:
             break
         chosen.append(j)
         best = np.maximum(best, value[:, j])
