@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,43 @@ def test_the_model_server_serves_a_build_and_stops(tmp_path):
     assert log(env)[-1]["decision"] == "rlopt" and log(env)[-1]["chosen_in"] == "server"
     assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "model server stopped"
     assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "no model server was running"
+
+
+def _server_and_workers(env) -> tuple[int, list[int]]:
+    """The model server of this cache directory (found by its environment; its forked workers share it) and its
+    child processes."""
+    parents, found = {}, set()
+    for entry in Path("/proc").iterdir():
+        try:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if (b"rlopt.cc.server" in (entry / "cmdline").read_bytes() and f"RLOPT_CACHE_DIR={env['RLOPT_CACHE_DIR']}"
+                    .encode() in (entry / "environ").read_bytes().split(b"\0")):
+                found.add(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    servers = [pid for pid in found if parents.get(pid) not in found]
+    assert len(servers) == 1, f"model servers running: {servers}"
+    return servers[0], [pid for pid, parent in parents.items() if parent == servers[0]]
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_the_model_server_forks_its_first_workers_and_restarts_a_dead_one(tmp_path):
+    """The server's engine workers are forks made before its first thread (no interpreter importing rlopt and
+    loading libLLVM each); a worker that dies is replaced by a new interpreter, since the server has threads then."""
+    env = wrapper_env(tmp_path)
+    (tmp_path / "a.c").write_text(SOURCE)
+    (tmp_path / "b.c").write_text("int twice(int x) { return 2 * x; }\n")
+    run(["rlopt-cc", "-O2", "-c", "a.c"], env, tmp_path)
+    try:
+        server, workers = _server_and_workers(env)
+        assert workers and all(_cmdline(pid) == _cmdline(server) for pid in workers)
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        run(["rlopt-cc", "-O2", "-c", "b.c"], env, tmp_path)
+        assert log(env)[-1]["decision"] == "rlopt" and log(env)[-1]["chosen_in"] == "server"
+        assert any(b"rlopt.engine" in _cmdline(pid) for pid in _server_and_workers(env)[1])
+    finally:
+        run(["rlopt-cc", "--stop-server"], env, tmp_path)

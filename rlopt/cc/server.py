@@ -1,14 +1,16 @@
 """The model server: one background process per cache directory that keeps models loaded and LLVM's engine
-running across a build, so that a compile pays a socket round trip instead of importing onnxruntime and
-loading the model (~0.5 s on a loaded 2-core machine, more than clang takes for a small file).
+running across a build, so that a compile pays a socket round trip instead of starting rlopt's inference
+path, ONNX Runtime, the model and libLLVM (~0.2 s of CPU on a 2-core machine, more than clang takes for a
+small file).
 
 The first compile that needs a pipeline starts it (``python -m rlopt.cc.server SOCKET IDLE``); it exits
 after ``server_idle_timeout`` seconds without requests, or on ``rlopt-cc --stop-server``. The socket lives in
 a directory only the user can enter (``$XDG_RUNTIME_DIR`` or ``$TMPDIR/rlopt-cc-UID``) and is named after the
 cache directory, the Python interpreter and rlopt's code, so a changed rlopt never talks to an old server.
-Each request is served in its own thread with that thread's engine worker (crash-isolated as everywhere
-else). If the server cannot be reached or started, the caller optimises in its own process; if it dies
-during a request, that compile falls back to plain clang like any other crash.
+Each request is served in its own thread with an engine worker of its own (crash-isolated as everywhere
+else); the first workers are forks of the server made before its first thread (see :func:`_prefork`). If the
+server cannot be reached or started, the caller optimises in its own process; if it dies during a request,
+that compile falls back to plain clang like any other crash.
 
 Frames: a 4-byte length and a header (a dict, ``marshal``: client and server are the same code), then an
 8-byte length and the payload (the module).
@@ -27,7 +29,13 @@ from rlopt import __version__
 from rlopt.cache import digest, quick_sha256
 from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 
+TYPE_CHECKING = False  # typing would cost every compile that optimises
+if TYPE_CHECKING:
+    from rlopt.engine import Engine
+    from rlopt.toolchain import Toolchain
+
 START_WAIT = 60.0  # seconds a client waits for a new server to listen (it imports onnxruntime first)
+PREFORK_MAX = 8  # engine workers forked at start-up (one per CPU up to this; see _prefork)
 
 
 class Unavailable(Exception):
@@ -202,6 +210,26 @@ def _error_reply(e: BaseException) -> dict:
     return reply
 
 
+def _prefork(tc: Toolchain) -> list[Engine]:
+    """Engine workers forked now, while the server has one thread, from a process that has loaded libLLVM: each
+    costs a fork instead of a new interpreter that imports rlopt and loads libLLVM (~0.1 s of CPU, per
+    concurrent job of a build). One per CPU, at most :data:`PREFORK_MAX`; further ones (more concurrent jobs, a
+    restart after a crash) are new interpreters, since a process with threads must not fork."""
+    from rlopt.engine import Engine
+    from rlopt.engine.llvm import library
+
+    if tc.libllvm is None:
+        return []
+    try:
+        library(str(tc.libllvm))  # the forks inherit it loaded, its targets initialized
+    except ToolchainError:
+        return []  # each request's own backend says why
+    engines = [Engine(tc, fork=True) for _ in range(min(os.cpu_count() or 1, PREFORK_MAX))]
+    for engine in engines:
+        engine.start()
+    return engines
+
+
 def serve(path: str, idle: float) -> None:
     """Listen on ``path`` until idle for ``idle`` seconds or asked to stop; one instance per socket."""
     import fcntl
@@ -260,6 +288,7 @@ def _serve(path: str, idle: float) -> None:
     from rlopt.engine import backend_for
 
     tc = toolchain.find()
+    backends.extend(_prefork(tc))  # before any thread starts (the model's ONNX Runtime session makes one too)
 
     def models(model: str, tc_: toolchain.Toolchain):
         """The loaded model at this path, loaded again when the file changed (a retrained model)."""
