@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 from cc_helpers import ROOT, SOURCE, log, needs_wrapper, run, stats, wrapper_env
+from conftest import make_fake_llvm
 
 from rlopt import __version__
 from rlopt.cc.store import Store
@@ -155,3 +157,18 @@ def test_the_model_server_forks_its_first_workers_and_restarts_a_dead_one(tmp_pa
         assert any(b"rlopt.engine" in _cmdline(pid) for pid in _server_and_workers(env)[1])
     finally:
         run(["rlopt-cc", "--stop-server"], env, tmp_path)
+
+
+def test_the_first_jobs_on_an_empty_cache_find_the_toolchain_once(env, tmp_path):
+    """Concurrent first calls wait for one of them to find LLVM (``opt --version``, slowed down here) and
+    then read what it remembered, instead of each running it."""
+    fake = make_fake_llvm(tmp_path / "bin", "exit 1")
+    probes = tmp_path / "probes"
+    (fake / "opt").write_text(f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo >> {probes}; sleep 0.5; '
+                              'echo "LLVM version 19.1.7"; fi\n')
+    env = {**env, "RLOPT_LLVM_BIN": str(fake)}
+    (tmp_path / "a.c").write_text(SOURCE)
+    jobs = [subprocess.Popen(["rlopt-cc", "-O0", "-c", "a.c", "-o", f"a{n}.o"], env=env, cwd=tmp_path)
+            for n in range(4)]
+    assert [job.wait(timeout=120) for job in jobs] == [0] * 4
+    assert probes.read_text().count("\n") == 1

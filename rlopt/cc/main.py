@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rlopt import __version__
 from rlopt.cache import default_dir_name
@@ -111,19 +111,30 @@ class Tools:
     def __init__(self, store) -> None:
         self.store = store
         key = f"toolchain:{os.environ.get('RLOPT_LLVM_BIN', '')}:{os.environ.get('PATH', '')}"
+        found = self._remembered(key)
+        if found is None:  # on an empty cache every first job of a build gets here: one finds it, the rest wait
+            with _exclusive(store, "toolchain"):
+                found = self._remembered(key) or self._find(key)
+        self.bin_dir, self.version = found
+        self.id = f"{self.bin_dir}:{self.version}"
+
+    def _remembered(self, key: str) -> tuple[str, str] | None:
+        """The bin directory and version remembered under ``key``, if its ``opt`` is still the same file."""
         memo = self._memo(key)
         try:
-            bin_dir, version, opt_id = memo.split("\n") if memo else ("", "", "")
-            if not memo or _file_id(os.path.join(bin_dir, "opt")) != opt_id:
-                raise ValueError
+            bin_dir, version, opt_id = (memo or "").split("\n")
+            return (bin_dir, version) if _file_id(os.path.join(bin_dir, "opt")) == opt_id else None
         except (OSError, ValueError):
-            from rlopt import toolchain
+            return None
 
-            tc = toolchain.find()
-            bin_dir, version = str(tc.bin_dir), tc.version_string
-            self._remember(key, "\n".join([bin_dir, version, _file_id(os.path.join(bin_dir, "opt"))]))
-        self.bin_dir, self.version = bin_dir, version
-        self.id = f"{bin_dir}:{version}"
+    def _find(self, key: str) -> tuple[str, str]:
+        """Find the toolchain (importing ``rlopt.toolchain`` and running ``opt --version``: ~60 ms) and remember it."""
+        from rlopt import toolchain
+
+        tc = toolchain.find()
+        bin_dir, version = str(tc.bin_dir), tc.version_string
+        self._remember(key, "\n".join([bin_dir, version, _file_id(os.path.join(bin_dir, "opt"))]))
+        return bin_dir, version
 
     def _memo(self, key: str) -> str | None:
         return self.store.memo(key) if self.store else None
@@ -169,6 +180,24 @@ class Tools:
             memo = "" if m and m[1] == major else f"{os.path.basename(compiler)} is '{first}', not LLVM {major}'s clang"
             self._remember(f"compiler:{ident}", memo)
         return memo or None
+
+
+@contextlib.contextmanager
+def _exclusive(store, name: str) -> Iterator[None]:
+    """Hold a lock beside the store (``NAME.lock``) so that concurrent jobs do a one-time piece of work once;
+    no lock without a store, or where the lock file cannot be made."""
+    try:
+        lock = open(os.path.join(store.directory, f"{name}.lock"), "w") if store else None  # noqa: SIM115
+    except OSError:
+        lock = None
+    if lock is None:
+        yield
+        return
+    import fcntl
+
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def real_compiler(cxx: bool, config: Config | None = None, tools: Tools | None = None) -> str:
