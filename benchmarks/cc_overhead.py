@@ -2,9 +2,9 @@
 
 Builds ``examples/project`` and a generated project of 60 translation units (``benchmarks/cc_project.py``)
 (and, with ``--third-party DIR``, a configure/make project such as zlib): plain clang, rlopt-cc with a cold
-cache and no model server running, and rlopt-cc warm (after ``make clean``); clang and warm builds alternate,
-three of each, and the fastest counts (after one unmeasured build that compiles the Python bytecode the builds
-need, as an installed package has it). Then runs the programs (min of N interleaved runs), compiles a
+cache and no model server running, and rlopt-cc warm (after ``make clean``); the three alternate, three rounds,
+and the fastest of each counts (after one unmeasured build that compiles the Python bytecode the builds need,
+as an installed package has it). Then runs the programs (min of N interleaved runs), compiles a
 generated ~10k-instruction module to measure the wrapper's peak memory, and measures the floor a cache hit
 cannot go below (the interpreter's start-up) beside plain clang's compile of each examples/project file.
 Prints a table with the ratios to plain clang, wall and CPU (the model server's included, from /proc), and
@@ -163,30 +163,31 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
                      program: list[str], repeats: int = 3) -> dict:
     """Plain clang, rlopt-cc cold, rlopt-cc warm (after make clean), each with make -jN in ``project``.
 
-    The clang and warm builds alternate (``repeats`` of each, the fastest counts), so that the other jobs on
-    this shared machine weigh on both alike; the cold build runs once, with no model server running.
+    The three alternate, ``repeats`` rounds, and the fastest of each counts (CPU: the least), so that the other
+    jobs on this shared machine weigh on all three alike. Each round's cold build has an empty cache of its own
+    (so no model server is running for it), and its warm build rebuilds from that cache.
     """
     slug = name.split()[0].replace("/", "-")
     runs: dict[str, list[float]] = {"clang": [], "rlopt-cc cold": [], "rlopt-cc warm": []}
-    cpu: dict[str, list[float]] = {k: [] for k in runs}
-    envs, builds = {}, {}
-    for config in ("clang", "rlopt-cc"):
-        envs[config], builds[config] = environment(tmp, f"{slug}-{config}"), tmp / f"{slug}-{config}"
-    sh(["rlopt-cc", "--stop-server"], project, envs["rlopt-cc"])  # cold: no model loaded anywhere
-    for label in ["clang", "rlopt-cc cold", *["rlopt-cc warm", "clang"] * (repeats - 1), "rlopt-cc warm"]:
-        config = "clang" if label == "clang" else "rlopt-cc"
-        env, build = envs[config], builds[config]
-        if label != "rlopt-cc cold" and (runs[label] or config == "rlopt-cc"):
-            sh(["make", "clean", f"BUILD={build}"], project, env)
-        make = ["make", f"-j{jobs}", f"CC={clang if config == 'clang' else 'rlopt-cc'}", "CFLAGS=-O3",
-                f"BUILD={build}", *make_vars]
-        runs[label].append(sh(make, project, env, cpu[label]))
-        if label == "rlopt-cc cold":  # the model server is no child of make: add what it and its workers used
-            cpu["model server"] = [server_cpu(env["RLOPT_CACHE_DIR"])]
-    log = Path(envs["rlopt-cc"]["RLOPT_CC_LOG"])
-    sh(["rlopt-cc", "--stop-server"], project, envs["rlopt-cc"])
+    cpu: dict[str, list[float]] = {**{k: [] for k in runs}, "model server": []}
+    builds = {config: tmp / f"{slug}-{config}" for config in ("clang", "rlopt-cc")}
+    clang_env, logs = environment(tmp, f"{slug}-clang"), []
+    for n in range(repeats):
+        wrapper_env = environment(tmp, f"{slug}-rlopt-cc-{n}")
+        logs.append(Path(wrapper_env["RLOPT_CC_LOG"]))
+        for label in ("clang", "rlopt-cc cold", "rlopt-cc warm"):
+            config, env = ("clang", clang_env) if label == "clang" else ("rlopt-cc", wrapper_env)
+            sh(["make", "clean", f"BUILD={builds[config]}"], project, env)
+            make = ["make", f"-j{jobs}", f"CC={clang if config == 'clang' else 'rlopt-cc'}", "CFLAGS=-O3",
+                    f"BUILD={builds[config]}", *make_vars]
+            runs[label].append(sh(make, project, env, cpu[label]))
+            if label == "rlopt-cc cold":  # the model server is no child of make: add what it and its workers used
+                cpu["model server"].append(server_cpu(env["RLOPT_CACHE_DIR"]))
+        sh(["rlopt-cc", "--stop-server"], project, wrapper_env)
+    best = min(range(repeats), key=lambda n: cpu["rlopt-cc cold"][n] + cpu["model server"][n])
+    peaks = [peak_rss_mb(log) for log in logs]
     return {"name": name, "raw_seconds": runs, "cpu_seconds": cpu, "seconds": {k: min(v) for k, v in runs.items()},
-            "peak_rss_mb": peak_rss_mb(log), "call_seconds": call_times(log),
+            "peak_rss_mb": {k: max(p[k] for p in peaks) for k in peaks[0]}, "call_seconds": call_times(logs[best]),
             "programs": {config: [str(builds[config] / program[0]), *program[1:]] for config in builds}}
 
 
@@ -326,7 +327,7 @@ def main() -> None:
         cpu = p.get("cpu_seconds")
         if cpu:
             c, w = min(cpu["clang"]), min(cpu["rlopt-cc warm"])
-            cold, server = cpu["rlopt-cc cold"][0], cpu["model server"][0]
+            cold, server = min(zip(cpu["rlopt-cc cold"], cpu["model server"], strict=True), key=sum)
             p["cpu_ratio_to_clang"] = {"rlopt-cc cold": round((cold + server) / c, 2), "rlopt-cc warm": round(w / c, 2)}
             print(f"{p['name']}: CPU seconds (user+sys of make and all it waited for, and of the model server): "
                   f"clang {c:.2f}, rlopt-cc warm {w:.2f} ({w / c:.2f}x), cold {cold:.2f} + server {server:.2f} "
