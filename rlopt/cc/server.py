@@ -224,9 +224,15 @@ def _prefork(tc: Toolchain) -> list[Engine]:
         library(str(tc.libllvm))  # the forks inherit it loaded, its targets initialized
     except ToolchainError:
         return []  # each request's own backend says why
-    engines = [Engine(tc, fork=True) for _ in range(min(os.cpu_count() or 1, PREFORK_MAX))]
-    for engine in engines:
-        engine.start()
+    engines: list[Engine] = []
+    for _ in range(min(os.cpu_count() or 1, PREFORK_MAX)):
+        engine = Engine(tc, fork=True)
+        try:
+            engine.start()
+        except OSError:  # out of processes or memory: requests start their own workers when they can
+            engine.close()
+            break
+        engines.append(engine)
     return engines
 
 
