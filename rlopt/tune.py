@@ -607,11 +607,15 @@ class SpeedTuner:
 
 def tune_size(program: Program, first: list[Candidate], *, evals: int | None, seconds: float | None, seed: int = 0,
               strategy: str = "policy", progress: Callable[..., None] = lambda *a, **k: None) -> Result:
-    """Fewest IR instructions: exact counts in the engine (deterministic; no runs)."""
+    """Fewest IR instructions: exact counts in the engine (deterministic; no runs).
+
+    The time budget is kept, not just checked: no candidate starts that the slowest so far says would end
+    after it, and the time of one whole pipeline (the -Oz count) is kept for recounting the answer."""
     started = time.monotonic()
-    deadline = started + (seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else 1e9))
     history: list[Candidate] = []
     base = program.ir_instructions(BASELINE["size"])
+    slowest = time.monotonic() - started  # one whole pipeline, as the final recount will run
+    deadline = started + (seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else 1e9)) - slowest
     best: list[Candidate] = []  # the best few, fewest instructions first
 
     def parent() -> Candidate | None:
@@ -622,14 +626,17 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
     interrupted = False
     try:
         for cand in stream:
-            if (evals is not None and len(history) >= evals) or time.monotonic() > deadline:
+            if (evals is not None and len(history) >= evals) or time.monotonic() + slowest > deadline:
                 break
             history.append(cand)
+            begun = time.monotonic()
             try:
                 cand.ir_instructions = program.ir_instructions(cand.text)
             except (ToolError, knobs.KnobError) as e:
                 cand.status = f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}"
                 continue
+            finally:
+                slowest = max(slowest, time.monotonic() - begun)
             cand.status = "counted"
             best.append(cand)
             best.sort(key=lambda c: c.ir_instructions or 0)

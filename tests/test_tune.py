@@ -279,3 +279,19 @@ def test_usage_errors_are_one_line(tmp_path, env):
                           (["a.ll", "--objective", "size", "--budget", "5x"], "duration")):
         r = rlopt("tune", *args, env=env, cwd=tmp_path, check=False)
         assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+class SlowCounts(tune.Program):
+    """Every count takes 0.3 s, as a large module's pipeline does: a budget checked only between candidates
+    would end a candidate and a recount late."""
+
+    def ir_instructions(self, text: str, *, reuse: bool = True) -> int:
+        time.sleep(0.3)
+        return super().ir_instructions(text, reuse=reuse)
+
+
+def test_the_size_search_keeps_its_time_budget(ackermann, engine, tc, tmp_path):
+    prog = SlowCounts(ackermann, engine, tmp_path, tc=tc)
+    result = tune.tune_size(prog, tune.fixed_candidates("size"), evals=None, seconds=1.5)
+    assert result.seconds <= 1.5, result.seconds
+    assert 2 <= result.evaluations <= 3
