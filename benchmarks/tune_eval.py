@@ -63,12 +63,13 @@ def held_out(table: dict) -> list[str]:
             if row.get("split") == "test" and row.get("rounds") and not row.get("noisy") and "error" not in row]
 
 
-def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: int, tc) -> dict:
+def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: int, tc,
+          strategies: tuple[str, ...] = ("policy", "random")) -> dict:
     prog = BenchProgram(bench, module, engine, work)
     text = engine.optimize(module, "verify").decode(errors="replace")
     out: dict = {}
     exes: dict[str, Path] = {}
-    for strategy in ("policy", "random"):
+    for strategy in strategies:
         first = tune.first_candidates(text, "speed", None, strategy, tc)
         started = time.monotonic()
         result = tune.SpeedTuner(prog, first, evals=evals, seconds=None, seed=1, strategy=strategy).tune()
@@ -86,7 +87,7 @@ def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: in
         for i, name in enumerate(names, 1):
             out[name]["speedup"] = round(timing.speedup(i)[1], 4)
             out[name]["verify_interval"] = [round(x, 4) for x in timing.interval(i)]
-    for strategy in ("policy", "random"):
+    for strategy in strategies:
         out[strategy].setdefault("speedup", 1.0)
     prog.close()
     return out
@@ -126,6 +127,9 @@ def main() -> None:
     ap.add_argument("--size-seconds", type=float, default=5.0)
     ap.add_argument("--programs", help="comma-separated names (a subset of the held-out programs)")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--speed-strategies", default="policy,random",
+                    help="which speed searches to run (policy, random or both); the other is read from --merge-from")
+    ap.add_argument("--merge-from", type=Path, help="a finished run whose results fill in what this run leaves out")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the table of the programs in --out (a "
                     "partial run) and exit")
@@ -140,6 +144,7 @@ def main() -> None:
     if args.programs:
         wanted = set(args.programs.split(","))
         uris = [u for u in uris if u.rsplit("/", 1)[-1] in wanted]
+    earlier = json.loads(args.merge_from.read_text())["programs"] if args.merge_from else {}
     tc = toolchain.find()
     rows: dict[str, dict] = {}
     started = time.time()
@@ -152,7 +157,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="rlopt-tune-eval-") as d:
                 row = {"uri": uri, "repeat": bench.repeat}
                 if not args.no_speed:
-                    row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc)
+                    strategies = tuple(args.speed_strategies.split(","))
+                    row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc, strategies)
+                    for strategy, got in earlier.get(name, {}).get("speed", {}).items():
+                        row["speed"].setdefault(strategy, got)
                 row["size"] = size(module, engine, Path(d), args.size_seconds, tc)
             row["seconds"] = round(time.monotonic() - t0, 1)
             rows[name] = row

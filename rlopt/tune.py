@@ -187,6 +187,10 @@ class Stream:
     def _propose(self) -> Candidate | None:
         if self.random_only:
             seq = space.random_sequence(self.rng, self.space)
+            if self.objective == "speed":  # the tuner's space has knobs: so has its baseline's
+                chosen = self.rng.sample(sorted(knobs.KNOBS), self.rng.randint(0, 2))
+                opts = tuple(knobs.option(k, self.rng.choice(knobs.KNOBS[k].values)) for k in chosen)
+                return Candidate("", knobs.to_text(space.pipeline(seq), opts), "random", seq)
             return Candidate("", space.pipeline(seq), "random", seq)
         best = self.best()
         if best is None or not best.seq:
