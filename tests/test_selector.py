@@ -194,3 +194,17 @@ def test_an_exact_size_selector_measures_in_the_engine(tmp_path, example_ir):
     assert chosen in sel.pipelines and sizes[chosen][0] <= sizes["default<Oz>"][0]
     assert sizes[chosen][1] <= sizes["default<Oz>"][1]
     assert len(lines) == len(sel.names) + 1 and lines[-1].startswith("chose ") and "measured" in lines[-1]
+
+
+def test_portfolio_lists_the_training_wins_first(tmp_path, monkeypatch):
+    """`rlopt-train portfolio`: the pipelines that win on training programs, by coverage; 'N', which only ever
+    wins within noise, adds nothing and is left out even with room for it."""
+    table = tmp_path / "table.json"
+    table.write_text(json.dumps(synthetic_table()))
+    printed: list[str] = []
+    monkeypatch.setattr("click.echo", lambda message="", **kw: printed.append(str(message)))
+    assert train_main(["portfolio", "--table", str(table), "--size", "3"]) == 0
+    names = [line.split("'")[1] for line in printed[1:]]
+    assert names in (["U", "I"], ["I", "U"])
+    oracles = [float(line.rsplit("so far ", 1)[1].split("x")[0]) for line in printed[1:]]
+    assert oracles[0] > 1.0 and oracles == sorted(oracles)
