@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from rlopt import __version__
 from rlopt.cache import default_dir_name
@@ -113,7 +113,10 @@ class Tools:
         key = f"toolchain:{os.environ.get('RLOPT_LLVM_BIN', '')}:{os.environ.get('PATH', '')}"
         found = self._remembered(key)
         if found is None:  # on an empty cache every first job of a build gets here: one finds it, the rest wait
-            with _exclusive(store, "toolchain"):
+            with contextlib.ExitStack() as held:
+                if store:
+                    with contextlib.suppress(OSError):  # no lock where its file cannot be made
+                        held.enter_context(store.exclusive("toolchain"))
                 found = self._remembered(key) or self._find(key)
         self.bin_dir, self.version = found
         self.id = f"{self.bin_dir}:{self.version}"
@@ -180,24 +183,6 @@ class Tools:
             memo = "" if m and m[1] == major else f"{os.path.basename(compiler)} is '{first}', not LLVM {major}'s clang"
             self._remember(f"compiler:{ident}", memo)
         return memo or None
-
-
-@contextlib.contextmanager
-def _exclusive(store, name: str) -> Iterator[None]:
-    """Hold a lock beside the store (``NAME.lock``) so that concurrent jobs do a one-time piece of work once;
-    no lock without a store, or where the lock file cannot be made."""
-    try:
-        lock = open(os.path.join(store.directory, f"{name}.lock"), "w") if store else None  # noqa: SIM115
-    except OSError:
-        lock = None
-    if lock is None:
-        yield
-        return
-    import fcntl
-
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def real_compiler(cxx: bool, config: Config | None = None, tools: Tools | None = None) -> str:

@@ -15,6 +15,7 @@ import contextlib
 import os
 import time
 import zlib
+from collections.abc import Iterator
 
 from rlopt.cache import BUSY_TIMEOUT, sqlite3
 from rlopt.cc import stats
@@ -95,14 +96,21 @@ class Store:
         self._recover()
         return fn(*args)
 
+    @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold ``NAME.lock`` beside the store, so that of many jobs doing a one-time piece of work at once
+        one does it and the others wait for its result."""
+        import fcntl
+
+        with open(os.path.join(self.directory, f"{name}.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def _recover(self) -> None:
         """Replace a corrupt file by a new one holding every row that can still be read (under a lock, so
         that of many jobs finding it at once one rebuilds and the others reopen the result)."""
-        import fcntl
-
         self.close()
-        with open(os.path.join(self.directory, "store.lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.exclusive("store"):
             with contextlib.suppress(sqlite3.DatabaseError):
                 self._open()
                 if self._db.execute("PRAGMA quick_check").fetchone()[0] == "ok":
