@@ -250,16 +250,23 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
             click.echo(f"wrote {p}", err=True)
 
 
+def _measured_table(table_path: str | Path | None) -> tuple[Path, dict[str, Any]]:
+    """The measured table at ``table_path`` (default: the committed one), or a usage error saying how to make it."""
+    from rlopt.training import measure
+
+    path = Path(table_path) if table_path else measure.TABLE_FILE
+    if not path.is_file():
+        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
+    return path, measure.load_table(path)
+
+
 def _eval_table(model: Selector, table_path: Path | None, out_dir: str | None) -> None:
     import json
 
     from rlopt.ir import write_file
-    from rlopt.training import evaluate, measure
+    from rlopt.training import evaluate
 
-    path = table_path or measure.TABLE_FILE
-    if not path.is_file():
-        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
-    result = evaluate.evaluate_table(measure.load_table(path), model)
+    result = evaluate.evaluate_table(_measured_table(table_path)[1], model)
     text = evaluate.table_markdown(result)
     click.echo(text)
     if out_dir:
@@ -468,12 +475,9 @@ def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
     import json
 
     from rlopt.ir import write_file
-    from rlopt.training import headroom, measure
+    from rlopt.training import headroom
 
-    path = Path(table_path) if table_path else measure.TABLE_FILE
-    if not path.is_file():
-        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
-    h = headroom.headroom(measure.load_table(path))
+    h = headroom.headroom(_measured_table(table_path)[1])
     click.echo(headroom.markdown(h))
     if json_out:
         write_file(Path(json_out), json.dumps(h, indent=1).encode())
@@ -491,12 +495,9 @@ def portfolio_cmd(table_path: str | None, size: int) -> None:
 
     import numpy as np
 
-    from rlopt.training import measure, selector
+    from rlopt.training import selector
 
-    path = Path(table_path) if table_path else measure.TABLE_FILE
-    if not path.is_file():
-        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
-    table = measure.load_table(path)
+    path, table = _measured_table(table_path)
     data = selector.load_data(table, "speed")
     train = data.subset(selector.split_rows(data)[0])
     value = selector.credited(train)
@@ -528,12 +529,9 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
 
     from rlopt import toolchain
     from rlopt.ir import write_file
-    from rlopt.training import measure, selector
+    from rlopt.training import selector
 
-    path = Path(table_path) if table_path else measure.TABLE_FILE
-    if not path.is_file():
-        raise click.UsageError(f"no table at {path}: run 'rlopt-train measure' first")
-    table = measure.load_table(path)
+    path, table = _measured_table(table_path)
     data = selector.load_data(table, objective)
     train_rows, val_rows, test_rows = selector.split_rows(data)
     if not train_rows or not val_rows:
