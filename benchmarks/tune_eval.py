@@ -145,6 +145,7 @@ def main() -> None:
         wanted = set(args.programs.split(","))
         uris = [u for u in uris if u.rsplit("/", 1)[-1] in wanted]
     earlier = json.loads(args.merge_from.read_text())["programs"] if args.merge_from else {}
+    strategies = tuple(args.speed_strategies.split(","))
     tc = toolchain.find()
     rows: dict[str, dict] = {}
     started = time.time()
@@ -157,7 +158,6 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="rlopt-tune-eval-") as d:
                 row = {"uri": uri, "repeat": bench.repeat}
                 if not args.no_speed:
-                    strategies = tuple(args.speed_strategies.split(","))
                     row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc, strategies)
                     for strategy, got in earlier.get(name, {}).get("speed", {}).items():
                         row["speed"].setdefault(strategy, got)
