@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--size-seconds", type=float, default=5.0)
     ap.add_argument("--programs", help="comma-separated names (a subset of the held-out programs)")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--no-size", action="store_true", help="read the size results from --merge-from")
     ap.add_argument("--speed-strategies", default="policy,random",
                     help="which speed searches to run (policy, random or both); the other is read from --merge-from")
     ap.add_argument("--merge-from", type=Path, help="a finished run whose results fill in what this run leaves out")
@@ -134,6 +135,8 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true", help="print the table of the programs in --out (a "
                     "partial run) and exit")
     args = ap.parse_args()
+    if args.no_size and not args.merge_from:
+        ap.error("--no-size needs --merge-from (a finished run to take the size results from)")
     table = json.loads(measure.TABLE_FILE.read_text())
     if args.report_only:
         done = json.loads(args.out.read_text())
@@ -161,7 +164,8 @@ def main() -> None:
                     row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc, strategies)
                     for strategy, got in earlier.get(name, {}).get("speed", {}).items():
                         row["speed"].setdefault(strategy, got)
-                row["size"] = size(module, engine, Path(d), args.size_seconds, tc)
+                row["size"] = earlier[name]["size"] if args.no_size else size(module, engine, Path(d),
+                                                                              args.size_seconds, tc)
             row["seconds"] = round(time.monotonic() - t0, 1)
             rows[name] = row
             write_file(args.out, (json.dumps({"partial": True, "programs": rows}, indent=1) + "\n").encode())

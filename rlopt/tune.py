@@ -66,6 +66,10 @@ STALE_TRIES = 200
 RUN_TIMEOUT = 600.0
 ENGINE_TIMEOUT = 600.0
 BACKEND_TIMEOUT = 300.0
+#: Of the moves around the best speed candidate: the share that changes a knob (the training programs' wins
+#: beyond -O3 mostly carry one), and the share that runs -O3 once more after it; the rest move a pass.
+KNOB_MOVES = 0.4
+O3_AGAIN = 0.15
 #: The speed search ends after this many candidates in a row that build no new module.
 MAX_NOTHING_NEW = 60
 
@@ -125,7 +129,7 @@ def first_candidates(text_ir: str, objective: str, model: str | None, strategy: 
     if objective == "size":
         return ranked + fixed_candidates(objective)
     hopeful = [c for c in ranked if c.predicted is not None and c.predicted > 1.0]
-    return hopeful + fixed_candidates(objective) + [c for c in ranked if c not in hopeful]
+    return hopeful + fixed_candidates(objective) + [c for c in ranked if c not in hopeful]  # see Stream
 
 
 def fixed_candidates(objective: str) -> list[Candidate]:
@@ -155,12 +159,41 @@ def knob_refinements(best: Candidate) -> list[Candidate]:
     return out
 
 
+def random_knobs(rng: random.Random) -> knobs.Options:
+    """Zero to two knobs at random values: what a random speed candidate carries."""
+    chosen = rng.sample(sorted(knobs.KNOBS), rng.randint(0, 2))
+    return knobs.canonical([knobs.option(k, rng.choice(knobs.KNOBS[k].values)) for k in chosen])
+
+
+def knob_move(options: knobs.Options, rng: random.Random) -> knobs.Options:
+    """One move among the knobs: set one more, give a set one another value, or drop one."""
+    have = {o.lstrip("-").partition("=")[0]: o for o in options}
+    unset = sorted(set(knobs.KNOBS) - set(have))
+    op = rng.choice(("add", "change", "drop")) if have else "add"
+    if op == "add" and unset:
+        name = rng.choice(unset)
+        return knobs.canonical([*options, knobs.option(name, rng.choice(knobs.KNOBS[name].values))])
+    name = rng.choice(sorted(have))
+    rest = [o for n, o in have.items() if n != name]
+    if op == "drop" or name not in knobs.KNOBS:
+        return knobs.canonical(rest)
+    other = [v for v in knobs.KNOBS[name].values if knobs.option(name, v) != have[name]]
+    return knobs.canonical([*rest, knobs.option(name, rng.choice(other))])
+
+
 class Stream:
-    """Candidates in the order the tuner tries them; refinements look at the best so far when asked."""
+    """Candidates in the order the tuner tries them; refinements look at the best so far when asked.
+
+    For speed, a candidate the policy predicts to lose (``predicted <= 1``) is not tried before the moves
+    around the best: once the rest of the queue is done, such candidates and moves alternate, so a budget
+    spends half its remaining runs near the best (its knobs as much as its passes).
+    """
 
     def __init__(self, first: list[Candidate], objective: str, best: Callable[[], Candidate | None], *,
                  seed: int = 0, random_only: bool = False):
-        self.queue = list(first)
+        doubtful = [c for c in first if objective == "speed" and c.predicted is not None and c.predicted <= 1.0]
+        self.queue = [c for c in first if c not in doubtful]
+        self.doubtful = doubtful
         self.objective, self.best, self.random_only = objective, best, random_only
         self.rng = random.Random(seed)
         self.space = space.SPEED if objective == "speed" else space.SIZE
@@ -184,32 +217,34 @@ class Stream:
             return cand
         raise StopIteration
 
+    def _random(self) -> Candidate:
+        seq = space.random_sequence(self.rng, self.space)
+        opts = random_knobs(self.rng) if self.objective == "speed" else ()  # the tuner's space has knobs
+        return Candidate("", knobs.to_text(space.pipeline(seq), opts), "random", seq)
+
     def _propose(self) -> Candidate | None:
         if self.random_only:
-            seq = space.random_sequence(self.rng, self.space)
-            if self.objective == "speed":  # the tuner's space has knobs: so has its baseline's
-                chosen = self.rng.sample(sorted(knobs.KNOBS), self.rng.randint(0, 2))
-                opts = tuple(knobs.option(k, self.rng.choice(knobs.KNOBS[k].values)) for k in chosen)
-                return Candidate("", knobs.to_text(space.pipeline(seq), opts), "random", seq)
-            return Candidate("", space.pipeline(seq), "random", seq)
+            return self._random()
+        if self.doubtful and self.count % 2:
+            return self.doubtful.pop(0)
         best = self.best()
         if best is None or not best.seq:
-            seq = space.random_sequence(self.rng, self.space)
-            return Candidate("", space.pipeline(seq), "random", seq)
+            return self._random()
         if best.name not in self.knobbed and self.objective == "speed" and best.text.startswith("default<O3>"):
             self.knobbed.add(best.name)  # a knob value for the best once: -O3 with more inlining, unrolling...
             self.queue.extend(knob_refinements(best))
             if self.queue:
                 return self.queue.pop(0)
-        if "@" in best.text:  # knobs stay as they are; the moves act on the passes
-            pipeline, options = knobs.parse(best.text)
-            seq = space.mutate(space.tokens(pipeline), self.rng, self.space)
-            return Candidate("", knobs.to_text(space.pipeline(seq), options), f"move from {best.name}", seq)
-        if self.objective == "speed" and self.rng.random() < 0.15:
+        pipeline, options = knobs.parse(best.text)  # knobs stay as they are unless the move is a knob move
+        roll = self.rng.random() if self.objective == "speed" else 1.0
+        if roll < KNOB_MOVES:
+            return Candidate("", knobs.to_text(pipeline, knob_move(options, self.rng)),
+                             f"knob move from {best.name}", best.seq)
+        if roll < KNOB_MOVES + O3_AGAIN:
             seq = (*best.seq, "-O3")
-            return Candidate("", space.pipeline(seq), f"-O3 again after {best.name}", seq)
+            return Candidate("", knobs.to_text(space.pipeline(seq), options), f"-O3 again after {best.name}", seq)
         seq = space.mutate(best.seq, self.rng, self.space)
-        return Candidate("", space.pipeline(seq), f"move from {best.name}", seq)
+        return Candidate("", knobs.to_text(space.pipeline(seq), options), f"move from {best.name}", seq)
 
 
 # ---------------------------------------------------------------- the program under tuning

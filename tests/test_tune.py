@@ -295,3 +295,32 @@ def test_the_size_search_keeps_its_time_budget(ackermann, engine, tc, tmp_path):
     result = tune.tune_size(prog, tune.fixed_candidates("size"), evals=None, seconds=1.5)
     assert result.seconds <= 1.5, result.seconds
     assert 2 <= result.evaluations <= 3
+
+
+def test_a_knob_move_changes_exactly_one_knob():
+    rng = random.Random(3)
+    assert all(len(tune.knob_move((), rng)) == 1 for _ in range(20))  # nothing set: a move sets one
+    start = ("-inline-threshold=500", "-unroll-count=4")
+    for _ in range(60):
+        moved = dict(o.lstrip("-").split("=") for o in tune.knob_move(start, rng))
+        before = dict(o.lstrip("-").split("=") for o in start)
+        changed = {k for k in before.keys() | moved.keys() if before.get(k) != moved.get(k)}
+        assert len(changed) == 1, (start, moved)
+
+
+def test_candidates_predicted_to_lose_alternate_with_moves_around_the_best():
+    """The policy's doubtful candidates no longer use up a small budget before the search looks near the best."""
+    def cand(name: str, predicted: float | None = None) -> tune.Candidate:
+        return tune.Candidate(name, tune.space.STANDARD[name], "test", ("-" + name,), predicted=predicted)
+
+    best = tune.Candidate("best", "default<O2>@unroll-count=4", "test", ("-O2",))
+    first = [cand("O1", 1.2), cand("Os", 0.9), cand("Oz", 0.8), cand("O2")]
+    stream = tune.Stream(first, "speed", lambda: best, seed=5)
+    got = [next(stream) for _ in range(12)]
+    names = [c.name for c in got]
+    assert names[:2] == ["O1", "O2"]  # predicted to gain, then the fixed candidates
+    assert names[3] == "Os" and names[5] == "Oz"  # then one doubtful candidate after each move
+    moves = [c for c in got[2:] if c.name not in ("Os", "Oz")]
+    assert all(c.origin.endswith("from best") or c.origin.endswith("after best") for c in moves)
+    assert any(c.origin.startswith("knob move") for c in moves)
+    assert any(c.origin.startswith("move") and c.text.endswith("@unroll-count=4") for c in moves)  # knobs kept
