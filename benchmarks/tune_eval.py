@@ -64,7 +64,7 @@ def held_out(table: dict) -> list[str]:
 
 
 def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: int, tc,
-          strategies: tuple[str, ...] = ("policy", "random")) -> dict:
+          strategies: tuple[str, ...] = ("policy", "random"), seed: int = 1) -> dict:
     prog = BenchProgram(bench, module, engine, work)
     text = engine.optimize(module, "verify").decode(errors="replace")
     out: dict = {}
@@ -72,7 +72,7 @@ def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: in
     for strategy in strategies:
         first = tune.first_candidates(text, "speed", None, strategy, tc)
         started = time.monotonic()
-        result = tune.SpeedTuner(prog, first, evals=evals, seconds=None, seed=1, strategy=strategy).tune()
+        result = tune.SpeedTuner(prog, first, evals=evals, seconds=None, seed=seed, strategy=strategy).tune()
         out[strategy] = {"answer": result.name, "pipeline": result.pipeline, "runs": result.runs,
                          "evaluations": result.evaluations, "seconds": round(time.monotonic() - started, 1),
                          "confirmed_speedup": result.speedup and round(result.speedup, 4),
@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--programs", help="comma-separated names (a subset of the held-out programs)")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-size", action="store_true", help="read the size results from --merge-from")
+    ap.add_argument("--seed", type=int, default=1, help="of both speed searches (a second seed shows their spread)")
     ap.add_argument("--speed-strategies", default="policy,random",
                     help="which speed searches to run (policy, random or both); the other is read from --merge-from")
     ap.add_argument("--merge-from", type=Path, help="a finished run whose results fill in what this run leaves out")
@@ -161,7 +162,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="rlopt-tune-eval-") as d:
                 row = {"uri": uri, "repeat": bench.repeat}
                 if not args.no_speed:
-                    row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc, strategies)
+                    row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc, strategies, args.seed)
                     for strategy, got in earlier.get(name, {}).get("speed", {}).items():
                         row["speed"].setdefault(strategy, got)
                 row["size"] = earlier[name]["size"] if args.no_size else size(module, engine, Path(d),
