@@ -149,6 +149,9 @@ def main() -> None:
         wanted = set(args.programs.split(","))
         uris = [u for u in uris if u.rsplit("/", 1)[-1] in wanted]
     earlier = json.loads(args.merge_from.read_text())["programs"] if args.merge_from else {}
+    lacking = [u.rsplit("/", 1)[-1] for u in uris if args.no_size and u.rsplit("/", 1)[-1] not in earlier]
+    if lacking:
+        ap.error(f"--no-size: {args.merge_from} has no size results for {', '.join(lacking)}")
     strategies = tuple(args.speed_strategies.split(","))
     tc = toolchain.find()
     rows: dict[str, dict] = {}

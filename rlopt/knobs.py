@@ -85,6 +85,11 @@ def option(name: str, value: int | str) -> str:
     return f"-{name}={number}"
 
 
+def option_name(text: str) -> str:
+    """The name an option sets: ``-inline-threshold=500`` -> ``inline-threshold``."""
+    return text.lstrip("-").partition("=")[0]
+
+
 def canonical(options: tuple[str, ...] | list[str]) -> Options:
     """Knob options validated, sorted by name, one per name (the form engines and caches key on)."""
     by_name: dict[str, str] = {}
@@ -123,15 +128,15 @@ def to_text(pipeline: str, options: tuple[str, ...]) -> str:
 def merge(user: tuple[str, ...], knobs: Options) -> tuple[str, ...]:
     """The options one LLVM run gets: the knobs, then the user's own options, which win where both name the
     same option (LLVM refuses an option given twice)."""
-    named = {u.lstrip("-").partition("=")[0] for u in user}
-    return (*(k for k in knobs if k.lstrip("-").partition("=")[0] not in named), *user)
+    named = {option_name(u) for u in user}
+    return (*(k for k in knobs if option_name(k) not in named), *user)
 
 
 def check_user_option(text: str) -> str:
     """A user's ``--llvm-option`` value, as opt spells it (``-name`` or ``-name=value``); LLVM itself checks the
     name and value when the engine or ``opt`` starts."""
     stripped = text.strip()
-    name = stripped.lstrip("-").partition("=")[0]
+    name = option_name(stripped)
     if not stripped.startswith("-") or not name or any(c.isspace() for c in stripped):
         raise KnobError(f"'{text}' is not an LLVM option: expected -name or -name=value")
     return stripped

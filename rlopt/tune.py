@@ -148,7 +148,7 @@ def fixed_candidates(objective: str) -> list[Candidate]:
 def knob_refinements(best: Candidate) -> list[Candidate]:
     """``best`` with one knob value more (a knob already set keeps its value)."""
     pipeline, options = knobs.parse(best.text)
-    have = {o.lstrip("-").partition("=")[0] for o in options}
+    have = {knobs.option_name(o) for o in options}
     out = []
     for knob in knobs.KNOBS.values():
         if knob.name in have:
@@ -167,7 +167,7 @@ def random_knobs(rng: random.Random) -> knobs.Options:
 
 def knob_move(options: knobs.Options, rng: random.Random) -> knobs.Options:
     """One move among the knobs: set one more, give a set one another value, or drop one."""
-    have = {o.lstrip("-").partition("=")[0]: o for o in options}
+    have = {knobs.option_name(o): o for o in options}
     unset = sorted(set(knobs.KNOBS) - set(have))
     op = rng.choice(("add", "change", "drop")) if have else "add"
     if op == "add" and unset:
@@ -175,7 +175,7 @@ def knob_move(options: knobs.Options, rng: random.Random) -> knobs.Options:
         return knobs.canonical([*options, knobs.option(name, rng.choice(knobs.KNOBS[name].values))])
     name = rng.choice(sorted(have))
     rest = [o for n, o in have.items() if n != name]
-    if op == "drop" or name not in knobs.KNOBS:
+    if op == "drop":
         return knobs.canonical(rest)
     other = [v for v in knobs.KNOBS[name].values if knobs.option(name, v) != have[name]]
     return knobs.canonical([*rest, knobs.option(name, rng.choice(other))])
@@ -191,9 +191,11 @@ class Stream:
 
     def __init__(self, first: list[Candidate], objective: str, best: Callable[[], Candidate | None], *,
                  seed: int = 0, random_only: bool = False):
-        doubtful = [c for c in first if objective == "speed" and c.predicted is not None and c.predicted <= 1.0]
-        self.queue = [c for c in first if c not in doubtful]
-        self.doubtful = doubtful
+        self.queue: list[Candidate] = []
+        self.doubtful: list[Candidate] = []
+        for c in first:
+            doubtful = objective == "speed" and c.predicted is not None and c.predicted <= 1.0
+            (self.doubtful if doubtful else self.queue).append(c)
         self.objective, self.best, self.random_only = objective, best, random_only
         self.rng = random.Random(seed)
         self.space = space.SPEED if objective == "speed" else space.SIZE
