@@ -169,6 +169,59 @@ def test_size_search_and_untimed_candidates(toy, tmp_path, monkeypatch):
     assert row["candidates"]["O3again"]["same_as"] == "O3" and row["candidates"]["O3again"]["speedup"] == 1.0
 
 
+def test_cover_prefers_sequences_that_complement_each_other():
+    """The exact size selector keeps the smallest of its candidates, so two that each win big where the other
+    does not beat one that is slightly better everywhere (which a geometric-mean search would keep)."""
+    everywhere = S.Scored(("-A",), per_program={"p1": 1.02, "p2": 1.02, "p3": 1.02})
+    first = S.Scored(("-B",), per_program={"p1": 2.0, "p2": 1.0, "p3": 0.5})
+    second = S.Scored(("-C",), per_program={"p1": 1.0, "p2": 3.0, "p3": 1.0})
+    worse = S.Scored(("-D",), per_program={"p1": 0.9, "p2": 0.9, "p3": 0.9})
+    kept = S.cover([everywhere, first, second, worse], keep=5)
+    assert kept == [second, first, everywhere]  # -D adds nothing; -A only its 2% on p3
+    assert second.fitness == pytest.approx(3 ** (1 / 3)) and everywhere.fitness == pytest.approx(1.02 ** (1 / 3))
+    assert S.cover([everywhere, first, second], keep=1) == [second]
+
+
+# main inlines both functions and keeps them (they are external): without the inliner the module is smaller.
+SIZE_PROGRAM = r"""
+#include <stdio.h>
+#include <stdlib.h>
+unsigned work(unsigned n) {
+    unsigned acc = 0;
+    for (unsigned i = 0; i < n; i++) acc += (i * 2654435761u) >> (i & 7);
+    return acc;
+}
+unsigned more(unsigned n) {
+    unsigned acc = 1;
+    for (unsigned i = 0; i < n; i++) acc = acc * 31 + work(i & 15);
+    return acc;
+}
+int main(int argc, char **argv) {
+    unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
+    printf("%u %u\n", work(n), more(n));
+    return 0;
+}
+"""
+
+
+def test_size_portfolio_finds_each_programs_winner_and_appends_it(tmp_path):
+    (tmp_path / "inl.c").write_text(SIZE_PROGRAM)
+    (tmp_path / B.USER_MANIFEST).write_text(json.dumps([{"name": "inl", "sources": ["inl.c"], "args": ["100"],
+                                                         "split": "train"}]))
+    prog = B.from_directory(tmp_path)[0]
+    got = S.size_portfolio([prog], seconds=1.0, log=lambda s: None)
+    assert len(got) == 1 and got[0].per_program["inl"] > 1.1 and got[0].fitness == got[0].per_program["inl"]
+    path = tmp_path / "searched.json"
+    path.write_text(json.dumps({"date": "2026-01-01", "programs": [], "rounds": 3, "pipelines": [
+        {"name": "Z01", "actions": ["-Oz"], "pipeline": "default<Oz>,globaldce", "search_fitness": 1.0}]}))
+    S.write_searched(got, [prog], path, keep=12, prefix="Z", append=True)
+    doc = json.loads(path.read_text())
+    assert [e["name"] for e in doc["pipelines"]] == ["Z01", "Z02"]
+    assert doc["pipelines"][1]["pipeline"] == got[0].pipeline and M.searched(path)["Z02"] == got[0].pipeline
+    with pytest.raises(Exception, match="only 0"):  # already in the file
+        S.write_searched(got, [prog], path, keep=12, prefix="Z", append=True)
+
+
 def test_merge_tables(tmp_path):
     a = {"version": 1, "llvm": "19.1.7", "candidates": {"O3": "x"}, "programs": {
         "u1": {"date": "2026-01-01", "candidates": {}}, "u2": {"date": "2026-01-01", "error": "boom"}}}

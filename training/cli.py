@@ -439,8 +439,11 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
               help="speed: judged by interleaved runtime against -O3; size: by IR instructions against -Oz.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the kept sequences [default: the committed file the table reads].")
+@click.option("--portfolio", "portfolio_seconds", type=click.FloatRange(min=0.5), default=None, metavar="SECONDS",
+              help="Size only: tune each program for SECONDS (rlopt tune's exact search) and keep the winners that "
+                   "together cover the most (for the exact size selector), after the file's sequences.")
 def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, objective: str,
-               out_path: str | None) -> None:
+               out_path: str | None, portfolio_seconds: float | None) -> None:
     """Search pipelines that beat -O3 (speed) or -Oz (size) on training programs: candidates of the table."""
     import random
 
@@ -455,13 +458,19 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, obj
     if not pool:
         raise click.UsageError("no training programs to search on")
     programs = sorted(random.Random(seed).sample(pool, min(max_programs, len(pool))), key=lambda b: b.uri)
+    if portfolio_seconds is not None and objective != "size":
+        raise click.UsageError("--portfolio is for --objective size (exact counts)")
     click.echo(f"search: judging on {', '.join(b.uri for b in programs)}", err=True)
-    scored = search.search(programs, objective=objective, seed=seed, log=lambda line: click.echo(line, err=True))
+    log = lambda line: click.echo(line, err=True)  # noqa: E731
+    scored = (search.size_portfolio(programs, seconds=portfolio_seconds, seed=seed, log=log) if portfolio_seconds
+              else search.search(programs, objective=objective, seed=seed, log=log))
     default = measure.SIZE_SEARCHED_FILE if objective == "size" else measure.SEARCHED_FILE
     path = Path(out_path) if out_path else default
-    kept = search.write_searched(scored, programs, path, prefix="Z" if objective == "size" else "S")
+    kept = search.write_searched(scored, programs, path, prefix="Z" if objective == "size" else "S",
+                                 append=portfolio_seconds is not None)
     base = "-Oz" if objective == "size" else "-O3"
-    click.echo(f"search: kept {len(kept)} sequences (best {kept[0].fitness:.3f}x {base} on the search programs) "
+    what = "mean rise of the best" if portfolio_seconds else "best"
+    click.echo(f"search: kept {len(kept)} sequences ({what} {kept[0].fitness:.3f}x {base} on the search programs) "
                f"in {path}")
 
 

@@ -10,6 +10,7 @@ winners again properly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -19,12 +20,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rlopt import passes
+from rlopt import tune
 from rlopt.cache import digest
 from rlopt.engine import Engine
 from rlopt.errors import RloptError, ToolError
 from rlopt.ir import write_file
-from rlopt.space import SIZE, SPEED, mutate, random_sequence
+from rlopt.space import SIZE, SPEED, mutate, pipeline, random_sequence, tokens
 from rlopt.training import benchmarks, measure, runtime
 from rlopt.training.benchmarks import Benchmark
 
@@ -39,6 +40,10 @@ KEEP = 20
 SIZE_RANDOM_SEQUENCES = 120
 SIZE_GENERATIONS = 6
 SIZE_CHILDREN_PER_GENERATION = 40
+#: Size portfolio: the winners of a per-program exact search, kept where together they cover the most.
+PORTFOLIO_KEEP = 12
+MIN_OWN_GAIN = 0.005  # a program's own winner joins the pool if it has at least this many fewer instructions
+MAX_POOL = 60  # the winners counted on every program (their own gain decides)
 
 
 @dataclass
@@ -51,7 +56,7 @@ class Scored:
 
     @property
     def pipeline(self) -> str:
-        return passes.pipeline(self.actions)
+        return pipeline(self.actions)
 
 
 class Judge:
@@ -153,16 +158,85 @@ def search(programs: Sequence[Benchmark], *, objective: str = "speed", seed: int
     return sorted(seen.values(), key=lambda c: -(c.fitness or 0))
 
 
+def size_portfolio(programs: Sequence[Benchmark], *, seconds: float, seed: int = 0, keep: int = PORTFOLIO_KEEP,
+                   log: Callable[[str], None] = print) -> list[Scored]:
+    """Sequences that complement each other, for the ``exact`` size selector (which runs several and keeps the
+    smallest): one ``rlopt tune --objective size`` session of ``seconds`` per program finds each program's own
+    winner; every winner is counted on every program; then a greedy cover keeps, one at a time, the winner
+    that most raises the mean over programs of the log of the best ratio to -Oz so far (-Oz itself is 1).
+
+    A sequence good on every program is worth less to such a selector than two that each win big where the
+    other does not: a geometric-mean search (:func:`search`) finds the first kind only."""
+    found: dict[str, Scored] = {}
+    own: dict[str, float] = {}  # a winner's ratio on the program it was found for
+    with Engine(timeout=measure.ENGINE_TIMEOUT) as engine, tempfile.TemporaryDirectory(prefix="rlopt-search-") as d:
+        for i, b in enumerate(programs):
+            module = benchmarks.ir(b, "O3")
+            program = tune.Program(module, engine, Path(d))
+            try:
+                text = engine.optimize(module, "verify").decode(errors="replace")
+                first = tune.first_candidates(text, "size", None, "policy", program.tc)
+                result = tune.tune_size(program, first, evals=None, seconds=seconds, seed=seed + i)
+            finally:
+                program.close()
+            log(f"  {b.name}: {result.verdict}")
+            ratio = (result.baseline_ir_instructions or 0) / max(1, result.ir_instructions or 1)
+            if result.improved and ratio >= 1 + MIN_OWN_GAIN and ratio > own.get(result.pipeline, 0):
+                found[result.pipeline], own[result.pipeline] = Scored(tokens(result.pipeline)), ratio
+        pool = sorted(found, key=lambda p: -own[p])[:MAX_POOL]
+        log(f"counting {len(pool)} winners (of {len(found)}) on {len(programs)} programs")
+        for b in programs:  # a program at a time: candidates that start alike share that prefix's module
+            program = tune.Program(benchmarks.ir(b, "O3"), engine, Path(d))
+            try:
+                oz = program.ir_instructions("default<Oz>")
+                for text in pool:
+                    with contextlib.suppress(ToolError):
+                        found[text].per_program[b.name] = round(oz / max(1, program.ir_instructions(found[text].pipeline)), 4)
+            finally:
+                program.close()
+    return cover([found[p] for p in pool if len(found[p].per_program) == len(programs)], keep)
+
+
+def cover(scored: Sequence[Scored], keep: int) -> list[Scored]:
+    """Greedy: the sequence that most raises the mean log of each program's best ratio (never below 1), until
+    ``keep`` or no sequence adds anything. ``fitness`` becomes that mean's rise, as a ratio."""
+    pool = [c for c in scored if c.per_program]
+    best = {p: 0.0 for c in pool for p in c.per_program}
+    chosen: list[Scored] = []
+
+    def rise(c: Scored) -> float:
+        return sum(max(0.0, math.log(r) - best[p]) for p, r in c.per_program.items()) / max(1, len(best))
+
+    while pool and len(chosen) < keep:
+        pick = max(pool, key=rise)
+        gain = rise(pick)
+        if gain <= 0:
+            break
+        for p, r in pick.per_program.items():
+            best[p] = max(best[p], math.log(r))
+        pick.fitness = math.exp(gain)
+        chosen.append(pick)
+        pool.remove(pick)
+    return chosen
+
+
 def write_searched(scored: Sequence[Scored], programs: Sequence[Benchmark], path: Path = measure.SEARCHED_FILE,
-                   keep: int = KEEP, prefix: str = "S") -> list[Scored]:
-    """Keep the ``keep`` best sequences that are not plain clang pipelines; write them as the table's candidates."""
+                   keep: int = KEEP, prefix: str = "S", *, append: bool = False) -> list[Scored]:
+    """Keep the ``keep`` best sequences that are not plain clang pipelines; write them as the table's candidates.
+
+    With ``append``, the file's sequences stay (their names are columns of the table and pipelines of shipped
+    models) and the new ones follow them, numbered on; sequences the file already has are skipped."""
     plain = set(measure.STANDARD.values()) | set(measure.MACROS.values())
-    chosen = [c for c in scored if c.pipeline not in plain and (c.fitness or 0) > 0][:keep]
-    if len(chosen) < keep:
+    doc = json.loads(path.read_text()) if append and path.is_file() else {"date": "", "programs": [b.uri for b in programs],
+                                                                          "rounds": ROUNDS, "pipelines": []}
+    known = plain | {e["pipeline"] for e in doc["pipelines"]}
+    chosen = [c for c in scored if c.pipeline not in known and (c.fitness or 0) > 0][:keep]
+    if not chosen or (len(chosen) < keep and not append):
         raise RloptError(f"the search found only {len(chosen)} usable sequences (wanted {keep})")
-    doc = {"date": time.strftime("%Y-%m-%d"), "programs": [b.uri for b in programs], "rounds": ROUNDS,
-           "pipelines": [{"name": f"{prefix}{i + 1:02d}", "actions": list(c.actions), "pipeline": c.pipeline,
+    first = len(doc["pipelines"]) + 1
+    doc["date"] = time.strftime("%Y-%m-%d")
+    doc["pipelines"] += [{"name": f"{prefix}{first + i:02d}", "actions": list(c.actions), "pipeline": c.pipeline,
                           "search_fitness": round(c.fitness or 0, 4), "per_program": c.per_program}
-                         for i, c in enumerate(chosen)]}
+                         for i, c in enumerate(chosen)]
     write_file(path, (json.dumps(doc, indent=1) + "\n").encode())
     return chosen
