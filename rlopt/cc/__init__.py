@@ -9,6 +9,8 @@ with ccache's manners (direct mode, a bounded cache, its own options). See ``doc
 - :mod:`rlopt.cc.build`: frontend -> pipeline -> backend for one call, with fallback to plain clang.
 - :mod:`rlopt.cc.server`: the background process that keeps models loaded during a build.
 - :mod:`rlopt.cc.main`: the commands and the administration options.
+- :mod:`rlopt.cc.native`: records that let the native launcher (``launcher.c``, built by :mod:`rlopt.cc.launcher`)
+  answer repeated calls without starting Python.
 """
 
 from rlopt.cc.build import OPT_TIMEOUT, Fallback

@@ -16,7 +16,6 @@ Any failure after the frontend raises :class:`Fallback`; the caller reruns the c
 
 from __future__ import annotations
 
-import marshal
 import os
 import sys
 import time
@@ -95,17 +94,35 @@ def emit_stderr(data: bytes) -> None:
     sys.stderr.buffer.flush()
 
 
+PACK_MAGIC = b"RLF1"
+
+
 def pack(fields: dict[str, bytes]) -> bytes:
-    """Named byte strings in one value (``marshal``: no import, unlike json; the store checks a CRC)."""
-    return marshal.dumps(fields)
+    """Named byte strings in one value: ``RLF1``, then per field its name's length (4 bytes), the name, the
+    value's length (8 bytes, little endian) and the value. Readable from C (the native launcher reads objects
+    and its records this way); the store checks a CRC."""
+    parts = [PACK_MAGIC]
+    for name, value in fields.items():
+        raw = name.encode()
+        parts += [len(raw).to_bytes(4, "little"), raw, len(value).to_bytes(8, "little"), value]
+    return b"".join(parts)
 
 
 def unpack(value: bytes) -> dict[str, bytes] | None:
-    try:
-        fields = marshal.loads(value)
-    except (ValueError, EOFError, TypeError):
+    """The fields of :func:`pack`, or None for anything else (an entry of an older format reads as a miss)."""
+    if not value.startswith(PACK_MAGIC):
         return None
-    return fields if isinstance(fields, dict) else None
+    fields, i = {}, len(PACK_MAGIC)
+    while i < len(value):
+        name_len = int.from_bytes(value[i:i + 4], "little")
+        name = value[i + 4:i + 4 + name_len]
+        size = int.from_bytes(value[i + 4 + name_len:i + 12 + name_len], "little")
+        i += 12 + name_len
+        if i + size > len(value):
+            return None
+        fields[name.decode(errors="replace")] = value[i:i + size]
+        i += size
+    return fields if i == len(value) else None
 
 
 class Context:
@@ -134,6 +151,9 @@ class Builder:
         self.inv, self.ctx = inv, ctx
         self.objective = tuning.OBJECTIVES.get(inv.level)
         self.tuning_db = ctx.config.values["tuning_db"] or tuning.default_path()
+        #: the last source's manifest entry that answered this call, for the native launcher's record
+        #: (rlopt.cc.native): (direct key, entry, tuning entry, output), or None when direct mode did not apply
+        self.served: tuple[str, dict, tuning.Entry | None, str] | None = None
 
     def run(self) -> int:
         """Compile every source (continuing past errors, like clang), then link if asked; clang's status."""
@@ -206,7 +226,7 @@ class Builder:
                 key = self.direct_key(src, source_hash)
                 manifest = direct.Manifest.parse(self._get(key))
                 entry = manifest.match(hashes)
-                if entry is not None and self._direct_hit(src, out, entry):
+                if entry is not None and self._direct_hit(src, out, key, entry):
                     return 0
 
         bc = os.path.join(ctx.tmp, "frontend.bc")
@@ -240,13 +260,15 @@ class Builder:
             files = direct.record_files(src.path, direct.read_header_list(headers), hashes, started_ns)
             if files is not None:
                 dep = dependency_file(src.path, inv)
-                manifest.add({"files": files, "result": result_key, "module_key": module,
-                              "tuning": tuned.digest if tuned else "", "stderr": diagnostics,
-                              "deps": _read_bytes(dep) if dep else None})
+                entry = {"files": files, "result": result_key, "module_key": module,
+                         "tuning": tuned.digest if tuned else "", "stderr": diagnostics,
+                         "deps": _read_bytes(dep) if dep else None}
+                manifest.add(entry)
                 ctx.store.put(key, manifest.dump())
+                self.served = (key, entry, tuned, out)
         return 0
 
-    def _direct_hit(self, src: Source, out: str, entry: dict) -> bool:
+    def _direct_hit(self, src: Source, out: str, key: str, entry: dict) -> bool:
         """Serve a manifest entry if its object is still cached and its tuning entry still current."""
         module = entry.get("module_key", "")
         if not module and self.objective and tuning.exists(self.tuning_db):
@@ -262,7 +284,8 @@ class Builder:
             self._write(dep, entry["deps"])
         self._write(out, fields["object"])
         emit_stderr(entry.get("stderr", b"") + fields.get("stderr", b""))
-        self._count_hit(tuned, direct_hit=True)
+        count_hit(self.ctx.record, tuned, direct_hit=True)
+        self.served = (key, entry, tuned, out)
         return True
 
     def result(self, src: Source, bitcode: bytes, tuned: tuning.Entry | None) -> tuple[dict, str]:
@@ -271,7 +294,7 @@ class Builder:
         key = self.result_key(model, tuned, bitcode)
         fields = unpack(self._get(key) or b"")
         if fields is not None:
-            self._count_hit(tuned)
+            count_hit(self.ctx.record, tuned)
             return fields, key
         self.ctx.record.bump(Statistic.MISS)
         if tuned is not None:
@@ -284,15 +307,6 @@ class Builder:
             fields = unpack(self._get(key) or b"") or self.optimize_and_generate(src, bitcode, None, tuned)
         self.ctx.store.put(key, pack(fields))
         return fields, key
-
-    def _count_hit(self, tuned: tuning.Entry | None, direct_hit: bool = False) -> None:
-        record = self.ctx.record
-        record.bump(Statistic.HIT)
-        if direct_hit:
-            record.bump(Statistic.DIRECT_HIT)
-        if tuned is not None:
-            record.bump(Statistic.TUNED_HIT)
-            record.bump(Statistic.TUNED)
 
     def _get(self, key: str) -> bytes | None:
         value = self.ctx.store.get(key)
@@ -354,6 +368,16 @@ class Builder:
             raise ToolError("backend", diagnostics.decode(errors="replace"), status)
         with open(out, "rb") as f:
             return {"object": f.read(), "stderr": diagnostics}  # backend warnings, replayed on every hit
+
+
+def count_hit(record: Record, tuned: tuning.Entry | None, direct_hit: bool = False) -> None:
+    """The counters of a cache hit (the native launcher's records carry the same for theirs)."""
+    record.bump(Statistic.HIT)
+    if direct_hit:
+        record.bump(Statistic.DIRECT_HIT)
+    if tuned is not None:
+        record.bump(Statistic.TUNED_HIT)
+        record.bump(Statistic.TUNED)
 
 
 def frontend_argv(compiler: str, inv: Invocation, src: Source, out: str, extra: list[str] | None = None) -> list[str]:

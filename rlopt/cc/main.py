@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from rlopt import __version__
 from rlopt.cache import default_dir_name
-from rlopt.cc import build, options, stats
+from rlopt.cc import build, native, options, stats
 from rlopt.cc.config import SETTINGS, Config, parse_size
 from rlopt.cc.stats import Decision, Record, Statistic
 from rlopt.errors import RloptError
@@ -80,12 +80,13 @@ def parse_admin(argv: Sequence[str]) -> list[tuple[str, str | None]] | None:
     return ops or None
 
 
-def looks_like_compiler(arg: str) -> bool:
+def looks_like_compiler(arg: str, *, syntax_only: bool = False) -> bool:
     """``rlopt-cc clang ...``: the first word names a compiler when it is no option or input file and is an
-    executable (``clang`` and ``clang++`` also when only LLVM 19's bin directory has them)."""
+    executable (``clang`` and ``clang++`` also when only LLVM 19's bin directory has them). ``syntax_only``:
+    whether it could be one, without looking at the file system."""
     if arg.startswith(("-", "@")) or os.path.splitext(arg)[1] in _INPUT_EXTENSIONS:
         return False
-    return arg in ("clang", "clang++") or _which(arg) is not None
+    return syntax_only or arg in ("clang", "clang++") or _which(arg) is not None
 
 
 def _which(name: str) -> str | None:
@@ -303,8 +304,9 @@ def _finish(store, record: Record, argv: list[str], started: float, config: Conf
 
 def main(argv: Sequence[str], *, cxx: bool = False) -> int:
     """Run one ``rlopt-cc`` command line; returns the exit status."""
-    started = time.perf_counter()
+    started, started_ns = time.perf_counter(), time.time_ns()
     argv = list(argv)
+    call = native.Call(native.take_key(), argv, started_ns)
     config = Config(cache_dir())
     try:
         ops = parse_admin(argv)
@@ -320,11 +322,15 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
     store = open_store(config)
     try:
         tools = Tools(store)
+        first = argv[0] if argv else ""
         named = argv.pop(0) if argv and looks_like_compiler(argv[0]) else None
+        # for a record: whether the first word is a compiler is known without the file system, or it is one
+        certain = named is not None or not looks_like_compiler(first, syntax_only=True)
         compiler = tools.resolve(named, cxx) if named else real_compiler(cxx, config, tools)
     except RloptError as e:
         print(f"{stats.program()}: error: {e}", file=sys.stderr)
         return 1
+    call.compiler(named, certain, compiler, tools.bin_dir, config)
     config.report_problems()
     if os.environ.get(NESTED_ENV) or config.flag("disable"):
         if store is not None:
@@ -341,13 +347,15 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
         record.notes["compiler"] = why
     if inv.bypass:
         record.set(Decision.BYPASS, inv.bypass)
+        if store is not None:
+            native.record_exec(call, store, record, compiler, argv, [stats.program(), *argv])
         _finish(store, record, argv, started, config)
         _exec(compiler, argv)
-    return compile_call(inv, argv, compiler, tools, store, config, record, started)
+    return compile_call(inv, argv, compiler, tools, store, config, record, started, call)
 
 
 def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools: Tools, store, config: Config,
-                 record: Record, started: float) -> int:
+                 record: Record, started: float, call: native.Call | None = None) -> int:
     """The rlopt path for a classified call; any failure in rlopt reruns the command with plain clang."""
     model = None
     if inv.level in build.MODEL_LEVELS:
@@ -359,8 +367,9 @@ def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools:
     tmp = _TempDir()
     ctx = build.Context(compiler=compiler, compiler_id=_file_id(compiler), toolchain_id=tools.id,
                         store=store or _NoStore(), config=config, record=record, model=model, tmp=tmp)
+    builder = build.Builder(inv, ctx)
     try:
-        status = build.Builder(inv, ctx).run()
+        status = builder.run()
     except Exception as e:  # whatever went wrong in rlopt, the build must go on with clang
         fallback = e if isinstance(e, build.Fallback) else build.Fallback(
             ", ".join(s.path for s in inv.sources), f"internal error: {type(e).__name__}: {e}",
@@ -372,6 +381,8 @@ def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools:
         tmp.cleanup()
     if status and record.decision is Decision.RLOPT:
         record.set(Decision.COMPILE_ERROR)
+    if not status and record.decision is Decision.RLOPT and store is not None and call is not None:
+        native.record_hit(call, builder, [stats.program(), *argv])
     _finish(store, record, argv, started, config)
     return status
 

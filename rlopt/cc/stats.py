@@ -47,6 +47,7 @@ class Statistic(enum.StrEnum):
 
     # totals
     CALLS = "calls"
+    NATIVE = "native"  # served by the native launcher without starting Python (a direct hit or a pure link)
     RLOPT = "rlopt"
     HIT = "hit"  # the object came from the cache (direct or after the frontend)
     DIRECT_HIT = "direct hit"  # ... without running the frontend
@@ -166,7 +167,8 @@ def human_size(n: float) -> str:
     return ""  # unreachable
 
 
-_TOTALS = [(Statistic.CALLS, "calls"), (Statistic.RLOPT, "compiled through rlopt"),
+_TOTALS = [(Statistic.CALLS, "calls"), (Statistic.NATIVE, "  served by the native launcher (no Python)"),
+           (Statistic.RLOPT, "compiled through rlopt"),
            (Statistic.HIT, "  cache hits"), (Statistic.DIRECT_HIT, "    direct (frontend skipped)"),
            (Statistic.TUNED_HIT, "    made with a tuning-database pipeline"), (Statistic.MISS, "  cache misses"),
            (Statistic.TUNED, "tuned pipelines used (rlopt tune's database)"),
