@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.rlopt-installed
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
-APT_PACKAGES := clang-19 llvm-19 csmith libcsmith-dev valgrind
+APT_PACKAGES := clang-19 llvm-19 csmith libcsmith-dev valgrind libsqlite3-dev
 
 .PHONY: setup demo test test-all bench lint clean
 
@@ -20,10 +20,12 @@ $(LLVM_BIN)/opt:
 .apt-extras:
 	@missing=""; for p in csmith valgrind; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	[ -f /usr/include/csmith/csmith.h ] || missing="$$missing libcsmith-dev"; \
+	[ -f /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
 	if [ -n "$$missing" ]; then echo "setup: installing$$missing with apt"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-$(STAMP): pyproject.toml constraints.txt | $(LLVM_BIN)/opt
+# setup.py builds rlopt-cc/rlopt-c++ as the native launcher (rlopt/cc/launcher.c) into $(VENV)/bin.
+$(STAMP): pyproject.toml setup.py constraints.txt rlopt/cc/launcher.c | $(LLVM_BIN)/opt
 	@$(MAKE) --no-print-directory .apt-extras
 	@test -x $(PY) || python3.11 -m venv $(VENV)
 	$(PY) -m pip install -q $(PIP_FLAGS) -c constraints.txt -e '.[train,distributed,dev]'

@@ -82,7 +82,7 @@ def install(tmp: Path) -> Path:
     more than anything it does on a cache hit."""
     src, wheels, venv = tmp / "src", tmp / "wheels", tmp / "venv"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):  # setup.py builds the native launcher
         shutil.copy(ROOT / name, src / name)
     for name in ("rlopt", "training", "models"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "tables"))
