@@ -2,7 +2,7 @@
  *
  * A Python wrapper pays an interpreter start-up on every call, more than a whole direct-mode hit costs. So,
  * as ccache does, this small program serves the calls it can *prove* are answered from the cache and starts
- * the Python implementation (`python -m rlopt.cc PROGRAM ARGS...`) for everything else:
+ * the Python implementation (rlopt.cc.main.launched) for everything else:
  *
  *   key = "n:" + sha256(format, rlopt version, c/c++, argv, cwd, PATH, PYTHONPATH, PYTHONHOME, every RLOPT_*)
  *   record = the store's entry under key (written by the Python side, rlopt/cc/native.py):
@@ -402,14 +402,14 @@ static const char *program(const char *argv0) {
     return strncmp(name, "rlopt-c", 7) == 0 ? name : "rlopt-cc";
 }
 
-/* Run the Python implementation with the same arguments: `<this directory>/python -m rlopt.cc ARGV0 ARGS`
+/* Run the Python implementation with the same arguments: `<this directory>/python -c <launched()> ARGV0 ARGS`
  * (the interpreter of the environment the launcher was installed into), else python3 from PATH. */
 _Noreturn static void run_python(int argc, char **argv) {
     char self[PATH_MAX], python[PATH_MAX + 16];
     char **args = calloc((size_t)argc + 4, sizeof *args);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    args[1] = "-m";
-    args[2] = "rlopt.cc";
+    args[1] = "-c";
+    args[2] = "from rlopt.cc.main import launched; launched()";
     memcpy(args + 3, argv, (size_t)argc * sizeof *argv);
     if (n > 0) {
         self[n] = '\0';

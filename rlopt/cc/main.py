@@ -425,6 +425,17 @@ class _NoStore:
         return 0
 
 
+def launched() -> NoReturn:
+    """``python -c 'from rlopt.cc.main import launched; launched()' PROGRAM ARGS...``, as the native launcher
+    runs the Python wrapper for a call it does not answer (``-c``, not ``-m``: runpy's imports cost ~10 ms), or
+    ``python -m rlopt.cc PROGRAM ARGS...``. ``PROGRAM`` is the name the user called (``rlopt-cc`` or
+    ``rlopt-c++``: the language, and the name in messages), as a console script sees it in ``sys.argv[0]``."""
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m rlopt.cc rlopt-cc|rlopt-c++ [ARGS...]")
+    sys.argv = sys.argv[1:]
+    sys.exit(main(sys.argv[1:], cxx=sys.argv[0].endswith("++")))
+
+
 def main_cc() -> int:
     """Console entry point of ``rlopt-cc``."""
     return main(sys.argv[1:], cxx=False)
