@@ -214,3 +214,12 @@ def test_examples_project_builds_cold_then_warm_natively(env, tmp_path):
     assert len(warm) == 7 and sorted(x["native"] for x in warm) == ["exec", *["hit"] * 5, "link"]
     assert {p.relative_to(src): p.read_bytes() for p in (src / "build").rglob("*.o")} == cold
     assert "all tests passed" in run(["make", "CC=rlopt-cc", "CFLAGS=-O3", "test"], env, src).stdout
+
+
+def test_without_a_c_compiler_nothing_is_built(tmp_path, monkeypatch):
+    """setup.py then keeps the Python console scripts: the launcher is optional."""
+    monkeypatch.setattr(launcher, "COMPILERS", ("/no/such/cc",))
+    assert launcher.build(str(tmp_path)) == ([], "no C compiler found")
+    monkeypatch.setattr(launcher, "COMPILERS", ("false",))  # a compiler that fails (no sqlite3 headers, ...)
+    built, why = launcher.build(str(tmp_path))
+    assert built == [] and why.startswith("false failed") and not (tmp_path / "rlopt-cc").exists()
