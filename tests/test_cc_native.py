@@ -199,12 +199,28 @@ def test_a_pure_link_is_passed_through(env, tmp_path):
     assert stats(env)["bypass:link only"] == 3
 
 
+def test_a_named_compiler_shadowed_on_path_defers_to_python(env, tmp_path, tc):
+    project(tmp_path)
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    env["PATH"] = f"{shadow}{os.pathsep}{env['PATH']}"
+    aged()
+    for _ in range(2):
+        run(["rlopt-cc", "clang", *FLAGS], env, tmp_path)
+    assert native(env) == "hit"
+    (shadow / "clang").symlink_to(tc.path("clang-19") if tc.path("clang-19").exists() else tc.path("clang"))
+    aged()
+    run(["rlopt-cc", "clang", *FLAGS], env, tmp_path)  # `clang` may now be another program: Python looks
+    assert native(env) is None
+
+
 @pytest.mark.skipif(not shutil.which("make"), reason="needs make")
-def test_examples_project_builds_cold_then_warm_natively(env, tmp_path):
+@pytest.mark.parametrize("cc", ["rlopt-cc", "rlopt-cc clang"])
+def test_examples_project_builds_cold_then_warm_natively(env, tmp_path, cc):
     src = tmp_path / "project"
     shutil.copytree(ROOT / "examples" / "project", src, ignore=shutil.ignore_patterns("build"))
     aged()
-    make = ["make", "-j2", "CC=rlopt-cc", "CFLAGS=-O3", "all"]
+    make = ["make", "-j2", f"CC={cc}", "CFLAGS=-O3", "all"]
     run(make, env, src)
     cold = {p.relative_to(src): p.read_bytes() for p in (src / "build").rglob("*.o")}
     calls = len(log(env))
@@ -213,7 +229,7 @@ def test_examples_project_builds_cold_then_warm_natively(env, tmp_path):
     warm = log(env)[calls:]
     assert len(warm) == 7 and sorted(x["native"] for x in warm) == ["exec", *["hit"] * 5, "link"]
     assert {p.relative_to(src): p.read_bytes() for p in (src / "build").rglob("*.o")} == cold
-    assert "all tests passed" in run(["make", "CC=rlopt-cc", "CFLAGS=-O3", "test"], env, src).stdout
+    assert "all tests passed" in run(["make", f"CC={cc}", "CFLAGS=-O3", "test"], env, src).stdout
 
 
 def test_without_a_c_compiler_nothing_is_built(tmp_path, monkeypatch):
