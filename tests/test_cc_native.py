@@ -179,6 +179,9 @@ def test_a_damaged_or_missing_store_falls_back_to_python(env, tmp_path, tc):
     proc = run(["rlopt-cc", *FLAGS], env, tmp_path, check=False)
     assert native(env) is None and proc.returncode != 0 and "a.o" in proc.stderr
     (tmp_path / "a.o").rmdir()
+    store.write_bytes(b"not a database" * 512)  # a corrupt file: Python rebuilds it and says so
+    proc = run(["rlopt-cc", *FLAGS], env, tmp_path)
+    assert native(env) is None and "was corrupt" in proc.stderr and (tmp_path / "a.o").read_bytes() == expected
     shutil.rmtree(store.parent)
     run(["rlopt-cc", *FLAGS], env, tmp_path)  # no store at all
     assert native(env) is None and (tmp_path / "a.o").read_bytes() == expected
