@@ -1,7 +1,7 @@
 """The native launcher (rlopt/cc/launcher.c) becomes the ``rlopt-cc`` and ``rlopt-c++`` programs of an install,
 built here with LLVM 19's clang (or the system's C compiler); it runs the Python wrapper
-(``rlopt.cc.main.launched``) for every call it does not answer itself. Without a C compiler or sqlite3's headers those two commands are the Python console
-scripts, as before. Everything else is in pyproject.toml."""
+(``rlopt.cc.main.launched``) for every call it does not answer itself. Without a C compiler or sqlite3's
+headers those two commands are the Python console scripts, as before. Everything else is in pyproject.toml."""
 
 import os
 import runpy
