@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -54,6 +55,8 @@ PROBED_UNITS = 6
 PROBE_ROUNDS = 2
 PROBE_PIPELINE = "default<O0>"
 HOT_SLOWDOWN = 1.10
+#: Below this much CPU a run is a few of the kernel's accounting ticks: its times cannot tell units apart.
+MIN_PROBE_SECONDS = 0.05
 #: Runs below which a speed session of one unit finds little (the confirmation alone reserves 15).
 MIN_UNIT_RUNS = 30
 
@@ -226,9 +229,10 @@ class UnitProgram(tune.Program):
         return self.project.build_with(self.unit, self.pipelines[key], self.workdir / key[:16])
 
 
-def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tuple[float, int]:
+def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tuple[float, int, float]:
     """Each unit's slowdown when it alone is built at ``-O0``, against the build as it is (median of
-    :data:`PROBE_ROUNDS` interleaved rounds with a noise twin); the twin's deviation and the runs spent."""
+    :data:`PROBE_ROUNDS` interleaved rounds with a noise twin); the twin's deviation, the runs spent and the
+    build's own CPU seconds (the least)."""
     base = project.snapshot(work / "probe" / "base")
     timed: list[tuple[Unit, Path]] = []
     for i, u in enumerate(units):
@@ -244,7 +248,7 @@ def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tu
         else:
             timed.append((u, exe))
     if not timed:
-        return 0.0, 0
+        return 0.0, 0, math.inf
     exes = [base, *(exe for _, exe in timed), base]  # the last: a noise twin of the build as it is
     samples: list[list[float]] = [[] for _ in exes]
     with timing.Rounds() as rounds:
@@ -254,7 +258,7 @@ def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tu
     probe = timing.Timing(tuple(map(tuple, samples)))
     for k, (u, _) in enumerate(timed, 1):
         u.slowdown = 1 / probe.speedup(k)[1]
-    return probe.noise, PROBE_ROUNDS * len(exes)
+    return probe.noise, PROBE_ROUNDS * len(exes), min(samples[0])
 
 
 def program_of(run_cmd: str, programs: set[str]) -> tuple[Path, str]:
@@ -363,8 +367,11 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
     probed = sorted(fit, key=lambda u: -u.instructions)[:PROBED_UNITS]
     say(f"timing {len(probed)} unit(s) each built at -O0 against the build, to find where the run spends its time")
     assert run_cmd is not None
-    noise, report["profile_runs"] = profile(project, probed, run_cmd, work)
+    noise, report["profile_runs"], base_seconds = profile(project, probed, run_cmd, work)
     report["runs"], report["profile_noise"] = report["profile_runs"], round(noise, 4)
+    if base_seconds < MIN_PROBE_SECONDS:
+        raise RloptError(f"the run takes {base_seconds * 1000:.0f} ms of CPU, too little to time: nothing worth "
+                         f"tuning (give --run an input that runs {MIN_PROBE_SECONDS:g} s or more)")
     bar = max(HOT_SLOWDOWN, 1 + 2 * noise)
     hot = sorted((u for u in probed if (u.slowdown or 0) >= bar), key=lambda u: -(u.slowdown or 0))
     for u in probed:
