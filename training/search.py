@@ -43,7 +43,7 @@ SIZE_CHILDREN_PER_GENERATION = 40
 #: Size portfolio: the winners of a per-program exact search, kept where together they cover the most.
 PORTFOLIO_KEEP = 12
 MIN_OWN_GAIN = 0.005  # a program's own winner joins the pool if it has at least this many fewer instructions
-MAX_POOL = 60  # the winners counted on every program (their own gain decides)
+MAX_POOL = 16  # the winners counted on every program (their own gain decides)
 
 
 @dataclass
@@ -185,16 +185,22 @@ def size_portfolio(programs: Sequence[Benchmark], *, seconds: float, seed: int =
                 found[result.pipeline], own[result.pipeline] = Scored(tokens(result.pipeline)), ratio
         pool = sorted(found, key=lambda p: -own[p])[:MAX_POOL]
         log(f"counting {len(pool)} winners (of {len(found)}) on {len(programs)} programs")
-        for b in programs:  # a program at a time: candidates that start alike share that prefix's module
+        for i, b in enumerate(programs):  # a program at a time: candidates that start alike share a prefix
+            log(f"  [{i + 1}/{len(programs)}] {b.name}")
             program = tune.Program(benchmarks.ir(b, "O3"), engine, Path(d))
             try:
                 oz = program.ir_instructions("default<Oz>")
-                for text in pool:
-                    with contextlib.suppress(ToolError):
-                        found[text].per_program[b.name] = round(oz / max(1, program.ir_instructions(found[text].pipeline)), 4)
+                for cand in (found[text] for text in pool):
+                    with contextlib.suppress(ToolError):  # a sequence that fails here just covers nothing here
+                        cand.per_program[_program_id(b)] = round(oz / max(1, program.ir_instructions(cand.pipeline)), 4)
             finally:
                 program.close()
-    return cover([found[p] for p in pool if len(found[p].per_program) == len(programs)], keep)
+    return cover([found[p] for p in pool], keep)
+
+
+def _program_id(b: Benchmark) -> str:
+    """Unique across datasets (cbench-v1 and rlopt-suite-v0 both have a ``dijkstra``)."""
+    return b.uri.removeprefix("benchmark://")
 
 
 def cover(scored: Sequence[Scored], keep: int) -> list[Scored]:
