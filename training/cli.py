@@ -461,7 +461,10 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, obj
     if portfolio_seconds is not None and objective != "size":
         raise click.UsageError("--portfolio is for --objective size (exact counts)")
     click.echo(f"search: judging on {', '.join(b.uri for b in programs)}", err=True)
-    log = lambda line: click.echo(line, err=True)  # noqa: E731
+
+    def log(line: str) -> None:
+        click.echo(line, err=True)
+
     scored = (search.size_portfolio(programs, seconds=portfolio_seconds, seed=seed, log=log) if portfolio_seconds
               else search.search(programs, objective=objective, seed=seed, log=log))
     default = measure.SIZE_SEARCHED_FILE if objective == "size" else measure.SEARCHED_FILE

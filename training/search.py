@@ -94,7 +94,7 @@ class Judge:
                 timing = measure.time_binaries([self.o3[b.uri][0], exe], b, repeat=b.repeat,
                                                min_rounds=self.rounds, max_rounds=self.rounds)
                 speed = timing.speedup(1)[0]
-            cand.per_program[b.name] = round(speed, 4)
+            cand.per_program[_program_id(b.uri)] = round(speed, 4)
             logs.append(math.log(speed))
         cand.fitness = math.exp(sum(logs) / len(logs))
 
@@ -123,7 +123,7 @@ class SizeJudge:
             except ToolError:
                 cand.fitness = 0.0
                 return
-            cand.per_program[uri.rsplit("/", 1)[-1]] = round(ratio, 4)
+            cand.per_program[_program_id(uri)] = round(ratio, 4)
             logs.append(math.log(ratio))
         cand.fitness = math.exp(sum(logs) / len(logs))
 
@@ -169,6 +169,7 @@ def size_portfolio(programs: Sequence[Benchmark], *, seconds: float, seed: int =
     other does not: a geometric-mean search (:func:`search`) finds the first kind only."""
     found: dict[str, Scored] = {}
     own: dict[str, float] = {}  # a winner's ratio on the program it was found for
+    oz: dict[str, int] = {}  # each program's -Oz count, from its session
     with Engine(timeout=measure.ENGINE_TIMEOUT) as engine, tempfile.TemporaryDirectory(prefix="rlopt-search-") as d:
         for i, b in enumerate(programs):
             module = benchmarks.ir(b, "O3")
@@ -180,6 +181,7 @@ def size_portfolio(programs: Sequence[Benchmark], *, seconds: float, seed: int =
             finally:
                 program.close()
             log(f"  {b.name}: {result.verdict}")
+            oz[b.uri] = result.baseline_ir_instructions or 0
             ratio = (result.baseline_ir_instructions or 0) / max(1, result.ir_instructions or 1)
             if result.improved and ratio >= 1 + MIN_OWN_GAIN and ratio > own.get(result.pipeline, 0):
                 found[result.pipeline], own[result.pipeline] = Scored(tokens(result.pipeline)), ratio
@@ -189,18 +191,19 @@ def size_portfolio(programs: Sequence[Benchmark], *, seconds: float, seed: int =
             log(f"  [{i + 1}/{len(programs)}] {b.name}")
             program = tune.Program(benchmarks.ir(b, "O3"), engine, Path(d))
             try:
-                oz = program.ir_instructions("default<Oz>")
                 for cand in (found[text] for text in pool):
                     with contextlib.suppress(ToolError):  # a sequence that fails here just covers nothing here
-                        cand.per_program[_program_id(b)] = round(oz / max(1, program.ir_instructions(cand.pipeline)), 4)
+                        count = program.ir_instructions(cand.pipeline)
+                        cand.per_program[_program_id(b.uri)] = round(oz[b.uri] / max(1, count), 4)
             finally:
                 program.close()
     return cover([found[p] for p in pool], keep)
 
 
-def _program_id(b: Benchmark) -> str:
-    """Unique across datasets (cbench-v1 and rlopt-suite-v0 both have a ``dijkstra``)."""
-    return b.uri.removeprefix("benchmark://")
+def _program_id(uri: str) -> str:
+    """A program's name in ``per_program``, unique across datasets (cbench-v1 and rlopt-suite-v0 both have a
+    ``dijkstra``)."""
+    return uri.removeprefix("benchmark://")
 
 
 def cover(scored: Sequence[Scored], keep: int) -> list[Scored]:
@@ -233,8 +236,10 @@ def write_searched(scored: Sequence[Scored], programs: Sequence[Benchmark], path
     With ``append``, the file's sequences stay (their names are columns of the table and pipelines of shipped
     models) and the new ones follow them, numbered on; sequences the file already has are skipped."""
     plain = set(measure.STANDARD.values()) | set(measure.MACROS.values())
-    doc = json.loads(path.read_text()) if append and path.is_file() else {"date": "", "programs": [b.uri for b in programs],
-                                                                          "rounds": ROUNDS, "pipelines": []}
+    if append and path.is_file():
+        doc = json.loads(path.read_text())
+    else:
+        doc = {"date": "", "programs": [b.uri for b in programs], "rounds": ROUNDS, "pipelines": []}
     known = plain | {e["pipeline"] for e in doc["pipelines"]}
     chosen = [c for c in scored if c.pipeline not in known and (c.fitness or 0) > 0][:keep]
     if not chosen or (len(chosen) < keep and not append):
