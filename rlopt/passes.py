@@ -9,6 +9,7 @@ table (``python -m rlopt.passes --markdown``).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -311,6 +312,19 @@ def stages(actions: Iterable[Action | str | int],
         else:
             out.append((a.pipeline, a.options))
     return out
+
+
+#: Elements that inline ``alwaysinline`` callees: the inliners and every standard pipeline (even ``default<O0>``).
+_INLINES = re.compile(r"(?:^|[,(])(?:always-inline|inline|inliner-wrapper|module-inline|default<|thinlto|lto)")
+
+
+def linkable(pipeline: str) -> str:
+    """``pipeline`` with the always-inliner first if nothing in it inlines.
+
+    Headers may declare ``always_inline`` functions that no library defines (libstdc++'s
+    ``basic_string::_M_use_local_data``): a module that still calls them does not link. clang runs the
+    always-inliner even at ``-O0``; a searched sequence of function passes must too."""
+    return pipeline if _INLINES.search(pipeline) else f"always-inline,{pipeline}".rstrip(",")
 
 
 def split_pipeline(pipeline: str) -> list[str]:

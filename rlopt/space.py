@@ -128,5 +128,5 @@ def tokens(pipeline: str) -> tuple[str, ...]:
 
 
 def pipeline(seq: tuple[str, ...]) -> str:
-    """The ``-passes=`` text of a token sequence."""
-    return ",".join(passes.get(t).pipeline if t.startswith("-") else t for t in seq)
+    """The ``-passes=`` text of a token sequence, always linkable (:func:`rlopt.passes.linkable`)."""
+    return passes.linkable(",".join(passes.get(t).pipeline if t.startswith("-") else t for t in seq))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from rlopt import passes
+from rlopt import passes, space
 
 COMPILERGYM_HEAD = ["-add-discriminators", "-adce", "-aggressive-instcombine", "-alignment-from-assumptions"]
 COMPILERGYM_TAIL = ["-strip-nondebug", "-strip", "-tailcallelim", "-mergereturn"]
@@ -80,3 +83,34 @@ def test_known_llvm_miscompiles_are_masked_for_policies():
     newgvn = passes.get("-newgvn")
     assert newgvn.hazard and not newgvn.safe
     assert newgvn.pipeline == "function(newgvn)"  # still runnable when asked for explicitly
+
+
+def test_linkable_adds_the_always_inliner_only_where_nothing_inlines():
+    assert passes.linkable("function(sroa)") == "always-inline,function(sroa)"
+    assert passes.linkable("function(loop(loop-instsimplify))").startswith("always-inline,")
+    assert passes.linkable("partial-inliner").startswith("always-inline,")  # it ignores always_inline
+    for inlines in ("default<O0>", "cgscc(inline),function(sroa)", "ipsccp,always-inline", "default<Oz>,globaldce"):
+        assert passes.linkable(inlines) == inlines
+    assert space.pipeline(("-sroa", "-gvn")).startswith("always-inline,")  # what the tuner and search build
+
+
+STRING_USER = "#include <string>\nint main(int c, char **v) { std::string s(v[0]); return s.size() == 0; }\n"
+
+
+def test_function_passes_alone_leave_libstdcxx_unlinkable_and_linkable_mends_it(tc, tmp_path: Path):
+    """libstdc++ (GCC 13+) declares ``_M_use_local_data`` always_inline and exports no body: a module that
+    still calls it does not link when the backend runs no passes, as ``rlopt-cc`` and the table's builds do."""
+    src = tmp_path / "s.cpp"
+    src.write_text(STRING_USER)
+    ir = subprocess.run([str(tc.path("clang++")), "-O2", "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c",
+                         str(src), "-o", "-"], check=True, capture_output=True).stdout
+
+    def links(pipeline: str) -> bool:
+        (tmp_path / "m.bc").write_bytes(tc.opt(ir, pipeline, bitcode=True))
+        done = subprocess.run([str(tc.path("clang++")), "-O2", "-Xclang", "-disable-llvm-passes",
+                               str(tmp_path / "m.bc"), "-o", str(tmp_path / "m")], capture_output=True, text=True)
+        return done.returncode == 0
+
+    if links("function(sroa)"):
+        pytest.skip("this libstdc++ defines every always_inline function it declares")
+    assert links(passes.linkable("function(sroa)"))
