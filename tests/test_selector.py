@@ -165,6 +165,9 @@ def test_exact_rule_takes_the_fewest_instructions_whose_text_is_not_larger():
     tr, val, test = SEL.split_rows(d)
     model = SEL.train(d, "size", "exact", train_rows=tr, val_rows=val)
     assert model.coreset[0] == "Oz" and {"I", "N"} <= set(model.coreset)
+    # a compile-time budget: every member here runs one whole pipeline, and the coreset runs them all
+    assert len(SEL.choose_exact_coreset(d, "Oz", max_full=2)) == 2
+    assert SEL.choose_exact_coreset(d, "Oz", max_full=1) == ["Oz"]
     out = SEL.judge(d.subset(test), model)
     assert out.loss.sum() == 0 and out.geomean > 1.05
     with pytest.raises(ValueError, match="size only"):

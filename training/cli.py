@@ -533,7 +533,8 @@ def portfolio_cmd(table_path: str | None, size: int) -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Write the comparison (leave-family-out, splits) as JSON here.")
 @click.option("--max-full", type=click.IntRange(min=1), default=None,
-              help="Leave out candidates that run more than N whole clang pipelines (compile time) [default: none].")
+              help="Compile time: leave out candidates that run more than N whole clang pipelines; for 'exact', which "
+                   "runs its whole coreset, N caps the coreset's total [default: none].")
 def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], out_path: str | None,
                report_path: str | None, max_full: int | None) -> None:
     """Train per-program pipeline selectors from the table; compare them leave-family-out; export the best."""
@@ -580,7 +581,8 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
                                   "train_programs": len(train_rows), "validation_programs": len(val_rows),
                                   "test_programs": len(test_rows)},
                 "metrics": report["kinds"][kind],
-                "rebuild": f"rlopt-train select --objective {objective} --out {out_path} (benchmarks/train_models.sh)"}
+                "rebuild": f"rlopt-train select --objective {objective}"
+                           f"{f' --max-full {max_full}' if max_full else ''} --out {out_path} (benchmarks/train_models.sh)"}
         onnx_path, card_path = selector.export_onnx(model, Path(out_path), card)
         click.echo(f"exported {kind} selector to {onnx_path} (card {card_path})")
 
