@@ -88,9 +88,10 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
 
 
 def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
-                    model: str | None, backend: Backend, explain: bool = False) -> str:
+                    model: str | None, backend: Backend, explain: bool = False, name: str = "<stdin>") -> str:
     """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes), with
-    knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`); ``-O-rl`` runs the model's steps in ``backend``."""
+    knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`); ``-O-rl`` runs the model's steps in ``backend``
+    (``name``: the module's name in its final run there)."""
     given = [n for n, v in (("--passes", passes_opt), ("--actions", actions_opt), ("-O", level)) if v]
     if len(given) > 1:
         raise click.UsageError(f"cannot combine {' and '.join(given)}: pick one way to give the pipeline")
@@ -114,7 +115,7 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
         if tuning.exists():  # the key needs the module's text as LLVM prints it (a parse: only when useful)
             module = tuning.module_key(backend.optimize(data, "verify"))
         pipeline, entry = tuning.resolve(module, objective, lambda: policy.choose_pipeline(
-            data, model=model, backend=backend, explain=say))
+            data, model=model, backend=backend, explain=say, name=name))
         if entry is not None and say:
             say(f"tuned pipeline for this module ({objective}, {tuning.default_path()}): {pipeline}")
         return pipeline
@@ -215,7 +216,7 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         backend.start()  # the worker's start-up overlaps choosing the pipeline (imports, features, inference)
     try:
         chosen = resolve_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
-                                 model=model, backend=backend, explain=explain)
+                                 model=model, backend=backend, explain=explain, name=name)
         try:
             pipeline, knob_options = knobs.parse(chosen)
         except knobs.KnobError as e:

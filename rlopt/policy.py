@@ -344,33 +344,55 @@ class Selector:
                       self.names[pick], self.pipelines[pick], self.margin)
 
 
-    def measure(self, data: bytes, engine: Engine) -> tuple[str, list[str]]:
-        """The exact rule on ``data`` in ``engine``: the chosen pipeline and one explanation line per candidate."""
+    def measure(self, data: bytes, engine: Engine, name: str = "<stdin>") -> tuple[str, list[str]]:
+        """The exact rule on ``data`` in ``engine``: the chosen pipeline and one explanation line per candidate.
+
+        Counting IR instructions is cheap, code generation is not (about as long as ``-Oz`` itself on a large
+        module): ``.text`` is measured only for the baseline and for candidates with fewer instructions, fewest
+        first, until one fits. The chosen module stays in the engine for the caller's run of its pipeline
+        (:meth:`Engine.keep`; ``name`` as the caller will give it)."""
         from rlopt import knobs
 
-        base = engine.load(data)
-        sizes: list[tuple[int, int]] = []
+        base = engine.load(data, name=name)
+        built: list[int | None] = []  # handle per candidate (None: its pipeline failed)
+        counts: list[int] = []
+        texts: dict[int, int] = {}
         try:
             for pipe in self.pipelines:
                 h = engine.clone(base)
                 try:
                     passes_text, options = knobs.parse(pipe)
                     engine.run(h, passes_text, options=options)
-                    sizes.append((engine.instruction_count(h), engine.object_text_size(h)))
+                    counts.append(engine.instruction_count(h))
+                    built.append(h)
                 except ToolError:
-                    sizes.append((-1, -1))
-                finally:
                     engine.free(h)
+                    counts.append(-1)
+                    built.append(None)
+            pick = 0
+            for i in sorted((i for i in range(1, len(counts)) if 0 <= counts[i] < counts[0]), key=counts.__getitem__):
+                if 0 not in texts:
+                    texts[0] = engine.object_text_size(built[0])
+                texts[i] = engine.object_text_size(built[i])
+                if texts[i] <= texts[0]:
+                    pick = i
+                    break
+            if built[pick] is not None:
+                passes_text, options = knobs.parse(self.pipelines[pick])
+                engine.keep(built[pick], data, passes_text, options=options, name=name)
+                built[pick] = None
         finally:
-            engine.free(base)
-        ir0, text0 = sizes[0]
-        fits = [i for i, (ir, text) in enumerate(sizes) if i == 0 or 0 <= text <= text0]
-        pick = min(fits, key=lambda i: sizes[i])
-        lines = [f"{n:>12s}  {ir} IR instructions, .text {text} bytes"
-                 + ("" if i in fits else " (failed)" if ir < 0 else " (.text larger than the baseline's)")
-                 for i, (n, (ir, text)) in enumerate(zip(self.names, sizes, strict=True))]
+            for h in (base, *built):
+                if h is not None:
+                    engine.free(h)
+        lines = []
+        for i, (n, ir) in enumerate(zip(self.names, counts, strict=True)):
+            text = f", .text {texts[i]} bytes" if i in texts else ""
+            why = (" (failed)" if ir < 0 else " (.text larger than the baseline's)" if i in texts and i != pick
+                   and texts[i] > texts[0] else "")
+            lines.append(f"{n:>12s}  {ir} IR instructions{text}{why}")
         lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
-                     f"{self.names[0]}'s {text0} bytes)")
+                     f"{self.names[0]}'s; .text measured only where the count beat it)")
         return self.pipelines[pick], lines
 
 
@@ -396,12 +418,12 @@ def load_model(model: str | os.PathLike | None = None, *, toolchain: Toolchain |
 
 
 def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, backend: Backend,
-                    explain: Callable[[str], None] | None = None) -> str:
+                    explain: Callable[[str], None] | None = None, name: str = "<stdin>") -> str:
     """Run the model on the module and return the pipeline it chose (``rlopt -O-rl``, ``rlopt-cc``).
 
     Every LLVM step runs in ``backend`` (the caller's, left open; its toolchain checks the model's LLVM).
     ``explain`` receives lines that say what was considered and why. ``model`` may be one already loaded
-    (``rlopt-cc``'s server keeps them).
+    (``rlopt-cc``'s server keeps them). ``name``: the module's name in the caller's final ``optimize``.
     """
     chooser = model if isinstance(model, Policy | Selector) else load_model(model, toolchain=backend.toolchain)
     if isinstance(chooser, Selector):
@@ -409,7 +431,7 @@ def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, backe
         from rlopt.ir import is_bitcode
 
         if chooser.exact and isinstance(backend, Engine):
-            pipeline, lines = chooser.measure(data, backend)
+            pipeline, lines = chooser.measure(data, backend, name)
         else:  # without the engine, an exact selector falls back on its prediction (and says so)
             text = backend.optimize(data, "verify") if is_bitcode(data) else data
             choice = chooser.choose(text.decode(errors="replace"))

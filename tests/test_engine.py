@@ -148,6 +148,30 @@ def test_clone_is_independent(engine: Engine, modules: dict[str, bytes]) -> None
     engine.free(copy)
 
 
+def test_a_kept_module_answers_the_same_optimize_once(engine: Engine, modules: dict[str, bytes]) -> None:
+    """keep(): the exact size selector's chosen module is not built twice, and what comes back is what a fresh
+    optimize gives (text IR; bitcode may differ only in use-list order, a property of the clone)."""
+    data, pipe = modules["sort"], "default<Oz>"
+    fresh = engine.optimize(data, pipe, name="sort.ll")
+
+    def kept() -> int:
+        h = engine.load(data, name="sort.ll")
+        engine.run(h, pipe)
+        engine.keep(h, data, pipe, name="sort.ll")
+        return h
+
+    h = kept()
+    assert engine.optimize(data, pipe, name="sort.ll") == fresh
+    with pytest.raises(StaleHandle):  # given once, then freed
+        engine.text(h)
+    h = kept()
+    assert engine.optimize(data, "default<O1>", name="sort.ll") != fresh  # another call drops it
+    with pytest.raises(StaleHandle):
+        engine.text(h)
+    kept()
+    assert engine.optimize(data, pipe, name="other.ll") != fresh  # the name is part of the output
+
+
 def test_bad_inputs_raise_one_line_errors(engine: Engine, modules: dict[str, bytes]) -> None:
     with pytest.raises(InputError, match="invalid LLVM IR"):
         engine.load(b"this is not IR")

@@ -51,7 +51,7 @@ def test_rlopt_o_rl_end_to_end(example_ir, tmp_path, tc, model):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     # the speed model predicts; the size model (exact) measures its candidates
-    assert ("predicted" if model == "speed" else "IR instructions, .text") in proc.stderr and "chose" in proc.stderr
+    assert ("predicted" if model == "speed" else "measured: fewest IR instructions") in proc.stderr and "chose" in proc.stderr
     replay = proc.stderr.strip().splitlines()[-1]
     assert "-passes=" in replay
     pipeline = replay.split("-passes=", 1)[1].split()[0].strip("'")

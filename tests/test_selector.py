@@ -211,3 +211,56 @@ def test_portfolio_lists_the_training_wins_first(tmp_path, monkeypatch):
     assert names in (["U", "I"], ["I", "U"])
     oracles = [float(line.rsplit("so far ", 1)[1].split("x")[0]) for line in printed[1:]]
     assert oracles[0] > 1.0 and oracles == sorted(oracles)
+
+
+class CountingEngine:
+    """Stands in for the engine in the exact rule: each pipeline's (IR count, .text) is given; it records
+    which modules were code-generated and which one was kept for the caller."""
+
+    def __init__(self, sizes: dict[str, tuple[int, int]]):
+        self.sizes, self.pipe, self.codegen, self.kept, self.live = sizes, {}, [], None, set()
+
+    def load(self, data, name="<stdin>"):
+        return self._new("")
+
+    def clone(self, h):
+        return self._new(self.pipe[h])
+
+    def _new(self, pipe):
+        h = len(self.pipe) + 1
+        self.pipe[h] = pipe
+        self.live.add(h)
+        return h
+
+    def run(self, h, pipeline, options=()):
+        self.pipe[h] = pipeline
+
+    def instruction_count(self, h):
+        return self.sizes[self.pipe[h]][0]
+
+    def object_text_size(self, h):
+        self.codegen.append(self.pipe[h])
+        return self.sizes[self.pipe[h]][1]
+
+    def keep(self, h, data, pipeline, options=(), name="<stdin>"):
+        self.kept = self.pipe[h]
+        self.live.discard(h)  # the engine's from now on
+
+    def free(self, h):
+        self.live.discard(h)
+
+
+@pytest.mark.parametrize("sizes, chosen, generated", [
+    ({"oz": (100, 500), "a": (90, 520), "b": (95, 480)}, "b", ["oz", "a", "b"]),  # a: fewer IR, .text larger
+    ({"oz": (100, 500), "a": (90, 500), "b": (80, 600)}, "a", ["oz", "b", "a"]),
+    ({"oz": (100, 500), "a": (100, 400), "b": (120, 300)}, "oz", []),  # no count beats -Oz: no code generation
+    ({"oz": (100, 500), "a": (90, 510), "b": (99, 501)}, "oz", ["oz", "a", "b"]),
+])
+def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, generated):
+    sel = policy.Selector.__new__(policy.Selector)
+    sel.names, sel.pipelines = list(sizes), list(sizes)
+    engine = CountingEngine(sizes)
+    pick, lines = sel.measure(b"module", engine)
+    assert pick == chosen and engine.kept == chosen and engine.codegen == generated
+    assert engine.live == set()  # every other module freed (the kept one is the engine's now)
+    assert lines[-1].startswith(f"chose {chosen} ")

@@ -102,6 +102,7 @@ class Engine:
         self._ready = False  # the running worker has answered its start-up handshake
         self._stderr: Any = None
         self._handles: set[int] = set()
+        self._kept: tuple[bytes, str, tuple[str, ...], str, int] | None = None  # see keep()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -167,11 +168,42 @@ class Engine:
         ``name`` becomes the ModuleID (``opt`` uses the input path); ``timeout`` overrides the engine's;
         ``options``: knobs for this pipeline.
         """
-        return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
+        handle = self._take_kept(data, pipeline, options, name)
+        if handle is None:
+            return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
+        try:
+            return self._call("output", self._check(handle), bitcode, name, timeout=timeout)
+        except StaleHandle:  # the worker restarted since: build it again
+            return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
+        finally:
+            self.free(handle)
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The options ``opt`` needs to do what a call with knob ``options`` does (replay commands)."""
         return _knobs.merge(self.options, _knobs.canonical(options))
+
+    def keep(self, handle: int, data: bytes, pipeline: str, *, options: tuple[str, ...] = (),
+             name: str = "<stdin>") -> None:
+        """Hold ``handle`` (loaded from ``data`` as ``name``, then run through ``pipeline`` under ``options``) as
+        the answer to the next :meth:`optimize` with the same arguments, instead of running the pipeline again:
+        the exact size selector has just built it (a whole ``-Oz`` on a large module). Any other call to
+        :meth:`optimize` drops it."""
+        self._drop_kept()
+        self._kept = (data, pipeline, _knobs.canonical(options), name, handle)
+
+    def _take_kept(self, data: bytes, pipeline: str, options: tuple[str, ...], name: str) -> int | None:
+        kept, self._kept = self._kept, None
+        if kept is None:
+            return None
+        if kept[1:4] == (pipeline, _knobs.canonical(options), name) and kept[0] == data:
+            return kept[4]
+        self.free(kept[4])
+        return None
+
+    def _drop_kept(self) -> None:
+        if self._kept is not None:
+            self.free(self._kept[4])
+            self._kept = None
 
     def memory(self) -> dict[str, int]:
         """The worker's current and peak resident memory in bytes (Linux ``/proc``), empty if unavailable."""
@@ -529,10 +561,17 @@ class _Worker:
         self._configure(knobs)
         with Module.parse(data, name=name, lib=self.lib) as module:
             module.run(pipeline)
-            module.verify()
-            if not bitcode:
-                return module.text_bytes()
-            data = module.bitcode()
+            return self._output(module, bitcode, name)
+
+    def output(self, handle: int, bitcode: bool, name: str) -> bytes:
+        return self._output(self._get(handle), bitcode, name)
+
+    def _output(self, module: Module, bitcode: bool, name: str) -> bytes:
+        """A module as :meth:`optimize` returns it: verified, then text IR or bitcode that reads back."""
+        module.verify()
+        if not bitcode:
+            return module.text_bytes()
+        data = module.bitcode()
         # LLVM can write bitcode it cannot read back (e.g. a NUL in an attribute string): check, as output
         # promised to be valid must be loadable.
         try:
