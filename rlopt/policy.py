@@ -10,6 +10,7 @@ for a step-by-step :class:`Policy`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -348,8 +349,8 @@ class Selector:
         """The exact rule on ``data`` in ``engine``: the chosen pipeline and one explanation line per candidate.
 
         Counting IR instructions is cheap, code generation is not (about as long as ``-Oz`` itself on a large
-        module): ``.text`` is measured only for the baseline and for candidates with fewer instructions, fewest
-        first, until one fits. The chosen module stays in the engine for the caller's run of its pipeline
+        module): ``.text`` is measured only for the baseline and for candidates with no more instructions,
+        fewest first, until some fit. The chosen module stays in the engine for the caller's run of its pipeline
         (:meth:`Engine.keep`; ``name`` as the caller will give it)."""
         from rlopt import knobs
 
@@ -370,12 +371,18 @@ class Selector:
                     counts.append(-1)
                     built.append(None)
             pick = 0
-            for i in sorted((i for i in range(1, len(counts)) if 0 <= counts[i] < counts[0]), key=counts.__getitem__):
+            contenders = sorted((i for i in range(1, len(counts)) if 0 <= counts[i] <= counts[0]),
+                                key=counts.__getitem__)
+            for count, group in itertools.groupby(contenders, key=counts.__getitem__):
                 if 0 not in texts:
                     texts[0] = engine.object_text_size(built[0])
-                texts[i] = engine.object_text_size(built[i])
-                if texts[i] <= texts[0]:
-                    pick = i
+                for i in group:
+                    texts[i] = engine.object_text_size(built[i])
+                # as the table's rule (selector.exact_picks): fewest instructions, then smallest .text
+                fits = [i for i, t in texts.items() if i and counts[i] == count and t <= texts[0]
+                        and (count < counts[0] or t < texts[0])]
+                if fits:
+                    pick = min(fits, key=texts.__getitem__)
                     break
             if built[pick] is not None:
                 passes_text, options = knobs.parse(self.pipelines[pick])
@@ -388,8 +395,9 @@ class Selector:
         lines = []
         for i, (n, ir) in enumerate(zip(self.names, counts, strict=True)):
             text = f", .text {texts[i]} bytes" if i in texts else ""
-            why = (" (failed)" if ir < 0 else " (.text larger than the baseline's)" if i in texts and i != pick
-                   and texts[i] > texts[0] else "")
+            why = (" (failed)" if ir < 0 else "" if i == pick or i not in texts or not i
+                   else " (.text larger than the baseline's)" if texts[i] > texts[0]
+                   else " (as small as the baseline)" if ir == counts[0] and texts[i] == texts[0] else "")
             lines.append(f"{n:>12s}  {ir} IR instructions{text}{why}")
         lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
                      f"{self.names[0]}'s; .text measured only where the count beat it)")

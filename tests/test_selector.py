@@ -253,7 +253,9 @@ class CountingEngine:
 @pytest.mark.parametrize("sizes, chosen, generated", [
     ({"oz": (100, 500), "a": (90, 520), "b": (95, 480)}, "b", ["oz", "a", "b"]),  # a: fewer IR, .text larger
     ({"oz": (100, 500), "a": (90, 500), "b": (80, 600)}, "a", ["oz", "b", "a"]),
-    ({"oz": (100, 500), "a": (100, 400), "b": (120, 300)}, "oz", []),  # no count beats -Oz: no code generation
+    ({"oz": (100, 500), "a": (101, 400), "b": (120, 300)}, "oz", []),  # no count beats -Oz: no code generation
+    ({"oz": (100, 500), "a": (100, 490), "b": (100, 480)}, "b", ["oz", "a", "b"]),  # equal count, smaller .text
+    ({"oz": (100, 500), "a": (100, 500), "b": (90, 500)}, "b", ["oz", "b"]),
     ({"oz": (100, 500), "a": (90, 510), "b": (99, 501)}, "oz", ["oz", "a", "b"]),
 ])
 def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, generated):
