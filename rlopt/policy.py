@@ -375,11 +375,13 @@ class Selector:
                                 key=counts.__getitem__)
             for count, group in itertools.groupby(contenders, key=counts.__getitem__):
                 if 0 not in texts:
-                    texts[0] = engine.object_text_size(built[0])
+                    texts[0] = _text_size(engine, built[0])
+                    if texts[0] < 0:  # no code generator for this module: nothing to compare with
+                        break
                 for i in group:
-                    texts[i] = engine.object_text_size(built[i])
+                    texts[i] = _text_size(engine, built[i])
                 # as the table's rule (selector.exact_picks): fewest instructions, then smallest .text
-                fits = [i for i, t in texts.items() if i and counts[i] == count and t <= texts[0]
+                fits = [i for i, t in texts.items() if i and counts[i] == count and 0 <= t <= texts[0]
                         and (count < counts[0] or t < texts[0])]
                 if fits:
                     pick = min(fits, key=texts.__getitem__)
@@ -394,14 +396,22 @@ class Selector:
                     engine.free(h)
         lines = []
         for i, (n, ir) in enumerate(zip(self.names, counts, strict=True)):
-            text = f", .text {texts[i]} bytes" if i in texts else ""
-            why = (" (failed)" if ir < 0 else "" if i == pick or i not in texts or not i
+            text = "" if i not in texts else f", .text {texts[i]} bytes" if texts[i] >= 0 else ", no code generated"
+            why = (" (failed)" if ir < 0 else "" if i == pick or i not in texts or not i or texts[i] < 0
                    else " (.text larger than the baseline's)" if texts[i] > texts[0]
                    else " (as small as the baseline)" if ir == counts[0] and texts[i] == texts[0] else "")
             lines.append(f"{n:>12s}  {ir} IR instructions{text}{why}")
         lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
                      f"{self.names[0]}'s; .text measured only where the count beat it)")
         return self.pipelines[pick], lines
+
+
+def _text_size(engine: Engine, handle: int | None) -> int:
+    """``.text`` bytes of a module, or -1 where it cannot be generated (no target triple, a backend error)."""
+    try:
+        return engine.object_text_size(handle) if handle is not None else -1
+    except ToolError:
+        return -1
 
 
 def _check_llvm(path: Path, version: str, toolchain: Toolchain | None) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from rlopt import policy
+from rlopt.errors import ToolError
 from rlopt.features import AUTOPHASE_NAMES, autophase
 from rlopt.training import selector as SEL
 from rlopt.training.cli import main as train_main
@@ -240,6 +241,8 @@ class CountingEngine:
 
     def object_text_size(self, h):
         self.codegen.append(self.pipe[h])
+        if self.sizes[self.pipe[h]][1] < 0:
+            raise ToolError("engine", "no code generator for target triple ''")
         return self.sizes[self.pipe[h]][1]
 
     def keep(self, h, data, pipeline, options=(), name="<stdin>"):
@@ -257,6 +260,8 @@ class CountingEngine:
     ({"oz": (100, 500), "a": (100, 490), "b": (100, 480)}, "b", ["oz", "a", "b"]),  # equal count, smaller .text
     ({"oz": (100, 500), "a": (100, 500), "b": (90, 500)}, "b", ["oz", "b"]),
     ({"oz": (100, 500), "a": (90, 510), "b": (99, 501)}, "oz", ["oz", "a", "b"]),
+    ({"oz": (100, -1), "a": (90, 400)}, "oz", ["oz"]),  # no code generator (no target triple): keep -Oz
+    ({"oz": (100, 500), "a": (90, -1), "b": (95, 480)}, "b", ["oz", "a", "b"]),
 ])
 def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, generated):
     sel = policy.Selector.__new__(policy.Selector)
