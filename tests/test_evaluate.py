@@ -97,3 +97,18 @@ def test_a_selector_is_evaluated_by_its_one_shot_choice():
     assert r.results["bitcount"]["policy"].pipeline == expected.pipeline
     assert r.results["bitcount"]["policy"].actions == [expected.chosen]
     assert r.config["budget"] == 10 and r.ratio("bitcount", "policy", "instructions") > 0
+
+
+def test_the_exact_size_selector_is_evaluated_by_its_measurement():
+    """The shipped size model decides by measuring while compiling; evaluation must judge that, not the kNN
+    prediction it only falls back on without the engine (which may pick more instructions than -Oz)."""
+    from rlopt.policy import load_model
+
+    model = load_model("size")
+    names = ["strsearch", "lu"]
+    r = evaluate.evaluate([benchmarks.get(f"rlopt-suite-v0/{n}") for n in names], model, random_trials=1,
+                          metrics=("instructions", "text_size"))
+    for n in names:
+        cands = r.results[n]
+        assert cands["policy"].instructions <= cands["Oz"].instructions
+        assert cands["policy"].text_size <= cands["Oz"].text_size

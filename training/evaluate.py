@@ -196,9 +196,9 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
                 r = policy_mod.optimize_module(ir, stepwise, max_steps=budget,
                                                apply=engine.optimize)
                 cands["policy"] = Candidate(r.pipeline, r.actions, status="fallback" if r.fell_back else "ok")
-            elif policy:
-                choice = policy.choose(ir.decode(errors="replace"))
-                cands["policy"] = Candidate(choice.pipeline, [choice.chosen])
+            elif policy:  # as -O-rl decides: an exact selector measures its candidates, the others predict
+                pipeline = policy_mod.choose_pipeline(ir, model=policy, backend=engine)
+                cands["policy"] = Candidate(pipeline, [policy.names[policy.pipelines.index(pipeline)]])
             _measure(bench, ir, cands, metrics, engine, runtime_rounds)
             results[bench.name] = cands
     config = {"benchmarks": [b.name for b in bench_list], "budget": budget, "random_trials": random_trials,
