@@ -8,16 +8,19 @@
 #   shipped model's 1.0032x) and lost 0.675x on a held-out program, so it was not shipped (docs/policy.md).
 #   Coreset limited to pipelines running at most MAX_FULL whole clang pipelines (default 1: -O-rl then
 #   compiles in about the time of -O3).
-# size: the 'exact' selector (it measures its coreset while compiling and cannot lose to -Oz) from the table
-#   as it was at commit 741a8ec (239 programs), also from git: the committed table has grown since (rows the
-#   shipped models have not seen); mlp and knn are trained beside it for the comparison only.
-# Usage: benchmarks/train_models.sh [MAX_FULL]
+# size: the 'exact' selector (it measures its coreset while compiling and cannot lose to -Oz), compared with
+#   mlp and knn over the same table, from the table as it was at SIZE_TABLE_COMMIT, also from git (the committed
+#   table may have grown since). Its coreset runs at most SIZE_MAX_FULL whole clang pipelines in all (default 1:
+#   -Oz itself, the other members being function-pass sequences), so -O-rl --model size compiles in about the
+#   time of -Oz plus one code generation per member.
+# Usage: benchmarks/train_models.sh [MAX_FULL [SIZE_MAX_FULL]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(dirname "${PYTHON:-.venv/bin/python}")
 MAX_FULL=${1:-1}
+SIZE_MAX_FULL=${2:-1}
 SPEED_TABLE_COMMIT=41d80de
-SIZE_TABLE_COMMIT=741a8ec
+SIZE_TABLE_COMMIT=e21c3ff
 mkdir -p benchmarks/results
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,5 +28,5 @@ git show "$SPEED_TABLE_COMMIT:training/tables/pipeline-table.json" > "$tmp/speed
 git show "$SIZE_TABLE_COMMIT:training/tables/pipeline-table.json" > "$tmp/size-table.json"
 "$BIN/rlopt-train" select --objective speed --max-full "$MAX_FULL" --table "$tmp/speed-table.json" \
   --out models/speed.onnx --report benchmarks/results/select_speed.json
-"$BIN/rlopt-train" select --objective size --table "$tmp/size-table.json" --report benchmarks/results/select_size.json
-"$BIN/rlopt-train" select --objective size --kind exact --table "$tmp/size-table.json" --out models/size.onnx
+"$BIN/rlopt-train" select --objective size --max-full "$SIZE_MAX_FULL" --table "$tmp/size-table.json" \
+  --out models/size.onnx --report benchmarks/results/select_size.json
