@@ -402,7 +402,7 @@ class Selector:
                    else " (as small as the baseline)" if ir == counts[0] and texts[i] == texts[0] else "")
             lines.append(f"{n:>12s}  {ir} IR instructions{text}{why}")
         lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
-                     f"{self.names[0]}'s; .text measured only where the count beat it)")
+                     f"{self.names[0]}'s; .text generated only where the count was no larger)")
         return self.pipelines[pick], lines
 
 
