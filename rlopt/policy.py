@@ -10,6 +10,7 @@ for a step-by-step :class:`Policy`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -305,12 +306,19 @@ class Selector:
     keeps the fewest IR instructions among those whose ``.text`` is no larger than the baseline's.
     """
 
-    def __init__(self, path: Path, card: dict[str, Any], session: Any):
-        self.path, self.card, self.session = path, card, session
+    def __init__(self, path: Path, card: dict[str, Any]):
+        self.path, self.card = path, card
         self.names = [c["name"] for c in card["candidates"]]
         self.pipelines = [c["pipeline"] for c in card["candidates"]]
         self.margin = float(card["margin"])
         self.exact = card.get("model") == "exact"
+
+    @functools.cached_property
+    def session(self) -> Any:
+        """The ONNX session, made on first use: an exact selector with the engine never predicts (~35 ms of
+        its start-up). One thread: a single row needs no pool, and pool threads spin after each run, taking
+        the CPU that the engine worker needs next (measured: ~20 ms of a small module's -O-rl on one core)."""
+        return ort.session(self.path, 1)
 
     @classmethod
     def load(cls, path: Path, card: dict[str, Any], toolchain: Toolchain | None = None) -> Selector:
@@ -323,9 +331,10 @@ class Selector:
         except (KeyError, TypeError, ValueError) as e:
             raise RloptError(f"model card {path.with_suffix('.json')} is invalid: {type(e).__name__}: {e}") from None
         _check_llvm(path, str(card.get("llvm_version", "")), toolchain)
-        # one thread: a single row needs no pool, and pool threads spin after each run, taking the CPU that the
-        # engine worker needs next (measured: ~20 ms of a small module's -O-rl on one core)
-        return cls(path, card, ort.session(path, 1))
+        selector = cls(path, card)
+        if not selector.exact:  # it will predict: a broken model file fails here, not half-way
+            selector.session  # noqa: B018
+        return selector
 
     def choose(self, ir_text: str) -> Choice:
         from rlopt.features import autophase_values
