@@ -59,7 +59,8 @@ DEFAULT_SIZE_SECONDS = 5.0
 SIZE_PARENTS = 6
 #: How many modules-after-a-first-element the size search keeps (a few, each is a whole module).
 PREFIXES_KEPT = 4
-#: A refinement that cannot find an unseen pipeline in this many tries stops the stream.
+#: A refinement that cannot find an unseen pipeline in half this many tries draws random sequences instead;
+#: none unseen in this many tries stops the stream.
 STALE_TRIES = 200
 #: Seconds one run of the user's command may take, one pipeline in the engine (a large module's long
 #: pipeline under load), and one backend build (code generation and link).
@@ -207,8 +208,11 @@ class Stream:
         return self
 
     def __next__(self) -> Candidate:
-        for _ in range(STALE_TRIES):
-            cand = self.queue.pop(0) if self.queue else self._propose()
+        for tries in range(STALE_TRIES):
+            # moves around the best that keep landing on pipelines already tried: the neighbourhood is spent,
+            # so jump elsewhere (a random sequence) rather than end the search with budget left
+            cand = (self.queue.pop(0) if self.queue else self._propose() if tries < STALE_TRIES // 2
+                    else self._random())
             if cand is None:
                 break
             if cand.text in self.seen:

@@ -324,3 +324,13 @@ def test_candidates_predicted_to_lose_alternate_with_moves_around_the_best():
     assert all(c.origin.endswith("from best") or c.origin.endswith("after best") for c in moves)
     assert any(c.origin.startswith("knob move") for c in moves)
     assert any(c.origin.startswith("move") and c.text.endswith("@unroll-count=4") for c in moves)  # knobs kept
+
+
+def test_a_spent_neighbourhood_turns_to_random_sequences(monkeypatch):
+    """When every move around the best lands on a pipeline already tried, the search draws random sequences
+    for the rest of its budget instead of stopping early (it used to end revertBits' 10 s search at 4.4 s)."""
+    best = tune.Candidate("best", "default<Oz>", "test", ("-Oz",))
+    monkeypatch.setattr(tune.space, "mutate", lambda seq, rng, space: seq)  # every move: the best itself
+    stream = tune.Stream([], "size", lambda: best, seed=1)
+    got = [next(stream) for _ in range(5)]
+    assert all(c.origin == "random" for c in got) and len({c.text for c in got}) == 5
