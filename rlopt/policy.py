@@ -364,14 +364,14 @@ class Selector:
         from rlopt import knobs
 
         base = engine.load(data, name=name)
+        runs = [knobs.parse(pipe) for pipe in self.pipelines]  # (passes, knob options) per candidate
         built: list[int | None] = []  # handle per candidate (None: its pipeline failed)
         counts: list[int] = []
         texts: dict[int, int] = {}
         try:
-            for pipe in self.pipelines:
+            for passes_text, options in runs:
                 h = engine.clone(base)
                 try:
-                    passes_text, options = knobs.parse(pipe)
                     engine.run(h, passes_text, options=options)
                     counts.append(engine.instruction_count(h))
                     built.append(h)
@@ -387,16 +387,15 @@ class Selector:
                     texts[0] = _text_size(engine, built[0])
                     if texts[0] < 0:  # no code generator for this module: nothing to compare with
                         break
-                for i in group:
-                    texts[i] = _text_size(engine, built[i])
+                group = list(group)
+                texts.update((i, _text_size(engine, built[i])) for i in group)
                 # as the table's rule (selector.exact_picks): fewest instructions, then smallest .text
-                fits = [i for i, t in texts.items() if i and counts[i] == count and 0 <= t <= texts[0]
-                        and (count < counts[0] or t < texts[0])]
+                fits = [i for i in group if 0 <= texts[i] <= texts[0] and (count < counts[0] or texts[i] < texts[0])]
                 if fits:
                     pick = min(fits, key=texts.__getitem__)
                     break
             if built[pick] is not None:
-                passes_text, options = knobs.parse(self.pipelines[pick])
+                passes_text, options = runs[pick]
                 engine.keep(built[pick], data, passes_text, options=options, name=name)
                 built[pick] = None
         finally:
@@ -406,9 +405,12 @@ class Selector:
         lines = []
         for i, (n, ir) in enumerate(zip(self.names, counts, strict=True)):
             text = "" if i not in texts else f", .text {texts[i]} bytes" if texts[i] >= 0 else ", no code generated"
-            why = (" (failed)" if ir < 0 else "" if i == pick or i not in texts or not i or texts[i] < 0
-                   else " (.text larger than the baseline's)" if texts[i] > texts[0]
-                   else " (as small as the baseline)" if ir == counts[0] and texts[i] == texts[0] else "")
+            why = ""
+            if ir < 0:
+                why = " (failed)"
+            elif i and i != pick and texts.get(i, -1) >= 0:  # measured and not chosen
+                why = (" (.text larger than the baseline's)" if texts[i] > texts[0]
+                       else " (as small as the baseline)" if ir == counts[0] and texts[i] == texts[0] else "")
             lines.append(f"{n:>12s}  {ir} IR instructions{text}{why}")
         lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
                      f"{self.names[0]}'s; .text generated only where the count was no larger)")

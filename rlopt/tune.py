@@ -209,10 +209,12 @@ class Stream:
 
     def __next__(self) -> Candidate:
         for tries in range(STALE_TRIES):
-            # moves around the best that keep landing on pipelines already tried: the neighbourhood is spent,
-            # so jump elsewhere (a random sequence) rather than end the search with budget left
-            cand = (self.queue.pop(0) if self.queue else self._propose() if tries < STALE_TRIES // 2
-                    else self._random())
+            if self.queue:
+                cand = self.queue.pop(0)
+            elif tries < STALE_TRIES // 2:
+                cand = self._propose()
+            else:  # the moves around the best keep landing on pipelines already tried: jump elsewhere
+                cand = self._random()
             if cand is None:
                 break
             if cand.text in self.seen:

@@ -169,14 +169,14 @@ class Engine:
         ``options``: knobs for this pipeline.
         """
         handle = self._take_kept(data, pipeline, options, name)
-        if handle is None:
-            return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
-        try:
-            return self._call("output", self._check(handle), bitcode, name, timeout=timeout)
-        except StaleHandle:  # the worker restarted since: build it again
-            return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
-        finally:
-            self.free(handle)
+        if handle is not None:
+            try:
+                return self._call("output", self._check(handle), bitcode, name, timeout=timeout)
+            except StaleHandle:  # the worker restarted since: build it again
+                pass
+            finally:
+                self.free(handle)
+        return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The options ``opt`` needs to do what a call with knob ``options`` does (replay commands)."""
