@@ -113,7 +113,7 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
         objective = policy.model_objective(model)
         module = None
         if tuning.exists():  # the key needs the module's text as LLVM prints it (a parse: only when useful)
-            module = tuning.module_key(backend.optimize(data, "verify"))
+            module = tuning.module_key(backend.optimize(data, "verify", name=name))
         pipeline, entry = tuning.resolve(module, objective, lambda: policy.choose_pipeline(
             data, model=model, backend=backend, explain=say, name=name))
         if entry is not None and say:

@@ -462,7 +462,7 @@ def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, backe
         if chooser.exact and isinstance(backend, Engine):
             pipeline, lines = chooser.measure(data, backend, name)
         else:  # without the engine, an exact selector falls back on its prediction (and says so)
-            text = backend.optimize(data, "verify") if is_bitcode(data) else data
+            text = backend.optimize(data, "verify", name=name) if is_bitcode(data) else data
             choice = chooser.choose(text.decode(errors="replace"))
             pipeline, lines = choice.pipeline, choice.explain()
             if chooser.exact:

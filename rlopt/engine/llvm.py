@@ -94,7 +94,6 @@ _OPTION_SIGNATURES: dict[str, tuple[str, object, list[object]]] = {
     "errs": ("_ZN4llvm4errsEv", c_void_p, []),
 }
 _FD_STREAM_BYTES = 1024  # room for an llvm::raw_fd_ostream (about 100 bytes in LLVM 19)
-_CONTEXT_LINE_CHARS = 200  # longest source line quoted under a parse error
 
 
 class Library:
@@ -437,12 +436,7 @@ def _first_line(text: str) -> str:
 
 
 def parse_error(name: str, diagnostic: str) -> str:
-    """LLVM's parse diagnostic as ``opt`` shows it: ``x.ll:3:7: ...`` (the file named once), then the source
-    line and a caret under the column when LLVM quotes them; unprintable bytes become ``?``."""
-    lines = diagnostic.rstrip("\n").splitlines()
-    where, sep, message = (lines[0] if lines else "").partition(": error: ")
-    head = f"{where}: invalid LLVM IR: {message}" if sep else f"{name}: invalid LLVM IR: {_first_line(diagnostic)}"
-    context = lines[1:3]
-    if len(context) == 2 and context[1].strip().startswith("^") and len(context[0]) <= _CONTEXT_LINE_CHARS:
-        return "\n".join([head, "".join(c if c.isprintable() else "?" for c in context[0]), context[1]])
-    return head
+    """LLVM's parse diagnostic as one line, ``x.ll:3:7: invalid LLVM IR: ...`` (the file named once); the source
+    line and caret that LLVM quotes under it are dropped, as every rlopt error is one line."""
+    where, sep, message = _first_line(diagnostic).partition(": error: ")
+    return f"{where}: invalid LLVM IR: {message}" if sep else f"{name}: invalid LLVM IR: {where}"

@@ -148,14 +148,11 @@ def sha256(path: Path) -> str:
 
 
 def clear_error(stderr: str) -> bool:
-    """One ``rlopt: error:`` line (warnings aside), followed only, for a parse error, by the quoted source
-    line and a caret under the column, as opt prints them."""
+    """Exactly one ``rlopt: error:`` line (warnings aside)."""
     lines = [ln for ln in stderr.splitlines() if not ln.startswith("rlopt: warning:")]
     while lines and not lines[-1].strip():
         lines.pop()
-    if not lines or not lines[0].startswith("rlopt: error: "):
-        return False
-    return len(lines) == 1 or (len(lines) == 3 and lines[2].strip().startswith("^"))
+    return len(lines) == 1 and lines[0].startswith("rlopt: error: ")
 
 
 def error_problems(inv: invoke.Invocation) -> list[str]:
