@@ -2,12 +2,12 @@
 
 Builds ``examples/project`` and a generated project of 60 translation units (``benchmarks/cc_project.py``)
 (and, with ``--third-party DIR``, a configure/make project such as zlib): plain clang, rlopt-cc with a cold
-cache and no model server running, and rlopt-cc warm (after ``make clean``); the three alternate, three rounds,
-and the fastest of each counts (after one unmeasured build that compiles the Python bytecode the builds need,
+cache and no model or fork server running, and rlopt-cc warm (after ``make clean``); the three alternate, three
+rounds, and the fastest of each counts (after one unmeasured build that compiles the Python bytecode the builds need,
 as an installed package has it). Then runs the programs (min of N interleaved runs), compiles a
 generated ~10k-instruction module to measure the wrapper's peak memory, and measures the floor a cache hit
 cannot go below (the interpreter's start-up) beside plain clang's compile of each examples/project file.
-Prints a table with the ratios to plain clang, wall and CPU (the model server's included, from /proc), and
+Prints a table with the ratios to plain clang, wall and CPU (the model and fork servers' included, from /proc), and
 writes ``benchmarks/results/cc_overhead.json`` (``cc_overhead-installed.json`` with
 ``--installed``).
 
@@ -46,7 +46,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "cc_overhead.json"
 
 def sh(argv: list[str], cwd: Path, env: dict[str, str], cpu: list[float] | None = None) -> float:
     """Run a build command; its wall time in seconds (a failure aborts the benchmark). ``cpu`` receives the
-    user+system seconds of everything it waited for (not the detached model server)."""
+    user+system seconds of everything it waited for (not the detached model and fork servers)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
@@ -165,11 +165,11 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
 
     The three alternate, ``repeats`` rounds, and the fastest of each counts (CPU: the least), so that the other
     jobs on this shared machine weigh on all three alike. Each round's cold build has an empty cache of its own
-    (so no model server is running for it), and its warm build rebuilds from that cache.
+    (so no model or fork server is running for it), and its warm build rebuilds from that cache.
     """
     slug = name.split()[0].replace("/", "-")
     runs: dict[str, list[float]] = {"clang": [], "rlopt-cc cold": [], "rlopt-cc warm": []}
-    cpu: dict[str, list[float]] = {**{k: [] for k in runs}, "model server": []}
+    cpu: dict[str, list[float]] = {**{k: [] for k in runs}, "servers": []}
     builds = {config: tmp / f"{slug}-{config}" for config in ("clang", "rlopt-cc")}
     clang_env, logs = environment(tmp, f"{slug}-clang"), []
     for n in range(repeats):
@@ -181,10 +181,10 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
             make = ["make", f"-j{jobs}", f"CC={clang if config == 'clang' else 'rlopt-cc'}", "CFLAGS=-O3",
                     f"BUILD={builds[config]}", *make_vars]
             runs[label].append(sh(make, project, env, cpu[label]))
-            if label == "rlopt-cc cold":  # the model server is no child of make: add what it and its workers used
-                cpu["model server"].append(server_cpu(env["RLOPT_CACHE_DIR"]))
+            if label == "rlopt-cc cold":  # the servers are no children of make: add what they and theirs used
+                cpu["servers"].append(server_cpu(env["RLOPT_CACHE_DIR"]))
         sh(["rlopt-cc", "--stop-server"], project, wrapper_env)
-    best = min(range(repeats), key=lambda n: cpu["rlopt-cc cold"][n] + cpu["model server"][n])
+    best = min(range(repeats), key=lambda n: cpu["rlopt-cc cold"][n] + cpu["servers"][n])
     peaks = [peak_rss_mb(log) for log in logs]
     return {"name": name, "raw_seconds": runs, "cpu_seconds": cpu, "seconds": {k: min(v) for k, v in runs.items()},
             "peak_rss_mb": {k: max(p[k] for p in peaks) for k in peaks[0]}, "call_seconds": call_times(logs[best]),
@@ -192,8 +192,9 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
 
 
 def server_cpu(cache_dir: str) -> float:
-    """CPU seconds used so far by the model server of ``cache_dir`` (found by its environment) and its engine
-    workers, from /proc."""
+    """CPU seconds used so far by the model server and the fork server of ``cache_dir`` (found by their names and
+    environment) and every process under them (engine workers, the calls forked and their compilers), from
+    /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     procs: dict[int, tuple[int, float]] = {}  # pid -> (parent, CPU seconds incl. children it waited for)
     servers = set()
@@ -201,12 +202,18 @@ def server_cpu(cache_dir: str) -> float:
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             procs[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])) / tick)
-            if (b"rlopt.cc.server" in (entry / "cmdline").read_bytes()
+            if ((entry / "comm").read_text().strip() in ("rlopt-cc-server", "rlopt-cc-fork")
                     and f"RLOPT_CACHE_DIR={cache_dir}".encode() in (entry / "environ").read_bytes().split(b"\0")):
                 servers.add(int(entry.name))
         except (OSError, ValueError, IndexError):
             continue
-    return round(sum(cpu for pid, (parent, cpu) in procs.items() if pid in servers or parent in servers), 3)
+
+    def under_server(pid: int) -> bool:  # a process's CPU includes its reaped children's: no double count
+        while pid > 1 and pid not in servers:
+            pid = procs[pid][0] if pid in procs else 0
+        return pid in servers
+
+    return round(sum(cpu for pid, (_, cpu) in procs.items() if under_server(pid)), 3)
 
 
 def build_project(tmp: Path, clang: str, jobs: int) -> dict:
@@ -327,9 +334,9 @@ def main() -> None:
         cpu = p.get("cpu_seconds")
         if cpu:
             c, w = min(cpu["clang"]), min(cpu["rlopt-cc warm"])
-            cold, server = min(zip(cpu["rlopt-cc cold"], cpu["model server"], strict=True), key=sum)
+            cold, server = min(zip(cpu["rlopt-cc cold"], cpu["servers"], strict=True), key=sum)
             p["cpu_ratio_to_clang"] = {"rlopt-cc cold": round((cold + server) / c, 2), "rlopt-cc warm": round(w / c, 2)}
-            print(f"{p['name']}: CPU seconds (user+sys of make and all it waited for, and of the model server): "
+            print(f"{p['name']}: CPU seconds (user+sys of make and all it waited for, and of the model and fork servers): "
                   f"clang {c:.2f}, rlopt-cc warm {w:.2f} ({w / c:.2f}x), cold {cold:.2f} + server {server:.2f} "
                   f"({(cold + server) / c:.2f}x)")
         calls = p.get("call_seconds") or {}

@@ -72,8 +72,9 @@ def _create_temporary(prefix: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name for {prefix}")
 
 
-def write_file(path: str | os.PathLike, data: bytes) -> None:
-    """Atomically write a file rlopt owns (a cache entry, a run's results), creating its directory first."""
+def write_file(path: str | os.PathLike, data: bytes, *, durable: bool = True) -> None:
+    """Atomically write a file rlopt owns (a cache entry, a run's results), creating its directory first;
+    ``durable`` as in :func:`write_output`."""
     path = os.fspath(path)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    write_output(data, path)
+    write_output(data, path, durable=durable)

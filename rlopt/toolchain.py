@@ -150,7 +150,7 @@ def probe_version(opt_path: Path) -> tuple[int, int, int] | None:
         known[key] = version
         lines = "".join(f"{k}\t{'.'.join(map(str, v))}\n" for k, v in known.items())
         with contextlib.suppress(OSError):  # a read-only cache directory only costs the next call the probe
-            write_file(_versions_path(), lines.encode())
+            write_file(_versions_path(), lines.encode(), durable=False)  # a memo: lost, it costs one probe
     return version
 
 

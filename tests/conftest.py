@@ -1,14 +1,18 @@
-"""Shared fixtures: the LLVM 19 toolchain, example IR files, and a fake LLVM whose opt crashes or hangs."""
+"""Shared fixtures: the LLVM 19 toolchain, example IR files, a fake LLVM whose opt crashes or hangs, and
+``rlopt-cc``'s native launcher built from this tree."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import sys
 from pathlib import Path
 
 import pytest
 
 from rlopt import toolchain
+from rlopt.cc import launcher
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_IR = ROOT / "examples" / "ir"
@@ -67,3 +71,19 @@ def crashing_llvm(tmp_path: Path) -> Path:
 @pytest.fixture
 def hanging_llvm(tmp_path: Path) -> Path:
     return make_fake_llvm(tmp_path / "hang-bin", "exec sleep 600")
+
+
+@pytest.fixture(scope="session")
+def launcher_bin(tmp_path_factory) -> Path:
+    """``rlopt-cc``'s native launcher built from this tree, beside a ``python`` of this environment (as in an
+    install's bin)."""
+    env_dir = tmp_path_factory.mktemp("env")
+    if (Path(sys.prefix) / "pyvenv.cfg").exists():  # a venv: the same one, seen from another directory
+        shutil.copy(Path(sys.prefix) / "pyvenv.cfg", env_dir / "pyvenv.cfg")
+        (env_dir / "lib").symlink_to(Path(sys.prefix) / "lib")
+    (env_dir / "bin").mkdir()
+    (env_dir / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
+    built, why = launcher.build(str(env_dir / "bin"))
+    if why:
+        pytest.skip(f"native launcher not built: {why}")
+    return env_dir / "bin"

@@ -126,7 +126,7 @@ def _server_and_workers(env) -> tuple[int, list[int]]:
     for entry in Path("/proc").iterdir():
         try:
             parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if (b"rlopt.cc.server" in (entry / "cmdline").read_bytes() and f"RLOPT_CACHE_DIR={env['RLOPT_CACHE_DIR']}"
+            if ((entry / "comm").read_text().strip() == "rlopt-cc-server" and f"RLOPT_CACHE_DIR={env['RLOPT_CACHE_DIR']}"
                     .encode() in (entry / "environ").read_bytes().split(b"\0")):
                 found.add(int(entry.name))
         except (OSError, ValueError):

@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,25 +21,10 @@ pytestmark = needs_wrapper
 FLAGS = ["-Os", "-Wall", "-MD", "-c", "a.c", "-o", "a.o"]  # -Os: no model, objects identical to clang's
 
 
-@pytest.fixture(scope="module")
-def bin_dir(tmp_path_factory) -> Path:
-    """The launcher built from this tree, beside a ``python`` of this environment (as in an install's bin)."""
-    env_dir = tmp_path_factory.mktemp("env")
-    if (Path(sys.prefix) / "pyvenv.cfg").exists():  # a venv: the same one, seen from another directory
-        shutil.copy(Path(sys.prefix) / "pyvenv.cfg", env_dir / "pyvenv.cfg")
-        (env_dir / "lib").symlink_to(Path(sys.prefix) / "lib")
-    (env_dir / "bin").mkdir()
-    (env_dir / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
-    built, why = launcher.build(str(env_dir / "bin"))
-    if why:
-        pytest.skip(f"native launcher not built: {why}")
-    return env_dir / "bin"
-
-
 @pytest.fixture
-def env(tmp_path, bin_dir) -> dict[str, str]:
+def env(tmp_path, launcher_bin) -> dict[str, str]:
     e = wrapper_env(tmp_path)
-    return {**e, "RLOPT_CC_SERVER": "0", "PATH": f"{bin_dir}{os.pathsep}{e['PATH']}"}
+    return {**e, "RLOPT_CC_SERVER": "0", "PATH": f"{launcher_bin}{os.pathsep}{e['PATH']}"}
 
 
 def aged() -> None:
@@ -60,7 +44,7 @@ def project(tmp_path: Path) -> None:
     aged()
 
 
-def test_a_warm_hit_is_served_natively_and_identically(env, tmp_path, bin_dir):
+def test_a_warm_hit_is_served_natively_and_identically(env, tmp_path, launcher_bin):
     project(tmp_path)
     first = run(["rlopt-cc", *FLAGS], env, tmp_path)  # Python: a miss, recorded for the launcher
     assert native(env) is None and "unused variable" in first.stderr
@@ -78,7 +62,7 @@ def test_a_warm_hit_is_served_natively_and_identically(env, tmp_path, bin_dir):
     assert next(x for x in shown if "served by the native launcher" in x).split()[-1] == "1"
     # the Python wrapper answers the same call with the same bytes
     (tmp_path / "a.o").unlink()
-    run([str(bin_dir / "python"), "-m", "rlopt.cc", "rlopt-cc", *FLAGS], env, tmp_path)
+    run([str(launcher_bin / "python"), "-m", "rlopt.cc", "rlopt-cc", *FLAGS], env, tmp_path)
     assert native(env) is None and log(env)[-1]["direct_hits"] == 1 and (tmp_path / "a.o").read_bytes() == obj
 
 

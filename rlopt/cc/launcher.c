@@ -17,20 +17,30 @@
  * Any mismatch, missing entry, damaged value or error of our own runs the Python implementation with the
  * same arguments and the key in RLOPT_CC_NATIVE_KEY, which answers (hashing contents, as always) and writes a
  * fresh record. So the launcher never changes what a call does; it only makes the proven cases cheap.
+ * The Python implementation runs in a fork of the fork server (rlopt/cc/forkserver.py: its protocol) when the
+ * build's model server has one running, else in a new interpreter.
  * Value encoding (rlopt.cc.build.pack): "RLF1" then fields [u32 name length][name][u64 length][bytes], little
  * endian; every stored value is preceded by the CRC-32 of the rest (rlopt.cc.store.seal).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -402,19 +412,25 @@ static const char *program(const char *argv0) {
     return strncmp(name, "rlopt-c", 7) == 0 ? name : "rlopt-cc";
 }
 
-/* Run the Python implementation with the same arguments: `<this directory>/python -c <launched()> ARGV0 ARGS`
- * (the interpreter of the environment the launcher was installed into), else python3 from PATH. */
-_Noreturn static void run_python(int argc, char **argv) {
-    char self[PATH_MAX], python[PATH_MAX + 16];
-    char **args = calloc((size_t)argc + 4, sizeof *args);
+/* The interpreter of the environment the launcher was installed into: `<this directory>/python`. */
+static int python_path(char *out, size_t size) {
+    char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return -1;
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    return snprintf(out, size, "%s/python", self) < (int)size ? 0 : -1;
+}
+
+/* Run the Python implementation with the same arguments: `<this directory>/python -c <launched()> ARGV0 ARGS`,
+ * else python3 from PATH. */
+_Noreturn static void run_python(int argc, char **argv) {
+    char python[PATH_MAX];
+    char **args = calloc((size_t)argc + 4, sizeof *args);
     args[1] = "-c";
     args[2] = "from rlopt.cc.main import launched; launched()";
     memcpy(args + 3, argv, (size_t)argc * sizeof *argv);
-    if (n > 0) {
-        self[n] = '\0';
-        *strrchr(self, '/') = '\0';
-        snprintf(python, sizeof python, "%s/python", self);
+    if (python_path(python, sizeof python) == 0) {
         args[0] = python;
         execv(python, args);
     }
@@ -424,18 +440,26 @@ _Noreturn static void run_python(int argc, char **argv) {
     exit(127);
 }
 
+/* rlopt-cc's directory in the cache directory, as rlopt.cc.main.cache_dir names it. */
+static int cc_dir(char *out, size_t size) {
+    const char *cache = getenv("RLOPT_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (cache && *cache)
+        n = snprintf(out, size, "%s/cc", cache);
+    else if (xdg && *xdg)
+        n = snprintf(out, size, "%s/rlopt/cc", xdg);
+    else if (home && *home)
+        n = snprintf(out, size, "%s/.cache/rlopt/cc", home);
+    else
+        return -1;
+    return n < (int)size ? 0 : -1;
+}
+
 /* Serve the call from its record. Returns only if it cannot (then Python answers); exits or execs otherwise. */
 static void serve(const char *key, const struct timespec *start, const char *argv0) {
-    const char *cache = getenv("RLOPT_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char path[PATH_MAX];
-    if (cache && *cache)
-        snprintf(path, sizeof path, "%s/cc/store.sqlite", cache);
-    else if (xdg && *xdg)
-        snprintf(path, sizeof path, "%s/rlopt/cc/store.sqlite", xdg);
-    else if (home && *home)
-        snprintf(path, sizeof path, "%s/.cache/rlopt/cc/store.sqlite", home);
-    else
-        return;
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    if (cc_dir(dir, sizeof dir)) return;
+    snprintf(path, sizeof path, "%s/store.sqlite", dir);
     sqlite3 *db;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         sqlite3_close(db);
@@ -511,6 +535,244 @@ python:
     sqlite3_close(db);
 }
 
+/* -- the fork server (rlopt/cc/forkserver.py: why, and the protocol) ------------------------------------- */
+#define FORK_FORMAT "rlopt-cc fork server 1"
+#define FORK_START_MS 10000 /* the longest wait for a fork's pid; the call itself may take as long as it takes */
+
+/* The sockets' directory, if private to this user (rlopt.cc.server.private_dir). */
+static int private_dir(char *out, size_t size) {
+    const char *xdg = getenv("XDG_RUNTIME_DIR"), *tmp = getenv("TMPDIR");
+    struct stat st;
+    int n = xdg && *xdg ? snprintf(out, size, "%s", xdg)
+                        : snprintf(out, size, "%s/rlopt-cc-%d", tmp && *tmp ? tmp : "/tmp", (int)getuid());
+    if (n >= (int)size) return -1;
+    if (!(xdg && *xdg)) mkdir(out, 0700);
+    return stat(out, &st) == 0 && st.st_uid == getuid() && !(st.st_mode & 077) ? 0 : -1;
+}
+
+/* Where this environment's fork server listens (rlopt.cc.forkserver.socket_path). */
+static int fork_server_path(char *out, size_t size) {
+    char python[PATH_MAX], dir[PATH_MAX], base[PATH_MAX], hex[65];
+    const char *pythonpath = getenv("PYTHONPATH"), *pythonhome = getenv("PYTHONHOME");
+    if (python_path(python, sizeof python) || cc_dir(dir, sizeof dir) || private_dir(base, sizeof base)) return -1;
+    Buf b = {0};
+    buf_str(&b, FORK_FORMAT);
+    buf_str(&b, python);
+    buf_str(&b, dir);
+    buf_str(&b, pythonpath ? pythonpath : "");
+    buf_str(&b, pythonhome ? pythonhome : "");
+    sha256_hex(b.data, b.len, hex);
+    free(b.data);
+    hex[24] = '\0';
+    return snprintf(out, size, "%s/fork-%s.sock", base, hex) < (int)size ? 0 : -1;
+}
+
+static int send_all(int fd, const void *p, size_t n) {
+    for (size_t done = 0; done < n;) {
+        ssize_t w = send(fd, (const char *)p + done, n - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *p, size_t n) {
+    for (size_t done = 0; done < n;) {
+        ssize_t r = read(fd, (char *)p + done, n - done);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_FORWARDED (int)(sizeof FORWARDED / sizeof *FORWARDED)
+static volatile sig_atomic_t fork_pid, forwarded;
+
+/* A signal for this call goes to the fork's process group (the fork and the compilers it runs). */
+static void forward(int sig) {
+    forwarded = sig;
+    if (fork_pid > 0) kill(-fork_pid, sig);
+}
+
+_Noreturn static void die_of(int sig) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    exit(128 + sig);
+}
+
+/* The request: FORK_FORMAT, then this process's state and the call (see forkserver.py). */
+static int fork_request(Buf *req, int argc, char **argv) {
+    char cwd[PATH_MAX], num[64];
+    mode_t mask = umask(0);
+    umask(mask);
+    errno = 0;
+    int priority = getpriority(PRIO_PROCESS, 0);
+    if (!getcwd(cwd, sizeof cwd) || (priority == -1 && errno)) return -1;
+    buf_str(req, FORK_FORMAT);
+    buf_str(req, cwd);
+    snprintf(num, sizeof num, "%d", (int)mask);
+    buf_str(req, num);
+    snprintf(num, sizeof num, "%d", priority);
+    buf_str(req, num);
+    snprintf(num, sizeof num, "%d", (int)RLIM_NLIMITS);
+    buf_str(req, num);
+    for (int r = 0; r < RLIM_NLIMITS; r++) {
+        struct rlimit rl;
+        if (getrlimit(r, &rl)) return -1;
+        snprintf(num, sizeof num, "%lld %lld", rl.rlim_cur == RLIM_INFINITY ? -1LL : (long long)rl.rlim_cur,
+                 rl.rlim_max == RLIM_INFINITY ? -1LL : (long long)rl.rlim_max);
+        buf_str(req, num);
+    }
+    snprintf(num, sizeof num, "%d", argc);
+    buf_str(req, num);
+    for (int i = 0; i < argc; i++) buf_str(req, argv[i]);
+    for (char **e = environ; *e; e++) buf_str(req, *e);
+    return 0;
+}
+
+/* Become the program the fork names ("path\0argc\0args...\0env...\0"). */
+_Noreturn static void become(char *payload, size_t n, const char *argv0) {
+    char *end = payload + n, *p = payload, *path = p;
+    p += strlen(p) + 1;
+    int argc = p < end ? atoi(p) : 0;
+    p += strlen(p) + 1;
+    char **args = calloc((size_t)argc + 1, sizeof *args), **env = calloc(n + 1, sizeof *env);
+    for (int i = 0; i < argc && p < end; i++, p += strlen(p) + 1) args[i] = p;
+    for (size_t i = 0; p < end; i++, p += strlen(p) + 1) env[i] = p;
+    execve(path, args, env);
+    fprintf(stderr, "%s: error: cannot run %s: %s\n", program(argv0), path, strerror(errno));
+    exit(127);
+}
+
+static int connect_to(const struct sockaddr_un *addr) {
+    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock >= 0 && connect(sock, (const struct sockaddr *)addr, sizeof *addr) == 0) return sock;
+    int why = errno;
+    if (sock >= 0) close(sock);
+    errno = why;
+    return -1;
+}
+
+/* Start the fork server and connect to it, or -1. Jobs queue on a lock, so that of many jobs finding none one
+ * starts it; one that failed to start is not tried again for a minute (as rlopt.cc.server does). */
+static int start_fork_server(const struct sockaddr_un *addr) {
+    char python[PATH_MAX], lock_path[sizeof addr->sun_path + 16], failed[sizeof lock_path], log[sizeof lock_path];
+    struct stat st;
+    snprintf(lock_path, sizeof lock_path, "%s.spawn", addr->sun_path);
+    snprintf(failed, sizeof failed, "%s.failed", addr->sun_path);
+    snprintf(log, sizeof log, "%s.log", addr->sun_path);
+    int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), sock = -1;
+    if (lock < 0 || python_path(python, sizeof python)) goto done;
+    while (flock(lock, LOCK_EX) && errno == EINTR) continue;
+    if ((sock = connect_to(addr)) >= 0) goto done; /* another job started it while we waited */
+    if (stat(failed, &st) == 0 && time(NULL) - st.st_mtime < 60) goto done;
+    pid_t pid = fork();
+    if (pid == 0) { /* the fork server: a session of its own, holding none of this call's descriptors */
+        int null = open("/dev/null", O_RDWR), out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (null < 0 || out < 0 || setsid() < 0) _exit(127);
+        dup2(null, 0);
+        dup2(out, 1);
+        dup2(out, 2);
+#ifdef SYS_close_range
+        if (syscall(SYS_close_range, 3, ~0U, 0))
+#endif
+            for (int fd = 3; fd < 1024; fd++) close(fd);
+        unsetenv(KEY_ENV);
+        execl(python, python, "-c", "from rlopt.cc.forkserver import serve; serve()", addr->sun_path, (char *)NULL);
+        _exit(127);
+    }
+    for (int waited = 0; pid > 0 && waited < 10000; waited += 5) { /* ms: it imports the wrapper first */
+        if ((sock = connect_to(addr)) >= 0 || waitpid(pid, NULL, WNOHANG) == pid) break;
+        usleep(5000);
+    }
+    if (sock < 0) close(open(failed, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+done:
+    if (lock >= 0) close(lock); /* releases the lock */
+    return sock;
+}
+
+/* Is the model server (and so the fork server) turned off in the environment? (rlopt.conf: the fork server
+ * reads it, and exits at once if it says so.) */
+static int server_off(void) {
+    const char *v = getenv("RLOPT_CC_SERVER");
+    if (!v) return 0;
+    for (const char *const *f = (const char *const[]){"", "0", "false", "no", "off", NULL}; *f; f++)
+        if (strcasecmp(v, *f) == 0) return 1;
+    return 0;
+}
+
+/* Hand the call to the fork server, started if none listens. Returns only if none takes it (then a new
+ * interpreter answers); exits or execs otherwise. */
+static void via_fork_server(int argc, char **argv) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int fds[3] = {0, 1, 2};
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0) return; /* a closed descriptor cannot be passed on */
+    if (server_off() || fork_server_path(addr.sun_path, sizeof addr.sun_path)) return;
+    int sock = connect_to(&addr);
+    if (sock < 0 && (errno == ENOENT || errno == ECONNREFUSED)) sock = start_fork_server(&addr);
+    if (sock < 0) return;
+    Buf req = {0};
+    if (fork_request(&req, argc, argv)) goto refused;
+    unsigned char head[8];
+    for (int i = 0; i < 8; i++) head[i] = (unsigned char)((uint64_t)req.len >> (8 * i));
+    union {
+        char buf[CMSG_SPACE(sizeof fds)];
+        struct cmsghdr align;
+    } control = {0};
+    struct iovec iov = {.iov_base = head, .iov_len = sizeof head};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(cmsg), fds, sizeof fds);
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof head || send_all(sock, req.data, req.len)) goto refused;
+    free(req.data);
+    struct sigaction sa = {.sa_handler = forward}, old[N_FORWARDED];
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < N_FORWARDED; i++) sigaction(FORWARDED[i], &sa, &old[i]);
+    for (;;) {
+        unsigned char tag[5];
+        struct pollfd ready = {.fd = sock, .events = POLLIN};
+        int n_ready = 1;
+        while (!fork_pid && (n_ready = poll(&ready, 1, FORK_START_MS)) < 0 && errno == EINTR) continue;
+        if (!fork_pid && n_ready <= 0) break; /* no fork in sight (a stuck fork server): Python answers */
+        if (read_all(sock, tag, sizeof tag)) break;
+        uint32_t n = tag[1] | tag[2] << 8 | tag[3] << 16 | (uint32_t)tag[4] << 24;
+        char *payload = malloc((size_t)n + 1);
+        if (!payload || read_all(sock, payload, n)) break;
+        payload[n] = '\0';
+        if (tag[0] == 'p') {
+            fork_pid = atoi(payload);
+            if (forwarded) kill(-fork_pid, forwarded);
+            free(payload);
+            continue;
+        }
+        for (int i = 0; i < N_FORWARDED; i++) sigaction(FORWARDED[i], &old[i], NULL);
+        if (tag[0] == 'x') {
+            int status = atoi(payload);
+            if (status < 0) die_of(-status);
+            exit(status & 0xff);
+        }
+        if (tag[0] == 'e') become(payload, n, argv[0]);
+        free(payload);
+        close(sock);
+        return; /* 's': not this fork server's call */
+    }
+    for (int i = 0; i < N_FORWARDED; i++) sigaction(FORWARDED[i], &old[i], NULL);
+    if (forwarded) die_of(forwarded); /* the fork died of the signal we forwarded: so does the call */
+    close(sock);                      /* it died by itself: a new interpreter answers the call */
+    return;
+refused:
+    free(req.data);
+    close(sock);
+}
+
 int main(int argc, char **argv) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -521,6 +783,7 @@ int main(int argc, char **argv) {
         native_key(argc, argv, len >= 2 && strcmp(name + len - 2, "++") == 0, key);
         setenv(KEY_ENV, key, 1);
         serve(key, &start, argv[0]);
+        via_fork_server(argc, argv);
     }
     run_python(argc, argv);
 }

@@ -45,7 +45,7 @@ Options (ccache's spelling):
   -C, --clear           remove every cached object (statistics and settings stay)
   -M, --max-size SIZE   set the cache size limit in rlopt.conf (500M, 5G, 2Gi; 0: no limit) and clean up
   -p, --show-config     every setting, its value and where it came from
-      --stop-server     stop the model server of this cache directory
+      --stop-server     stop the model server (and the fork server) of this cache directory
   -V, --version         rlopt's and LLVM's versions
   -h, --help            this text
 
@@ -246,8 +246,9 @@ def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
             print(f"({'environment' if 'RLOPT_CACHE_DIR' in os.environ else 'default'}) "
                   f"{'cache_dir':<{max(map(len, SETTINGS))}} = {config.cache_dir}\n{config.show()}")
         elif op == "stop-server":
-            from rlopt.cc import server
+            from rlopt.cc import forkserver, server
 
+            forkserver.stop_server()  # the one this call runs in, if any (it exits after this call)
             print("model server stopped" if server.stop(config.cache_dir) else "no model server was running")
         elif op == "max-size":
             try:
@@ -276,12 +277,17 @@ def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
 
 
 # -- one compile call ------------------------------------------------------------------------------------
+#: How a call becomes the real compiler. The fork server (:mod:`rlopt.cc.forkserver`) replaces it: there the
+#: launcher's process, the one ``make`` waits for, becomes the compiler.
+execve = os.execve
+
+
 def _exec(compiler: str, args: Sequence[str]) -> NoReturn:
     """Become the real compiler: its exit status, output and diagnostics are exactly its own."""
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        os.execve(compiler, [compiler, *args], build.child_env())
+        execve(compiler, [compiler, *args], build.child_env())
     except OSError as e:
         print(f"{stats.program()}: error: cannot run {compiler}: {e.strerror}", file=sys.stderr)
         raise SystemExit(127) from None

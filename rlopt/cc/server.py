@@ -3,7 +3,8 @@ running across a build, so that a compile pays a socket round trip instead of st
 path, ONNX Runtime, the model and libLLVM (~0.2 s of CPU on a 2-core machine, more than clang takes for a
 small file).
 
-The first compile that needs a pipeline starts it (``python -m rlopt.cc.server SOCKET IDLE``); it exits
+The first compile that needs a pipeline starts it (``python -m rlopt.cc.server SOCKET IDLE``, or, from a call
+running in the fork server, a fork of that: see :mod:`rlopt.cc.forkserver`); it exits
 after ``server_idle_timeout`` seconds without requests, or on ``rlopt-cc --stop-server``. The socket lives in
 a directory only the user can enter (``$XDG_RUNTIME_DIR`` or ``$TMPDIR/rlopt-cc-UID``) and is named after the
 cache directory, the Python interpreter and rlopt's code, so a changed rlopt never talks to an old server.
@@ -48,7 +49,7 @@ def _send(sock: _socket.socket, header: dict, payload: bytes = b"") -> None:
     sock.sendall(len(head).to_bytes(4, "little") + head + len(payload).to_bytes(8, "little") + payload)
 
 
-def _recv_exact(sock: _socket.socket, n: int) -> bytes:
+def recv_exact(sock: _socket.socket, n: int) -> bytes:
     chunks, got = [], 0
     while got < n:
         chunk = sock.recv(min(n - got, 1 << 20))
@@ -60,8 +61,8 @@ def _recv_exact(sock: _socket.socket, n: int) -> bytes:
 
 
 def _recv(sock: _socket.socket) -> tuple[dict, bytes]:
-    header = marshal.loads(_recv_exact(sock, int.from_bytes(_recv_exact(sock, 4), "little")))
-    return header, _recv_exact(sock, int.from_bytes(_recv_exact(sock, 8), "little"))
+    header = marshal.loads(recv_exact(sock, int.from_bytes(recv_exact(sock, 4), "little")))
+    return header, recv_exact(sock, int.from_bytes(recv_exact(sock, 8), "little"))
 
 
 # -- client ----------------------------------------------------------------------------------------------
@@ -76,12 +77,12 @@ def socket_path(cache_dir: str) -> str:
         raise Unavailable(str(e)) from None
     if st.st_uid != os.getuid() or st.st_mode & 0o077:
         raise Unavailable(f"{base} is not private to this user")
-    name = digest(os.path.abspath(cache_dir), sys.executable, os.environ.get("RLOPT_LLVM_BIN", ""), _code_id(),
+    name = digest(os.path.abspath(cache_dir), sys.executable, os.environ.get("RLOPT_LLVM_BIN", ""), code_id(),
                   sha256=quick_sha256)
     return os.path.join(base, f"srv-{name[:24]}.sock")
 
 
-def _code_id() -> str:
+def code_id() -> str:
     """rlopt's version and the newest modification of its modules: a changed tree gets a new server."""
     import rlopt
 
@@ -119,6 +120,8 @@ def _start_and_connect(path: str, idle: float, timeout: float) -> _socket.socket
     import fcntl
     import subprocess
 
+    from rlopt.cc import forkserver
+
     failed = path + ".failed"
     with open(path + ".spawn", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -127,17 +130,30 @@ def _start_and_connect(path: str, idle: float, timeout: float) -> _socket.socket
         with contextlib.suppress(OSError):
             if time.time() - os.stat(failed).st_mtime < 60:
                 raise Unavailable("the model server failed to start a moment ago")
-        with open(path + ".log", "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "rlopt.cc.server", path, str(idle)],
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                    env={k: v for k, v in os.environ.items() if k != "RLOPT_CC_ACTIVE"})
+        env = {k: v for k, v in os.environ.items() if k != "RLOPT_CC_ACTIVE"}
+        pid = forkserver.spawn_model_server(path, idle, env)  # in a fork of the fork server: a fork of it
+        if pid is None:
+            with open(path + ".log", "ab") as log:
+                proc = subprocess.Popen([sys.executable, "-m", "rlopt.cc.server", path, str(idle)],
+                                        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                        env=env)
         deadline = time.monotonic() + START_WAIT
-        while time.monotonic() < deadline and proc.poll() is None:
+        while time.monotonic() < deadline and (proc.poll() is None if pid is None else _alive(pid)):
             with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
                 return _connect(path, timeout)
             time.sleep(0.01)
         open(failed, "w").close()
     raise Unavailable(f"the model server did not start (see {path}.log)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process now has this pid
+        return False
 
 
 def request(cache_dir: str, header: dict, payload: bytes, *, idle: float, timeout: float) -> tuple[dict, bytes]:
@@ -187,14 +203,32 @@ def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: s
 
 
 def stop(cache_dir: str) -> bool:
-    """Ask the server of ``cache_dir`` to exit; False if none was running."""
+    """Ask the server of ``cache_dir`` to exit and wait until it has (so that the next compile starts a new one
+    rather than reaching the old one as it goes); False if none was running."""
+    import fcntl
+
     try:
-        with contextlib.closing(_connect(socket_path(cache_dir), 10.0)) as sock:
+        path = socket_path(cache_dir)
+        with contextlib.closing(_connect(path, 10.0)) as sock:
+            try:
+                lock = os.open(path + ".lock", os.O_RDONLY)  # the server holds its lock until it has exited
+            except FileNotFoundError:
+                lock = None
             _send(sock, {"op": "stop"})
             _recv(sock)
-        return True
     except (OSError, Unavailable, ValueError, EOFError):
         return False
+    if lock is not None:
+        deadline = time.monotonic() + START_WAIT
+        with contextlib.suppress(OSError):
+            while time.monotonic() < deadline:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.01)
+        os.close(lock)
+    return True
 
 
 # -- server ----------------------------------------------------------------------------------------------
@@ -236,9 +270,18 @@ def _prefork(tc: Toolchain) -> list[Engine]:
     return engines
 
 
+def name_process(name: str) -> None:
+    """Name this process (``ps -o comm``, ``top``, ``pgrep NAME``): the model server may be a fork of the fork
+    server, whose command line it then shows."""
+    with contextlib.suppress(OSError), open("/proc/self/comm", "w") as f:
+        f.write(name)
+
+
 def serve(path: str, idle: float) -> None:
     """Listen on ``path`` until idle for ``idle`` seconds or asked to stop; one instance per socket."""
     import fcntl
+
+    name_process("rlopt-cc-server")
 
     with open(path + ".lock", "w") as lock:  # held while serving: a second server exits at once
         try:
