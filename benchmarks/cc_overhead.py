@@ -2,8 +2,8 @@
 
 Builds ``examples/project`` and a generated project of 60 translation units (``benchmarks/cc_project.py``)
 (and, with ``--third-party DIR``, a configure/make project such as zlib): plain clang, rlopt-cc with a cold
-cache and no model or fork server running, and rlopt-cc warm (after ``make clean``); the three alternate, three
-rounds, and the fastest of each counts (after one unmeasured build that compiles the Python bytecode the builds need,
+cache and no model or fork server running, and rlopt-cc warm (after ``make clean``); the three alternate for
+``--rounds`` rounds (3), and the fastest of each counts (after one unmeasured build that compiles the Python bytecode the builds need,
 as an installed package has it). Then runs the programs (min of N interleaved runs), compiles a
 generated ~10k-instruction module to measure the wrapper's peak memory, and measures the floor a cache hit
 cannot go below (the interpreter's start-up) beside plain clang's compile of each examples/project file.
@@ -16,7 +16,7 @@ By default the wrapper is this venv's (an editable install, as ``make setup`` ma
 make every call compile rlopt's modules from source). ``--installed`` measures a regular install of this tree
 in a fresh venv instead, as ``pip install`` makes it.
 
-    taskset -c 0 python benchmarks/cc_overhead.py [--installed] [--model M.onnx] [--third-party /tmp/zlib] [--jobs 2]
+    taskset -c 0 python benchmarks/cc_overhead.py [--installed] [--rounds 3] [--model M.onnx] [--third-party DIR]
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def sh(argv: list[str], cwd: Path, env: dict[str, str], cpu: list[float] | None 
 
 MODEL: str | None = None  # --model: the policy the rlopt-cc builds use (default: the shipped one)
 WRAPPER_BIN = BIN  # --installed: the bin directory of a regular install instead of this (editable) venv's
+ROUNDS = 3  # --rounds: rounds of clang, cold and warm builds per project (the fastest of each counts)
 
 
 def environment(tmp: Path, name: str) -> dict[str, str]:
@@ -160,10 +161,10 @@ def warm_bytecode(tmp: Path, jobs: int) -> None:
 
 
 def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int, make_vars: list[str],
-                     program: list[str], repeats: int = 3) -> dict:
+                     program: list[str]) -> dict:
     """Plain clang, rlopt-cc cold, rlopt-cc warm (after make clean), each with make -jN in ``project``.
 
-    The three alternate, ``repeats`` rounds, and the fastest of each counts (CPU: the least), so that the other
+    The three alternate, :data:`ROUNDS` rounds, and the fastest of each counts (CPU: the least), so that the other
     jobs on this shared machine weigh on all three alike. Each round's cold build has an empty cache of its own
     (so no model or fork server is running for it), and its warm build rebuilds from that cache.
     """
@@ -172,7 +173,7 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
     cpu: dict[str, list[float]] = {**{k: [] for k in runs}, "servers": []}
     builds = {config: tmp / f"{slug}-{config}" for config in ("clang", "rlopt-cc")}
     clang_env, logs = environment(tmp, f"{slug}-clang"), []
-    for n in range(repeats):
+    for n in range(ROUNDS):
         wrapper_env = environment(tmp, f"{slug}-rlopt-cc-{n}")
         logs.append(Path(wrapper_env["RLOPT_CC_LOG"]))
         for label in ("clang", "rlopt-cc cold", "rlopt-cc warm"):
@@ -184,7 +185,7 @@ def build_three_ways(name: str, project: Path, tmp: Path, clang: str, jobs: int,
             if label == "rlopt-cc cold":  # the servers are no children of make: add what they and theirs used
                 cpu["servers"].append(server_cpu(env["RLOPT_CACHE_DIR"]))
         sh(["rlopt-cc", "--stop-server"], project, wrapper_env)
-    best = min(range(repeats), key=lambda n: cpu["rlopt-cc cold"][n] + cpu["servers"][n])
+    best = min(range(ROUNDS), key=lambda n: cpu["rlopt-cc cold"][n] + cpu["servers"][n])
     peaks = [peak_rss_mb(log) for log in logs]
     return {"name": name, "raw_seconds": runs, "cpu_seconds": cpu, "seconds": {k: min(v) for k, v in runs.items()},
             "peak_rss_mb": {k: max(p[k] for p in peaks) for k in peaks[0]}, "call_seconds": call_times(logs[best]),
@@ -285,16 +286,19 @@ def big_module(tmp: Path, clang: str, functions: int = 220) -> dict:
 
 
 def main() -> None:
+    global MODEL, WRAPPER_BIN, ROUNDS
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--third-party", type=Path, help="a configure/make source tree (e.g. zlib) to build too")
     ap.add_argument("--jobs", type=int, default=2, help="make -j")
     ap.add_argument("--runs", type=int, default=5, help="runs per program (min is reported)")
     ap.add_argument("--units", type=int, default=60, help="translation units of the generated project")
+    ap.add_argument("--rounds", type=int, default=ROUNDS,
+                    help="rounds of clang, cold and warm builds per project (the fastest of each counts)")
     ap.add_argument("--model", help="the model the rlopt-cc builds use (default: the shipped speed model)")
     ap.add_argument("--installed", action="store_true",
                     help="measure a regular install of this tree (as pip makes it) instead of this editable venv")
     args = ap.parse_args()
-    global MODEL, WRAPPER_BIN
+    ROUNDS = args.rounds
     MODEL = str(Path(args.model).resolve()) if args.model else None
     clang = str(toolchain.find().path("clang"))
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-bench-") as tmp_name:
@@ -313,7 +317,7 @@ def main() -> None:
                 p["runtime_seconds"] = runtimes(p.pop("programs"), args.runs)
         memory = big_module(tmp, clang)
         lower = floor(tmp, clang)
-    result = {"jobs": args.jobs, "runs": args.runs, "install": "regular" if args.installed else "editable",
+    result = {"jobs": args.jobs, "runs": args.runs, "rounds": ROUNDS, "install": "regular" if args.installed else "editable",
               "projects": projects, "big_module": memory, "floor_cpu_seconds": lower,
               "model": model_description(), "load_average": os.getloadavg(),
               "time": time.strftime("%Y-%m-%dT%H:%M:%S")}

@@ -50,6 +50,26 @@ def test_objects_match_clang_at_the_same_level(env, tmp_path, tc):
         assert (tmp_path / "a.o").read_bytes() == (tmp_path / "ref.o").read_bytes(), level
 
 
+def test_oz_asks_the_size_model_which_never_grows_text(env, tmp_path, tc):
+    """At -Oz the size model chooses (its exact rule: never more IR instructions nor a larger .text than -Oz's;
+    on examples/project's main.c its pipeline gives a smaller one); ``RLOPT_SIZE_MODEL=none`` keeps -Oz's own
+    pipeline, byte for byte clang's."""
+    flags = ["-Oz", "-I", str(ROOT / "examples" / "project" / "lib"), "-c",
+             str(ROOT / "examples" / "project" / "src" / "main.c")]
+
+    def text(name: str) -> int:
+        out = subprocess.run([str(tc.path("llvm-size")), "-A", name], cwd=tmp_path, capture_output=True,
+                             text=True, check=True).stdout
+        return next(int(line.split()[1]) for line in out.splitlines() if line.startswith(".text "))
+
+    run([str(tc.path("clang")), *flags, "-o", "ref.o"], env, tmp_path)
+    run(["rlopt-cc", *flags, "-o", "a.o"], env, tmp_path)
+    assert log(env)[-1]["chosen_in"] in ("server", "process")  # the model was asked
+    assert text("a.o") < text("ref.o")
+    run(["rlopt-cc", *flags, "-o", "b.o"], {**env, "RLOPT_SIZE_MODEL": "none"}, tmp_path)
+    assert "chosen_in" not in log(env)[-1] and (tmp_path / "b.o").read_bytes() == (tmp_path / "ref.o").read_bytes()
+
+
 @pytest.mark.parametrize("flags", [
     ["-MD", "-c", "a.c", "-o", "obj/a.o"],
     ["-MMD", "-MP", "-c", "a.c", "-o", "obj/a.o"],

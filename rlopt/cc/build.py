@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 
 OPT_TIMEOUT = 300.0
 NESTED_ENV = "RLOPT_CC_ACTIVE"  # set for the compilers we run, so a wrapper under a wrapper does not recurse
-MODEL_LEVELS = ("O2", "O3")  # -O1/-Os/-Oz keep their own pipeline: a speed policy is not what they ask for
+#: The setting that names each level's policy: the speed model at -O2/-O3, the size model at -Oz. -O1 and -Os
+#: keep their own pipeline: neither policy's goal is what they ask for (fast compiles; size at little cost).
+MODEL_LEVELS = {"O2": "model", "O3": "model", "Oz": "size_model"}
 _ANSI = None  # compiled on first use: only replayed diagnostics need it
 
 

@@ -16,12 +16,14 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "max_size": ("RLOPT_CC_MAX_SIZE", "5G", "cache size limit (k/M/G/T decimal, Ki/Mi/Gi/Ti binary; 0: none)"),
     "direct_mode": ("RLOPT_CC_DIRECT", "true", "skip the frontend when the source and its headers are unchanged"),
     "disable": ("RLOPT_CC_DISABLE", "false", "run the real compiler at once"),
-    "model": ("RLOPT_MODEL", "speed", "policy used at -O2/-O3 (name or .onnx path)"),
+    "model": ("RLOPT_MODEL", "speed", "policy used at -O2/-O3 (name or .onnx path; none: the level's pipeline)"),
+    "size_model": ("RLOPT_SIZE_MODEL", "size", "policy used at -Oz (name or .onnx path; none: -Oz's pipeline)"),
     "cc": ("RLOPT_CC", "", "C compiler (default: LLVM 19's clang)"),
     "cxx": ("RLOPT_CXX", "", "C++ compiler (default: LLVM 19's clang++)"),
     "log_file": ("RLOPT_CC_LOG", "", "append one JSON line per call to this file"),
-    "server": ("RLOPT_CC_SERVER", "true", "keep the model loaded in a background process shared by the build"),
-    "server_idle_timeout": ("RLOPT_CC_SERVER_IDLE", "300", "seconds before an idle server exits"),
+    "server": ("RLOPT_CC_SERVER", "true", "background processes shared by the build: the model server (models "
+               "stay loaded) and the fork server (no Python start-up per call)"),
+    "server_idle_timeout": ("RLOPT_CC_SERVER_IDLE", "300", "seconds before an idle server (either) exits"),
     "tuning_db": ("RLOPT_TUNING_DB", "", "tuning database (default: tuning.sqlite in RLOPT_CACHE_DIR)"),
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")

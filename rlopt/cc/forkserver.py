@@ -70,47 +70,28 @@ def serve() -> None:
     name_process("rlopt-cc-fork")
     global _path
     path = _path = sys.argv[1]
-    code = code_id()
-    config = Config(cache_dir())
-    if not config.flag("server"):
-        return
-    idle = config.number("server_idle_timeout")
-    os.chdir("/")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    old_umask = os.umask(0o077)
+    code, identity = code_id(), None
     try:
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-    finally:
-        os.umask(old_umask)
-    identity = os.stat(path).st_ino
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path + ".failed")
-    listener.listen(64)
-    listener.settimeout(POLL)
-    forks: set[int] = set()
-    last = time.monotonic()
-    try:
-        while forks or time.monotonic() - last < idle:
-            _reap(forks)
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            last = time.monotonic()
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    listener.close()
-                    _call(conn, code)
-                except BaseException:  # noqa: BLE001 - reported, and never back into this loop
-                    traceback.print_exc()
-                finally:
-                    os._exit(1)
-            forks.add(pid)
-            conn.close()
+        config = Config(cache_dir())
+        if not config.flag("server"):
+            return
+        idle = config.number("server_idle_timeout")
+        os.chdir("/")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        old_umask = os.umask(0o077)
+        try:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(path)
+        finally:
+            os.umask(old_umask)
+        identity = os.stat(path).st_ino
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + ".failed")
+        listener.listen(64)
+        listener.settimeout(POLL)
+        _loop(listener, code, idle)
     finally:
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == identity:  # not one a newer fork server made meanwhile
@@ -120,6 +101,30 @@ def serve() -> None:
                 os.unlink(path + ".log")
         with contextlib.suppress(OSError):
             os.unlink(path + ".spawn")  # a launcher starting a new fork server meanwhile makes it again
+
+
+def _loop(listener: socket.socket, code: str, idle: float) -> None:
+    """Fork for each call until ``idle`` seconds pass without one (and no fork is running)."""
+    forks: set[int] = set()
+    last = time.monotonic()
+    while forks or time.monotonic() - last < idle:
+        _reap(forks)
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        last = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                listener.close()
+                _call(conn, code)
+            except BaseException:  # noqa: BLE001 - reported, and never back into this loop
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        forks.add(pid)
+        conn.close()
 
 
 def spawn_model_server(path: str, idle: float, env: dict[str, str]) -> int | None:

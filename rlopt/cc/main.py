@@ -196,11 +196,14 @@ def real_compiler(cxx: bool, config: Config | None = None, tools: Tools | None =
     return (tools or Tools(None)).clang(cxx)
 
 
-def model_for(level: str, config: Config) -> tuple[str, str]:
-    """The policy model for this level: (absolute path, identity for cache keys). Raises
-    :class:`build.ModelUnusable` when it does not exist. The same resolution as ``rlopt.policy``
-    (a name means ``models/NAME.onnx``), without importing numpy on a cache hit."""
-    name = config.values["model"] or "speed"
+def model_for(level: str, config: Config) -> tuple[str, str] | None:
+    """The policy model for this level (:data:`build.MODEL_LEVELS`): (absolute path, identity for cache keys),
+    or None when the setting says ``none``. Raises :class:`build.ModelUnusable` when it does not exist. The same
+    resolution as ``rlopt.policy`` (a name means ``models/NAME.onnx``), without importing numpy on a cache hit."""
+    key = build.MODEL_LEVELS[level]
+    name = config.values[key] or SETTINGS[key][1]
+    if name == "none":
+        return None
     if name.endswith(".onnx"):
         path = os.path.abspath(name)
     else:
