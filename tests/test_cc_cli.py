@@ -54,6 +54,21 @@ def test_each_administration_option(env, tmp_path):
     assert run(["rlopt-cc", "--stop-server"], env, tmp_path).stdout.strip() == "no model server was running"
 
 
+@pytest.mark.parametrize("server", ["0", "1"])  # in a new interpreter, in a fork of the fork server
+def test_statistics_into_a_closed_pipe_end_quietly(env, tmp_path, server):
+    """``rlopt-cc -s | head -1``: the reader has gone before the statistics are written; no traceback, the
+    status a program killed by SIGPIPE has."""
+    env = {**env, "RLOPT_CC_SERVER": server}
+    run(["rlopt-cc", "-z"], env, tmp_path)  # (starts the fork server where there is one)
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(["rlopt-cc", "-s"], env=env, cwd=tmp_path, stdout=write, stderr=subprocess.PIPE,
+                          text=True, timeout=60)
+    os.close(write)
+    assert proc.returncode == 141 and proc.stderr == ""
+    run(["rlopt-cc", "--stop-server"], env, tmp_path)
+
+
 def test_settings_from_the_file_and_a_bad_line(env, tmp_path):
     (tmp_path / "a.c").write_text(SOURCE)
     conf = tmp_path / "cache" / "cc" / "rlopt.conf"

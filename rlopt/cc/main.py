@@ -327,6 +327,9 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
     except RloptError as e:
         print(f"{stats.program()}: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `rlopt-cc -s | head`: the reader has gone, as a C program dies of SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the final flush is silent
+        return 141  # 128 + SIGPIPE, what a shell reports for such a program
     record = Record()
     store = open_store(config)
     try:
