@@ -205,30 +205,27 @@ def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: s
 def stop(cache_dir: str) -> bool:
     """Ask the server of ``cache_dir`` to exit and wait until it has (so that the next compile starts a new one
     rather than reaching the old one as it goes); False if none was running."""
-    import fcntl
-
     try:
         path = socket_path(cache_dir)
-        with contextlib.closing(_connect(path, 10.0)) as sock:
-            try:
-                lock = os.open(path + ".lock", os.O_RDONLY)  # the server holds its lock until it has exited
-            except FileNotFoundError:
-                lock = None
+        with contextlib.closing(_connect(path, 10.0)) as sock, open(path + ".lock", "rb") as lock:
             _send(sock, {"op": "stop"})
             _recv(sock)
+            _wait_unlocked(lock)  # the server holds its lock until it has exited
+        return True
     except (OSError, Unavailable, ValueError, EOFError):
         return False
-    if lock is not None:
-        deadline = time.monotonic() + START_WAIT
-        with contextlib.suppress(OSError):
-            while time.monotonic() < deadline:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    time.sleep(0.01)
-        os.close(lock)
-    return True
+
+
+def _wait_unlocked(lock) -> None:
+    import fcntl
+
+    deadline = time.monotonic() + START_WAIT
+    while time.monotonic() < deadline:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            time.sleep(0.01)
 
 
 # -- server ----------------------------------------------------------------------------------------------
