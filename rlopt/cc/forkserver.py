@@ -36,6 +36,10 @@ import sys
 import time
 import traceback
 
+TYPE_CHECKING = False  # typing costs the fork server's start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 FORMAT = "rlopt-cc fork server 1"  # launcher.c's FORK_FORMAT: both change together
 MODEL_SERVER = "rlopt-cc fork server 1: model server"  # a fork asks for a fork that becomes the model server
 POLL = 0.2  # seconds between looks at the clock (idle time) and at finished forks
@@ -235,7 +239,7 @@ def _become_model_server(conn: socket.socket, fields: list[bytes]) -> None:
         os._exit(0)
 
 
-def _environment(fields) -> dict[str, str]:
+def _environment(fields: Iterable[bytes]) -> dict[str, str]:
     return dict(os.fsdecode(e).partition("=")[::2] for e in fields if b"=" in e)
 
 
