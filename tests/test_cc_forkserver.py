@@ -115,19 +115,24 @@ def test_a_fork_takes_on_the_callers_directory_umask_environment_and_status(env,
     assert preprocessed.stdout == clang.stdout and "5 * x" in preprocessed.stdout
 
 
-def test_a_signal_to_the_launcher_stops_the_fork_and_its_compiler(env, tmp_path):
+@pytest.mark.parametrize("server", ["1", "0"])  # a fork of the fork server; the launcher's own process (Python)
+def test_a_signal_to_the_launcher_stops_the_call_and_its_compiler_and_cleans_up(env, tmp_path, server):
     # a source that keeps clang busy for a few seconds
     body = "\n".join(f"double f{i}(double *a, int n) {{ double s = 0; for (int k = 0; k < n; k++) "
                      f"s += a[k] * {i} / (k + 1.5); return s; }}" for i in range(6000))
     (tmp_path / "big.c").write_text(body + "\n")
+    (tmp_path / "tmp").mkdir()
+    env = {**env, "RLOPT_CC_SERVER": server, "TMPDIR": str(tmp_path / "tmp")}
     assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0
     proc = subprocess.Popen(["rlopt-cc", "-O2", "-c", "big.c", "-o", "big.o"], env=env, cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert wait_until(lambda: compilers_of(tmp_path / "big.c"), 60)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == -signal.SIGTERM  # it died of the signal, as a process that was not forked
-    assert wait_until(lambda: not compilers_of(tmp_path / "big.c"))  # so did the compiler the fork ran
+    assert proc.wait(timeout=30) == -signal.SIGTERM  # it died of the signal, as clang itself would have
+    assert wait_until(lambda: not compilers_of(tmp_path / "big.c"))  # so did the compiler the call ran
     assert not (tmp_path / "big.o").exists()
+    # and the call's temporary directory is gone (the sockets' private directory may be there)
+    assert wait_until(lambda: not [p for p in (tmp_path / "tmp").iterdir() if len(p.name) == len("rlopt-cc-") + 16])
 
 
 def compilers_of(source: Path) -> list[int]:

@@ -297,6 +297,8 @@ def _run(conn: socket.socket, argv: list[str]) -> int:
             status = 1
     except KeyboardInterrupt:
         status = -signal.SIGINT
+    except main.Terminated as e:  # the launcher dies of it (as the fork would by the signal's default action)
+        status = -e.signum
     except BaseException:  # noqa: BLE001 - as Python reports an uncaught exception
         traceback.print_exc()
         status = 1

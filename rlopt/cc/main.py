@@ -366,9 +366,38 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
     return compile_call(inv, argv, compiler, tools, store, config, record, started, call)
 
 
+class Terminated(BaseException):
+    """SIGTERM, SIGHUP or SIGQUIT during a compile (``make`` interrupted): unwind, so that the call's temporary
+    directory goes, then die of the signal (:func:`die_of`), as clang would have."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminated(signum: int, frame) -> NoReturn:
+    raise Terminated(signum)
+
+
+def die_of(signum: int) -> NoReturn:
+    """End this process by ``signum``'s default action, so that the caller sees the signal, not a status."""
+    import _signal  # the C module: ``signal`` builds enums on import
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _signal.signal(signum, _signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    raise SystemExit(128 + signum)  # a signal whose default is to go on (none of the ones caught)
+
+
 def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools: Tools, store, config: Config,
                  record: Record, started: float, call: native.Call | None = None) -> int:
     """The rlopt path for a classified call; any failure in rlopt reruns the command with plain clang."""
+    import _signal
+
+    for signum in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
+        if _signal.getsignal(signum) == _signal.SIG_DFL:  # one the caller ignores (nohup) stays ignored
+            _signal.signal(signum, _terminated)
     model = None
     if inv.level in build.MODEL_LEVELS:
         try:
@@ -445,14 +474,21 @@ def launched() -> NoReturn:
     if len(sys.argv) < 2:
         sys.exit("usage: python -m rlopt.cc rlopt-cc|rlopt-c++ [ARGS...]")
     sys.argv = sys.argv[1:]
-    sys.exit(main(sys.argv[1:], cxx=sys.argv[0].endswith("++")))
+    sys.exit(_entry(sys.argv[1:], cxx=sys.argv[0].endswith("++")))
+
+
+def _entry(argv: list[str], *, cxx: bool) -> int:
+    try:
+        return main(argv, cxx=cxx)
+    except Terminated as e:
+        die_of(e.signum)
 
 
 def main_cc() -> int:
     """Console entry point of ``rlopt-cc``."""
-    return main(sys.argv[1:], cxx=False)
+    return _entry(sys.argv[1:], cxx=False)
 
 
 def main_cxx() -> int:
     """Console entry point of ``rlopt-c++``."""
-    return main(sys.argv[1:], cxx=True)
+    return _entry(sys.argv[1:], cxx=True)
