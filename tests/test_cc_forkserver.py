@@ -54,7 +54,7 @@ def processes(env: dict[str, str], name: str) -> list[int]:
 
 
 def fork_servers(env: dict[str, str]) -> list[int]:
-    """The fork server of this test's cache directory (and any fork of it still running a call)."""
+    """The fork server of this test's cache directory and the forks of it still running a call."""
     return processes(env, "rlopt-cc-fork")
 
 
@@ -117,10 +117,7 @@ def test_a_fork_takes_on_the_callers_directory_umask_environment_and_status(env,
 
 @pytest.mark.parametrize("server", ["1", "0"])  # a fork of the fork server; the launcher's own process (Python)
 def test_a_signal_to_the_launcher_stops_the_call_and_its_compiler_and_cleans_up(env, tmp_path, server):
-    # a source that keeps clang busy for a few seconds
-    body = "\n".join(f"double f{i}(double *a, int n) {{ double s = 0; for (int k = 0; k < n; k++) "
-                     f"s += a[k] * {i} / (k + 1.5); return s; }}" for i in range(6000))
-    (tmp_path / "big.c").write_text(body + "\n")
+    big_source(tmp_path / "big.c")
     (tmp_path / "tmp").mkdir()
     env = {**env, "RLOPT_CC_SERVER": server, "TMPDIR": str(tmp_path / "tmp")}
     assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0
@@ -133,6 +130,26 @@ def test_a_signal_to_the_launcher_stops_the_call_and_its_compiler_and_cleans_up(
     assert not (tmp_path / "big.o").exists()
     # and the call's temporary directory is gone (the sockets' private directory may be there)
     assert wait_until(lambda: not [p for p in (tmp_path / "tmp").iterdir() if len(p.name) == len("rlopt-cc-") + 16])
+
+
+def test_a_call_whose_launcher_was_killed_writes_nothing(env, tmp_path):
+    """``make`` killed with SIGKILL: no signal reaches the fork, which finishes its compiler's run but must not
+    write the object then (it would look newer than an edit made meanwhile)."""
+    big_source(tmp_path / "big.c")
+    assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0
+    proc = subprocess.Popen(["rlopt-cc", "-O1", "-c", "big.c", "-o", "big.o"], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_until(lambda: compilers_of(tmp_path / "big.c"), 60)
+    proc.kill()
+    proc.wait()
+    assert wait_until(lambda: len(fork_servers(env)) == 1, 60)  # the fork has finished: only its server is left
+    assert not (tmp_path / "big.o").exists()
+
+
+def big_source(path: Path) -> None:
+    """A source that keeps clang busy for a few seconds."""
+    path.write_text("\n".join(f"double f{i}(double *a, int n) {{ double s = 0; for (int k = 0; k < n; k++) "
+                              f"s += a[k] * {i} / (k + 1.5); return s; }}" for i in range(2000)) + "\n")
 
 
 def compilers_of(source: Path) -> list[int]:

@@ -51,6 +51,26 @@ class ModelUnusable(RloptError):
     """The configured model is missing or cannot be loaded: compile with the ``-O`` pipeline and say so."""
 
 
+class Orphaned(BaseException):
+    """The process that called this one has died (``make`` killed with SIGKILL, so that no signal reached this
+    call in the fork server): write nothing more. An object written later than an edit made meanwhile would
+    look newer than the edited source to the next build."""
+
+
+def _always() -> bool:
+    return True
+
+
+#: Whether the caller still waits for this call: always in a process of its own; the fork server asks its
+#: launcher's connection. Checked before each output is written and before linking.
+caller_alive = _always
+
+
+def check_caller() -> None:
+    if not caller_alive():
+        raise Orphaned
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, NESTED_ENV: "1", **(extra or {})}
 
@@ -173,6 +193,7 @@ class Builder:
         start = time.perf_counter()
         sys.stdout.flush()
         sys.stderr.flush()
+        check_caller()
         rc = run_status([self.ctx.compiler, *inv.link_args(objects)])[0]
         self.ctx.record.timed("link", start)
         return rc
@@ -319,6 +340,7 @@ class Builder:
     def _write(self, path: str, data: bytes) -> None:
         from rlopt.output import write_output
 
+        check_caller()
         write_output(data, path, durable=False)
 
     # -- pipeline and backend ------------------------------------------------------------------------------

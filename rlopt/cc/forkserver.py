@@ -29,7 +29,9 @@ that reads no final reply (the fork died) runs Python too, unless it forwarded a
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import select
 import signal
 import socket
 import sys
@@ -176,6 +178,7 @@ def _reply(conn: socket.socket, tag: bytes, payload: bytes = b"") -> None:
 
 def _call(conn: socket.socket, code: str) -> None:
     """One call, in a fork of the fork server: take on the caller's state, run the wrapper, reply; never returns."""
+    from rlopt.cc import build
     from rlopt.cc.config import Config
     from rlopt.cc.main import cache_dir
     from rlopt.cc.server import code_id, recv_exact
@@ -207,12 +210,20 @@ def _call(conn: socket.socket, code: str) -> None:
             os._exit(0)
         os.setpgid(0, 0)  # the launcher forwards its signals to this group: this fork and the compilers it runs
         _reply(conn, b"p", str(os.getpid()).encode())
+        build.caller_alive = functools.partial(_connected, conn)
     except OSError:  # the launcher went away: nothing to do
         os._exit(0)
     status = _run(conn, argv)
     with contextlib.suppress(OSError):
         _reply(conn, b"x", str(status).encode())
     os._exit(0)
+
+
+def _connected(conn: socket.socket) -> bool:
+    """Whether the launcher still holds its end (it sends nothing after its request: readable means closed)."""
+    ready = select.poll()
+    ready.register(conn, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return not ready.poll(0)
 
 
 def _become_model_server(conn: socket.socket, fields: list[bytes]) -> None:
@@ -276,6 +287,8 @@ def _run(conn: socket.socket, argv: list[str]) -> int:
     """:func:`rlopt.cc.main.main` as ``launched`` runs it; its exit status (negative: the signal it died of)."""
     from importlib import import_module
 
+    from rlopt.cc.build import Orphaned
+
     main = import_module("rlopt.cc.main")  # the module (the package exports its function of the same name)
 
     def become(path: str, args: list[str], env: dict[str, str]) -> None:
@@ -299,6 +312,8 @@ def _run(conn: socket.socket, argv: list[str]) -> int:
         status = -signal.SIGINT
     except main.Terminated as e:  # the launcher dies of it (as the fork would by the signal's default action)
         status = -e.signum
+    except Orphaned:  # nobody waits for the status
+        status = -signal.SIGKILL
     except BaseException:  # noqa: BLE001 - as Python reports an uncaught exception
         traceback.print_exc()
         status = 1

@@ -417,6 +417,7 @@ def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools:
             Statistic.INTERNAL_ERROR)
         stats.warn(f"{fallback.source}: {fallback.reason}; compiled with plain clang")
         record.set(Decision.FALLBACK, fallback.category)
+        build.check_caller()
         status = build.run_status([compiler, *argv])[0]
     finally:
         tmp.cleanup()
