@@ -49,3 +49,17 @@ def cached_objects(env) -> int:
 
 def log(env) -> list[dict]:
     return [json.loads(line) for line in Path(env["RLOPT_CC_LOG"]).read_text().splitlines()]
+
+
+def processes(env: dict[str, str], name: str) -> list[int]:
+    """The processes of this test's cache directory (``env``) named ``name`` (``rlopt.cc.server.name_process``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if ((entry / "comm").read_text().strip() == name
+                    and f"RLOPT_CACHE_DIR={env['RLOPT_CACHE_DIR']}".encode()
+                    in (entry / "environ").read_bytes().split(b"\0")):
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found

@@ -3,6 +3,7 @@ model is missing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -10,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cc_helpers import ROOT, SOURCE, log, needs_wrapper, run, stats, wrapper_env
+from cc_helpers import ROOT, SOURCE, log, needs_wrapper, processes, run, stats, wrapper_env
 from conftest import make_fake_llvm
 
 from rlopt import __version__
@@ -135,17 +136,12 @@ def test_the_model_server_serves_a_build_and_stops(tmp_path):
 
 
 def _server_and_workers(env) -> tuple[int, list[int]]:
-    """The model server of this cache directory (found by its environment; its forked workers share it) and its
-    child processes."""
-    parents, found = {}, set()
+    """The model server of this cache directory (found by its name and environment; its forked workers share
+    them) and its child processes."""
+    found, parents = set(processes(env, "rlopt-cc-server")), {}
     for entry in Path("/proc").iterdir():
-        try:
+        with contextlib.suppress(OSError, ValueError):
             parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if ((entry / "comm").read_text().strip() == "rlopt-cc-server" and f"RLOPT_CACHE_DIR={env['RLOPT_CACHE_DIR']}"
-                    .encode() in (entry / "environ").read_bytes().split(b"\0")):
-                found.add(int(entry.name))
-        except (OSError, ValueError):
-            continue
     servers = [pid for pid in found if parents.get(pid) not in found]
     assert len(servers) == 1, f"model servers running: {servers}"
     return servers[0], [pid for pid, parent in parents.items() if parent == servers[0]]

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cc_helpers import log, needs_wrapper, wrapper_env
+from cc_helpers import log, needs_wrapper, processes, wrapper_env
 
 pytestmark = needs_wrapper
 FLAGS = ["-O2", "-Wall", "-MD", "-c", "a.c", "-o", "a.o"]
@@ -37,20 +37,6 @@ class Call:
     @property
     def forked(self) -> bool:
         return log(self.env)[-1]["pid"] != self.pid
-
-
-def processes(env: dict[str, str], name: str) -> list[int]:
-    """The processes of this test's cache directory named ``name`` (``rlopt.cc.server.name_process``)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if ((entry / "comm").read_text().strip() == name
-                    and f"RLOPT_CACHE_DIR={env['RLOPT_CACHE_DIR']}".encode()
-                    in (entry / "environ").read_bytes().split(b"\0")):
-                found.append(int(entry.name))
-        except (OSError, ValueError):
-            continue
-    return found
 
 
 def fork_servers(env: dict[str, str]) -> list[int]:

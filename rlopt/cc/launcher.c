@@ -17,8 +17,9 @@
  * Any mismatch, missing entry, damaged value or error of our own runs the Python implementation with the
  * same arguments and the key in RLOPT_CC_NATIVE_KEY, which answers (hashing contents, as always) and writes a
  * fresh record. So the launcher never changes what a call does; it only makes the proven cases cheap.
- * The Python implementation runs in a fork of the fork server (rlopt/cc/forkserver.py: its protocol) when the
- * build's model server has one running, else in a new interpreter.
+ * The Python implementation runs in a fork of the fork server (rlopt/cc/forkserver.py: its protocol), which
+ * the launcher starts when none listens; where there can be none (server off, no private socket directory),
+ * or it refuses the call, in a new interpreter.
  * Value encoding (rlopt.cc.build.pack): "RLF1" then fields [u32 name length][name][u64 length][bytes], little
  * endian; every stored value is preceded by the CRC-32 of the rest (rlopt.cc.store.seal).
  */

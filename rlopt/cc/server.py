@@ -150,9 +150,7 @@ def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
         return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process now has this pid
+    except (ProcessLookupError, PermissionError):  # gone (or another user's process now has this pid)
         return False
 
 
