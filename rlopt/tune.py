@@ -93,6 +93,7 @@ class Candidate:
     checked: bool = False
     ir_instructions: int | None = None
     predicted: float | None = None  # the policy's predicted gain, for its own candidates
+    later: bool = False  # tried in turn with the moves around the best, not before them (see Stream)
 
     @property
     def median(self) -> float:
@@ -123,41 +124,55 @@ def policy_ranking(text_ir: str, objective: str, model: str | None, tc: toolchai
 def first_candidates(text_ir: str, objective: str, model: str | None, strategy: str,
                      tc: toolchain.Toolchain) -> list[Candidate]:
     """What a session tries first (none for plain random search): for size, the policy's ranking; for speed, the
-    candidates the policy predicts to gain. Then the fixed candidates (and, for speed, the rest of the ranking)."""
+    candidates the policy predicts to gain. Then the fixed candidates (and, for speed, the rest of the ranking,
+    marked ``later``)."""
     if strategy != "policy":
         return []
     ranked = policy_ranking(text_ir, objective, model, tc)
     if objective == "size":
         return ranked + fixed_candidates(objective)
     hopeful = [c for c in ranked if c.predicted is not None and c.predicted > 1.0]
-    return hopeful + fixed_candidates(objective) + [c for c in ranked if c not in hopeful]  # see Stream
+    doubtful = [c for c in ranked if c not in hopeful]
+    for c in doubtful:
+        c.later = True
+    return hopeful + fixed_candidates(objective) + doubtful
 
 
 def fixed_candidates(objective: str) -> list[Candidate]:
-    """Speed: the portfolio of the training programs' wins, the knob study's winners, then clang's other levels
-    and the macro pipelines. Size: the size macros and levels. Duplicates are skipped by :class:`Stream`."""
+    """Speed: the knob screen, ``-O3`` under each knob value, the knob study's winners first; then, ``later``,
+    the portfolio of the training programs' wins, the macro pipelines and clang's other levels. Size: the size
+    macros and levels. Duplicates are skipped by :class:`Stream`.
+
+    The screen comes first because the wins beyond ``-O3`` mostly carry a knob (docs/data.md, "Knobs": 1.034x ->
+    1.109x oracle on the training programs), and a knob value that changes nothing costs nothing (same module)."""
     if objective == "speed":
-        out = [Candidate(n, p, "portfolio", space.tokens(p)) for n, p in space.SPEED_PORTFOLIO.items()]
-        out += [Candidate("O3@" + t.partition("@")[2], t, "knob study", ("-O3",)) for t in space.SPEED_KNOB_CANDIDATES]
-        macros, levels = space.SPEED_MACROS, ("O2", "O1", "Os")
-    else:
-        out, macros, levels = [], space.SIZE_MACROS, ("Os", "O2")
-    pipes = {**macros, **{n: space.STANDARD[n] for n in levels}}
-    return out + [Candidate(n, p, "macro" if n in macros else "level", space.tokens(p)) for n, p in pipes.items()]
+        out = knob_refinements(Candidate("O3", BASELINE["speed"], "baseline", ("-O3",)), origin="knob screen")
+        for c in out:
+            c.name = "O3@" + c.text.partition("@")[2]
+        pipes: dict[str, tuple[str, str]] = {n: (p, "portfolio") for n, p in space.SPEED_PORTFOLIO.items()}
+        for n, p in space.SPEED_MACROS.items():
+            pipes.setdefault(n, (p, "macro"))
+        for n in ("O2", "O1", "Os"):
+            pipes.setdefault(n, (space.STANDARD[n], "level"))
+        return out + [Candidate(n, p, origin, space.tokens(p), later=True) for n, (p, origin) in pipes.items()]
+    pipes = {**space.SIZE_MACROS, **{n: space.STANDARD[n] for n in ("Os", "O2")}}
+    return [Candidate(n, p, "macro" if n in space.SIZE_MACROS else "level", space.tokens(p))
+            for n, p in pipes.items()]
 
 
-def knob_refinements(best: Candidate) -> list[Candidate]:
-    """``best`` with one knob value more (a knob already set keeps its value)."""
+#: Knob values in the order the knob study ranked them (docs/data.md), before all others.
+_KNOB_PRIOR = tuple(knobs.parse(t)[1][0] for t in space.SPEED_KNOB_CANDIDATES)
+
+
+def knob_refinements(best: Candidate, origin: str = "") -> list[Candidate]:
+    """``best`` with one knob value more (a knob already set keeps its value), the knob study's winners first:
+    coordinate ascent over the knobs."""
     pipeline, options = knobs.parse(best.text)
     have = {knobs.option_name(o) for o in options}
-    out = []
-    for knob in knobs.KNOBS.values():
-        if knob.name in have:
-            continue
-        for value in knob.values:
-            text = knobs.to_text(pipeline, (*options, knobs.option(knob.name, value)))
-            out.append(Candidate("", text, f"knob of {best.name}", best.seq))
-    return out
+    values = [knobs.option(k.name, v) for k in knobs.KNOBS.values() if k.name not in have for v in k.values]
+    values.sort(key=lambda o: _KNOB_PRIOR.index(o) if o in _KNOB_PRIOR else len(_KNOB_PRIOR))
+    return [Candidate("", knobs.to_text(pipeline, (*options, o)), origin or f"knob of {best.name}", best.seq)
+            for o in values]
 
 
 def random_knobs(rng: random.Random) -> knobs.Options:
@@ -185,24 +200,27 @@ def knob_move(options: knobs.Options, rng: random.Random) -> knobs.Options:
 class Stream:
     """Candidates in the order the tuner tries them; refinements look at the best so far when asked.
 
-    For speed, a candidate the policy predicts to lose (``predicted <= 1``) is not tried before the moves
-    around the best: once the rest of the queue is done, such candidates and moves alternate, so a budget
-    spends half its remaining runs near the best (its knobs as much as its passes).
+    For speed, a candidate marked ``later`` (the fixed pipelines after the knob screen) or that the policy
+    predicts to lose (``predicted <= 1``) is not tried before the moves around the best: once the rest of the
+    queue is done, such candidates and moves alternate, so a budget spends half its remaining runs near the
+    best (its knobs as much as its passes).
     """
 
     def __init__(self, first: list[Candidate], objective: str, best: Callable[[], Candidate | None], *,
                  seed: int = 0, random_only: bool = False):
         self.queue: list[Candidate] = []
-        self.doubtful: list[Candidate] = []
+        self.later: list[Candidate] = []
         for c in first:
-            doubtful = objective == "speed" and c.predicted is not None and c.predicted <= 1.0
-            (self.doubtful if doubtful else self.queue).append(c)
+            later = objective == "speed" and (c.later or (c.predicted is not None and c.predicted <= 1.0))
+            (self.later if later else self.queue).append(c)
         self.objective, self.best, self.random_only = objective, best, random_only
         self.rng = random.Random(seed)
         self.space = space.SPEED if objective == "speed" else space.SIZE
         self.seen: set[str] = {BASELINE[objective]}
         self.count = 0
         self.knobbed: set[str] = set()
+        self.climb: list[tuple[Candidate, Candidate]] = []  # (the best it climbs from, a step)
+        self.issued: dict[str, Candidate] = {}  # what was tried, by text; the tuner records its runs in them
 
     def __iter__(self) -> Iterator[Candidate]:
         return self
@@ -220,10 +238,18 @@ class Stream:
             if cand.text in self.seen:
                 continue
             self.seen.add(cand.text)
+            self.issued[cand.text] = cand
             self.count += 1
             cand.name = cand.name or f"T{self.count:02d}"
             return cand
         raise StopIteration
+
+    def _alone(self, best: Candidate, refined: Candidate) -> float:
+        """How the knob value that ``refined`` adds to ``best`` did on its own in the screen (its median speedup;
+        1 if it changed nothing or was not timed), so that the climb combines the best single values first."""
+        added = set(knobs.parse(refined.text)[1]) - set(knobs.parse(best.text)[1])
+        alone = self.issued.get(knobs.to_text(BASELINE["speed"], tuple(added)))
+        return alone.median if alone is not None and alone.ratios else 1.0
 
     def _random(self) -> Candidate:
         seq = space.random_sequence(self.rng, self.space)
@@ -233,16 +259,19 @@ class Stream:
     def _propose(self) -> Candidate | None:
         if self.random_only:
             return self._random()
-        if self.doubtful and self.count % 2:
-            return self.doubtful.pop(0)
         best = self.best()
+        if best is not None and best.name not in self.knobbed and self.objective == "speed" \
+                and best.text.startswith("default<O3>"):
+            self.knobbed.add(best.name)  # climb from a new best: each other knob value added to it
+            self.climb = [(best, c) for c in knob_refinements(best)]
+        if self.later and self.count % 2:
+            return self.later.pop(0)
+        if self.climb:  # the value that did best alone so far (the screen may still be racing) first
+            step = max(self.climb, key=lambda bc: self._alone(*bc))
+            self.climb.remove(step)
+            return step[1]
         if best is None or not best.seq:
             return self._random()
-        if best.name not in self.knobbed and self.objective == "speed" and best.text.startswith("default<O3>"):
-            self.knobbed.add(best.name)  # a knob value for the best once: -O3 with more inlining, unrolling...
-            self.queue.extend(knob_refinements(best))
-            if self.queue:
-                return self.queue.pop(0)
         pipeline, options = knobs.parse(best.text)  # knobs stay as they are unless the move is a knob move
         roll = self.rng.random() if self.objective == "speed" else 1.0
         if roll < KNOB_MOVES:

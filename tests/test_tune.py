@@ -334,3 +334,54 @@ def test_a_spent_neighbourhood_turns_to_random_sequences(monkeypatch):
     stream = tune.Stream([], "size", lambda: best, seed=1)
     got = [next(stream) for _ in range(5)]
     assert all(c.origin == "random" for c in got) and len({c.text for c in got}) == 5
+
+
+def test_speed_search_screens_the_knobs_first_then_climbs_from_the_best():
+    """Knob values on -O3 come first (the knob study's winners first), the fixed pipelines later; once a knob
+    value is the best, the next candidates add each other knob value to it (coordinate ascent)."""
+    first = tune.fixed_candidates("speed")
+    screen = [c for c in first if not c.later]
+    assert [c.text for c in screen[:len(tune.space.SPEED_KNOB_CANDIDATES)]] == list(tune.space.SPEED_KNOB_CANDIDATES)
+    assert len(screen) == sum(len(k.values) for k in tune.knobs.KNOBS.values())
+    assert all(c.text.startswith("default<O3>@") and c.text.count("@") == 1 for c in screen)
+    best = tune.Candidate("best", "default<O3>@unroll-count=4", "test", ("-O3",))
+    stream = tune.Stream(first, "speed", lambda: best, seed=2)
+    got = [next(stream) for _ in range(len(screen) + 10)]
+    assert [c.text for c in got[:len(screen)]] == [c.text for c in screen]
+    after = got[len(screen):]
+    assert any(c.later for c in after)  # the fixed pipelines, in turn with the climb
+    climb = [c.text for c in after if c.origin == "knob of best"]
+    assert "default<O3>@two-entry-phi-node-folding-threshold=1@unroll-count=4" in climb
+    assert all("unroll-count=4" in t and t.count("@") == 2 for t in climb)
+
+
+class KnobSensitive(tune.Program):
+    """No compiler and no program: a candidate's "binary" is its pipeline text, and its run time depends on two
+    knob values that each give 15%, under 3% of noise. Every candidate is a new binary (no free duplicates)."""
+
+    def __init__(self, *args, seed: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rng = random.Random(seed)
+
+    def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
+        return text.encode()
+
+    def backend(self, code: bytes) -> Path:
+        out = self.workdir / digest(code)[:16] / "prog"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(code)
+        return out
+
+    def run(self, exe: Path) -> RunResult:
+        text = exe.read_text()
+        t = 0.1 * math.exp(self.rng.gauss(0, 0.03))
+        t *= (0.85 if "@unroll-count=4" in text else 1.0) * (0.85 if "@force-vector-width=4" in text else 1.0)
+        return RunResult(b"same\n", 0, t, t)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_knobs_that_each_help_are_found_together(ackermann, engine, tc, tmp_path, seed):
+    prog = KnobSensitive(ackermann, engine, tmp_path, seed=seed, tc=tc)
+    result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=100, seconds=None, seed=seed).tune()
+    assert result.improved, result.verdict
+    assert "@unroll-count=4" in result.pipeline and "@force-vector-width=4" in result.pipeline, result.pipeline
