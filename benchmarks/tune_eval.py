@@ -131,7 +131,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1, help="of both speed searches (a second seed shows their spread)")
     ap.add_argument("--speed-strategies", default="policy,random",
                     help="which speed searches to run (policy, random or both); the other is read from --merge-from")
-    ap.add_argument("--merge-from", type=Path, help="a finished run whose results fill in what this run leaves out")
+    ap.add_argument("--merge-from", type=Path, help="a finished run whose results fill in what this run leaves out "
+                    "(with --report-only: the other speed search's run, merged into --out's programs)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="print the table of the programs in --out (a "
                     "partial run) and exit")
@@ -142,6 +143,12 @@ def main() -> None:
     if args.report_only:
         done = json.loads(args.out.read_text())
         old = done.get("summary", {})
+        if args.merge_from:  # the other speed search, run apart (on the other core, say)
+            other = json.loads(args.merge_from.read_text())["programs"]
+            done["programs"] = {n: r for n, r in done["programs"].items() if n in other}
+            for name, row in done["programs"].items():
+                for strategy, got in other[name].get("speed", {}).items():
+                    row.setdefault("speed", {}).setdefault(strategy, got)
         report(done["programs"], table, args, old.get("wall_seconds", 0.0), old.get("peak_rss_mb"))
         return
     uris = held_out(table)
@@ -174,11 +181,14 @@ def main() -> None:
             rows[name] = row
             write_file(args.out, (json.dumps({"partial": True, "programs": rows}, indent=1) + "\n").encode())
             s = row.get("speed", {})
-            print(f"{name:14s} " + (f"tuner {s['policy']['speedup']:.3f}x ({s['policy']['answer']}, "
-                                    f"{s['policy']['runs']} runs)  random {s['random']['speedup']:.3f}x "
-                                    f"({s['random']['answer']}, {s['random']['runs']} runs)  " if s else "")
+            print(f"{name:14s} " + "".join(f"{who} {s[k]['speedup']:.3f}x ({s[k]['answer']}, {s[k]['runs']} runs)  "
+                                           for k, who in (("policy", "tuner"), ("random", "random")) if k in s)
                   + f"size {row['size']['policy']['ratio']:.3f}x / random {row['size']['random']['ratio']:.3f}x"
                   f"  {row['seconds']:.0f} s", flush=True)
+    if len(strategies) < 2 and not args.merge_from:
+        print(f"one speed search only: the table needs the other's run, e.g. --report-only --out {args.out} "
+              "--merge-from OTHER.json")
+        return
     report(rows, table, args, time.time() - started)
 
 

@@ -1,10 +1,11 @@
 """``rlopt tune``: the policy proposes, the user's own runs decide, and the tuning database remembers.
 
-Speed (``--run 'CMD {exe}'``): candidates come from the shipped selector's ranking of its coreset (predicted
-gain first), then clang's levels and the screened macro pipelines, then refinements around the best so far
-(add, drop, swap or replace a block of :mod:`rlopt.space`, repeat ``-O3``, a knob value of
-:mod:`rlopt.knobs`). Each is optimised in the engine and built with the backend at the user's level;
-binaries identical to one already seen cost nothing. Batches are *raced* against ``-O3`` by successive
+Speed (``--run 'CMD {exe}'``): candidates come from the shipped selector's coreset where it predicts a gain,
+then ``-O3`` under each knob value of :mod:`rlopt.knobs` (the knob screen), then a climb from the best so far
+(each other knob value added to it, those that did best alone first) in turn with the fixed pipelines (the
+training programs' portfolio, macros, levels), then moves around the best (add, drop, swap or replace a block
+of :mod:`rlopt.space`, repeat ``-O3``, move a knob). Each is optimised in the engine and built with the
+backend at the user's level; binaries identical to one already seen cost nothing. Batches are *raced* against ``-O3`` by successive
 halving: every round runs fresh copies of ``-O3`` and of the candidates still in the race (rotating order,
 CPU time of the child, :mod:`rlopt.timing`), and after each stage the slower half leaves, so bad candidates
 get few runs and close ones many. Every candidate's output (stdout and exit status, or the ``--check``
@@ -200,10 +201,10 @@ def knob_move(options: knobs.Options, rng: random.Random) -> knobs.Options:
 class Stream:
     """Candidates in the order the tuner tries them; refinements look at the best so far when asked.
 
-    For speed, a candidate marked ``later`` (the fixed pipelines after the knob screen) or that the policy
-    predicts to lose (``predicted <= 1``) is not tried before the moves around the best: once the rest of the
-    queue is done, such candidates and moves alternate, so a budget spends half its remaining runs near the
-    best (its knobs as much as its passes).
+    For speed, a candidate marked ``later`` (the fixed pipelines after the knob screen, and those the policy
+    predicts to lose) is not tried before the moves around the best: once the rest of the queue is done, such
+    candidates and moves alternate, so a budget spends half its remaining runs near the best (its knobs as
+    much as its passes).
     """
 
     def __init__(self, first: list[Candidate], objective: str, best: Callable[[], Candidate | None], *,
@@ -211,8 +212,7 @@ class Stream:
         self.queue: list[Candidate] = []
         self.later: list[Candidate] = []
         for c in first:
-            later = objective == "speed" and (c.later or (c.predicted is not None and c.predicted <= 1.0))
-            (self.later if later else self.queue).append(c)
+            (self.later if objective == "speed" and c.later else self.queue).append(c)
         self.objective, self.best, self.random_only = objective, best, random_only
         self.rng = random.Random(seed)
         self.space = space.SPEED if objective == "speed" else space.SIZE

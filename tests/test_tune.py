@@ -310,8 +310,9 @@ def test_a_knob_move_changes_exactly_one_knob():
 
 def test_candidates_predicted_to_lose_alternate_with_moves_around_the_best():
     """The policy's doubtful candidates no longer use up a small budget before the search looks near the best."""
-    def cand(name: str, predicted: float | None = None) -> tune.Candidate:
-        return tune.Candidate(name, tune.space.STANDARD[name], "test", ("-" + name,), predicted=predicted)
+    def cand(name: str, predicted: float | None = None) -> tune.Candidate:  # as first_candidates marks them
+        return tune.Candidate(name, tune.space.STANDARD[name], "test", ("-" + name,), predicted=predicted,
+                              later=predicted is not None and predicted <= 1.0)
 
     best = tune.Candidate("best", "default<O2>@unroll-count=4", "test", ("-O2",))
     first = [cand("O1", 1.2), cand("Os", 0.9), cand("Oz", 0.8), cand("O2")]
