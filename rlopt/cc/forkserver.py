@@ -35,6 +35,7 @@ import select
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 
@@ -211,12 +212,23 @@ def _call(conn: socket.socket, code: str) -> None:
         os.setpgid(0, 0)  # the launcher forwards its signals to this group: this fork and the compilers it runs
         _reply(conn, b"p", str(os.getpid()).encode())
         build.caller_alive = functools.partial(_connected, conn)
+        threading.Thread(target=_stop_when_orphaned, args=(conn,), daemon=True).start()
     except OSError:  # the launcher went away: nothing to do
         os._exit(0)
     status = _run(conn, argv)
     with contextlib.suppress(OSError):
         _reply(conn, b"x", str(status).encode())
     os._exit(0)
+
+
+def _stop_when_orphaned(conn: socket.socket) -> None:
+    """SIGTERM to this call's group as soon as the launcher dies (make killed with SIGKILL, which no launcher can
+    forward): a linker left running would write the program while the next build writes it too."""
+    ready = select.poll()
+    ready.register(conn, select.POLLIN | select.POLLHUP | select.POLLERR)
+    ready.poll()
+    with contextlib.suppress(OSError):
+        os.killpg(0, signal.SIGTERM)
 
 
 def _connected(conn: socket.socket) -> bool:
