@@ -5,8 +5,8 @@ then ``-O3`` under each knob value of :mod:`rlopt.knobs` (the knob screen), then
 (each other knob value added to it, those that did best alone first) in turn with the fixed pipelines (the
 training programs' portfolio, macros, levels), then moves around the best (add, drop, swap or replace a block
 of :mod:`rlopt.space`, repeat ``-O3``, move a knob). Each is optimised in the engine and built with the
-backend at the user's level; binaries identical to one already seen cost nothing. Batches are *raced* against ``-O3`` by successive
-halving: every round runs fresh copies of ``-O3`` and of the candidates still in the race (rotating order,
+backend at the user's level; binaries identical to one already seen cost nothing. Batches are *raced* against
+``-O3`` by successive halving: every round runs fresh copies of ``-O3`` and of the candidates still in the race (rotating order,
 CPU time of the child, :mod:`rlopt.timing`), and after each stage the slower half leaves, so bad candidates
 get few runs and close ones many. Every candidate's output (stdout and exit status, or the ``--check``
 command) must match the ``-O3`` build's on every run, or it is thrown out. The best candidate is then

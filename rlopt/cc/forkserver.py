@@ -224,18 +224,21 @@ def _call(conn: socket.socket, code: str) -> None:
 def _stop_when_orphaned(conn: socket.socket) -> None:
     """SIGTERM to this call's group as soon as the launcher dies (make killed with SIGKILL, which no launcher can
     forward): a linker left running would write the program while the next build writes it too."""
-    ready = select.poll()
-    ready.register(conn, select.POLLIN | select.POLLHUP | select.POLLERR)
-    ready.poll()
+    _launcher_gone(conn, None)
     with contextlib.suppress(OSError):
         os.killpg(0, signal.SIGTERM)
 
 
 def _connected(conn: socket.socket) -> bool:
-    """Whether the launcher still holds its end (it sends nothing after its request: readable means closed)."""
+    return not _launcher_gone(conn, 0)
+
+
+def _launcher_gone(conn: socket.socket, timeout_ms: int | None) -> bool:
+    """Whether the launcher closed its end within ``timeout_ms`` (None: wait for it). It sends nothing after its
+    request, so readable means closed."""
     ready = select.poll()
     ready.register(conn, select.POLLIN | select.POLLHUP | select.POLLERR)
-    return not ready.poll(0)
+    return bool(ready.poll(timeout_ms))
 
 
 def _become_model_server(conn: socket.socket, fields: list[bytes]) -> None:
