@@ -177,6 +177,13 @@ def _reply(conn: socket.socket, tag: bytes, payload: bytes = b"") -> None:
     conn.sendall(tag + len(payload).to_bytes(4, "little") + payload)
 
 
+def _last_reply(conn: socket.socket, tag: bytes, payload: bytes) -> None:
+    """The call's outcome. The launcher then closes its end, and the orphan watch sends SIGTERM to the group:
+    with nothing left to unwind, that must end the fork quietly, not raise in the middle of this reply."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _reply(conn, tag, payload)
+
+
 def _call(conn: socket.socket, code: str) -> None:
     """One call, in a fork of the fork server: take on the caller's state, run the wrapper, reply; never returns."""
     from rlopt.cc import build
@@ -217,7 +224,7 @@ def _call(conn: socket.socket, code: str) -> None:
         os._exit(0)
     status = _run(conn, argv)
     with contextlib.suppress(OSError):
-        _reply(conn, b"x", str(status).encode())
+        _last_reply(conn, b"x", str(status).encode())
     os._exit(0)
 
 
@@ -310,7 +317,7 @@ def _run(conn: socket.socket, argv: list[str]) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         strings = [path, str(len(args)), *args, *(f"{k}={v}" for k, v in env.items())]
-        _reply(conn, b"e", b"".join(os.fsencode(s) + b"\0" for s in strings))
+        _last_reply(conn, b"e", b"".join(os.fsencode(s) + b"\0" for s in strings))
         os._exit(0)
 
     main.execve = become
