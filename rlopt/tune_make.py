@@ -10,7 +10,8 @@ judged by runs of the whole program, and remember the answers for the next ``mak
    :mod:`rlopt.cc.options`. Its module is the frontend's (:func:`rlopt.cc.build.frontend_argv`, run again in the
    call's directory); its key is the one the wrapper looks up.
 3. **Which matter** (speed): the largest units by IR instructions (at most :data:`PROBED_UNITS`) are each
-   built alone at ``-O0`` and timed against the build as it is, in interleaved rounds with a noise twin: a
+   built alone at ``-O0`` and timed against the build as it is, in interleaved rounds with a noise twin (more
+   rounds while the noise decides a unit's verdict): a
    unit whose ``-O0`` build is at least ``max(HOT_SLOWDOWN, 1 + 2 x the twin's deviation)`` slower holds a
    share of the run worth tuning. The slowest ``--units`` are tuned, in that order, no more than an explicit
    ``--evals`` gives :data:`MIN_UNIT_RUNS` each. (A project with one unit skips this.) Size: every unit at
@@ -36,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,9 @@ PROBED_UNITS = 6
 PROBE_ROUNDS = 2
 PROBE_PIPELINE = "default<O0>"
 HOT_SLOWDOWN = 1.10
+#: Further rounds (up to PROBE_MAX_ROUNDS, within --evals) while the twin's deviation lifts the bar above a unit
+#: that is at least HOT_SLOWDOWN slower: on a busy machine two rounds put the bar at 2.52x (76% deviation).
+PROBE_MAX_ROUNDS = 6
 #: Below this much CPU a run is a few of the kernel's accounting ticks: its times cannot tell units apart.
 MIN_PROBE_SECONDS = 0.05
 #: Runs below which a speed session of one unit finds little (the confirmation alone reserves 15).
@@ -229,10 +234,11 @@ class UnitProgram(tune.Program):
         return self.project.build_with(self.unit, self.pipelines[key], self.workdir / key[:16])
 
 
-def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tuple[float, int, float]:
-    """Each unit's slowdown when it alone is built at ``-O0``, against the build as it is (median of
-    :data:`PROBE_ROUNDS` interleaved rounds with a noise twin); the twin's deviation, the runs spent and the
-    build's own CPU seconds (the least)."""
+def profile(project: Project, units: list[Unit], run_cmd: str, work: Path,
+            max_runs: int | None) -> tuple[float, int, float]:
+    """Each unit's slowdown when it alone is built at ``-O0``, against the build as it is (median of interleaved
+    rounds with a noise twin, :func:`probe_rounds`, within ``max_runs``); the twin's deviation, the runs spent
+    and the build's own CPU seconds (the least)."""
     base = project.snapshot(work / "probe" / "base")
     timed: list[tuple[Unit, Path]] = []
     for i, u in enumerate(units):
@@ -250,15 +256,27 @@ def profile(project: Project, units: list[Unit], run_cmd: str, work: Path) -> tu
     if not timed:
         return 0.0, 0, math.inf
     exes = [base, *(exe for _, exe in timed), base]  # the last: a noise twin of the build as it is
-    samples: list[list[float]] = [[] for _ in exes]
-    with timing.Rounds() as rounds:
-        for _ in range(PROBE_ROUNDS):
-            for v, r in enumerate(rounds.run(exes, lambda exe: tune.run_program(run_cmd, exe))):
-                samples[v].append(max(r.cpu_seconds, 1e-6))
-    probe = timing.Timing(tuple(map(tuple, samples)))
+    most = PROBE_MAX_ROUNDS if max_runs is None else max_runs // len(exes)
+    probe = probe_rounds(exes, lambda exe: tune.run_program(run_cmd, exe).cpu_seconds, most)
     for k, (u, _) in enumerate(timed, 1):
         u.slowdown = 1 / probe.speedup(k)[1]
-    return probe.noise, PROBE_ROUNDS * len(exes), min(samples[0])
+    return probe.noise, len(probe.samples[0]) * len(exes), min(probe.samples[0])
+
+
+def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rounds: int) -> timing.Timing:
+    """:data:`PROBE_ROUNDS` interleaved rounds of ``exes`` (the build, units at ``-O0``, a twin of the build),
+    then more (up to ``max_rounds``, :data:`PROBE_MAX_ROUNDS` at most) while a unit's verdict hangs on the
+    noise: at least :data:`HOT_SLOWDOWN` slower, yet under the bar the twin's deviation sets."""
+    samples: list[list[float]] = [[] for _ in exes]
+    with timing.Rounds() as rounds:
+        while True:
+            for v, seconds in enumerate(rounds.run(exes, cpu_seconds)):
+                samples[v].append(max(seconds, 1e-6))
+            probe = timing.Timing(tuple(map(tuple, samples)))
+            done, bar = len(samples[0]), max(HOT_SLOWDOWN, 1 + 2 * probe.noise)
+            undecided = any(HOT_SLOWDOWN <= 1 / probe.speedup(k)[1] < bar for k in range(1, len(exes) - 1))
+            if done >= PROBE_ROUNDS and (not undecided or done >= min(max_rounds, PROBE_MAX_ROUNDS)):
+                return probe
 
 
 def program_of(run_cmd: str, programs: set[str]) -> tuple[Path, str]:
@@ -367,7 +385,8 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
     probed = sorted(fit, key=lambda u: -u.instructions)[:PROBED_UNITS]
     say(f"timing {len(probed)} unit(s) each built at -O0 against the build, to find where the run spends its time")
     assert run_cmd is not None
-    noise, report["profile_runs"], base_seconds = profile(project, probed, run_cmd, work)
+    spare = None if evals is None else evals - MIN_UNIT_RUNS  # the probe's extra rounds leave one unit its race
+    noise, report["profile_runs"], base_seconds = profile(project, probed, run_cmd, work, spare)
     report["runs"], report["profile_noise"] = report["profile_runs"], round(noise, 4)
     if base_seconds < MIN_PROBE_SECONDS:
         raise RloptError(f"the run takes {base_seconds * 1000:.0f} ms of CPU, too little to time: nothing worth "

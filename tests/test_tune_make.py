@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cc_helpers import needs_wrapper, wrapper_env
 
-from rlopt import tuning
+from rlopt import tune_make, tuning
 
 pytestmark = needs_wrapper
 
@@ -160,3 +160,27 @@ def test_make_usage_errors_are_one_line(tmp_path, env):
             args, r.stderr)
     # the probe's -O0 builds are undone: the tree is up to date with rlopt-cc's own choices
     assert subprocess.run(["make", "-q"], env={**env, "CC": "rlopt-cc"}, cwd=proj).returncode == 0
+
+
+@pytest.mark.parametrize("slower, twin, most, rounds", [
+    (1.5, [1.0] * 6, 6, 2),  # a quiet machine: the two rounds
+    (3.0, [1.76, 0.5] * 3, 6, 2),  # a noisy one, but the unit is far above any bar the noise sets
+    (1.05, [1.76, 0.5] * 3, 6, 2),  # ... or below any
+    (1.5, [1.76, 1.5, 1.0, 1.0, 1.0, 1.0], 6, 4),  # a burst of load: until the bar falls below the unit
+    (1.5, [1.76, 0.5] * 3, 6, 6),  # load throughout: no more than the most
+    (1.5, [1.76, 0.5] * 3, 3, 3),  # ... or than --evals leaves
+])
+def test_the_probe_times_longer_while_the_noise_decides(tmp_path, slower, twin, most, rounds):
+    exes = [tmp_path / name for name in ("build", "unit-at-O0", "twin")]
+    for exe in exes:
+        exe.write_bytes(b"")
+    count = [0, 0, 0]
+
+    def cpu_seconds(copy: Path) -> float:  # the copies are named v000, v001, v002 by position
+        v = int(copy.name[1:])
+        count[v] += 1
+        return {0: 1.0, 1: slower, 2: twin[count[2] - 1]}[v]
+
+    probe = tune_make.probe_rounds(exes, cpu_seconds, most)
+    assert count == [rounds] * 3
+    assert round(1 / probe.speedup(1)[1], 2) == slower
