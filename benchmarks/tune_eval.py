@@ -142,14 +142,19 @@ def main() -> None:
     table = json.loads(measure.TABLE_FILE.read_text())
     if args.report_only:
         done = json.loads(args.out.read_text())
-        old = done.get("summary", {})
+        old = done.get("summary", done.get("run", {}))
+        wall, rss = old.get("wall_seconds", 0.0), old.get("peak_rss_mb")
         if args.merge_from:  # the other speed search, run apart (on the other core, say)
-            other = json.loads(args.merge_from.read_text())["programs"]
+            merged = json.loads(args.merge_from.read_text())
+            other = merged["programs"]
             done["programs"] = {n: r for n, r in done["programs"].items() if n in other}
             for name, row in done["programs"].items():
                 for strategy, got in other[name].get("speed", {}).items():
                     row.setdefault("speed", {}).setdefault(strategy, got)
-        report(done["programs"], table, args, old.get("wall_seconds", 0.0), old.get("peak_rss_mb"))
+            if "run" in merged:  # side by side: the longer run's wall, each run's peak
+                wall = max(wall, merged["run"]["wall_seconds"])
+                rss = {"this run": rss, "merged run": merged["run"]["peak_rss_mb"]}
+        report(done["programs"], table, args, wall, rss)
         return
     uris = held_out(table)
     if args.programs:
@@ -186,10 +191,17 @@ def main() -> None:
                   + f"size {row['size']['policy']['ratio']:.3f}x / random {row['size']['random']['ratio']:.3f}x"
                   f"  {row['seconds']:.0f} s", flush=True)
     if len(strategies) < 2 and not args.merge_from:
+        run = {"wall_seconds": round(time.time() - started, 1), "peak_rss_mb": peak_rss()}
+        write_file(args.out, (json.dumps({"run": run, "programs": rows}, indent=1) + "\n").encode())
         print(f"one speed search only: the table needs the other's run, e.g. --report-only --out {args.out} "
               "--merge-from OTHER.json")
         return
     report(rows, table, args, time.time() - started)
+
+
+def peak_rss() -> dict[str, int]:
+    return {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}
 
 
 def oracle(row: dict) -> float:
@@ -208,8 +220,7 @@ def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: f
     """The table on stdout and the JSON file (also for a partial run: ``--report-only``)."""
     summary: dict = {"programs": len(rows), "evals": args.evals, "size_seconds": args.size_seconds,
                      "wall_seconds": round(wall, 1),
-                     "peak_rss_mb": rss or {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                                            "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}
+                     "peak_rss_mb": rss or peak_rss()}
     for strategy in ("policy", "random"):
         sp = [r["speed"][strategy]["speedup"] for r in rows.values() if "speed" in r]
         sz = [r["size"][strategy]["ratio"] for r in rows.values()]
@@ -219,6 +230,8 @@ def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: f
                              "speed_geomean_conservative": round(geomean(kept), 4) if sp else None,
                              "speed_worst": min(sp) if sp else None,
                              "runs": sum(r["speed"][strategy]["runs"] for r in rows.values() if "speed" in r),
+                             "search_seconds": round(sum(r["speed"][strategy]["seconds"] for r in rows.values()
+                                                         if "speed" in r), 1),
                              "size_geomean": round(geomean(sz), 4), "text_geomean": round(geomean(tx), 4),
                              "size_seconds_max": max(r["size"][strategy]["seconds"] for r in rows.values())}
     summary["table_oracle_geomean"] = round(geomean([oracle(table["programs"][r["uri"]]) for r in rows.values()]), 4)
@@ -240,8 +253,8 @@ def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: f
           f"{q['size_geomean']}x | max {p['size_seconds_max']} |")
     print(f"\nConservative (a speedup over {measure.SUSPECT_SPEEDUP:g}x, marked *, counted as 1.0, as the table "
           f"treats it): tuner {p['speed_geomean_conservative']}x, random search {q['speed_geomean_conservative']}x")
-    print(f"worst tuner program {p['speed_worst']}x; wall {summary['wall_seconds']} s, peak RSS "
-          f"{summary['peak_rss_mb']} MB")
+    print(f"worst tuner program {p['speed_worst']}x; speed searches {p['search_seconds']} s (tuner) and "
+          f"{q['search_seconds']} s (random); wall {summary['wall_seconds']} s, peak RSS {summary['peak_rss_mb']} MB")
     write_file(args.out, (json.dumps({"summary": summary, "programs": rows,
                                       "date": time.strftime("%Y-%m-%d %H:%M"),
                                       "loadavg": list(os.getloadavg())}, indent=1) + "\n").encode())
