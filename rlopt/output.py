@@ -61,6 +61,19 @@ def write_output(data: bytes, path: str, *, durable: bool = True) -> None:
                 os.unlink(tmp_name)
 
 
+def temporary_name(path: str) -> str | None:
+    """A fresh name beside ``path`` for a tool to write it under before :func:`os.replace` moves it into place
+    (as :func:`write_output` does with our own bytes); None where ``path`` is not written so: stdout, a special
+    file or a symbolic link (written through, not replaced), or a directory we cannot write in (the tool then
+    reports the error in its own words)."""
+    if path == "-" or (os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path))):
+        return None
+    directory, name = os.path.split(path)
+    if not os.access(directory or ".", os.W_OK | os.X_OK):
+        return None
+    return os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
+
+
 def _create_temporary(prefix: str) -> tuple[int, str]:
     """``tempfile.mkstemp`` without importing ``tempfile`` (~17 ms of every ``rlopt-cc`` cache hit)."""
     for _ in range(100):

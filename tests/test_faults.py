@@ -184,8 +184,12 @@ def test_make_killed_mid_build_then_rebuilt_matches_a_clean_build(tmp_path, tc) 
                PATH=f"{invoke.RLOPT.parent}{os.pathsep}{env['PATH']}")
     clean_env = {**env, "RLOPT_CACHE_DIR": str(tmp_path / "clean-cache")}
 
+    # GNU ar writes the archive in place: killed midway it leaves a stub newer than its objects, whatever CC is;
+    # llvm-ar renames a finished archive into place, as rlopt-cc does with its objects and links
+    ar = f"AR={tc.path('llvm-ar')}"
+
     def make(build: str, environ: dict[str, str]) -> subprocess.Popen:
-        return subprocess.Popen(["make", "-j8", "CC=rlopt-cc", f"BUILD={tmp_path / build}", "test"], cwd=project,
+        return subprocess.Popen(["make", "-j8", "CC=rlopt-cc", ar, f"BUILD={tmp_path / build}", "test"], cwd=project,
                                 env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True, text=True)
 

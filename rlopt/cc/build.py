@@ -24,7 +24,7 @@ from rlopt import __version__, tuning
 from rlopt.cache import digest
 from rlopt.cc import direct
 from rlopt.cc.options import Invocation, Source, default_output, dependency_args, dependency_file
-from rlopt.cc.stats import Record, Statistic, warn
+from rlopt.cc.stats import Record, Statistic, program, warn
 from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 
 TYPE_CHECKING = False  # typing would cost every call of the wrapper, a direct hit too
@@ -99,6 +99,30 @@ def run_status(argv: list[str], *, stderr: bool = False) -> tuple[int, bytes]:
     with open(read_end, "rb") as pipe:
         data = pipe.read()
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), data
+
+
+def run_link(argv: list[str], output: str | None) -> int:
+    """Run the link ``argv`` (objects and libraries only: nothing it writes is named after its output) into
+    ``output`` through a temporary name beside it, renamed over ``output`` once the link succeeds; its status as
+    :func:`run_status` gives it. A linker writes its output in place and makes it executable last, so a link
+    killed midway (``make`` killed with SIGKILL) would leave a partial file newer than its objects, which the next
+    ``make`` takes as up to date; this way it leaves the old program, or none. ``output`` None: in place."""
+    from rlopt.output import temporary_name
+
+    tmp = temporary_name(output) if output else None
+    if tmp is None:
+        return run_status(argv)[0]
+    try:
+        status = run_status([*argv, "-o", tmp])[0]
+        if status == 0 and os.path.lexists(tmp):
+            os.replace(tmp, output)
+        return status
+    except OSError as e:  # the output became a directory meanwhile, say
+        print(f"{program()}: error: cannot write {output}: {e.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def emit_stderr(data: bytes) -> None:
@@ -194,7 +218,7 @@ class Builder:
         sys.stdout.flush()
         sys.stderr.flush()
         check_caller()
-        rc = run_status([self.ctx.compiler, *inv.link_args(objects)])[0]
+        rc = run_link([self.ctx.compiler, *inv.link_args(objects)], inv.output)
         self.ctx.record.timed("link", start)
         return rc
 

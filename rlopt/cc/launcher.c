@@ -37,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -413,6 +414,57 @@ static const char *program(const char *argv0) {
     return strncmp(name, "rlopt-c", 7) == 0 ? name : "rlopt-cc";
 }
 
+/* rlopt.cc.build.run_link: the link into `output` through a temporary name beside it, renamed over `output`
+ * once the link succeeds (a link killed midway leaves the old program, never a partial file newer than its
+ * objects); in place without `output`, or where Python's temporary_name would give no name. A signal that
+ * ends this process first removes the temporary file. */
+static char link_tmp[PATH_MAX];
+
+static void drop_link_tmp(int sig) {
+    unlink(link_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int run_link(const char *args, size_t len, const char *object, const char *output, const char *argv0) {
+    struct stat st;
+    char dir[PATH_MAX];
+    const char *slash = output ? strrchr(output, '/') : NULL;
+    int prefix = slash ? (int)(slash - output) + 1 : 0; /* the directory part, with its slash */
+    unsigned char rnd[6];
+    if (!output || strcmp(output, "-") == 0 || (lstat(output, &st) == 0 && !S_ISREG(st.st_mode)) ||
+        snprintf(dir, sizeof dir, "%.*s", prefix ? prefix : 1, prefix ? output : ".") >= (int)sizeof dir ||
+        access(dir, W_OK | X_OK) || getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd ||
+        snprintf(link_tmp, sizeof link_tmp, "%.*s.%s.%02x%02x%02x%02x%02x%02x.tmp", prefix, output,
+                 output + prefix, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)sizeof link_tmp)
+        return run_compiler(args, len, object, 0);
+    size_t tmp_n = strlen(link_tmp) + 1;
+    char *with_tmp = malloc(len + 3 + tmp_n);
+    memcpy(with_tmp, args, len);
+    memcpy(with_tmp + len, "-o", 3);
+    memcpy(with_tmp + len + 3, link_tmp, tmp_n);
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        if (signal(signals[i], SIG_IGN) != SIG_IGN) signal(signals[i], drop_link_tmp); /* nohup stays nohup */
+    int status = run_compiler(with_tmp, len + 3 + tmp_n, object, 0);
+    free(with_tmp);
+    if (status == 0 && lstat(link_tmp, &st) == 0 && rename(link_tmp, output)) {
+        fprintf(stderr, "%s: error: cannot write %s: %s\n", program(argv0), output, strerror(errno));
+        status = 1;
+    }
+    unlink(link_tmp);
+    return status;
+}
+
+/* Exit with a compiler's status as run_compiler gives it: a signal it died of ends this process the same way. */
+_Noreturn static void exit_as(int status) {
+    if (status < 0) {
+        signal(-status, SIG_DFL);
+        raise(-status);
+    }
+    exit(status & 0xff);
+}
+
 /* The interpreter of the environment the launcher was installed into: `<this directory>/python`. */
 static int python_path(char *out, size_t size) {
     char self[PATH_MAX];
@@ -509,7 +561,9 @@ static void serve(const char *key, const struct timespec *start, const char *arg
         if (res_err) emit_stderr(res_err, res_err_n);
         int status = 0;
         if (link) {
-            status = run_compiler(args, args_n, output, 0);
+            size_t link_output_n;
+            const char *link_output = text(rec, n, "link_output", &link_output_n);
+            status = run_link(args, args_n, output, link_output, argv0);
             remove_all(tmp);
             if (status == NOT_STARTED) goto python;
             if (status) count = error_count, count_n = error_count_n; /* counted as a compile error, as by Python */
@@ -518,15 +572,20 @@ static void serve(const char *key, const struct timespec *start, const char *arg
         }
         sqlite3_close(db);
         write_log(log, start);
-        exit(status & 0xff);
+        exit_as(status);
     }
     if (strcmp(kind, "exec") == 0) {
-        size_t args_n;
-        const char *args = text(rec, n, "args", &args_n);
+        size_t args_n, link_output_n;
+        const char *args = text(rec, n, "args", &args_n), *link_output = text(rec, n, "link_output", &link_output_n);
         if (!args || finish(db, count, count_n, touch, touch_n, key)) goto python;
         sqlite3_close(db);
         write_log(log, start);
-        run_compiler(args, args_n, NULL, 1);
+        if (link_output) {
+            int status = run_link(args, args_n, NULL, link_output, argv0);
+            if (status != NOT_STARTED) exit_as(status);
+        } else {
+            run_compiler(args, args_n, NULL, 1);
+        }
         fprintf(stderr, "%s: error: cannot run %s: %s\n", program(argv0), args, strerror(errno));
         exit(127);
     }

@@ -359,9 +359,13 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
         record.notes["compiler"] = why
     if inv.bypass:
         record.set(Decision.BYPASS, inv.bypass)
+        link = inv.output if inv.bypass is Statistic.LINK_ONLY else None  # see build.run_link
         if store is not None:
-            native.record_exec(call, store, record, compiler, argv, [stats.program(), *argv])
+            native.record_exec(call, store, record, compiler, argv, [stats.program(), *argv], link)
         _finish(store, record, argv, started, config)
+        if link is not None:
+            _unwind_on_signals()
+            return build.run_link([compiler, *argv], link)
         _exec(compiler, argv)
     return compile_call(inv, argv, compiler, tools, store, config, record, started, call)
 
@@ -379,6 +383,15 @@ def _terminated(signum: int, frame) -> NoReturn:
     raise Terminated(signum)
 
 
+def _unwind_on_signals() -> None:
+    """From here on SIGTERM, SIGHUP and SIGQUIT raise :class:`Terminated`, so temporary files go."""
+    import _signal
+
+    for signum in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
+        if _signal.getsignal(signum) == _signal.SIG_DFL:  # one the caller ignores (nohup) stays ignored
+            _signal.signal(signum, _terminated)
+
+
 def die_of(signum: int) -> NoReturn:
     """End this process by ``signum``'s default action, so that the caller sees the signal, not a status."""
     import _signal  # the C module: ``signal`` builds enums on import
@@ -393,11 +406,7 @@ def die_of(signum: int) -> NoReturn:
 def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools: Tools, store, config: Config,
                  record: Record, started: float, call: native.Call | None = None) -> int:
     """The rlopt path for a classified call; any failure in rlopt reruns the command with plain clang."""
-    import _signal
-
-    for signum in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
-        if _signal.getsignal(signum) == _signal.SIG_DFL:  # one the caller ignores (nohup) stays ignored
-            _signal.signal(signum, _terminated)
+    _unwind_on_signals()
     model = None
     if inv.level in build.MODEL_LEVELS:
         try:
@@ -480,9 +489,12 @@ def launched() -> NoReturn:
 
 def _entry(argv: list[str], *, cxx: bool) -> int:
     try:
-        return main(argv, cxx=cxx)
+        status = main(argv, cxx=cxx)
     except Terminated as e:
         die_of(e.signum)
+    if status < 0:  # the linker died of a signal: so does this call, as clang's driver would
+        die_of(-status)
+    return status
 
 
 def main_cc() -> int:

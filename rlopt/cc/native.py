@@ -142,14 +142,21 @@ def record_hit(call: Call, builder: build.Builder, log_argv: list[str]) -> None:
         failed.set(Decision.COMPILE_ERROR)
         fields.update(output=_text([os.path.basename(out)]), args=_text([ctx.compiler, *inv.link_args([""])]),
                       count_error=_text(_counts(failed)))
+        if inv.output is not None:
+            fields["link_output"] = _text([inv.output])
     notes = {"tuned_pipeline": tuned.pipeline} if tuned else {}
     call.write(ctx.store, "link" if inv.mode == "link" else "hit", hit, fields, [key, entry["result"]],
                {"argv": log_argv, "fields": {"hits": 1, "direct_hits": 1, "misses": 0, **notes}})
 
 
-def record_exec(call: Call, store, record: Record, compiler: str, args: list[str], log_argv: list[str]) -> None:
-    """A call that runs the compiler unchanged because it only links: the launcher may do the same."""
+def record_exec(call: Call, store, record: Record, compiler: str, args: list[str], log_argv: list[str],
+                link_output: str | None) -> None:
+    """A call that runs the compiler unchanged because it only links: the launcher may do the same (into
+    ``link_output`` through a temporary name, as :func:`rlopt.cc.build.run_link` does)."""
     if record.decision is not Decision.BYPASS or record.reason is not Statistic.LINK_ONLY:
         return  # (a link-only call is one by its arguments alone, whether its inputs exist or not)
-    call.write(store, "exec", record, {"args": _text([compiler, *args])}, [],
+    fields = {"args": _text([compiler, *args])}
+    if link_output is not None:
+        fields["link_output"] = _text([link_output])
+    call.write(store, "exec", record, fields, [],
                {"argv": log_argv, "fields": {"hits": 0, "direct_hits": 0, "misses": 0}})
