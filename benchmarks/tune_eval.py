@@ -144,6 +144,7 @@ def main() -> None:
         done = json.loads(args.out.read_text())
         old = done.get("summary", done.get("run", {}))
         wall, rss = old.get("wall_seconds", 0.0), old.get("peak_rss_mb")
+        args.evals, args.size_seconds = old.get("evals", args.evals), old.get("size_seconds", args.size_seconds)
         if args.merge_from:  # the other speed search, run apart (on the other core, say)
             merged = json.loads(args.merge_from.read_text())
             other = merged["programs"]
@@ -191,7 +192,8 @@ def main() -> None:
                   + f"size {row['size']['policy']['ratio']:.3f}x / random {row['size']['random']['ratio']:.3f}x"
                   f"  {row['seconds']:.0f} s", flush=True)
     if len(strategies) < 2 and not args.merge_from:
-        run = {"wall_seconds": round(time.time() - started, 1), "peak_rss_mb": peak_rss()}
+        run = {"wall_seconds": round(time.time() - started, 1), "peak_rss_mb": peak_rss(), "evals": args.evals,
+               "size_seconds": args.size_seconds}
         write_file(args.out, (json.dumps({"run": run, "programs": rows}, indent=1) + "\n").encode())
         print(f"one speed search only: the table needs the other's run, e.g. --report-only --out {args.out} "
               "--merge-from OTHER.json")
