@@ -191,7 +191,7 @@ def main() -> None:
                                            for k, who in (("policy", "tuner"), ("random", "random")) if k in s)
                   + f"size {row['size']['policy']['ratio']:.3f}x / random {row['size']['random']['ratio']:.3f}x"
                   f"  {row['seconds']:.0f} s", flush=True)
-    if len(strategies) < 2 and not args.merge_from:
+    if any("speed" in r and not {"policy", "random"} <= set(r["speed"]) for r in rows.values()):  # one search
         run = {"wall_seconds": round(time.time() - started, 1), "peak_rss_mb": peak_rss(), "evals": args.evals,
                "size_seconds": args.size_seconds}
         write_file(args.out, (json.dumps({"run": run, "programs": rows}, indent=1) + "\n").encode())
