@@ -256,7 +256,7 @@ def profile(project: Project, units: list[Unit], run_cmd: str, work: Path,
     if not timed:
         return 0.0, 0, math.inf
     exes = [base, *(exe for _, exe in timed), base]  # the last: a noise twin of the build as it is
-    most = PROBE_MAX_ROUNDS if max_runs is None else max_runs // len(exes)
+    most = PROBE_MAX_ROUNDS if max_runs is None else min(PROBE_MAX_ROUNDS, max_runs // len(exes))
     probe = probe_rounds(exes, lambda exe: tune.run_program(run_cmd, exe).cpu_seconds, most)
     for k, (u, _) in enumerate(timed, 1):
         u.slowdown = 1 / probe.speedup(k)[1]
@@ -265,8 +265,8 @@ def profile(project: Project, units: list[Unit], run_cmd: str, work: Path,
 
 def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rounds: int) -> timing.Timing:
     """:data:`PROBE_ROUNDS` interleaved rounds of ``exes`` (the build, units at ``-O0``, a twin of the build),
-    then more (up to ``max_rounds``, :data:`PROBE_MAX_ROUNDS` at most) while a unit's verdict hangs on the
-    noise: at least :data:`HOT_SLOWDOWN` slower, yet under the bar the twin's deviation sets."""
+    then more (up to ``max_rounds``) while a unit's verdict hangs on the noise: at least :data:`HOT_SLOWDOWN`
+    slower, yet under the bar the twin's deviation sets."""
     samples: list[list[float]] = [[] for _ in exes]
     with timing.Rounds() as rounds:
         while True:
@@ -275,7 +275,7 @@ def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rou
             probe = timing.Timing(tuple(map(tuple, samples)))
             done, bar = len(samples[0]), max(HOT_SLOWDOWN, 1 + 2 * probe.noise)
             undecided = any(HOT_SLOWDOWN <= 1 / probe.speedup(k)[1] < bar for k in range(1, len(exes) - 1))
-            if done >= PROBE_ROUNDS and (not undecided or done >= min(max_rounds, PROBE_MAX_ROUNDS)):
+            if done >= PROBE_ROUNDS and (not undecided or done >= max_rounds):
                 return probe
 
 
