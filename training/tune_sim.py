@@ -1,0 +1,98 @@
+"""Simulated programs for the speed tuner: its search and its confirmation judged in seconds, the truth known.
+
+A real tuning session costs minutes per program, and its answer is judged through the same noise it fought
+(docs/tune.md: two seeds of one search differ as much as two searches do). Here nothing is compiled or run:
+a candidate's "binary" is its pipeline text, and its run time is 0.1 s divided by the gain of each hidden win
+its text contains (a knob value such as ``@unroll-count=8``, or a pass such as ``licm``), times log-normal
+noise with occasional spikes (another process taking the core's caches). A session is scored by the *true*
+gain of its answer, so a false win (an answer that is no faster than ``-O3``) is seen as such.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rlopt import tune
+from rlopt.cache import digest
+from rlopt.timing import RunResult
+
+#: Where a simulated program's wins hide: knob values (some early in the tuner's screen, some late, some not in
+#: it) and passes that only some fixed pipelines and the random moves contain.
+WIN_KEYS = ("@unroll-count=8", "@unroll-count=4", "@force-vector-width=4", "@force-vector-width=8",
+            "@inline-threshold=500", "@two-entry-phi-node-folding-threshold=1", "@unroll-threshold=1200",
+            "@force-vector-interleave=2", "loop-distribute", "default<Os>", "simple-loop-unswitch", "tailcallelim",
+            "licm", "dse", "default<O1>")
+WIN_COUNTS = (0, 1, 1, 2)  # a quarter of the programs have nothing to find
+GAINS = (1.04, 1.08, 1.15, 1.3)
+SIGMAS = (0.015, 0.03)  # log-normal noise of one run
+SPIKE_RATE, SPIKE = 0.1, 1.3  # one run in ten takes 30% longer
+
+
+class SimulatedProgram(tune.Program):
+    """The tuner's :class:`rlopt.tune.Program` with builds and runs simulated (every candidate a new binary)."""
+
+    def __init__(self, workdir: Path, wins: dict[str, float], *, sigma: float, spike_rate: float = SPIKE_RATE,
+                 seed: int = 0):
+        self.workdir, self.wins, self.sigma, self.spike_rate = workdir, wins, sigma, spike_rate
+        self.rng = random.Random(seed)
+        self.run_timeout = tune.RUN_TIMEOUT
+
+    def gain(self, pipeline: str) -> float:
+        """The true speedup of ``pipeline`` over ``-O3``."""
+        return math.prod(g for key, g in self.wins.items() if key in pipeline)
+
+    def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
+        return text.encode()
+
+    def backend(self, code: bytes) -> Path:
+        out = self.workdir / digest(code)[:16]
+        out.write_bytes(code)
+        return out
+
+    def run(self, exe: Path) -> RunResult:
+        t = 0.1 / self.gain(exe.read_text()) * math.exp(self.rng.gauss(0, self.sigma))
+        if self.spike_rate and self.rng.random() < self.spike_rate:
+            t *= SPIKE
+        return RunResult(b"same\n", 0, t, t)
+
+    def check(self, exe: Path, got: RunResult, expected: RunResult) -> str:
+        return ""
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Session:
+    """One simulated tuning session: did the tuner leave ``-O3``, the true gain of its answer, and the best
+    gain there was (every hidden win together)."""
+
+    moved: bool
+    gain: float
+    oracle: float
+
+
+def session(index: int, suite_seed: int, strategy: str, evals: int) -> Session:
+    """Tune simulated program ``index`` of suite ``suite_seed`` (its wins and noise drawn from both seeds)."""
+    rng = random.Random(suite_seed * 100_003 + index)
+    wins = {key: rng.choice(GAINS) for key in rng.sample(WIN_KEYS, rng.choice(WIN_COUNTS))}
+    with tempfile.TemporaryDirectory() as d:
+        prog = SimulatedProgram(Path(d), wins, sigma=rng.choice(SIGMAS), seed=index)
+        result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=evals, seconds=None, seed=index,
+                                 strategy=strategy).tune()
+        return Session(result.improved, prog.gain(result.pipeline) if result.improved else 1.0,
+                       math.prod(wins.values()))
+
+
+def score(sessions: list[Session]) -> dict[str, float | int]:
+    """Geometric means of the true gains and of the oracle's, programs improved (of those with a win to find),
+    and false wins."""
+    return {"programs": len(sessions),
+            "geomean": round(math.exp(sum(math.log(s.gain) for s in sessions) / len(sessions)), 4),
+            "oracle": round(math.exp(sum(math.log(s.oracle) for s in sessions) / len(sessions)), 4),
+            "improved": sum(s.gain > 1.0 for s in sessions), "with_wins": sum(s.oracle > 1.0 for s in sessions),
+            "false_wins": sum(s.moved and s.gain <= 1.0 for s in sessions)}
