@@ -19,6 +19,7 @@ from pathlib import Path
 from rlopt import tune
 from rlopt.cache import digest
 from rlopt.timing import RunResult
+from rlopt.training.headroom import geomean
 
 #: Where a simulated program's wins hide: knob values (some early in the tuner's screen, some late, some not in
 #: it) and passes that only some fixed pipelines and the random moves contain.
@@ -92,7 +93,7 @@ def score(sessions: list[Session]) -> dict[str, float | int]:
     """Geometric means of the true gains and of the oracle's, programs improved (of those with a win to find),
     and false wins."""
     return {"programs": len(sessions),
-            "geomean": round(math.exp(sum(math.log(s.gain) for s in sessions) / len(sessions)), 4),
-            "oracle": round(math.exp(sum(math.log(s.oracle) for s in sessions) / len(sessions)), 4),
+            "geomean": round(geomean(s.gain for s in sessions), 4),
+            "oracle": round(geomean(s.oracle for s in sessions), 4),
             "improved": sum(s.gain > 1.0 for s in sessions), "with_wins": sum(s.oracle > 1.0 for s in sessions),
             "false_wins": sum(s.moved and s.gain <= 1.0 for s in sessions)}
