@@ -83,6 +83,26 @@ def test_measure_program_row(toy, tmp_path):
     assert set(table["programs"][toy.uri]["candidates"]) == set(more)
 
 
+def test_a_pipeline_that_kills_the_worker_costs_only_its_own_column(toy, tmp_path):
+    """A candidate whose pipeline crashes (or times out) the engine worker is an error; the worker restarts
+    without the program's module, and the candidates after it are still built from it (loaded again)."""
+    from rlopt import toolchain
+    from tests.faulty_worker import FaultyEngine
+
+    class Killing(FaultyEngine):
+        def run(self, handle, pipeline, **kw):
+            if pipeline == "function(adce)":
+                self.crash()
+            return super().run(handle, pipeline, **kw)
+
+    pipes = {"O3": "default<O3>", "boom": "function(adce)", "O1": "default<O1>"}
+    with Killing(toolchain.find()) as eng:
+        built = M.build_candidates(toy, pipes, tmp_path, eng, jobs=1)
+        assert eng.starts == 2
+    assert "optimization failed" in built["boom"].error and "SIGSEGV" in built["boom"].error
+    assert built["O1"].error is None and built["O1"].exe.is_file() and built["O3"].exe.is_file()
+
+
 def test_wrong_reference_is_an_error_row(toy, tmp_path):
     d = Path(toy.cwd)
     (d / "wrong.out").write_text("42\nexit 0\n")

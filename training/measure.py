@@ -29,7 +29,7 @@ from typing import Any
 
 from rlopt import knobs, timing, toolchain
 from rlopt.cache import digest
-from rlopt.engine import Engine
+from rlopt.engine import Engine, StaleHandle
 from rlopt.errors import RloptError, ToolError
 from rlopt.ir import write_file
 from rlopt.space import SIZE_MACROS, SPEED_MACROS, STANDARD
@@ -53,6 +53,8 @@ SEARCHED_FILE = Path(__file__).resolve().parent / "tables" / "searched-pipelines
 #: Sequences found by the exact size search (``rlopt-train search --objective size``): untimed candidates.
 SIZE_SEARCHED_FILE = Path(__file__).resolve().parent / "tables" / "searched-size-pipelines.json"
 TABLE_FILE = Path(__file__).resolve().parent / "tables" / "pipeline-table.json"
+#: The knob table (``measure --knobs``): plain and knob candidates timed side by side, training programs first.
+KNOB_TABLE_FILE = TABLE_FILE.with_name("knob-table.json")
 
 
 def searched(path: Path = SEARCHED_FILE) -> dict[str, str]:
@@ -118,7 +120,11 @@ def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path,
     try:
         for name, pipe in pipelines.items():
             b = out[name] = Built(pipe)
-            h = engine.clone(base)
+            try:
+                h = engine.clone(base)
+            except StaleHandle:  # a pipeline before this one hung or crashed the worker: load the IR again
+                base = engine.load(ir, name=bench.name)
+                h = engine.clone(base)
             try:
                 pipeline, options = knobs.parse(pipe)
                 engine.run(h, pipeline, options=options)
