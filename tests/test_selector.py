@@ -214,6 +214,27 @@ def test_portfolio_lists_the_training_wins_first(tmp_path, monkeypatch):
     assert oracles[0] > 1.0 and oracles == sorted(oracles)
 
 
+def test_portfolio_knobs_orders_only_the_single_knob_values(tmp_path, monkeypatch):
+    """`rlopt-train portfolio --knobs`: the knob screen's order, by coverage of the training wins, over -O3
+    under one knob value only: the plain pipeline 'U' and the combination are never listed, however much they
+    win."""
+    table = synthetic_table()
+    table["candidates"].update({"O3@unroll-count=4": "default<O3>@unroll-count=4",
+                                "O3@inline-threshold=500": "default<O3>@inline-threshold=500",
+                                "O3@inline+unroll": "default<O3>@inline-threshold=500@unroll-threshold=600"})
+    for row in table["programs"].values():
+        c = row["candidates"]
+        c["O3@unroll-count=4"], c["O3@inline-threshold=500"] = dict(c["I"]), dict(c["N"])
+        c["O3@inline+unroll"] = {**c["U"], "speedup": c["U"]["speedup"] * 1.1}
+    path = tmp_path / "knobs.json"
+    path.write_text(json.dumps(table))
+    printed: list[str] = []
+    monkeypatch.setattr("click.echo", lambda message="", **kw: printed.append(str(message)))
+    assert train_main(["portfolio", "--knobs", "--table", str(path), "--size", "3"]) == 0
+    names = [line.split("'")[1] for line in printed[1:]]
+    assert names[0] == "O3@unroll-count=4" and set(names) <= {"O3@unroll-count=4", "O3@inline-threshold=500"}
+
+
 class CountingEngine:
     """Stands in for the engine in the exact rule: each pipeline's (IR count, .text) is given; it records
     which modules were code-generated and which one was kept for the caller."""

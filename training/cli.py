@@ -497,21 +497,26 @@ def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
 
 @_group.command("portfolio")
 @click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="The measured table [default: the committed one].")
+              help="The measured table [default: the committed one; with --knobs, the committed knob table].")
 @click.option("--size", type=click.IntRange(min=1), default=12, show_default=True)
-def portfolio_cmd(table_path: str | None, size: int) -> None:
+@click.option("--knobs", "knob_screen", is_flag=True,
+              help="Order the knob screen instead (rlopt.space.SPEED_KNOB_CANDIDATES): -O3 under one knob value.")
+def portfolio_cmd(table_path: str | None, size: int, knob_screen: bool) -> None:
     """The speed tuner's first candidates (rlopt.space.SPEED_PORTFOLIO): the pipelines that together cover most
     of the wins measured on the training programs. A tuner races its candidates, so a loss costs only runs:
-    unlike a selector's coreset, nothing here is chosen against losses or compile time."""
+    unlike a selector's coreset, nothing here is chosen against losses or compile time. With --knobs, the same
+    over the single knob values on -O3: the order of the tuner's knob screen."""
     import math
 
     import numpy as np
 
-    from rlopt.training import selector
+    from rlopt.training import measure, selector
 
-    path, table = _measured_table(table_path)
+    path, table = _measured_table(table_path or (measure.KNOB_TABLE_FILE if knob_screen else None))
     data = selector.load_data(table, "speed")
     train = data.subset(selector.split_rows(data)[0])
+    if knob_screen:  # -O3 and the single knob values (not the standard levels, not the combinations)
+        train = train.columns(["O3", *(n for n in train.candidates if n.startswith("O3@") and "+" not in n)])
     value = selector.credited(train)
     best = np.zeros(len(train.uris))
     click.echo(f"# greedy coverage of the wins on {len(train.uris)} training programs of {path.name} "

@@ -66,6 +66,12 @@ class Data:
                     self.candidates, self.pipelines, self.gain[rows], self.text_gain[rows], self.win[rows],
                     self.loss[rows], self.features[rows])
 
+    def columns(self, names: Sequence[str]) -> Data:
+        """The same programs with only the candidates ``names``."""
+        cols = [self.candidates.index(n) for n in names]
+        return Data(self.uris, self.families, self.splits, list(names), self.pipelines, self.gain[:, cols],
+                    self.text_gain[:, cols], self.win[:, cols], self.loss[:, cols], self.features)
+
     def rows(self, pred: Callable[[int], bool]) -> list[int]:
         return [i for i in range(len(self.uris)) if pred(i)]
 
