@@ -51,11 +51,14 @@ SPEED_PORTFOLIO: dict[str, str] = {
     "S12": "default<O2>,function(dse),default<O3>",
     "O3+unroll": SPEED_MACROS["O3+unroll"],
 }
-#: -O3 under the knob values that won beyond noise in the knob study on training programs (docs/data.md, "Knobs"),
-#: biggest win first: branches instead of selects, unroll counts, vector interleaving.
+#: The tuner's knob screen, first values: -O3 under the knob values that together cover most of the wins beyond
+#: noise on the knob table's 98 timed training programs (greedy, in order; `rlopt-train portfolio --knobs` on
+#: training/tables/knob-table.json, 2026-12-04). The values after these added under 0.01% there; they follow in
+#: rlopt.knobs' order.
 SPEED_KNOB_CANDIDATES: tuple[str, ...] = tuple(f"default<O3>@{k}" for k in (
-    "two-entry-phi-node-folding-threshold=1", "unroll-count=8", "force-vector-interleave=4", "unroll-count=4",
-    "force-vector-interleave=2", "unroll-count=2"))
+    "unroll-count=4", "force-vector-width=4", "force-vector-interleave=4", "unroll-threshold=1200",
+    "inline-threshold=1000", "unroll-count=2", "two-entry-phi-node-folding-threshold=1", "unroll-count=8",
+    "force-vector-width=1", "force-vector-interleave=2"))
 
 _SINGLE = ("inline", "sroa", "gvn", "licm", "loop-unroll", "simple-loop-unswitch", "jump-threading",
            "loop-rotate", "indvars", "dse", "early-cse-memssa", "instcombine", "simplifycfg", "loop-idiom",

@@ -140,12 +140,13 @@ def first_candidates(text_ir: str, objective: str, model: str | None, strategy: 
 
 
 def fixed_candidates(objective: str) -> list[Candidate]:
-    """Speed: the knob screen, ``-O3`` under each knob value, the knob study's winners first; then, ``later``,
-    the portfolio of the training programs' wins, the macro pipelines and clang's other levels. Size: the size
-    macros and levels. Duplicates are skipped by :class:`Stream`.
+    """Speed: the knob screen, ``-O3`` under each knob value, the knob table's training wins first; then,
+    ``later``, the portfolio of the training programs' wins, the macro pipelines and clang's other levels. Size:
+    the size macros and levels. Duplicates are skipped by :class:`Stream`.
 
-    The screen comes first because the wins beyond ``-O3`` mostly carry a knob (docs/data.md, "Knobs": 1.034x ->
-    1.109x oracle on the training programs), and a knob value that changes nothing costs nothing (same module)."""
+    The screen comes first because the wins beyond ``-O3`` mostly carry a knob (docs/data.md, "Knobs": the
+    oracle over the training programs goes from 1.031x to 1.079x with them), and a knob value that changes
+    nothing costs nothing (same module)."""
     if objective == "speed":
         out = knob_refinements(Candidate("O3", BASELINE["speed"], "baseline", ("-O3",)), origin="knob screen")
         for c in out:
@@ -161,12 +162,12 @@ def fixed_candidates(objective: str) -> list[Candidate]:
             for n, p in pipes.items()]
 
 
-#: Knob values in the order the knob study ranked them (docs/data.md), before all others.
+#: Knob values in the order of the knob table's training wins (space.SPEED_KNOB_CANDIDATES), before all others.
 _KNOB_PRIOR = tuple(knobs.parse(t)[1][0] for t in space.SPEED_KNOB_CANDIDATES)
 
 
 def knob_refinements(best: Candidate, origin: str = "") -> list[Candidate]:
-    """``best`` with one knob value more (a knob already set keeps its value), the knob study's winners first:
+    """``best`` with one knob value more (a knob already set keeps its value), the training wins first:
     coordinate ascent over the knobs."""
     pipeline, options = knobs.parse(best.text)
     have = {knobs.option_name(o) for o in options}
