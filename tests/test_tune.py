@@ -367,12 +367,13 @@ def test_two_knobs_that_each_help_are_found_together(tmp_path, seed):
     assert "@unroll-count=4" in result.pipeline and "@force-vector-width=4" in result.pipeline, result.pipeline
 
 
-def test_the_tuner_beats_random_search_on_simulated_programs():
+def test_simulated_sessions_find_hidden_wins_and_never_declare_a_false_one():
     """40 simulated programs with hidden wins of 4-30% under spiky noise (rlopt.training.tune_sim; the longer
-    run is benchmarks/tune_sim.py): at the same budget the tuner improves more of them than random search
-    does, by a larger geomean, and neither ever declares a win that is not one."""
+    run is benchmarks/tune_sim.py): the tuner and plain random search each improve a good share of them at 100
+    runs, and neither ever declares a win that is not one. (Which of the two finds more depends on where the
+    wins hide: docs/tune.md, "Simulated programs".)"""
     tuner, rand = (tune_sim.score([tune_sim.session(i, 1, strategy, 100) for i in range(40)])
                    for strategy in ("policy", "random"))
     assert tuner["false_wins"] == rand["false_wins"] == 0, (tuner, rand)
-    assert tuner["geomean"] > rand["geomean"] and tuner["improved"] > rand["improved"], (tuner, rand)
-    assert tuner["geomean"] > 1.03, tuner
+    for found in (tuner, rand):
+        assert found["geomean"] > 1.03 and found["improved"] >= found["with_wins"] // 2, found

@@ -83,8 +83,10 @@ def session(index: int, suite_seed: int, strategy: str, evals: int) -> Session:
     wins = {key: rng.choice(GAINS) for key in rng.sample(WIN_KEYS, rng.choice(WIN_COUNTS))}
     with tempfile.TemporaryDirectory() as d:
         prog = SimulatedProgram(Path(d), wins, sigma=rng.choice(SIGMAS), seed=index)
-        result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=evals, seconds=None, seed=index,
-                                 strategy=strategy).tune()
+        # as tune.first_candidates without a model: the tuner starts from its fixed candidates (the knob screen
+        # first), plain random search from nothing
+        first = tune.fixed_candidates("speed") if strategy == "policy" else []
+        result = tune.SpeedTuner(prog, first, evals=evals, seconds=None, seed=index, strategy=strategy).tune()
         return Session(result.improved, prog.gain(result.pipeline) if result.improved else 1.0,
                        math.prod(wins.values()))
 
