@@ -292,3 +292,58 @@ def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, 
     assert pick == chosen and engine.kept == chosen and engine.codegen == generated
     assert engine.live == set()  # every other module freed (the kept one is the engine's now)
     assert lines[-1].startswith(f"chose {chosen} ")
+
+
+def test_leave_family_out_takes_a_trainer_and_never_shows_it_the_family_it_judges(data):
+    seen = []
+
+    class AlwaysU(SEL.Model):
+        def predict(self, x):
+            out = np.zeros((len(np.atleast_2d(x)), 2))
+            out[:, 1] = 1.0
+            return out
+
+    def trainer(d, tr, val):
+        seen.append({d.families[i] for i in [*tr, *val]})
+        return AlwaysU("always-U", ["O3", "U"], np.zeros(1), np.ones(1))
+
+    lfo = SEL.leave_family_out(data, "speed", "unused", trainer=trainer)
+    families = {f"f{i}" for i in range(6)}
+    assert [sorted(families - s) for s in seen] == [[f] for f in sorted(families)]
+    u = data.candidates.index("U")
+    for p in lfo["programs"]:
+        assert p["chosen"] == "U" and p["ratio"] == round(math.exp(data.gain[data.uris.index(p["uri"]), u]), 4)
+
+
+@pytest.fixture(scope="module")
+def selector_features():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "selector_features.py"
+    spec = importlib.util.spec_from_file_location("selector_features", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("kind", ["delta-knn", "delta-ridge"])
+def test_delta_selector_reads_what_a_candidate_changed(data, selector_features, kind):
+    """U wins where its output gained blocks over -O3's and loses where it gained calls; I's output is -O3's."""
+    from dataclasses import replace
+
+    nf, calls = len(AUTOPHASE_NAMES), AUTOPHASE_NAMES.index("NumCallInst")
+    wide = []
+    for i in range(len(data.uris)):
+        o3 = np.full(nf, 20.0)
+        outs = {c: o3.copy() for c in data.candidates}
+        u_wins = data.gain[i, data.candidates.index("U")] > 0
+        outs["U"][LOOP_FEATURE if u_wins else calls] += 30 + i % 7
+        outs["Oz"][calls] += 5
+        outs["N"][calls] += 1 + i % 3
+        wide.append(np.log1p(np.concatenate([o3] + [outs[c] for c in data.candidates])))
+    d = replace(data, features=np.array(wide))
+    lfo = SEL.leave_family_out(d, "speed", kind, trainer=selector_features.delta_trainer(kind))
+    chosen = {p["uri"]: p["chosen"] for p in lfo["programs"]}
+    assert "I" not in chosen.values()  # its counts equal -O3's: predicted to gain nothing, though it often wins
+    assert lfo["overall"]["losses"] == 0 and lfo["overall"]["geomean"] > 1.05

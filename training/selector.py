@@ -313,8 +313,18 @@ def train(data: Data, objective: str, kind: str, *, train_rows: Sequence[int], v
     return model
 
 
-def leave_family_out(data: Data, objective: str, kind: str, max_full: int | None = None) -> dict[str, Any]:
-    """For every family: train on the others (validation split of the others calibrates), judge on it."""
+Trainer = Callable[[Data, Sequence[int], Sequence[int]], Model]
+
+
+def leave_family_out(data: Data, objective: str, kind: str, max_full: int | None = None,
+                     trainer: Trainer | None = None) -> dict[str, Any]:
+    """For every family: train on the others (validation split of the others calibrates), judge on it.
+
+    ``trainer(data, train_rows, val_rows)`` replaces :func:`train` for a selector this module does not fit
+    (benchmarks/selector_features.py compares feature sets this way); it returns a :class:`Model`-like object."""
+    if trainer is None:
+        def trainer(d: Data, tr: Sequence[int], val: Sequence[int]) -> Model:
+            return train(d, objective, kind, train_rows=tr, val_rows=val, max_full=max_full)
     results: dict[str, Any] = {}
     per_program: list[tuple[str, str, float, bool, bool]] = []
     for fam in sorted(set(data.families)):
@@ -322,7 +332,7 @@ def leave_family_out(data: Data, objective: str, kind: str, max_full: int | None
         others = data.rows(lambda i, fam=fam: data.families[i] != fam)
         val = [i for i in others if data.splits[i] == "validation"]
         tr = [i for i in others if data.splits[i] != "validation"]
-        model = train(data, objective, kind, train_rows=tr, val_rows=val, max_full=max_full)
+        model = trainer(data, tr, val)
         out = judge(data.subset(test), model)
         results[fam] = {**out.summary(), "coreset": model.coreset, "margin": model.margin}
         per_program += list(zip(out.uris, out.chosen, out.gain.tolist(), out.win.tolist(), out.loss.tolist(),

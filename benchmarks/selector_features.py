@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Which program features tell the speed selector which candidate beats ``-O3``? Leave-family-out on the knob table.
+
+The shipped speed selector looks at the Autophase counts of the module clang hands its optimizer, and on the
+knob table it calibrates to ``-O3`` everywhere (docs/policy.md). Counts of the *input* may simply not show what
+a knob will do; the modules the candidates produce might. This compares, with the selector's own
+leave-family-out protocol (``rlopt.training.selector.leave_family_out``: train on the other families, margin
+calibrated on their validation programs, judged by the table):
+
+* ``input``: Autophase of the input module (what ships);
+* ``post-O3``: Autophase of ``-O3``'s output (free at ``-O-rl`` time: ``-O3`` is the fallback anyway);
+* ``input+post-O3``: both;
+* ``delta``: per (program, candidate), the change in Autophase counts from ``-O3``'s output to the candidate's
+  output plus the candidate's identity, one model over all pairs (k nearest pairs, or ridge regression), a
+  candidate whose counts equal ``-O3``'s predicted to gain nothing. Costs one pipeline run per candidate at
+  compile time: a bound on what output features can tell, not something ``-O-rl`` could afford.
+
+Features are extracted once per program (the engine runs every candidate) into ``--features`` and reused.
+Prints a table and writes ``benchmarks/results/selector_features.json``.
+``.venv/bin/python benchmarks/selector_features.py [--table training/tables/knob-table.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rlopt import knobs
+from rlopt.engine import Engine, StaleHandle
+from rlopt.errors import RloptError
+from rlopt.features import AUTOPHASE_NAMES, autophase_values
+from rlopt.output import write_file
+from rlopt.training import benchmarks, measure
+from rlopt.training import selector as sel
+
+RESULTS = Path(__file__).resolve().parent / "results" / "selector_features.json"
+DELTA_K = 7  # nearest (program, candidate) pairs averaged by the delta kNN
+RIDGE_L2 = 3.0  # ridge penalty per pair, on standardised features
+ONE_HOT_SCALE = 2.0  # weight of the candidate's identity beside the count deltas
+NF = len(AUTOPHASE_NAMES)
+
+
+def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
+    """Autophase of the input module and of every pipeline's output (None where the pipeline failed)."""
+    ir = benchmarks.ir(bench, "O3")
+    row: dict[str, Any] = {"input": autophase_values(ir.decode(errors="replace"))}
+    base = engine.load(ir, name=bench.name)
+    try:
+        for name, pipe in pipelines.items():
+            try:
+                h = engine.clone(base)
+            except StaleHandle:  # the pipeline before hung or crashed the worker
+                base = engine.load(ir, name=bench.name)
+                h = engine.clone(base)
+            try:
+                pipeline, options = knobs.parse(pipe)
+                engine.run(h, pipeline, options=options)
+                row[name] = autophase_values(engine.text(h))
+            except RloptError:
+                row[name] = None
+            finally:
+                engine.free(h)
+    finally:
+        engine.free(base)
+    return row
+
+
+def extract(data: sel.Data, table: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Features of every program of ``data``, resuming from ``path`` (written after each program)."""
+    done = json.loads(path.read_text()) if path.exists() else {}
+    todo = [u for u in data.uris if u not in done]
+    with Engine(timeout=measure.ENGINE_TIMEOUT) as engine:
+        for i, uri in enumerate(todo, 1):
+            t0 = time.time()
+            done[uri] = output_features(benchmarks.get(uri), table["candidates"], engine)
+            write_file(path, json.dumps(done).encode())
+            print(f"[{i}/{len(todo)}] {uri}: {time.time() - t0:.1f} s", flush=True)
+    return done
+
+
+class DeltaModel(sel.Model):
+    """Predicts each coreset candidate's log gain from how its output's counts differ from ``-O3``'s.
+
+    Rows of features are ``[O3 output, candidate 1 output, ...]`` (the table's candidate order, log1p counts)."""
+
+    def pair_features(self, x: np.ndarray, j: int) -> np.ndarray:
+        delta = x[:, (j + 1) * NF:(j + 2) * NF] - x[:, :NF]
+        onehot = np.zeros((len(x), self.params["n_candidates"]))
+        onehot[:, j] = ONE_HOT_SCALE
+        return np.hstack([delta, onehot])
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(x)
+        out = np.zeros((len(x), len(self.coreset)))
+        for c, j in enumerate(self.params["cols"][1:], start=1):
+            z = self.pair_features(x, j)
+            if self.kind == "delta-knn":
+                d = ((z[:, None, :] - self.params["train_z"][None, :, :]) ** 2).sum(-1)
+                pred = self.params["train_y"][np.argsort(d, axis=1, kind="stable")[:, :DELTA_K]].mean(axis=1)
+            else:
+                pred = ((z - self.params["mu"]) / self.params["sd"]) @ self.params["w"] + self.params["y0"]
+            same = np.all(z[:, :NF] == 0, axis=1)  # the candidate's counts equal -O3's: nothing to gain
+            out[:, c] = np.where(same, 0.0, pred)
+        return out
+
+
+def delta_trainer(kind: str) -> sel.Trainer:
+    """A ``leave_family_out`` trainer for the delta models (coreset from the training rows, as ``train``)."""
+
+    def trainer(data: sel.Data, train_rows: Any, val_rows: Any) -> sel.Model:
+        tr = data.subset(train_rows)
+        coreset = sel.choose_coreset(tr, "O3")
+        cols = [data.candidates.index(c) for c in coreset]
+        model = DeltaModel(kind, coreset, np.zeros(1), np.ones(1),
+                           {"cols": cols, "n_candidates": len(data.candidates)})
+        pairs = [(model.pair_features(tr.features, j), tr.gain[:, j]) for j in cols[1:]]
+        z = np.vstack([p for p, _ in pairs])
+        y = np.concatenate([g for _, g in pairs])
+        differs = ~np.all(z[:, :NF] == 0, axis=1)  # pairs equal to -O3 teach nothing
+        z, y = z[differs], y[differs]
+        if kind == "delta-knn":
+            model.params.update(train_z=z, train_y=y)
+        else:
+            mu, sd = z.mean(axis=0), z.std(axis=0) + 1e-6
+            a = (z - mu) / sd
+            w = np.linalg.solve(a.T @ a + RIDGE_L2 * len(a) * np.eye(a.shape[1]), a.T @ (y - y.mean()))
+            model.params.update(mu=mu, sd=sd, w=w, y0=float(y.mean()))
+        model.margin = sel.calibrate(data.subset(val_rows), model) if len(val_rows) else sel.MARGINS[-1]
+        return model
+
+    return trainer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--table", type=Path, default=measure.KNOB_TABLE_FILE)
+    ap.add_argument("--features", type=Path, default=benchmarks.cache_dir() / "selector-features.json",
+                    help="where extracted features are kept between runs")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    started = time.time()
+    table = json.loads(args.table.read_text())
+    data = sel.load_data(table, "speed")
+    feats = extract(data, table, args.features)
+    complete = [i for i, u in enumerate(data.uris) if all(feats[u].get(c) is not None for c in data.candidates)]
+    skipped = sorted(set(data.uris) - {data.uris[i] for i in complete})
+    data = data.subset(complete)
+    raw_in = np.array([feats[u]["input"] for u in data.uris], dtype=np.float64)
+    raw_o3 = np.array([feats[u]["O3"] for u in data.uris], dtype=np.float64)
+    outputs = np.log1p(np.array([[feats[u]["O3"]] + [feats[u][c] for c in data.candidates] for u in data.uris],
+                                dtype=np.float64)).reshape(len(data.uris), -1)
+    runs = {f"{kind} {name}": (replace(data, features=x), kind, None)
+            for name, x in (("input", raw_in), ("post-O3", raw_o3), ("input+post-O3", np.hstack([raw_in, raw_o3])))
+            for kind in ("mlp", "knn")}
+    runs |= {kind: (replace(data, features=outputs), kind, delta_trainer(kind))
+             for kind in ("delta-knn", "delta-ridge")}
+    results: dict[str, Any] = {}
+    for name, (d, kind, trainer) in runs.items():
+        results[name] = sel.leave_family_out(d, "speed", kind, trainer=trainer)
+    oracle = math.exp(float(sel.credited(data).max(axis=1).mean()))
+    print(f"{len(data.uris)} programs of {args.table.name} ({len(skipped)} left out: a candidate failed), "
+          f"{len(data.candidates)} candidates; oracle {oracle:.4f}x -O3, {int(data.win.any(axis=1).sum())} "
+          "programs with a win")
+    print("| features, model | leave-family-out | wins / losses | worst | distinct | moved off -O3 |")
+    print("|---|---|---|---|---|---|")
+    for name, r in results.items():
+        o = r["overall"]
+        moved = sum(p["chosen"] != "O3" for p in r["programs"])
+        print(f"| {name} | {o['geomean']:.4f}x | {o['wins']} / {o['losses']} | {o['worst']:.3f} | "
+              f"{o['distinct']} | {moved} |")
+    run = {"wall_seconds": round(time.time() - started, 1),
+           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    report = {"table": str(args.table), "programs": len(data.uris), "left_out": skipped, "oracle": round(oracle, 4),
+              "results": results, "run": run}
+    write_file(args.out, (json.dumps(report, indent=1) + "\n").encode())
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
