@@ -21,7 +21,7 @@ from rlopt import tune, tuning
 from rlopt.cache import digest
 from rlopt.engine import Engine
 from rlopt.timing import RunResult
-from rlopt.training import tune_sim
+from rlopt.training import measure, tune_sim
 
 # Ackermann: LLVM 19's -O1 is ~1.2x faster than its -O3 here (measured: 0.15 s against 0.18 s with n=11; the
 # table's Shootout-C++/ackermann shows the same, 1.38x), and -O1 is in the speed model's coreset.
@@ -377,3 +377,25 @@ def test_simulated_sessions_find_hidden_wins_and_never_declare_a_false_one():
     assert tuner["false_wins"] == rand["false_wins"] == 0, (tuner, rand)
     for found in (tuner, rand):
         assert found["geomean"] > 1.03 and found["improved"] >= found["with_wins"] // 2, found
+
+
+def test_measured_profiles_come_from_the_knob_tables_held_out_programs():
+    table = json.loads(measure.KNOB_TABLE_FILE.read_text())
+    profiles = tune_sim.measured_profiles(table)
+    held_out = [r for r in table["programs"].values() if r.get("split") in ("validation", "test")
+                and r.get("rounds") and not r.get("noisy") and "error" not in r]
+    assert len(profiles) == len(held_out) > 20
+    keys = {k for p in profiles for k in p}
+    assert all(k.startswith("@") and "=" in k or k in ("default<O1>", "default<O2>", "default<Os>", "default<Oz>")
+               for k in keys), keys
+    assert any(g > 1 for p in profiles for g in p.values()) and any(g < 1 for p in profiles for g in p.values())
+    assert len(tune_sim.measured_profiles(table, splits=("train",))) > len(profiles)  # the training programs differ
+
+
+def test_measured_effects_do_not_compound_and_a_measured_loss_is_never_the_answer(tmp_path):
+    profile = {"@force-vector-width=4": 1.3, "@unroll-count=4": 1.2, "default<O1>": 0.5}
+    prog = tune_sim.SimulatedProgram(tmp_path, profile, sigma=0.02, spike_rate=0, seed=1, compound=False)
+    assert prog.gain("default<O3>@force-vector-width=4@unroll-count=4") == 1.3
+    assert prog.gain("default<O1>@force-vector-width=4") == 0.65
+    result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=100, seconds=None, seed=1).tune()
+    assert result.improved and prog.gain(result.pipeline) >= 1.2, result.pipeline
