@@ -10,6 +10,10 @@ calibrated on their validation programs, judged by the table):
 * ``input``: Autophase of the input module (what ships);
 * ``post-O3``: Autophase of ``-O3``'s output (free at ``-O-rl`` time: ``-O3`` is the fallback anyway);
 * ``input+post-O3``: both;
+* ``graph-wl``: the ProGraML graph of the input (``rlopt.graph``), as histograms of Weisfeiler-Lehman labels
+  (a node's text, then twice its label with its neighbours' labels and edge kinds, hashed into
+  :data:`WL_BUCKETS` buckets per round): the graph's structure that a GNN would read, without a GNN's training
+  cost per fold; alone and beside Autophase;
 * ``delta``: per (program, candidate), the change in Autophase counts from ``-O3``'s output to the candidate's
   output plus the candidate's identity, one model over all pairs (k nearest pairs, or ridge regression), a
   candidate whose counts equal ``-O3``'s predicted to gain nothing. Costs one pipeline run per candidate at
@@ -27,16 +31,18 @@ import json
 import math
 import resource
 import time
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rlopt import knobs
+from rlopt import graph, knobs
 from rlopt.engine import Engine, StaleHandle
 from rlopt.errors import RloptError
 from rlopt.features import AUTOPHASE_NAMES, autophase_values
+from rlopt.graph import ProgramGraph
 from rlopt.output import write_file
 from rlopt.training import benchmarks, measure
 from rlopt.training import selector as sel
@@ -46,12 +52,30 @@ DELTA_K = 7  # nearest (program, candidate) pairs averaged by the delta kNN
 RIDGE_L2 = 3.0  # ridge penalty per pair, on standardised features
 ONE_HOT_SCALE = 2.0  # weight of the candidate's identity beside the count deltas
 NF = len(AUTOPHASE_NAMES)
+WL_BUCKETS, WL_ROUNDS = 256, 2
+
+
+def wl_histogram(g: ProgramGraph) -> list[int]:
+    """Weisfeiler-Lehman label counts of ``g``: ``WL_ROUNDS + 1`` histograms of ``WL_BUCKETS`` buckets."""
+    labels = [zlib.crc32(text.encode()) for text in g.node_text]
+    around: list[list[tuple[int, int, int]]] = [[] for _ in labels]
+    for src, dst, flow in zip(g.edge_source, g.edge_target, g.edge_flow, strict=True):
+        around[dst].append((flow, 0, src))
+        around[src].append((flow, 1, dst))
+    counts: list[int] = []
+    for done in range(WL_ROUNDS + 1):
+        counts += np.bincount(np.array(labels, dtype=np.int64) % WL_BUCKETS, minlength=WL_BUCKETS).tolist()
+        if done < WL_ROUNDS:
+            labels = [zlib.crc32(repr((labels[i], sorted((f, way, labels[j]) for f, way, j in around[i]))).encode())
+                      for i in range(len(labels))]
+    return counts
 
 
 def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
     """Autophase of the input module and of every pipeline's output (None where the pipeline failed)."""
     ir = benchmarks.ir(bench, "O3")
-    row: dict[str, Any] = {"input": autophase_values(ir.decode(errors="replace"))}
+    text = ir.decode(errors="replace")
+    row: dict[str, Any] = {"input": autophase_values(text), "graph-wl": wl_histogram(graph.build(text))}
     base = engine.load(ir, name=bench.name)
     try:
         for name, pipe in pipelines.items():
@@ -76,6 +100,10 @@ def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engi
 def extract(data: sel.Data, table: dict[str, Any], path: Path) -> dict[str, Any]:
     """Features of every program of ``data``, resuming from ``path`` (written after each program)."""
     done = json.loads(path.read_text()) if path.exists() else {}
+    for uri in data.uris:  # features added to this script since the file was written
+        if uri in done and "graph-wl" not in done[uri]:
+            done[uri]["graph-wl"] = wl_histogram(graph.build(benchmarks.ir(benchmarks.get(uri), "O3").decode(
+                errors="replace")))
     todo = [u for u in data.uris if u not in done]
     with Engine(timeout=measure.ENGINE_TIMEOUT) as engine:
         for i, uri in enumerate(todo, 1):
@@ -155,10 +183,12 @@ def main() -> None:
     data = data.subset(complete)
     raw_in = np.array([feats[u]["input"] for u in data.uris], dtype=np.float64)
     raw_o3 = np.array([feats[u]["O3"] for u in data.uris], dtype=np.float64)
+    wl = np.array([feats[u]["graph-wl"] for u in data.uris], dtype=np.float64)
     outputs = np.log1p(np.array([[feats[u]["O3"]] + [feats[u][c] for c in data.candidates] for u in data.uris],
                                 dtype=np.float64)).reshape(len(data.uris), -1)
     runs = {f"{kind} {name}": (replace(data, features=x), kind, None)
-            for name, x in (("input", raw_in), ("post-O3", raw_o3), ("input+post-O3", np.hstack([raw_in, raw_o3])))
+            for name, x in (("input", raw_in), ("post-O3", raw_o3), ("input+post-O3", np.hstack([raw_in, raw_o3])),
+                            ("graph-wl", wl), ("graph-wl+input", np.hstack([wl, raw_in])))
             for kind in ("mlp", "knn")}
     runs |= {kind: (replace(data, features=outputs), kind, delta_trainer(kind))
              for kind in ("delta-knn", "delta-ridge")}

@@ -347,3 +347,19 @@ def test_delta_selector_reads_what_a_candidate_changed(data, selector_features, 
     chosen = {p["uri"]: p["chosen"] for p in lfo["programs"]}
     assert "I" not in chosen.values()  # its counts equal -O3's: predicted to gain nothing, though it often wins
     assert lfo["overall"]["losses"] == 0 and lfo["overall"]["geomean"] > 1.05
+
+
+def test_graph_wl_histogram_sees_structure_not_names(selector_features):
+    from rlopt import graph
+
+    def module(name: str, op: str) -> str:
+        return (f"define i32 @{name}(i32 %a, i32 %b) {{\nentry:\n  %s = {op} i32 %a, %b\n  %t = {op} i32 %s, %b\n"
+                f"  ret i32 %t\n}}\n")
+
+    h = selector_features.wl_histogram
+    same, renamed, other = (h(graph.build(module(n, op))) for n, op in (("f", "add"), ("g", "add"), ("f", "mul")))
+    rounds, buckets = selector_features.WL_ROUNDS + 1, selector_features.WL_BUCKETS
+    assert len(same) == rounds * buckets
+    nodes = len(graph.build(module("f", "add")).node_text)
+    assert [sum(same[r * buckets:(r + 1) * buckets]) for r in range(rounds)] == [nodes] * rounds
+    assert same == renamed and same != other
