@@ -72,7 +72,8 @@ def wl_histogram(g: ProgramGraph) -> list[int]:
 
 
 def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
-    """Autophase of the input module and of every pipeline's output (None where the pipeline failed)."""
+    """Autophase of the input module and of every pipeline's output (None where the pipeline failed), and the
+    input's graph as :func:`wl_histogram`."""
     ir = benchmarks.ir(bench, "O3")
     text = ir.decode(errors="replace")
     row: dict[str, Any] = {"input": autophase_values(text), "graph-wl": wl_histogram(graph.build(text))}
@@ -100,10 +101,6 @@ def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engi
 def extract(data: sel.Data, table: dict[str, Any], path: Path) -> dict[str, Any]:
     """Features of every program of ``data``, resuming from ``path`` (written after each program)."""
     done = json.loads(path.read_text()) if path.exists() else {}
-    for uri in data.uris:  # features added to this script since the file was written
-        if uri in done and "graph-wl" not in done[uri]:
-            done[uri]["graph-wl"] = wl_histogram(graph.build(benchmarks.ir(benchmarks.get(uri), "O3").decode(
-                errors="replace")))
     todo = [u for u in data.uris if u not in done]
     with Engine(timeout=measure.ENGINE_TIMEOUT) as engine:
         for i, uri in enumerate(todo, 1):
