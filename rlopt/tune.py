@@ -67,6 +67,10 @@ STALE_TRIES = 200
 #: pipeline under load), and one backend build (code generation and link).
 RUN_TIMEOUT = 600.0
 ENGINE_TIMEOUT = 600.0
+#: A candidate's optimization may take this many times the -O3 build's, at least OPTIMIZE_TIMEOUT_MIN seconds:
+#: forced unrolling can blow a module up for many minutes (rlopt-suite nbody under ``@unroll-count=8``: over
+#: 300 s against 0.03 s for -O3), which must cost one candidate, not the session's budget.
+OPTIMIZE_TIMEOUT_FACTOR, OPTIMIZE_TIMEOUT_MIN = 20.0, 30.0
 BACKEND_TIMEOUT = 300.0
 #: Of the moves around the best speed candidate: the share that changes a knob (the training programs' wins
 #: beyond -O3 mostly carry one), and the share that runs -O3 once more after it; the rest move a pass.
@@ -303,10 +307,18 @@ class Program:
         self.run_timeout = run_timeout
         self.handle = engine.load(module, name="input")
         self._after: dict[str, int] = {}  # the module after a first pipeline element, by element
+        self.optimize_timeout: float | None = None  # set by the first build (the tuner's -O3)
 
     def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
+        """The module after pipeline ``text``; the first call (the baseline) sets how long later ones may take."""
         pipeline, options = knobs.parse(text)
-        return self.engine.optimize(self.module, pipeline, bitcode=bitcode, options=options)
+        started = time.monotonic()
+        code = self.engine.optimize(self.module, pipeline, bitcode=bitcode, options=options,
+                                    timeout=self.optimize_timeout)
+        if self.optimize_timeout is None:
+            self.optimize_timeout = min(ENGINE_TIMEOUT, max(OPTIMIZE_TIMEOUT_MIN,
+                                                            OPTIMIZE_TIMEOUT_FACTOR * (time.monotonic() - started)))
+        return code
 
     def ir_instructions(self, text: str, *, reuse: bool = True) -> int:
         """Exact IR instruction count after the pipeline (the size objective).

@@ -399,3 +399,21 @@ def test_measured_effects_do_not_compound_and_a_measured_loss_is_never_the_answe
     assert prog.gain("default<O1>@force-vector-width=4") == 0.65
     result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=100, seconds=None, seed=1).tune()
     assert result.improved and prog.gain(result.pipeline) >= 1.2, result.pipeline
+
+
+def test_a_candidate_that_optimizes_for_too_long_costs_only_itself(array_sum, tc, tmp_path, monkeypatch):
+    """Each build may take a multiple of the -O3 build's time (here 3x, no floor): a pipeline that runs -O3 300
+    times is stopped as a failed build, and the session goes on with the others."""
+    monkeypatch.setattr(tune, "OPTIMIZE_TIMEOUT_FACTOR", 3.0)
+    monkeypatch.setattr(tune, "OPTIMIZE_TIMEOUT_MIN", 0.0)
+    with Engine(tc, timeout=120.0) as engine:
+        prog = tune.Program(array_sum, engine, tmp_path, run="{exe} 100", tc=tc)
+        slow = tune.Candidate("slow", ",".join(["default<O3>"] * 300), "test")
+        fast = tune.Candidate("O1", "default<O1>", "test")
+        started = time.monotonic()
+        result = tune.SpeedTuner(prog, [slow, fast], evals=40, seconds=None).tune()
+        assert time.monotonic() - started < 60
+    assert prog.optimize_timeout is not None and prog.optimize_timeout < 5
+    assert slow.status.startswith("build failed") and "timed out" in slow.status, slow.status
+    assert fast.exe is not None and fast.runs > 0, fast.status
+    assert result.runs <= 40
