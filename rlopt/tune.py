@@ -41,6 +41,7 @@ import click
 
 from rlopt import knobs, passes, space, timing, toolchain, tuning
 from rlopt.cache import digest
+from rlopt.engine import StaleHandle
 from rlopt.errors import RloptError, ToolError, ToolTimeout
 
 BASELINE = {"speed": "default<O3>", "size": "default<Oz>"}
@@ -320,26 +321,39 @@ class Program:
                                                             OPTIMIZE_TIMEOUT_FACTOR * (time.monotonic() - started)))
         return code
 
-    def ir_instructions(self, text: str, *, reuse: bool = True) -> int:
-        """Exact IR instruction count after the pipeline (the size objective).
+    def ir_instructions(self, text: str, *, reuse: bool = True, timeout: float | None = None) -> int:
+        """Exact IR instruction count after the pipeline (the size objective), within ``timeout`` seconds.
 
         With ``reuse``, the module after a pipeline's first element (``default<Oz>`` in most size candidates)
         is kept for the next candidates that start with it, so that on a large module a candidate costs its
         other passes only. The answer is counted again without reuse (:func:`tune_size`).
         """
         pipeline, options = knobs.parse(text)
+        try:
+            return self._count(pipeline, options, reuse, timeout)
+        except StaleHandle:  # a timeout or a crash restarted the worker: the modules it held are gone
+            self.handle = self.engine.load(self.module, name="input")
+            self._after.clear()
+            return self._count(pipeline, options, reuse, timeout)
+
+    def _count(self, pipeline: str, options: knobs.Options, reuse: bool, timeout: float | None) -> int:
         start, rest = self.handle, pipeline
         elements = passes.split_pipeline(pipeline)
         if reuse and not options and len(elements) > 1:
             head = self._after.get(elements[0])
             if head is None and len(self._after) < PREFIXES_KEPT:
-                head = self._after[elements[0]] = self.engine.clone(self.handle)
-                self.engine.run(head, elements[0])
+                head = self.engine.clone(self.handle)
+                try:
+                    self.engine.run(head, elements[0], timeout=timeout)
+                except ToolError:
+                    self.engine.free(head)
+                    raise
+                self._after[elements[0]] = head
             if head is not None:
                 start, rest = head, ",".join(elements[1:])
         h = self.engine.clone(start)
         try:
-            self.engine.run(h, rest, options=options)
+            self.engine.run(h, rest, options=options, timeout=timeout)
             return self.engine.instruction_count(h)
         finally:
             self.engine.free(h)
@@ -699,12 +713,20 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
     """Fewest IR instructions: exact counts in the engine (deterministic; no runs).
 
     The time budget is kept, not just checked: no candidate starts that the slowest so far says would end
-    after it, and the time of one whole pipeline (the -Oz count) is kept for recounting the answer."""
+    after it, one slower than all before is stopped at the deadline, and the time of one whole pipeline (the
+    -Oz count) is kept for recounting the answer."""
     started = time.monotonic()
     history: list[Candidate] = []
     base = program.ir_instructions(BASELINE["size"])
     slowest = time.monotonic() - started  # one whole pipeline, as the final recount will run
-    deadline = started + (seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else 1e9)) - slowest
+    budget = seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else math.inf)
+    end = started + budget
+    deadline = end - slowest
+
+    def left(until: float) -> float | None:
+        """Seconds to ``until``, for a timeout (none without a time budget)."""
+        return None if math.isinf(until) else max(0.05, until - time.monotonic())
+
     best: list[Candidate] = []  # the best few, fewest instructions first
 
     def parent() -> Candidate | None:
@@ -719,8 +741,8 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
                 break
             history.append(cand)
             begun = time.monotonic()
-            try:
-                cand.ir_instructions = program.ir_instructions(cand.text)
+            try:  # a candidate slower than every one before is stopped at the deadline, not let overrun it
+                cand.ir_instructions = program.ir_instructions(cand.text, timeout=left(deadline))
             except (ToolError, knobs.KnobError) as e:
                 cand.status = f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}"
                 continue
@@ -739,7 +761,8 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
                     interrupted=interrupted, history=history)
     if best:  # the answer's count from one run of its whole pipeline (the search may have reused a prefix)
         with contextlib.suppress(ToolError, knobs.KnobError):
-            best[0].ir_instructions = program.ir_instructions(best[0].text, reuse=False)
+            best[0].ir_instructions = program.ir_instructions(best[0].text, reuse=False,
+                                                              timeout=left(end))
     if best and (best[0].ir_instructions or base) < base:
         win = best[0]
         win.status = "winner"

@@ -286,9 +286,9 @@ class SlowCounts(tune.Program):
     """Every count takes 0.3 s, as a large module's pipeline does: a budget checked only between candidates
     would end a candidate and a recount late."""
 
-    def ir_instructions(self, text: str, *, reuse: bool = True) -> int:
+    def ir_instructions(self, text: str, *, reuse: bool = True, timeout: float | None = None) -> int:
         time.sleep(0.3)
-        return super().ir_instructions(text, reuse=reuse)
+        return super().ir_instructions(text, reuse=reuse, timeout=timeout)
 
 
 def test_the_size_search_keeps_its_time_budget(ackermann, engine, tc, tmp_path):
@@ -296,6 +296,19 @@ def test_the_size_search_keeps_its_time_budget(ackermann, engine, tc, tmp_path):
     result = tune.tune_size(prog, tune.fixed_candidates("size"), evals=None, seconds=1.5)
     assert result.seconds <= 1.5, result.seconds
     assert 2 <= result.evaluations <= 3
+
+
+def test_a_size_candidate_slower_than_all_before_is_stopped_at_the_deadline(example_ir, tc, tmp_path):
+    """The budget check between candidates trusts the slowest so far; a pipeline that runs -Oz 400 times (~2 s
+    on this module) is slower than that, and is stopped by the engine at the deadline instead of ending the
+    search late."""
+    slow = tune.Candidate("slow", ",".join(["default<Oz>"] * 400), "test")
+    with Engine(tc, timeout=120.0) as engine:
+        prog = tune.Program(example_ir["sort.O3"].read_bytes(), engine, tmp_path, tc=tc)
+        result = tune.tune_size(prog, [*tune.fixed_candidates("size")[:2], slow], evals=None, seconds=1.0)
+        assert result.seconds <= 1.3, result.seconds
+        assert slow.status.startswith("failed") and "timed out" in slow.status, slow.status
+        assert prog.ir_instructions("default<Oz>") > 0  # the worker restarted; the program reloads its module
 
 
 def test_a_knob_move_changes_exactly_one_knob():

@@ -123,9 +123,10 @@ class Engine:
         self._check(handle)
         return self._new_handle("clone", handle)
 
-    def run(self, handle: int, pipeline: str, *, options: tuple[str, ...] = ()) -> None:
-        """Run an ``opt -passes=`` pipeline on the module in place, under knob ``options``."""
-        self._call("run", self._check(handle), pipeline, _knobs.canonical(options))
+    def run(self, handle: int, pipeline: str, *, options: tuple[str, ...] = (), timeout: float | None = None) -> None:
+        """Run an ``opt -passes=`` pipeline on the module in place, under knob ``options``; ``timeout``
+        overrides the engine's (a timeout restarts the worker: every handle goes stale)."""
+        self._call("run", self._check(handle), pipeline, _knobs.canonical(options), timeout=timeout)
 
     def verify(self, handle: int) -> None:
         """Raise ToolError with the verifier's message if the module is broken."""
