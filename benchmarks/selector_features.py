@@ -38,9 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from rlopt import graph, knobs
-from rlopt.engine import Engine, StaleHandle
-from rlopt.errors import RloptError
+from rlopt import graph
+from rlopt.engine import Engine
+from rlopt.errors import ToolError
 from rlopt.features import AUTOPHASE_NAMES, autophase_values
 from rlopt.graph import ProgramGraph
 from rlopt.output import write_file
@@ -77,24 +77,11 @@ def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engi
     ir = benchmarks.ir(bench, "O3")
     text = ir.decode(errors="replace")
     row: dict[str, Any] = {"input": autophase_values(text), "graph-wl": wl_histogram(graph.build(text))}
-    base = engine.load(ir, name=bench.name)
-    try:
-        for name, pipe in pipelines.items():
-            try:
-                h = engine.clone(base)
-            except StaleHandle:  # the pipeline before hung or crashed the worker
-                base = engine.load(ir, name=bench.name)
-                h = engine.clone(base)
-            try:
-                pipeline, options = knobs.parse(pipe)
-                engine.run(h, pipeline, options=options)
-                row[name] = autophase_values(engine.text(h))
-            except RloptError:
-                row[name] = None
-            finally:
-                engine.free(h)
-    finally:
-        engine.free(base)
+    for name, h, error in measure.optimized(engine, ir, bench.name, pipelines):
+        try:
+            row[name] = None if error else autophase_values(engine.text(h))
+        except ToolError:
+            row[name] = None
     return row
 
 

@@ -516,11 +516,7 @@ def portfolio_cmd(table_path: str | None, size: int, knob_screen: bool) -> None:
     data = selector.load_data(table, "speed")
     train = data.subset(selector.split_rows(data)[0])
     if knob_screen:  # -O3 and -O3 under one knob value (not the other pipelines, not the combinations)
-        from rlopt import knobs
-
-        runs = {n: knobs.parse(train.pipelines[n]) for n in train.candidates}  # (passes, knob options)
-        o3 = runs["O3"][0]
-        train = train.columns(["O3", *(n for n, (passes, opts) in runs.items() if passes == o3 and len(opts) == 1)])
+        train = train.columns(["O3", *measure.single_knob_values({n: train.pipelines[n] for n in train.candidates})])
     value = selector.credited(train)
     best = np.zeros(len(train.uris))
     click.echo(f"# greedy coverage of the wins on {len(train.uris)} training programs of {path.name} "

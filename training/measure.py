@@ -83,6 +83,18 @@ KNOB_CANDIDATES: dict[str, str] = {
 }
 
 
+def single_knob_values(pipelines: dict[str, str]) -> dict[str, str]:
+    """The candidates that run ``-O3`` under exactly one knob value, with that value (``unroll-count=4``):
+    what the tuner's knob screen orders (``rlopt-train portfolio --knobs``)."""
+    base = knobs.parse(pipelines["O3"])[0]
+    out = {}
+    for name, text in pipelines.items():
+        passes, options = knobs.parse(text)
+        if passes == base and len(options) == 1:
+            out[name] = options[0].lstrip("-")
+    return out
+
+
 def knob_candidates() -> dict[str, str]:
     """What the knob table times side by side: the standard levels and speed macros (no knobs) and the knob
     candidates, in one session per program, so that the headroom knobs add is measured against the same
@@ -104,6 +116,33 @@ class Built:
     error: str | None = None
 
 
+def optimized(engine: Engine, ir: bytes, name: str, pipelines: dict[str, str]
+              ) -> Iterator[tuple[str, int, ToolError | None]]:
+    """Each pipeline's output: its name, a handle to the module in ``engine`` (freed when the caller moves on)
+    and the error that stopped the pipeline, if any. A pipeline that hangs or crashes the worker costs only
+    itself: the input is loaded again for the next one."""
+    base = engine.load(ir, name=name)
+    try:
+        for cand, text in pipelines.items():
+            try:
+                h = engine.clone(base)
+            except StaleHandle:  # a pipeline before this one hung or crashed the worker
+                base = engine.load(ir, name=name)
+                h = engine.clone(base)
+            try:
+                pipeline, options = knobs.parse(text)
+                try:
+                    engine.run(h, pipeline, options=options)
+                except ToolError as e:
+                    yield cand, h, e
+                else:
+                    yield cand, h, None
+            finally:
+                engine.free(h)
+    finally:
+        engine.free(base)
+
+
 def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path, engine: Engine,
                      *, jobs: int = 2) -> dict[str, Built]:
     """Optimize ``bench``'s IR with every pipeline (in the engine) and build each result (``jobs`` at once).
@@ -111,38 +150,26 @@ def build_candidates(bench: Benchmark, pipelines: dict[str, str], workdir: Path,
     Many pipelines end in the same module: code generation (``.text`` size, the executable) runs once per
     distinct module, and candidates with the same module share its figures.
     """
-    ir = benchmarks.ir(bench, "O3")
-    base = engine.load(ir, name=bench.name)
     out: dict[str, Built] = {}
     modules: dict[str, bytes] = {}  # module digest -> bitcode, for the distinct modules
     first: dict[str, str] = {}  # module digest -> the first candidate that produced it
     module_of: dict[str, str] = {}
-    try:
-        for name, pipe in pipelines.items():
-            b = out[name] = Built(pipe)
-            try:
-                h = engine.clone(base)
-            except StaleHandle:  # a pipeline before this one hung or crashed the worker: load the IR again
-                base = engine.load(ir, name=bench.name)
-                h = engine.clone(base)
-            try:
-                pipeline, options = knobs.parse(pipe)
-                engine.run(h, pipeline, options=options)
-                b.ir_instructions = engine.instruction_count(h)
-                code = engine.bitcode(h)
-                key = digest(code)
-                module_of[name] = key
-                if key not in modules:
-                    modules[key], first[key] = code, name
-                    b.text_size = engine.object_text_size(h)
-                else:
-                    b.text_size = out[first[key]].text_size
-            except ToolError as e:
-                b.error = f"optimization failed: {e}"
-            finally:
-                engine.free(h)
-    finally:
-        engine.free(base)
+    for name, h, error in optimized(engine, benchmarks.ir(bench, "O3"), bench.name, pipelines):
+        b = out[name] = Built(pipelines[name])
+        try:
+            if error is not None:
+                raise error
+            b.ir_instructions = engine.instruction_count(h)
+            code = engine.bitcode(h)
+            key = digest(code)
+            module_of[name] = key
+            if key not in modules:
+                modules[key], first[key] = code, name
+                b.text_size = engine.object_text_size(h)
+            else:
+                b.text_size = out[first[key]].text_size
+        except ToolError as e:
+            b.error = f"optimization failed: {e}"
 
     def backend(key: str) -> None:
         b = out[first[key]]

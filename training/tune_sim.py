@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlopt import knobs, tune
+from rlopt import tune
 from rlopt.cache import digest
 from rlopt.timing import RunResult
+from rlopt.training import measure
 from rlopt.training.headroom import geomean
 
 #: Where a simulated program's wins hide: knob values (some early in the tuner's screen, some late, some not in
@@ -94,11 +95,10 @@ def measured_profiles(table: dict[str, Any], splits: tuple[str, ...] = ("validat
     ``default<On>``) that won or lost beyond the program's noise; suspect speedups left out.
 
     The default splits leave out the training programs the tuner's knob screen was ordered on."""
-    pipelines = {name: knobs.parse(text) for name, text in table["candidates"].items()}
-    base = pipelines["O3"][0]
-    keys = {name: "@" + opts[0].lstrip("-") if passes == base and len(opts) == 1 else passes
-            for name, (passes, opts) in pipelines.items()
-            if (passes == base and len(opts) == 1) or (LEVEL.fullmatch(passes) and passes != base and not opts)}
+    pipelines = table["candidates"]
+    singles = measure.single_knob_values(pipelines)
+    keys = {name: "@" + singles[name] if name in singles else text for name, text in pipelines.items()
+            if name in singles or (LEVEL.fullmatch(text) and text != pipelines["O3"])}
     profiles = []
     for _, row in sorted(table["programs"].items()):
         if row.get("split") not in splits or not row.get("rounds") or row.get("noisy") or "error" in row:
