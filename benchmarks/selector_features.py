@@ -17,7 +17,10 @@ calibrated on their validation programs, judged by the table):
 * ``delta``: per (program, candidate), the change in Autophase counts from ``-O3``'s output to the candidate's
   output plus the candidate's identity, one model over all pairs (k nearest pairs, or ridge regression), a
   candidate whose counts equal ``-O3``'s predicted to gain nothing. Costs one pipeline run per candidate at
-  compile time: a bound on what output features can tell, not something ``-O-rl`` could afford.
+  compile time: a bound on what output features can tell, not something ``-O-rl`` could afford;
+* ``gnn``, ``gnn+autophase`` (with ``--gnn``: ~30 min each on two cores): the ProGraML GNN of the PPO/SAC policies
+  (``rlopt.training.models.GraphEncoder``, :data:`GNN_HIDDEN` wide, :data:`GNN_LAYERS` rounds), trained per fold
+  to regress the coreset's log gains from the input's graph (and Autophase), the selector's own margin on top.
 
 Features are extracted once per program (the engine runs every candidate) into ``--features`` and reused.
 Prints a table and writes ``benchmarks/results/selector_features.json``.
@@ -53,6 +56,9 @@ RIDGE_L2 = 3.0  # ridge penalty per pair, on standardised features
 ONE_HOT_SCALE = 2.0  # weight of the candidate's identity beside the count deltas
 NF = len(AUTOPHASE_NAMES)
 WL_BUCKETS, WL_ROUNDS = 256, 2
+GNN_HIDDEN, GNN_LAYERS = 32, 2
+GNN_EPOCHS, GNN_BATCH, GNN_LR, GNN_WEIGHT_DECAY = 30, 16, 3e-3, 0.01
+GNN_MAX_NODES = 10_000  # a larger graph keeps its first functions up to this size: bounds a fold's time
 
 
 def wl_histogram(g: ProgramGraph) -> list[int]:
@@ -151,12 +157,108 @@ def delta_trainer(kind: str) -> sel.Trainer:
     return trainer
 
 
+def capped(arrays: dict[str, np.ndarray], max_nodes: int = GNN_MAX_NODES) -> dict[str, np.ndarray]:
+    """``arrays`` (``ProgramGraph.arrays``) restricted to the module's first functions that fit in ``max_nodes``
+    nodes, with every constant (constants belong to no function), and the edges between kept nodes."""
+    fn = arrays["node_function"]
+    if len(fn) <= max_nodes:
+        return arrays
+    fits = int(np.searchsorted(np.cumsum(np.bincount(fn[fn >= 0])), max_nodes, side="right"))
+    keep = (fn < max(fits, 1))  # constants are -1
+    new_id = np.cumsum(keep) - 1
+    src, dst = arrays["edge_index"]
+    kept_edge = keep[src] & keep[dst]
+    out = {k: v[keep] for k, v in arrays.items() if k in ("node_tokens", "node_types", "node_function")}
+    out["edge_index"] = np.stack([new_id[src[kept_edge]], new_id[dst[kept_edge]]])
+    out |= {k: arrays[k][kept_edge] for k in ("edge_flow", "edge_position")}
+    return out
+
+
+class GnnModel(sel.Model):
+    """Predicts the coreset's log gains from a program's graph; a feature row is the program's index in
+    ``params["graphs"]`` (predictions are kept per program: calibration asks for the same rows many times)."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        from rlopt.training.models import collate
+
+        rows = [int(r) for r in np.atleast_2d(x)[:, 0]]
+        cache, net = self.params["cache"], self.params["net"]
+        todo = [r for r in rows if r not in cache]
+        with torch.no_grad():
+            for b in range(0, len(todo), GNN_BATCH):
+                batch = todo[b:b + GNN_BATCH]
+                g = collate([self.params["graphs"][r] for r in batch], autophase=self.params["autophase"])
+                cache.update(zip(batch, net(g).numpy().astype(np.float64), strict=True))
+        out = np.array([cache[r] for r in rows]).reshape(len(rows), len(self.coreset))
+        out[:, 0] = 0.0
+        return out
+
+
+def gnn_trainer(graphs: list[dict[str, np.ndarray]], autophase: bool) -> sel.Trainer:
+    """A ``leave_family_out`` trainer for :class:`GnnModel` (coreset from the training rows, as ``train``)."""
+    import torch
+
+    from rlopt.training.models import GraphEncoder, collate, gnn_config
+
+    class Net(torch.nn.Module):
+        def __init__(self, outputs: int) -> None:
+            super().__init__()
+            self.encoder = GraphEncoder(gnn_config(0, outputs, GNN_HIDDEN, GNN_LAYERS, autophase))
+            self.head = torch.nn.Sequential(torch.nn.Linear(self.encoder.out_dim, GNN_HIDDEN), torch.nn.ReLU(),
+                                            torch.nn.Linear(GNN_HIDDEN, outputs))
+
+        def forward(self, batch: Any) -> torch.Tensor:
+            return self.head(self.encoder.encode(batch))
+
+    def trainer(data: sel.Data, train_rows: Any, val_rows: Any) -> sel.Model:
+        tr = data.subset(train_rows)
+        coreset = sel.choose_coreset(tr, "O3")
+        y = torch.tensor(tr.gain[:, [data.candidates.index(c) for c in coreset]], dtype=torch.float32)
+        rows = tr.features[:, 0].astype(int)
+        torch.manual_seed(0)
+        rng = np.random.default_rng(0)
+        net = Net(len(coreset))
+        opt = torch.optim.AdamW(net.parameters(), lr=GNN_LR, weight_decay=GNN_WEIGHT_DECAY)
+        for _ in range(GNN_EPOCHS):
+            order = rng.permutation(len(rows))
+            for b in range(0, len(order), GNN_BATCH):
+                idx = order[b:b + GNN_BATCH]
+                pred = net(collate([graphs[r] for r in rows[idx]], autophase=autophase))
+                loss = torch.nn.functional.mse_loss(pred[:, 1:], y[idx, 1:])  # the baseline's gain is 0
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        net.eval()
+        model = GnnModel("gnn", coreset, np.zeros(1), np.ones(1),
+                         {"net": net, "graphs": graphs, "autophase": autophase, "cache": {}})
+        fit = float(((model.predict(tr.features)[:, 1:] - y[:, 1:].numpy()) ** 2).mean() / y[:, 1:].var())
+        print(f"  gnn fold: {len(rows)} programs, training MSE {fit:.2f} of the gains' variance", flush=True)
+        model.margin = sel.calibrate(data.subset(val_rows), model) if len(val_rows) else sel.MARGINS[-1]
+        return model
+
+    return trainer
+
+
+def graphs_of(data: sel.Data, feats: dict[str, Any]) -> list[dict[str, np.ndarray]]:
+    """The input graph of every program of ``data`` (:func:`capped`), with its Autophase counts."""
+    out = []
+    for uri in data.uris:
+        text = benchmarks.ir(benchmarks.get(uri), "O3").decode(errors="replace")
+        g = capped(graph.build(text).arrays())
+        g["autophase"] = np.asarray(feats[uri]["input"], dtype=np.float32)
+        out.append(g)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--table", type=Path, default=measure.KNOB_TABLE_FILE)
     ap.add_argument("--features", type=Path, default=benchmarks.cache_dir() / "selector-features.json",
                     help="where extracted features are kept between runs")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--gnn", action="store_true", help="also train the GNN per fold (~1 h in all)")
     args = ap.parse_args()
     started = time.time()
     table = json.loads(args.table.read_text())
@@ -176,6 +278,11 @@ def main() -> None:
             for kind in ("mlp", "knn")}
     runs |= {kind: (replace(data, features=outputs), kind, delta_trainer(kind))
              for kind in ("delta-knn", "delta-ridge")}
+    if args.gnn:
+        graphs = graphs_of(data, feats)
+        index = replace(data, features=np.arange(len(data.uris), dtype=np.float64)[:, None])
+        runs |= {name: (index, "gnn", gnn_trainer(graphs, autophase))
+                 for name, autophase in (("gnn", False), ("gnn+autophase", True))}
     results: dict[str, Any] = {}
     for name, (d, kind, trainer) in runs.items():
         results[name] = sel.leave_family_out(d, "speed", kind, trainer=trainer)

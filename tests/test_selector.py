@@ -363,3 +363,40 @@ def test_graph_wl_histogram_sees_structure_not_names(selector_features):
     nodes = len(graph.build(module("f", "add")).node_text)
     assert [sum(same[r * buckets:(r + 1) * buckets]) for r in range(rounds)] == [nodes] * rounds
     assert same == renamed and same != other
+
+
+def test_capped_graph_keeps_whole_first_functions(selector_features):
+    from rlopt import graph
+
+    ir = "".join(f"define i32 @f{k}(i32 %a) {{\nentry:\n" + "".join(f"  %v{j} = add i32 %a, {j + k}\n" for j in range(5))
+                 + "  ret i32 %v4\n}\n" for k in range(3))
+    full = graph.build(ir).arrays()
+    per_function = int((full["node_function"] == 0).sum())
+    g = selector_features.capped(full, max_nodes=per_function + 1)
+    fn, (src, dst) = g["node_function"], g["edge_index"]
+    assert set(fn.tolist()) == {-1, 0} and (fn == 0).sum() == per_function  # constants belong to no function
+    assert len(g["node_tokens"]) == len(g["node_types"]) == len(fn) and src.max() < len(fn) and dst.max() < len(fn)
+    assert len(g["edge_flow"]) == len(g["edge_position"]) == len(src) < len(full["edge_flow"])
+    assert selector_features.capped(full, max_nodes=len(full["node_function"])) is full
+
+
+def test_gnn_selector_learns_which_graph_wants_what(data, selector_features):
+    """U wins on the programs whose graph multiplies, I on those that add: the GNN must read the graph."""
+    from dataclasses import replace
+
+    from rlopt import graph
+
+    def module(i: int) -> str:
+        op = "mul" if data.gain[i, data.candidates.index("U")] > 0 else "add"
+        body = "".join(f"  %v{j} = {op} i32 %v{j - 1}, {i % 5 + j}\n" for j in range(1, 4))
+        return f"define i32 @f(i32 %a) {{\nentry:\n  %v0 = {op} i32 %a, 1\n{body}  ret i32 %v3\n}}\n"
+
+    graphs = []
+    for i in range(len(data.uris)):
+        g = graph.build(module(i)).arrays()
+        g["autophase"] = data.features[i].astype(np.float32)
+        graphs.append(g)
+    index = replace(data, features=np.arange(len(data.uris), dtype=np.float64)[:, None])
+    lfo = SEL.leave_family_out(index, "speed", "gnn", trainer=selector_features.gnn_trainer(graphs, False))
+    assert lfo["overall"]["losses"] == 0 and lfo["overall"]["geomean"] > 1.05
+    assert {p["chosen"] for p in lfo["programs"]} == {"U", "I"}
