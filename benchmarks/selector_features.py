@@ -20,7 +20,12 @@ calibrated on their validation programs, judged by the table):
   compile time: a bound on what output features can tell, not something ``-O-rl`` could afford;
 * ``gnn``, ``gnn+autophase`` (with ``--gnn``: ~30 min each on two cores): the ProGraML GNN of the PPO/SAC policies
   (``rlopt.training.models.GraphEncoder``, :data:`GNN_HIDDEN` wide, :data:`GNN_LAYERS` rounds), trained per fold
-  to regress the coreset's log gains from the input's graph (and Autophase), the selector's own margin on top.
+  to regress the coreset's log gains from the input's graph (and Autophase), the selector's own margin on top;
+* ``static-cost`` (with ``--static-cost``): no learning, LLVM's own view: each output's cost as LLVM 19 estimates
+  it (:func:`static_cost`: x86 throughput cost of every instruction, times its block's static frequency, times
+  its function's frequency along the call graph from ``main``), the candidate's gain predicted as ``-O3``'s
+  cost over its own, on :data:`COST_CANDIDATES` (beside ``knn input`` on the same columns). A cost model is what
+  ``-O3``'s heuristics already consult; this asks whether, summed over the module, it ranks whole pipelines.
 
 Features are extracted once per program (the engine runs every candidate) into ``--features`` and reused.
 Prints a table and writes ``benchmarks/results/selector_features.json``.
@@ -30,18 +35,22 @@ Prints a table and writes ``benchmarks/results/selector_features.json``.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import math
+import re
 import resource
+import subprocess
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rlopt import graph
+from rlopt import graph, toolchain
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
 from rlopt.features import AUTOPHASE_NAMES, autophase_values
@@ -59,6 +68,13 @@ WL_BUCKETS, WL_ROUNDS = 256, 2
 GNN_HIDDEN, GNN_LAYERS = 32, 2
 GNN_EPOCHS, GNN_BATCH, GNN_LR, GNN_WEIGHT_DECAY = 30, 16, 3e-3, 0.01
 GNN_MAX_NODES = 10_000  # a larger graph keeps its first functions up to this size: bounds a fold's time
+COST_CANDIDATES = ["O3", "O1", "O2", "O3x2", "O3x3", "inline+O3", "O3@inline-threshold=1000", "O3@unroll-count=4",
+                   "O3@force-vector-width=4", "O3@force-vector-width=8", "O3@force-vector-interleave=4",
+                   "O3@unroll+interleave", "O3@inline+unroll"]  # the levels and the knob candidates that win most
+COST_TIMEOUT = 60.0  # seconds for LLVM's cost printer on one output (it takes minutes on a few unrolled ones)
+_TERMINATOR = re.compile(r"^\s*(%\S+ = )?(br|ret|switch|unreachable|indirectbr|resume|callbr|catchswitch|catchret|"
+                         r"cleanupret|invoke)\b")
+_CALLEE = re.compile(r"\b(?:call|invoke)\s[^@]*@([\w.$]+|\"[^\"]+\")\(")
 
 
 def wl_histogram(g: ProgramGraph) -> list[int]:
@@ -91,14 +107,91 @@ def output_features(bench: benchmarks.Benchmark, pipelines: dict[str, str], engi
     return row
 
 
-def extract(data: sel.Data, table: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Features of every program of ``data``, resuming from ``path`` (written after each program)."""
+def static_cost(text: str, tc: toolchain.Toolchain) -> float:
+    """LLVM 19's static estimate of a module's run time: ``print<cost-model>`` (the target's throughput cost per
+    instruction) weighted by ``print<block-freq>`` (block frequency relative to its function's entry) and by each
+    function's frequency, propagated from ``main`` along calls (a call closing a cycle adds nothing)."""
+    out = subprocess.run([str(tc.path("opt")), "-passes=print<block-freq>,print<cost-model>", "-disable-output", "-"],
+                         input=text.encode(), capture_output=True, timeout=COST_TIMEOUT)
+    if out.returncode:
+        raise ToolError(f"opt: {out.stderr.decode(errors='replace').strip()[-300:]}")
+    freqs: dict[str, list[float]] = collections.defaultdict(list)
+    blocks: dict[str, list[list[tuple[float, str | None]]]] = {}  # function -> blocks -> (cost, callee)
+    fn, section = "", ""
+    for line in out.stderr.decode(errors="replace").splitlines():
+        if line.startswith("block-frequency-info: "):
+            fn, section = line.split(": ", 1)[1], "bfi"
+        elif line.startswith("Printing analysis 'Cost Model Analysis' for function '"):
+            fn, section = line.split("'")[3], "cost"
+            blocks[fn] = [[]]
+        elif section == "bfi" and line.startswith(" - "):
+            m = re.search(r"float = ([0-9.e+-]+)", line)
+            freqs[fn].append(float(m.group(1)) if m else 1.0)
+        elif section == "cost" and (m := re.match(r"Cost Model: Found an estimated cost of (\S+) for instruction:(.*)",
+                                                   line)):
+            callee = _CALLEE.search(m.group(2))
+            blocks[fn][-1].append((1.0 if m.group(1) == "Invalid" else float(m.group(1)),
+                                   callee.group(1).strip('"') if callee else None))
+            if _TERMINATOR.match(m.group(2)):
+                blocks[fn].append([])
+    own: dict[str, float] = {}
+    calls: dict[str, list[tuple[str, float]]] = collections.defaultdict(list)
+    for f, bbs in blocks.items():
+        bbs = [b for b in bbs if b]
+        freq = freqs[f] if len(freqs[f]) == len(bbs) else [1.0] * len(bbs)  # both list blocks in layout order
+        own[f] = sum(w * sum(c for c, _ in b) for w, b in zip(freq, bbs, strict=True))
+        calls[f] += [(callee, w) for w, b in zip(freq, bbs, strict=True) for _, callee in b if callee in blocks]
+    roots = ["main"] if "main" in own else list(own)
+    order: list[str] = []  # depth-first post-order from the roots: callees before callers, cycles cut
+    seen: set[str] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(calls[root]))]
+        while stack:
+            f, pending = stack[-1]
+            for callee, _ in pending:
+                if callee not in seen:
+                    seen.add(callee)
+                    stack.append((callee, iter(calls[callee])))
+                    break
+            else:
+                stack.pop()
+                order.append(f)
+    rank = {f: i for i, f in enumerate(order)}
+    weight = collections.defaultdict(float, dict.fromkeys(roots, 1.0))
+    for f in reversed(order):  # callers first
+        for callee, w in calls[f]:
+            if rank[callee] < rank[f]:
+                weight[callee] += weight[f] * w
+    return sum(weight[f] * own[f] for f in own)
+
+
+def output_costs(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
+    """:func:`static_cost` of each of :data:`COST_CANDIDATES`' outputs (None where the pipeline or the analysis
+    failed)."""
+    tc = toolchain.find()
+    costs: dict[str, float | None] = {}
+    wanted = {c: pipelines.get(c, "default<O3>") for c in COST_CANDIDATES}
+    for name, h, error in measure.optimized(engine, benchmarks.ir(bench, "O3"), bench.name, wanted):
+        try:
+            costs[name] = None if error else static_cost(engine.text(h), tc)
+        except (ToolError, subprocess.TimeoutExpired):
+            costs[name] = None
+    return {"static-cost": costs}
+
+
+def extract(data: sel.Data, table: dict[str, Any], path: Path, key: str,
+            compute: Callable[[benchmarks.Benchmark, dict[str, str], Engine], dict[str, Any]]) -> dict[str, Any]:
+    """Features of every program of ``data`` that lacks ``key``, by ``compute`` (``output_features`` or
+    ``output_costs``), resuming from ``path`` (written after each program)."""
     done = json.loads(path.read_text()) if path.exists() else {}
-    todo = [u for u in data.uris if u not in done]
+    todo = [u for u in data.uris if key not in done.get(u, {})]
     with Engine(timeout=measure.ENGINE_TIMEOUT) as engine:
         for i, uri in enumerate(todo, 1):
             t0 = time.time()
-            done[uri] = output_features(benchmarks.get(uri), table["candidates"], engine)
+            done.setdefault(uri, {}).update(compute(benchmarks.get(uri), table["candidates"], engine))
             write_file(path, json.dumps(done).encode())
             print(f"[{i}/{len(todo)}] {uri}: {time.time() - t0:.1f} s", flush=True)
     return done
@@ -252,6 +345,29 @@ def graphs_of(data: sel.Data, feats: dict[str, Any]) -> list[dict[str, np.ndarra
     return out
 
 
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho (ties ranked in order of appearance)."""
+    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])
+
+
+class CostModel(sel.Model):
+    """Predicted gains are the features themselves (one column per candidate of the data, in its order)."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        out = np.atleast_2d(x)[:, self.params["cols"]].copy()
+        out[:, 0] = 0.0
+        return out
+
+
+def cost_trainer(data: sel.Data, train_rows: Any, val_rows: Any) -> sel.Model:
+    """Nothing to fit: the coreset from the training rows, the margin calibrated on the validation rows."""
+    coreset = sel.choose_coreset(data.subset(train_rows), "O3")
+    model = CostModel("static-cost", coreset, np.zeros(1), np.ones(1),
+                      {"cols": [data.candidates.index(c) for c in coreset]})
+    model.margin = sel.calibrate(data.subset(val_rows), model) if len(val_rows) else sel.MARGINS[-1]
+    return model
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--table", type=Path, default=measure.KNOB_TABLE_FILE)
@@ -259,11 +375,12 @@ def main() -> None:
                     help="where extracted features are kept between runs")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--gnn", action="store_true", help="also train the GNN per fold (~1 h in all)")
+    ap.add_argument("--static-cost", action="store_true", help="also rank candidates by LLVM's static cost")
     args = ap.parse_args()
     started = time.time()
     table = json.loads(args.table.read_text())
     data = sel.load_data(table, "speed")
-    feats = extract(data, table, args.features)
+    feats = extract(data, table, args.features, "input", output_features)
     complete = [i for i, u in enumerate(data.uris) if all(feats[u].get(c) is not None for c in data.candidates)]
     skipped = sorted(set(data.uris) - {data.uris[i] for i in complete})
     data = data.subset(complete)
@@ -278,6 +395,20 @@ def main() -> None:
             for kind in ("mlp", "knn")}
     runs |= {kind: (replace(data, features=outputs), kind, delta_trainer(kind))
              for kind in ("delta-knn", "delta-ridge")}
+    notes: dict[str, Any] = {}
+    if args.static_cost:
+        feats = extract(data, table, args.features, "static-cost", output_costs)
+        costed = [i for i, u in enumerate(data.uris) if all(feats[u]["static-cost"].get(c) for c in COST_CANDIDATES)]
+        cols = data.subset(costed).columns(COST_CANDIDATES)
+        predicted = np.array([[math.log(feats[u]["static-cost"]["O3"] / feats[u]["static-cost"][c])
+                               for c in COST_CANDIDATES] for u in cols.uris])
+        differs = np.abs(predicted[:, 1:]) > 1e-12  # pairs whose output's cost is -O3's predict nothing
+        rho = rank_correlation(predicted[:, 1:][differs], cols.gain[:, 1:][differs])
+        notes["static-cost"] = {"pairs": int(differs.sum()), "rank_correlation": round(rho, 4)}
+        print(f"static cost: rank correlation of predicted and measured gains {rho:+.3f} over the "
+              f"{int(differs.sum())} (program, candidate) pairs whose cost differs from -O3's")
+        runs |= {"knn input, static-cost columns": (replace(cols, features=raw_in[costed]), "knn", None),
+                 "static-cost": (replace(cols, features=predicted), "static-cost", cost_trainer)}
     if args.gnn:
         graphs = graphs_of(data, feats)
         index = replace(data, features=np.arange(len(data.uris), dtype=np.float64)[:, None])
@@ -300,7 +431,7 @@ def main() -> None:
     run = {"wall_seconds": round(time.time() - started, 1),
            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     report = {"table": str(args.table), "programs": len(data.uris), "left_out": skipped, "oracle": round(oracle, 4),
-              "results": results, "run": run}
+              "results": results, "notes": notes, "run": run}
     write_file(args.out, (json.dumps(report, indent=1) + "\n").encode())
     print(f"wrote {args.out}")
 

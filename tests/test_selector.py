@@ -400,3 +400,25 @@ def test_gnn_selector_learns_which_graph_wants_what(data, selector_features):
     lfo = SEL.leave_family_out(index, "speed", "gnn", trainer=selector_features.gnn_trainer(graphs, False))
     assert lfo["overall"]["losses"] == 0 and lfo["overall"]["geomean"] > 1.05
     assert {p["chosen"] for p in lfo["programs"]} == {"U", "I"}
+
+
+def test_static_cost_weights_blocks_and_calls_by_frequency(selector_features):
+    """A call in a loop costs its callee's body many times; a call made once, once; recursion ends."""
+    from rlopt import toolchain
+
+    def module(calls_in_loop: int, calls_once: int, work: int) -> str:
+        body = "".join(f"  %w{j} = mul i32 %x, {j + 3}\n" for j in range(work))
+        return (f"define i32 @leaf(i32 %x) {{\nentry:\n{body}  %r = call i32 @leaf(i32 %x)\n  ret i32 %x\n}}\n"
+                "define i32 @main(i32 %n) {\nentry:\n"
+                + "".join(f"  %o{j} = call i32 @leaf(i32 {j})\n" for j in range(calls_once))
+                + "  br label %loop\nloop:\n  %i = phi i32 [0, %entry], [%i1, %loop]\n"
+                + "".join(f"  %c{j} = call i32 @leaf(i32 %i)\n" for j in range(calls_in_loop))
+                + "  %i1 = add i32 %i, 1\n  %t = icmp slt i32 %i1, %n\n  br i1 %t, label %loop, label %done\n"
+                "done:\n  ret i32 0\n}\n")
+
+    tc = toolchain.find()
+    cost = {args: selector_features.static_cost(module(*args), tc) for args in
+            [(1, 0, 10), (0, 1, 10), (1, 0, 20), (0, 0, 10)]}
+    in_loop, once, more_work, none = cost[(1, 0, 10)], cost[(0, 1, 10)], cost[(1, 0, 20)], cost[(0, 0, 10)]
+    assert none < once < in_loop < more_work
+    assert (in_loop - none) > 10 * (once - none)  # the loop runs its call ~32 times by LLVM's static estimate
