@@ -70,7 +70,7 @@ GNN_EPOCHS, GNN_BATCH, GNN_LR, GNN_WEIGHT_DECAY = 30, 16, 3e-3, 0.01
 GNN_MAX_NODES = 10_000  # a larger graph keeps its first functions up to this size: bounds a fold's time
 COST_CANDIDATES = ["O3", "O1", "O2", "O3x2", "O3x3", "inline+O3", "O3@inline-threshold=1000", "O3@unroll-count=4",
                    "O3@force-vector-width=4", "O3@force-vector-width=8", "O3@force-vector-interleave=4",
-                   "O3@unroll+interleave", "O3@inline+unroll"]  # the levels and the knob candidates that win most
+                   "O3@unroll+interleave", "O3@inline+unroll"]  # the levels, re-runs and seven knob candidates that win often
 COST_TIMEOUT = 60.0  # seconds for LLVM's cost printer on one output (it takes minutes on a few unrolled ones)
 _TERMINATOR = re.compile(r"^\s*(%\S+ = )?(br|ret|switch|unreachable|indirectbr|resume|callbr|catchswitch|catchret|"
                          r"cleanupret|invoke)\b")
