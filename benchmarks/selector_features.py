@@ -114,7 +114,7 @@ def static_cost(text: str, tc: toolchain.Toolchain) -> float:
     out = subprocess.run([str(tc.path("opt")), "-passes=print<block-freq>,print<cost-model>", "-disable-output", "-"],
                          input=text.encode(), capture_output=True, timeout=COST_TIMEOUT)
     if out.returncode:
-        raise ToolError(f"opt: {out.stderr.decode(errors='replace').strip()[-300:]}")
+        raise ToolError("opt", out.stderr.decode(errors="replace"), out.returncode)
     freqs: dict[str, list[float]] = collections.defaultdict(list)
     blocks: dict[str, list[list[tuple[float, str | None]]]] = {}  # function -> blocks -> (cost, callee)
     fn, section = "", ""

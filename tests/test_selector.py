@@ -422,3 +422,5 @@ def test_static_cost_weights_blocks_and_calls_by_frequency(selector_features):
     in_loop, once, more_work, none = cost[(1, 0, 10)], cost[(0, 1, 10)], cost[(1, 0, 20)], cost[(0, 0, 10)]
     assert none < once < in_loop < more_work
     assert (in_loop - none) > 10 * (once - none)  # the loop runs its call ~32 times by LLVM's static estimate
+    with pytest.raises(ToolError, match="^opt: "):  # IR opt rejects: the tool's one-line error, no other exception
+        selector_features.static_cost("define i32 @f( {\n", tc)
