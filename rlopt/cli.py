@@ -78,10 +78,12 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
-def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, output: str, text: bool,
+def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, output: str | None, text: bool,
                    options: tuple[str, ...] = ()) -> str:
-    """The plain ``opt`` command line that reproduces what rlopt did (with its LLVM options)."""
-    argv = [str(tc.path("opt")), f"-passes={pipeline}", *options, input_path, "-o", output]
+    """The plain ``opt`` command line that reproduces what rlopt did (with its LLVM options); ``output`` None:
+    ``-disable-output``."""
+    argv = [str(tc.path("opt")), f"-passes={pipeline}", *options, input_path,
+            *(["-o", output] if output is not None else ["-disable-output"])]
     if text:
         argv.insert(1, "-S")
     return shlex.join(argv)
@@ -234,11 +236,11 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         raise RloptError(message if message.startswith(f"{name}:") else f"{name}: {message}") from None
     finally:
         backend.close()
-    if disable_output:
-        return
-    ir.write_output(result, output)
+    if not disable_output:
+        ir.write_output(result, output)
     if print_passes:
-        click.echo(replay_command(tc, pipeline or "verify", input_path, output, text, options), err=True)
+        click.echo(replay_command(tc, pipeline or "verify", input_path, None if disable_output else output, text,
+                                  options), err=True)
 
 
 def _level(levels: tuple[str, ...]) -> str | None:

@@ -17,8 +17,9 @@ from rlopt.training.robustness.invoke import in_process
 RLOPT = [sys.executable, "-m", "rlopt.cli"]
 
 
-def rlopt(*args: str, input: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*RLOPT, *args], input=input, capture_output=True, timeout=120, env=env)
+def rlopt(*args: str, input: bytes | None = None, env: dict | None = None,
+          cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*RLOPT, *args], input=input, capture_output=True, timeout=120, env=env, cwd=cwd)
 
 
 def body(ir: bytes) -> bytes:
@@ -69,6 +70,16 @@ def test_print_passes_replays_with_plain_opt(example_ir, tmp_path):
     cmd[cmd.index("-o") + 1] = str(replay)
     subprocess.run(cmd, check=True)
     assert body(out.read_bytes()) == body(replay.read_bytes())
+
+
+def test_print_passes_with_disable_output_still_tells_the_choice(example_ir, tmp_path):
+    """`-disable-output --print-passes` is how one asks for the choice alone: it must print it, and write nothing."""
+    proc = rlopt("-O-rl", str(example_ir["crc.O3"]), "-disable-output", "--print-passes", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    cmd = shlex.split(proc.stderr.decode().strip().splitlines()[-1])
+    assert Path(cmd[0]).name == "opt" and cmd[-1] == "-disable-output" and cmd[1].startswith("-passes=")
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    assert proc.stdout == b"" and list(tmp_path.iterdir()) == []
 
 
 def test_bitcode_in_and_out(tc, example_ir, tmp_path):
