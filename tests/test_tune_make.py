@@ -165,7 +165,8 @@ def test_make_usage_errors_are_one_line(tmp_path, env):
 @pytest.mark.parametrize("slower, twin, most, rounds", [
     (1.5, [1.0] * 6, 6, 2),  # a quiet machine: the two rounds
     (3.0, [1.76, 0.5] * 3, 6, 2),  # a noisy one, but the unit is far above any bar the noise sets
-    (1.05, [1.76, 0.5] * 3, 6, 2),  # ... or below any
+    (1.05, [1.08, 1.0] * 3, 6, 2),  # a little noise, and the unit below the mark by more than it
+    (1.06, [1.76, 0.5] * 3, 6, 6),  # below the mark, but within the noise of it: a hot unit may hide there
     (1.5, [1.76, 1.5, 1.0, 1.0, 1.0, 1.0], 6, 4),  # a burst of load: until the bar falls below the unit
     (1.5, [1.76, 0.5] * 3, 6, 6),  # load throughout: no more than the most
     (1.5, [1.76, 0.5] * 3, 3, 3),  # ... or than --evals leaves
