@@ -19,7 +19,7 @@ calibrated on their validation programs, judged by the table):
   candidate whose counts equal ``-O3``'s predicted to gain nothing. Costs one pipeline run per candidate at
   compile time: a bound on what output features can tell, not something ``-O-rl`` could afford;
 * ``gnn``, ``gnn+autophase`` (with ``--gnn``: ~30 min each on two cores): the ProGraML GNN of the PPO/SAC policies
-  (``rlopt.training.models.GraphEncoder``, :data:`GNN_HIDDEN` wide, :data:`GNN_LAYERS` rounds), trained per fold
+  (SAC's actor, ``rlopt.training.models.Actor``: its ``GraphEncoder``, :data:`GNN_HIDDEN` wide, :data:`GNN_LAYERS` rounds), trained per fold
   to regress the coreset's log gains from the input's graph (and Autophase), the selector's own margin on top;
 * ``static-cost`` (with ``--static-cost``): no learning, LLVM's own view: each output's cost as LLVM 19 estimates
   it (:func:`static_cost`: x86 throughput cost of every instruction, times its block's static frequency, times
@@ -293,17 +293,7 @@ def gnn_trainer(graphs: list[dict[str, np.ndarray]], autophase: bool) -> sel.Tra
     """A ``leave_family_out`` trainer for :class:`GnnModel` (coreset from the training rows, as ``train``)."""
     import torch
 
-    from rlopt.training.models import GraphEncoder, collate, gnn_config
-
-    class Net(torch.nn.Module):
-        def __init__(self, outputs: int) -> None:
-            super().__init__()
-            self.encoder = GraphEncoder(gnn_config(0, outputs, GNN_HIDDEN, GNN_LAYERS, autophase))
-            self.head = torch.nn.Sequential(torch.nn.Linear(self.encoder.out_dim, GNN_HIDDEN), torch.nn.ReLU(),
-                                            torch.nn.Linear(GNN_HIDDEN, outputs))
-
-        def forward(self, batch: Any) -> torch.Tensor:
-            return self.head(self.encoder.encode(batch))
+    from rlopt.training.models import Actor, collate, gnn_config
 
     def trainer(data: sel.Data, train_rows: Any, val_rows: Any) -> sel.Model:
         tr = data.subset(train_rows)
@@ -312,7 +302,8 @@ def gnn_trainer(graphs: list[dict[str, np.ndarray]], autophase: bool) -> sel.Tra
         rows = tr.features[:, 0].astype(int)
         torch.manual_seed(0)
         rng = np.random.default_rng(0)
-        net = Net(len(coreset))
+        # SAC's actor network, its outputs read as gains: its small last layer starts every prediction near 0
+        net = Actor(gnn_config(0, len(coreset), GNN_HIDDEN, GNN_LAYERS, autophase))
         opt = torch.optim.AdamW(net.parameters(), lr=GNN_LR, weight_decay=GNN_WEIGHT_DECAY)
         for _ in range(GNN_EPOCHS):
             order = rng.permutation(len(rows))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import stat
@@ -46,6 +47,14 @@ def tc() -> toolchain.Toolchain:
 def example_ir() -> dict[str, Path]:
     """The shipped example modules, by file stem (e.g. ``sort.O3``)."""
     return {p.stem: p for p in sorted(EXAMPLES_IR.glob("*.ll"))}
+
+
+def benchmark_script(name: str):
+    """``benchmarks/NAME.py`` imported as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_fake_llvm(directory: Path, opt_body: str) -> Path:

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import benchmark_script
 
 from rlopt.training import benchmarks as B
 from rlopt.training import measure as M
@@ -272,3 +273,28 @@ def test_measure_spreads_over_ray_like_here(toy, tmp_path):
         {n: c["ir_instructions"] for n, c in ref["candidates"].items()}
     assert lines[0] == "measuring on 1 Ray node(s)" and lines[1] == f"[1/1] {toy.uri}"
     assert json.loads((tmp_path / "ray.json").read_text())["programs"][toy.uri]["candidates"]
+
+
+def test_replicate_wins_retimes_the_oracles_choice_and_counts_what_holds():
+    """The oracle's pick (a fastest win, never one that deleted the work), and wins counted only where they were."""
+    rw = benchmark_script("replicate_wins")
+
+    def cand(speedup: float, win: bool = False, suspect: bool = False) -> dict:
+        return {"speedup": speedup, "speedup_median": speedup, "win": win, "loss": False, "suspect": suspect}
+
+    row = {"uri": "u", "family": "f", "rounds": 5, "noisy": False, "margin": 0.03,
+           "candidates": {"O3": cand(1.0), "A": cand(1.2, win=True), "B": cand(3.0, win=True, suspect=True),
+                          "C": cand(1.1, win=True)}}
+    quiet = {**row, "candidates": {"O3": cand(1.0), "A": cand(1.01), "B": cand(0.9)}}
+    assert rw.best_candidate(row)[0] == "A" and rw.best_candidate(quiet)[0] == "A"
+    table = {"programs": {"u": row, "v": quiet, "w": {**quiet, "noisy": True}}}
+    assert [(u, n) for u, n, _ in rw.chosen(table, everything=True)] == [("u", "A"), ("v", "A")]
+    assert [u for u, _, _ in rw.chosen(table, everything=False)] == ["u"]
+
+    done = {"u": {"table": {"speedup": 1.2, "win": True}, "again": {"speedup": 1.1, "win": False, "loss": False}},
+            "v": {"table": {"speedup": 1.01, "win": False}, "again": {"speedup": 1.0, "win": False, "loss": False}}}
+    s = rw.summary(done, ["u", "v"], 2)
+    assert (s["table_wins"], s["wins_again"], s["losses_again"]) == (1, 0, 0)
+    assert s["headroom_table"] == pytest.approx(1.2 ** 0.5) and s["headroom_both"] == pytest.approx(1.0)
+    done["u"]["again"]["win"] = True
+    assert rw.summary(done, ["u", "v"], 2)["headroom_both"] == pytest.approx(1.1 ** 0.5)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from rlopt import passes
@@ -12,19 +9,15 @@ from rlopt.errors import RloptError
 
 pytest.importorskip("onnx")
 pytest.importorskip("rlopt.training.evaluate")
+from conftest import benchmark_script  # noqa: E402
 from test_policy import write_model  # noqa: E402
 
 from rlopt.training import benchmarks  # noqa: E402
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "policy_quality.py"
-
 
 @pytest.fixture(scope="module")
 def pq():
-    spec = importlib.util.spec_from_file_location("policy_quality", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("policy_quality")
 
 
 def test_v1_appends_to_v0_and_leaves_it_alone():

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import benchmark_script
 
 from rlopt import policy
 from rlopt.errors import ToolError
@@ -317,14 +318,7 @@ def test_leave_family_out_takes_a_trainer_and_never_shows_it_the_family_it_judge
 
 @pytest.fixture(scope="module")
 def selector_features():
-    import importlib.util
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "selector_features.py"
-    spec = importlib.util.spec_from_file_location("selector_features", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("selector_features")
 
 
 @pytest.mark.parametrize("kind", ["delta-knn", "delta-ridge"])
