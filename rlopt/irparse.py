@@ -544,8 +544,11 @@ def _va_arg(body: str, structs: Structs) -> _Parsed:
     return _Parsed(parts[1], [_typed(parts[0])])
 
 
+_ATOMICRMW_OP_RE = re.compile(r"(?:volatile )?[a-z_]+ ")  # the operation: add, sub, ..., fadd, uinc_wrap, ...
+
+
 def _atomicrmw(body: str, structs: Structs) -> _Parsed:
-    parts = _split(_strip_flags(body))
+    parts = _split(body[_ATOMICRMW_OP_RE.match(body).end():])
     ops = [_typed(parts[0]), _typed(parts[1])]
     return _Parsed(ops[1][2], ops)
 

@@ -184,6 +184,31 @@ declare i32 @__gxx_personality_v0(...)
     assert instcount(ir)[INSTCOUNT_NAMES.index("Invoke")] == 1
 
 
+def test_atomics_volatile_weak_and_syncscope():
+    """Every atomicrmw used to fail ('cannot parse a type': its operation word was read as a type), so -O-rl
+    and rlopt-cc fell back on any module with atomics (C++'s shared_ptr, for one)."""
+    ir = """\
+define i32 @f(ptr %p, i32 %v) {
+entry:
+  %a = atomicrmw add ptr %p, i32 %v seq_cst, align 4
+  %b = atomicrmw volatile sub ptr %p, i32 %a acq_rel, align 4
+  %c = atomicrmw volatile fadd ptr %p, float 1.0 monotonic, align 4
+  %d = atomicrmw uinc_wrap ptr %p, i32 %b syncscope("singlethread") monotonic, align 4
+  %e = cmpxchg weak volatile ptr %p, i32 %a, i32 %v seq_cst seq_cst, align 4
+  %h = load atomic volatile i32, ptr %p seq_cst, align 4
+  store atomic volatile i32 %h, ptr %p seq_cst, align 4
+  ret i32 %d
+}
+"""
+    insts = [i for b in irparse.parse(ir).functions[0].blocks for i in b.instructions]
+    rmw = [i for i in insts if i.opcode == "atomicrmw"]
+    assert [i.type for i in rmw] == ["i32", "i32", "float", "i32"]
+    assert [op[1] for op in rmw[1].operands] == ["%p", "%a"] and rmw[2].operands[1][0] == irparse.CONST
+    cmpxchg = next(i for i in insts if i.opcode == "cmpxchg")
+    assert cmpxchg.type == "{ i32, i1 }" and [op[1] for op in cmpxchg.operands] == ["%p", "%a", "%v"]
+    assert graph.build(ir).node_text.count("atomicrmw") == 4
+
+
 def test_bad_input_is_a_clear_error():
     with pytest.raises(InputError):
         graph.build("this is not IR")
