@@ -17,6 +17,7 @@ from rlopt.features import INSTCOUNT_NAMES, instcount
 from rlopt.irparse import CONST, GLOBAL, IGNORED, LOCAL
 
 CSMITH_INCLUDE = "/usr/include/csmith"
+DATA = Path(__file__).resolve().parent / "data" / "parse"
 _KIND = {0: LOCAL, 24: LOCAL, 1: IGNORED, 22: IGNORED, 23: IGNORED, 5: GLOBAL, 6: GLOBAL, 7: GLOBAL,
          8: GLOBAL}  # LLVMValueKind -> our operand kind; every other kind is a constant
 # llvm-c/Core.h LLVMOpcode values (not Instruction.def order).
@@ -102,8 +103,24 @@ def test_operands_and_successors_match_llvm(tmp_path, seed, level, optimized):
         pytest.skip("csmith not installed")
     tc, lib = _llvm()
     ir = _csmith_ir(tc, tmp_path, seed, level)
-    if optimized:
-        ir = tc.opt(ir.encode(), "default<O3>").decode()
+    _assert_parse_matches_llvm(lib, tc.opt(ir.encode(), "default<O3>").decode() if optimized else ir)
+
+
+@pytest.mark.parametrize("source", ["features.c", "features.cpp"])
+@pytest.mark.parametrize("level", ["O0", "O3"])
+@pytest.mark.parametrize("optimized", [False, True])
+def test_what_csmith_never_generates_matches_llvm(source, level, optimized):
+    """Atomics (every atomicrmw once failed to parse), computed goto, inline asm, vectors, i128 and x86_fp80,
+    setjmp, virtual calls, exceptions and shared_ptr, at both levels, before and after -O3."""
+    tc, lib = _llvm()
+    path = DATA / source
+    ir = tc.run("clang++" if path.suffix == ".cpp" else "clang",
+                [f"-{level}", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm", str(path), "-o", "-"]).decode()
+    _assert_parse_matches_llvm(lib, tc.opt(ir.encode(), "default<O3>").decode() if optimized else ir)
+
+
+def _assert_parse_matches_llvm(lib, ir: str) -> None:
+    """Our parse of ``ir`` (operand kinds, successors, instruction counts) is LLVM's."""
     ours = irparse.parse(ir)
     theirs = _llvm_view(lib, ir)
     assert len(ours.functions) == len(theirs)
