@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rlopt import toolchain, tune
+from rlopt import toolchain, tune, tuning
 from rlopt.cache import digest
 from rlopt.engine import Engine
 from rlopt.output import write_file
@@ -79,7 +79,7 @@ def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: in
                          "verdict": result.verdict}
         if result.improved:
             exes[strategy] = prog.build(result.pipeline)
-    o3 = prog.build(tune.BASELINE["speed"])
+    o3 = prog.build(tuning.BASELINE["speed"])
     if exes:
         names = list(exes)
         timing = measure.time_binaries([o3, *exes.values()], bench, repeat=bench.repeat)
@@ -105,7 +105,7 @@ def size(module: bytes, engine: Engine, work: Path, seconds: float, tc) -> dict:
         out[strategy] = {"answer": r.name, "pipeline": r.pipeline, "ir_instructions": r.ir_instructions,
                          "oz_instructions": r.baseline_ir_instructions, "evaluations": r.evaluations,
                          "seconds": round(r.seconds, 2), "engine_cpu_seconds": round(cpu, 2), "text_bytes": text_size(engine, module, r.pipeline),
-                         "oz_text_bytes": text_size(engine, module, tune.BASELINE["size"]),
+                         "oz_text_bytes": text_size(engine, module, tuning.BASELINE["size"]),
                          "ratio": round((r.baseline_ir_instructions or 0) / max(1, r.ir_instructions or 1), 4)}
     prog.close()
     return out

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rlopt import __version__, ir, knobs, passes, toolchain
-from rlopt.errors import RloptError
+from rlopt.errors import InputError, RloptError
 
 if TYPE_CHECKING:
     from rlopt.engine import Backend
@@ -116,8 +116,16 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
         module = None
         if tuning.exists():  # the key needs the module's text as LLVM prints it (a parse: only when useful)
             module = tuning.module_key(backend.optimize(data, "verify", name=name))
-        pipeline, entry = tuning.resolve(module, objective, lambda: policy.choose_pipeline(
-            data, model=model, backend=backend, explain=say, name=name))
+
+        def choose() -> str:
+            try:
+                return policy.choose_pipeline(data, model=model, backend=backend, explain=say, name=name)
+            except InputError as e:  # rlopt's IR reader failed: LLVM's verdict decides whose fault it is
+                backend.optimize(data, "verify", name=name)  # not valid IR: LLVM's own error
+                _warn(f"{name}: the model cannot read this module ({e}); it gets {tuning.BASELINE[objective]}")
+                return tuning.BASELINE[objective]
+
+        pipeline, entry = tuning.resolve(module, objective, choose)
         if entry is not None and say:
             say(f"tuned pipeline for this module ({objective}, {tuning.default_path()}): {pipeline}")
         return pipeline

@@ -44,7 +44,6 @@ from rlopt.cache import digest
 from rlopt.engine import StaleHandle
 from rlopt.errors import RloptError, ToolError, ToolTimeout
 
-BASELINE = {"speed": "default<O3>", "size": "default<Oz>"}
 #: Successive halving: (rounds, fraction kept) per stage of a batch's race. One round is enough to drop most of
 #: a wide batch (the wins worth having are several times the noise), so 100 runs screen about 24 candidates.
 STAGES: tuple[tuple[int, float], ...] = ((1, 1 / 3), (2, 0.5), (3, 0.5))
@@ -124,7 +123,7 @@ def policy_ranking(text_ir: str, objective: str, model: str | None, tc: toolchai
         raise RloptError(f"model {model}: rlopt tune needs a selector model (a ranking of pipelines)")
     choice = chooser.choose(text_ir)
     return [Candidate(name, pipe, f"policy, predicted {gain:.3f}x", space.tokens(pipe), predicted=gain)
-            for name, pipe, gain in choice.candidates if pipe != BASELINE[objective]]
+            for name, pipe, gain in choice.candidates if pipe != tuning.BASELINE[objective]]
 
 
 def first_candidates(text_ir: str, objective: str, model: str | None, strategy: str,
@@ -153,7 +152,7 @@ def fixed_candidates(objective: str) -> list[Candidate]:
     oracle over the training programs goes from 1.031x to 1.079x with them), and a knob value that changes
     nothing costs nothing (same module)."""
     if objective == "speed":
-        out = knob_refinements(Candidate("O3", BASELINE["speed"], "baseline", ("-O3",)), origin="knob screen")
+        out = knob_refinements(Candidate("O3", tuning.BASELINE["speed"], "baseline", ("-O3",)), origin="knob screen")
         for c in out:
             c.name = "O3@" + c.text.partition("@")[2]
         pipes: dict[str, tuple[str, str]] = {n: (p, "portfolio") for n, p in space.SPEED_PORTFOLIO.items()}
@@ -222,7 +221,7 @@ class Stream:
         self.objective, self.best, self.random_only = objective, best, random_only
         self.rng = random.Random(seed)
         self.space = space.SPEED if objective == "speed" else space.SIZE
-        self.seen: set[str] = {BASELINE[objective]}
+        self.seen: set[str] = {tuning.BASELINE[objective]}
         self.count = 0
         self.knobbed: set[str] = set()
         self.climb: list[tuple[Candidate, Candidate]] = []  # (the best it climbs from, a step)
@@ -254,7 +253,7 @@ class Stream:
         """How the knob value that ``refined`` adds to ``best`` did on its own in the screen (its median speedup;
         1 if it changed nothing or was not timed), so that the climb combines the best single values first."""
         added = set(knobs.parse(refined.text)[1]) - set(knobs.parse(best.text)[1])
-        alone = self.issued.get(knobs.to_text(BASELINE["speed"], tuple(added)))
+        alone = self.issued.get(knobs.to_text(tuning.BASELINE["speed"], tuple(added)))
         return alone.median if alone is not None and alone.ratios else 1.0
 
     def _random(self) -> Candidate:
@@ -431,7 +430,7 @@ class Result:
 
     @property
     def improved(self) -> bool:
-        return self.pipeline != BASELINE[self.objective]
+        return self.pipeline != tuning.BASELINE[self.objective]
 
     def report(self) -> dict[str, Any]:
         out: dict[str, Any] = {"objective": self.objective, "pipeline": self.pipeline, "name": self.name,
@@ -612,7 +611,7 @@ class SpeedTuner:
         return result
 
     def _search(self, rounds: timing.Rounds) -> None:
-        self.o3 = Candidate("O3", BASELINE["speed"], "baseline", ("-O3",))
+        self.o3 = Candidate("O3", tuning.BASELINE["speed"], "baseline", ("-O3",))
         if not self._build(self.o3):
             raise RloptError(f"the -O3 build failed: {self.o3.status}")
         self.o3.status = "baseline"
@@ -670,7 +669,7 @@ class SpeedTuner:
             self._show()
 
     def _verdict(self, interrupted: bool) -> Result:
-        result = Result("speed", BASELINE["speed"], "O3", "", runs=self.runs, evaluations=len(self.history),
+        result = Result("speed", tuning.BASELINE["speed"], "O3", "", runs=self.runs, evaluations=len(self.history),
                         interrupted=interrupted, history=self.history)
         cand = self.incumbent
         if cand is None or cand.median <= 1.0:
@@ -717,7 +716,7 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
     -Oz count) is kept for recounting the answer."""
     started = time.monotonic()
     history: list[Candidate] = []
-    base = program.ir_instructions(BASELINE["size"])
+    base = program.ir_instructions(tuning.BASELINE["size"])
     slowest = time.monotonic() - started  # one whole pipeline, as the final recount will run
     budget = seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else math.inf)
     end = started + budget
@@ -756,7 +755,7 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
                      f"(-Oz {base}), {max(0.0, deadline - time.monotonic()):.1f} s left")
     except KeyboardInterrupt:
         interrupted = True
-    result = Result("size", BASELINE["size"], "Oz", "no candidate has fewer IR instructions than -Oz",
+    result = Result("size", tuning.BASELINE["size"], "Oz", "no candidate has fewer IR instructions than -Oz",
                     ir_instructions=base, baseline_ir_instructions=base, evaluations=len(history),
                     interrupted=interrupted, history=history)
     if best:  # the answer's count from one run of its whole pipeline (the search may have reused a prefix)

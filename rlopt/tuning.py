@@ -35,6 +35,8 @@ _SCHEMA = ("""CREATE TABLE IF NOT EXISTS tuned (module TEXT NOT NULL, objective 
                                                   info TEXT NOT NULL, PRIMARY KEY (module, objective))""")
 #: The objective of a compile at each ``-O`` level (levels without one are never tuned).
 OBJECTIVES = {"O2": "speed", "O3": "speed", "Os": "size", "Oz": "size"}
+#: The pipeline each objective is judged against: what a tuned answer must beat, and what stands in for a model.
+BASELINE = {"speed": "default<O3>", "size": "default<Oz>"}
 
 
 def default_path() -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rlopt import __version__, tuning
+from rlopt.errors import InputError
 from rlopt.training.robustness import fuzz
 from rlopt.training.robustness.invoke import in_process
 
@@ -121,6 +122,29 @@ def test_empty_input_is_an_empty_module_like_opt(tc, tmp_path):
         inv = in_process(["-O2", src, "-S"])
         assert inv.returncode == 0, inv.stderr
         assert inv.stdout == tc.run("opt", ["-O2", src, "-S", "-o", "-"])
+
+
+@pytest.mark.parametrize("model, baseline", [("speed", "default<O3>"), ("size", "default<Oz>")])
+def test_valid_ir_the_model_cannot_read_gets_the_baseline_with_a_warning(monkeypatch, example_ir, tmp_path,
+                                                                         model, baseline):
+    """What LLVM accepts and rlopt's own reader does not is rlopt's failing, not the input's: -O-rl warns and
+    runs the model's baseline (every atomicrmw was once such a module); what LLVM rejects stays an error."""
+    from rlopt import features
+
+    def unreadable(*args, **kwargs):
+        raise InputError("cannot parse a type in IR: 'add ptr %7'")
+
+    monkeypatch.setattr(features, "parse", unreadable)
+    out = tmp_path / "o.ll"
+    inv = in_process(["-O-rl", "--model", model, "--no-engine", str(example_ir["crc.O3"]), "-S", "-o", str(out),
+                      "--print-passes"])
+    assert inv.returncode == 0, inv.stderr + (inv.exception or "")
+    assert "warning:" in inv.stderr and "cannot read this module" in inv.stderr
+    assert f"-passes={baseline}" in inv.stderr and b"define" in out.read_bytes()
+    bad = tmp_path / "bad.ll"
+    bad.write_text("define i32 @f() {\n  ret i32 %x\n}\n")
+    inv = in_process(["-O-rl", "--model", model, "--no-engine", str(bad), "-S"])
+    assert inv.returncode == 1 and "use of undefined value" in inv.stderr and "warning" not in inv.stderr
 
 
 def test_parse_error_is_one_line_naming_the_file_once(tmp_path):

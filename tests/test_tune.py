@@ -93,7 +93,7 @@ class SlowBaseline(tune.Program):
     machines but by only 1.05x on CI's, inside the noise: a gain that depends on the CPU is no test's premise."""
 
     def optimize(self, text: str, *, bitcode: bool = True) -> bytes:
-        return super().optimize("verify" if text == tune.BASELINE["speed"] else text, bitcode=bitcode)
+        return super().optimize("verify" if text == tuning.BASELINE["speed"] else text, bitcode=bitcode)
 
 
 def test_the_tuner_finds_the_faster_candidate(array_sum, engine, tc, tmp_path):
