@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Do the table's wins over ``-O3`` hold when timed again? The honest size of the speed headroom.
 
-The knob table's oracle (each program's best of 31 candidates) is 1.089x ``-O3`` on its 149 timed programs, and
+The knob table's oracle (each program's fastest win among 31 candidates) is 1.088x ``-O3`` on its 150 quiet timed programs, and
 no selector trained on it gets above parity on programs it never saw (docs/policy.md). Either the selectors
 miss headroom that is there, or part of it is the best of 31 noisy numbers. This times each program's best
 candidate against ``-O3`` once more, in a new session with its own noise twin (``measure.measure_program``,
