@@ -110,12 +110,14 @@ def test_operands_and_successors_match_llvm(tmp_path, seed, level, optimized):
 @pytest.mark.parametrize("level", ["O0", "O3"])
 @pytest.mark.parametrize("optimized", [False, True])
 def test_what_csmith_never_generates_matches_llvm(source, level, optimized):
-    """Atomics (every atomicrmw once failed to parse), computed goto, inline asm, vectors, i128 and x86_fp80,
-    setjmp, virtual calls, exceptions and shared_ptr, at both levels, before and after -O3."""
+    """Atomics (every atomicrmw once failed to parse), computed goto, inline asm and asm goto (callbr), musttail,
+    vectors, i128, _BitInt(37) and x86_fp80, setjmp, virtual calls, exceptions, shared_ptr and a coroutine, at
+    both levels, before and after -O3."""
     tc, lib = _llvm()
     path = DATA / source
-    ir = tc.run("clang++" if path.suffix == ".cpp" else "clang",
-                [f"-{level}", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm", str(path), "-o", "-"]).decode()
+    compiler = ["clang++", "-std=c++20"] if path.suffix == ".cpp" else ["clang"]
+    ir = tc.run(compiler[0], [*compiler[1:], f"-{level}", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm",
+                              str(path), "-o", "-"]).decode()
     _assert_parse_matches_llvm(lib, tc.opt(ir.encode(), "default<O3>").decode() if optimized else ir)
 
 

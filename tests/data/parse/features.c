@@ -71,3 +71,15 @@ int jumps(int x) {
     default: return x;
     }
 }
+
+int asm_goto(int x) {
+    asm goto("testl %0, %0; jne %l[nonzero]" : : "r"(x) : : nonzero);
+    return 0;
+nonzero:
+    return 1;
+}
+
+int tail_callee(int);
+int tail(int x) { __attribute__((musttail)) return tail_callee(x + 1); }
+
+_BitInt(37) odd_width(_BitInt(37) a) { return a * 5 + __builtin_popcount((unsigned)a); }

@@ -1,4 +1,5 @@
-// C++ IR features csmith never generates, for the parser's oracle test (tests/test_graph_oracle.py).
+// C++ IR features csmith never generates, for the parser's oracle test (tests/test_graph_oracle.py). C++20.
+#include <coroutine>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,4 +37,19 @@ int run(int n) {
     for (int i = 0; i < n; i++) shapes.push_back(std::make_shared<Square>(i));
     auto lambda = [&](int k) { return shapes.size() * k; };
     return static_cast<int>(total(shapes) + lambda(2)) + parse(std::to_string(n));
+}
+
+struct task {
+    struct promise_type {
+        task get_return_object() { return {}; }
+        std::suspend_never initial_suspend() { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() {}
+        void unhandled_exception() {}
+    };
+};
+
+task coroutine(int *p) {
+    co_await std::suspend_always{};
+    *p = 1;
 }
