@@ -28,6 +28,7 @@ from rlopt.training import benchmarks, headroom, measure
 from rlopt.training import selector as sel
 
 RESULTS = Path(__file__).resolve().parent / "results" / "replicate_wins.json"
+VERDICT = ("speedup", "speedup_median", "win", "loss")  # what is kept of a candidate's entry, in either session
 
 
 def best_candidate(row: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -84,19 +85,21 @@ def main() -> None:
     args = ap.parse_args()
     table = measure.load_table(args.table)
     done: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
-    todo = [c for c in chosen(table, args.all) if done.get(c[0], {}).get("candidate") != c[1]][:args.limit]
+    quiet = chosen(table, True)
+    picked = quiet if args.all else chosen(table, False)
+    todo = [c for c in picked if done.get(c[0], {}).get("candidate") != c[1]][:args.limit]
     started = time.time()
     with Engine(timeout=measure.ENGINE_TIMEOUT) as engine:
         for i, (uri, name, entry) in enumerate(todo, 1):
             t0 = time.time()
             record: dict[str, Any] = {"candidate": name, "pipeline": table["candidates"][name],
-                                      "table": {k: entry[k] for k in ("speedup", "speedup_median", "win", "loss")}
+                                      "table": {k: entry[k] for k in VERDICT}
                                       | {"margin": table["programs"][uri]["margin"]}}
             try:
                 row = measure.measure_program(benchmarks.get(uri), {name: table["candidates"][name]}, engine)
                 again = row["candidates"][name]
                 if "speedup" in again:
-                    record["again"] = {k: again[k] for k in ("speedup", "speedup_median", "win", "loss")} | {
+                    record["again"] = {k: again[k] for k in VERDICT} | {
                         "margin": row["margin"], "same_binary": again["binary"] == entry["binary"]}
                 else:
                     record["error"] = again.get("error") or "not timed"
@@ -107,7 +110,7 @@ def main() -> None:
             shown = record.get("again", {}).get("speedup", record.get("error"))
             print(f"[{i}/{len(todo)}] {uri} {name}: table {entry['speedup']:.3f}, again {shown} "
                   f"({time.time() - t0:.0f} s)", flush=True)
-    s = summary(done, [uri for uri, _, _ in chosen(table, args.all)], len(chosen(table, True)))
+    s = summary(done, [uri for uri, _, _ in picked], len(quiet))
     print(f"\n| {'re-timed: each program':<44} | value |\n|---|---|")
     for label, key in [("programs (errors)", None), ("wins beyond noise in the table", "table_wins"),
                        ("... wins again in a new session", "wins_again"), ("losses in the new session", "losses_again"),
@@ -119,8 +122,8 @@ def main() -> None:
         print(f"| {label:<44} | {value:.4f}x |" if isinstance(value, float) else f"| {label:<44} | {value} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{time.time() - started:.0f} s, peak RSS {peak:.0f} MB (this process)")
-    done_report = {"summary": s, "table": str(args.table), "date": time.strftime("%Y-%m-%d %H:%M")}
-    write_file(args.out.with_suffix(".summary.json"), json.dumps(done_report, indent=1).encode())
+    report = {"summary": s, "table": str(args.table), "date": time.strftime("%Y-%m-%d %H:%M")}
+    write_file(args.out.with_suffix(".summary.json"), json.dumps(report, indent=1).encode())
 
 
 if __name__ == "__main__":

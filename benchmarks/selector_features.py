@@ -19,8 +19,9 @@ calibrated on their validation programs, judged by the table):
   candidate whose counts equal ``-O3``'s predicted to gain nothing. Costs one pipeline run per candidate at
   compile time: a bound on what output features can tell, not something ``-O-rl`` could afford;
 * ``gnn``, ``gnn+autophase`` (with ``--gnn``: ~30 min each on two cores): the ProGraML GNN of the PPO/SAC policies
-  (SAC's actor, ``rlopt.training.models.Actor``: its ``GraphEncoder``, :data:`GNN_HIDDEN` wide, :data:`GNN_LAYERS` rounds), trained per fold
-  to regress the coreset's log gains from the input's graph (and Autophase), the selector's own margin on top;
+  (SAC's actor, ``rlopt.training.models.Actor``: its ``GraphEncoder``, :data:`GNN_HIDDEN` wide, :data:`GNN_LAYERS`
+  rounds), trained per fold to regress the coreset's log gains from the input's graph (and Autophase), the
+  selector's own margin on top;
 * ``static-cost`` (with ``--static-cost``): no learning, LLVM's own view: each output's cost as LLVM 19 estimates
   it (:func:`static_cost`: x86 throughput cost of every instruction, times its block's static frequency, times
   its function's frequency along the call graph from ``main``), the candidate's gain predicted as ``-O3``'s

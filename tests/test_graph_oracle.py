@@ -115,9 +115,9 @@ def test_what_csmith_never_generates_matches_llvm(source, level, optimized):
     both levels, before and after -O3."""
     tc, lib = _llvm()
     path = DATA / source
-    compiler = ["clang++", "-std=c++20"] if path.suffix == ".cpp" else ["clang"]
-    ir = tc.run(compiler[0], [*compiler[1:], f"-{level}", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm",
-                              str(path), "-o", "-"]).decode()
+    tool, std = ("clang++", ["-std=c++20"]) if path.suffix == ".cpp" else ("clang", [])
+    ir = tc.run(tool, [*std, f"-{level}", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm", str(path),
+                       "-o", "-"]).decode()
     _assert_parse_matches_llvm(lib, tc.opt(ir.encode(), "default<O3>").decode() if optimized else ir)
 
 
