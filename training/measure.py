@@ -202,6 +202,22 @@ def time_binaries(exes: Sequence[Path], bench: Benchmark, *, repeat: int = 1, mi
                                     min_rounds=min_rounds, max_rounds=max_rounds, quiet=quiet)
 
 
+def verdict_margin(timing: Timing) -> float:
+    """How far from 1.0 a speedup must be to count: twice the twin's deviation, at least ``NOISY``."""
+    return max(NOISY, 2 * timing.noise)
+
+
+def verdict(timing: Timing, i: int, margin: float) -> dict[str, Any]:
+    """Binary ``i``'s speedup over the baseline, its interval, and whether both the ratio of minima and the
+    median ratio clear ``margin`` (a win), or fall below it (a loss)."""
+    by_min, by_median = timing.speedup(i)
+    lo, hi = timing.interval(i)
+    return {"speedup": round(by_min, 4), "speedup_median": round(by_median, 4), "ci": [round(lo, 4), round(hi, 4)],
+            "win": by_min > 1 + margin and by_median > 1 + margin,
+            "loss": by_min < 1 / (1 + margin) and by_median < 1 / (1 + margin),
+            "suspect": by_min > SUSPECT_SPEEDUP}
+
+
 # ---------------------------------------------------------------- one program
 
 _VERDICT = ("speedup", "speedup_median", "ci", "win", "loss", "suspect")
@@ -283,17 +299,11 @@ def measure_program(bench: Benchmark, pipelines: dict[str, str], engine: Engine,
             log(f"  timing {len(names)} distinct binaries (+ twin)")
             timing = time_binaries([built[n].exe for n in names], bench, repeat=repeat,
                                    min_rounds=min_rounds, max_rounds=max_rounds)
-            margin = max(NOISY, 2 * timing.noise)
+            margin = verdict_margin(timing)
             result.update(rounds=timing.rounds, noise=round(timing.noise, 4), noisy=timing.noise > NOISY,
                           margin=round(margin, 4), o3_sample_seconds=round(min(timing.samples[0]), 5))
             for i, n in enumerate(names):
-                by_min, by_median = timing.speedup(i)
-                lo, hi = timing.interval(i)
-                rows[n].update(speedup=round(by_min, 4), speedup_median=round(by_median, 4),
-                               ci=[round(lo, 4), round(hi, 4)],
-                               win=by_min > 1 + margin and by_median > 1 + margin,
-                               loss=by_min < 1 / (1 + margin) and by_median < 1 / (1 + margin),
-                               suspect=by_min > SUSPECT_SPEEDUP)
+                rows[n].update(verdict(timing, i, margin))
         else:
             result.update(rounds=0, noisy=None, too_short=time_runs)
         rows.update(extra)
