@@ -41,7 +41,6 @@ import json
 import math
 import re
 import resource
-import subprocess
 import time
 import zlib
 from collections.abc import Callable
@@ -112,14 +111,12 @@ def static_cost(text: str, tc: toolchain.Toolchain) -> float:
     """LLVM 19's static estimate of a module's run time: ``print<cost-model>`` (the target's throughput cost per
     instruction) weighted by ``print<block-freq>`` (block frequency relative to its function's entry) and by each
     function's frequency, propagated from ``main`` along calls (a call closing a cycle adds nothing)."""
-    out = subprocess.run([str(tc.path("opt")), "-passes=print<block-freq>,print<cost-model>", "-disable-output", "-"],
-                         input=text.encode(), capture_output=True, timeout=COST_TIMEOUT)
-    if out.returncode:
-        raise ToolError("opt", out.stderr.decode(errors="replace"), out.returncode)
+    _, report = toolchain.run_capture([str(tc.path("opt")), "-passes=print<block-freq>,print<cost-model>",
+                                       "-disable-output", "-"], name="opt", input=text.encode(), timeout=COST_TIMEOUT)
     freqs: dict[str, list[float]] = collections.defaultdict(list)
     blocks: dict[str, list[list[tuple[float, str | None]]]] = {}  # function -> blocks -> (cost, callee)
     fn, section = "", ""
-    for line in out.stderr.decode(errors="replace").splitlines():
+    for line in report.decode(errors="replace").splitlines():
         if line.startswith("block-frequency-info: "):
             fn, section = line.split(": ", 1)[1], "bfi"
         elif line.startswith("Printing analysis 'Cost Model Analysis' for function '"):
@@ -178,7 +175,7 @@ def output_costs(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine:
     for name, h, error in measure.optimized(engine, benchmarks.ir(bench, "O3"), bench.name, wanted):
         try:
             costs[name] = None if error else static_cost(engine.text(h), tc)
-        except (ToolError, subprocess.TimeoutExpired):
+        except ToolError:
             costs[name] = None
     return {"static-cost": costs}
 

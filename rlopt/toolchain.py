@@ -90,8 +90,19 @@ class Toolchain:
 def run_command(argv: list[str], *, name: str | None = None, input: bytes | None = None,
                 timeout: float | None = DEFAULT_TIMEOUT, env: dict[str, str] | None = None,
                 cwd: str | Path | None = None, show_stderr: bool = False) -> bytes:
-    """Run a command in its own process group so that a timeout kills it and all its children; with
-    ``show_stderr`` a successful command's stderr is copied to ours."""
+    """:func:`run_capture`'s stdout; with ``show_stderr`` a successful command's stderr is copied to ours."""
+    out, err = run_capture(argv, name=name, input=input, timeout=timeout, env=env, cwd=cwd)
+    if show_stderr and err:
+        sys.stderr.write(err.decode(errors="replace"))
+        sys.stderr.flush()
+    return out
+
+
+def run_capture(argv: list[str], *, name: str | None = None, input: bytes | None = None,
+                timeout: float | None = DEFAULT_TIMEOUT, env: dict[str, str] | None = None,
+                cwd: str | Path | None = None) -> tuple[bytes, bytes]:
+    """Run a command in its own process group so that a timeout kills it and all its children; its stdout and
+    stderr (where LLVM's analysis printers write). A failure raises :class:`ToolError` with its stderr."""
     name = name or Path(argv[0]).name
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -113,10 +124,7 @@ def run_command(argv: list[str], *, name: str | None = None, input: bytes | None
         raise ToolCrash(name, f"crashed with {sig}\n{message}", proc.returncode)
     if proc.returncode != 0:
         raise ToolError(name, message, proc.returncode)
-    if show_stderr and err:
-        sys.stderr.write(err.decode(errors="replace"))
-        sys.stderr.flush()
-    return out
+    return out, err
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

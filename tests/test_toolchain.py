@@ -60,6 +60,15 @@ def test_unknown_pass_is_reported(tc, example_ir):
         tc.opt(example_ir["sort.O3"].read_bytes(), "no-such-pass")
 
 
+
+def test_analysis_report_on_stderr_is_returned(tc):
+    """LLVM's printers write to stderr: run_capture hands it back; run_command keeps it out of stdout."""
+    argv = [str(tc.path("opt")), "-passes=print<cost-model>", "-disable-output", "-"]
+    ir = b"define i32 @f(i32 %a) {\n  %b = mul i32 %a, 3\n  ret i32 %b\n}\n"
+    out, err = toolchain.run_capture(argv, input=ir)
+    assert out == b"" and b"Cost Model Analysis' for function 'f'" in err and b"mul i32 %a, 3" in err
+    assert toolchain.run_command(argv, input=ir) == b""
+
 def test_crash_and_timeout_are_typed(crashing_llvm, hanging_llvm, example_ir):
     data = example_ir["sort.O3"].read_bytes()
     with pytest.raises(ToolCrash, match="SIGSEGV"):
