@@ -10,8 +10,9 @@ judged by runs of the whole program, and remember the answers for the next ``mak
    :mod:`rlopt.cc.options`. Its module is the frontend's (:func:`rlopt.cc.build.frontend_argv`, run again in the
    call's directory); its key is the one the wrapper looks up.
 3. **Which matter** (speed): the largest units by IR instructions (at most :data:`PROBED_UNITS`) are each
-   built alone at ``-O0`` and timed against the build as it is, in interleaved rounds with a noise twin (more
-   rounds while the noise decides a unit's verdict): a
+   built alone at ``-O0``, and the other units all together, and timed against the build as it is, in
+   interleaved rounds with a noise twin (more rounds while the noise decides a unit's verdict); while the
+   other units together pass the bar below, the next largest are timed the same way. A
    unit whose ``-O0`` build is at least ``max(HOT_SLOWDOWN, 1 + 2 x the twin's deviation)`` slower holds a
    share of the run worth tuning. The slowest ``--units`` are tuned, in that order, no more than an explicit
    ``--evals`` gives :data:`MIN_UNIT_RUNS` each. (A project with one unit skips this.) Size: every unit at
@@ -29,6 +30,7 @@ judged by runs of the whole program, and remember the answers for the next ``mak
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -37,7 +39,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,8 +53,8 @@ from rlopt.errors import RloptError, ToolError
 
 #: Seconds one run of the user's build command may take.
 BUILD_TIMEOUT = 1800.0
-#: Speed: how many of the largest units the -O0 probe times, in how many rounds, and the slowdown that makes
-#: a unit worth tuning.
+#: Speed: how many of the largest units each round of the -O0 probe times one by one (the others together), in
+#: how many rounds, and the slowdown that makes a unit worth tuning.
 PROBED_UNITS = 6
 PROBE_ROUNDS = 2
 PROBE_PIPELINE = "default<O0>"
@@ -60,6 +62,9 @@ HOT_SLOWDOWN = 1.10
 #: Further rounds (up to PROBE_MAX_ROUNDS, within --evals) while the twin's deviation lifts the bar above a unit
 #: that is at least HOT_SLOWDOWN slower: on a busy machine two rounds put the bar at 2.52x (76% deviation).
 PROBE_MAX_ROUNDS = 6
+#: The probe's rounds after the first stop where they would take more than this share of the runs (--evals, else
+#: one unit's default budget).
+PROBE_SHARE = 0.5
 #: Below this much CPU a run is a few of the kernel's accounting ticks: its times cannot tell units apart.
 MIN_PROBE_SECONDS = 0.05
 #: Runs below which a speed session of one unit finds little (the confirmation alone reserves 15).
@@ -174,6 +179,7 @@ class Project:
         self.env = {**os.environ, "CC": wrapper("rlopt-cc"), "CXX": wrapper("rlopt-c++"),
                     "RLOPT_CC_LOG": str(self.log)}
         self.program: Path | None = None  # what --run starts
+        self.touched: dict[str, Unit] = {}  # units whose output a probe or a candidate rebuilt, by output
 
     def build(self, *, always: bool = False, db: str | None = None) -> list[dict[str, Any]]:
         """Run the user's command (``always``: every target, as ``make -B``); the log lines it wrote."""
@@ -192,6 +198,7 @@ class Project:
         """The unit's pipeline in the session's database (None: rlopt-cc's own choice), and its output removed,
         so that the next build compiles it again."""
         assert unit.objective is not None
+        self.touched[unit.output] = unit
         if pipeline is None:
             tuning.forget(unit.key, unit.objective, self.db)
         else:
@@ -199,13 +206,16 @@ class Project:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(unit.output)
 
-    def build_with(self, unit: Unit, pipeline: str, dest: Path) -> Path:
-        """The whole program built with ``unit`` compiled by ``pipeline``, copied into ``dest``."""
-        self.set(unit, pipeline)
-        lines = [line for line in self.build() if unit.compiled_in(line)]
-        if not any(line.get("decision") == "rlopt" and line.get("tuned_pipeline") == pipeline for line in lines):
-            seen = lines[-1].get("reason") or lines[-1].get("decision") if lines else "it was not compiled again"
-            raise ToolError("rlopt-cc", f"{unit.name} was not built with the pipeline under test ({seen})")
+    def build_with(self, units: Sequence[Unit], pipeline: str, dest: Path) -> Path:
+        """The whole program built with ``units`` compiled by ``pipeline``, copied into ``dest``."""
+        for unit in units:
+            self.set(unit, pipeline)
+        log = self.build()
+        for unit in units:
+            lines = [line for line in log if unit.compiled_in(line)]
+            if not any(line.get("decision") == "rlopt" and line.get("tuned_pipeline") == pipeline for line in lines):
+                seen = lines[-1].get("reason") or lines[-1].get("decision") if lines else "it was not compiled again"
+                raise ToolError("rlopt-cc", f"{unit.name} was not built with the pipeline under test ({seen})")
         return self.snapshot(dest)
 
     def snapshot(self, dest: Path) -> Path:
@@ -231,36 +241,43 @@ class UnitProgram(tune.Program):
 
     def backend(self, code: bytes) -> Path:
         key = digest(code)
-        return self.project.build_with(self.unit, self.pipelines[key], self.workdir / key[:16])
+        return self.project.build_with([self.unit], self.pipelines[key], self.workdir / key[:16])
 
 
-def profile(project: Project, units: list[Unit], run_cmd: str, work: Path,
-            max_runs: int | None) -> tuple[float, int, float]:
-    """Each unit's slowdown when it alone is built at ``-O0``, against the build as it is (median of interleaved
-    rounds with a noise twin, :func:`probe_rounds`, within ``max_runs``); the twin's deviation, the runs spent
-    and the build's own CPU seconds (the least)."""
-    base = project.snapshot(work / "probe" / "base")
-    timed: list[tuple[Unit, Path]] = []
-    for i, u in enumerate(units):
+def profile(project: Project, groups: list[list[Unit]], run_cmd: str, work: Path,
+            max_runs: int | None) -> tuple[list[float | None], float, int, float]:
+    """Each group's slowdown when its units alone are built at ``-O0``, against the build as it is (median of
+    interleaved rounds with a noise twin, :func:`probe_rounds`, within ``max_runs``; 1.0 when the ``-O0`` build
+    leaves the program unchanged, None when it fails); the twin's deviation, the runs spent and the build's own
+    CPU seconds (the least)."""
+    project.build()  # the build as it is: an earlier round's probe builds are undone (nothing to do otherwise)
+    base = project.snapshot(work / "base")
+    slowdowns: list[float | None] = [None] * len(groups)
+    timed: list[tuple[int, Path]] = []
+    for i, group in enumerate(groups):
         try:
-            exe = project.build_with(u, PROBE_PIPELINE, work / "probe" / str(i))
+            exe = project.build_with(group, PROBE_PIPELINE, work / str(i))
         except ToolError as e:
-            u.status = f"skipped: {e}"
+            for u in group:
+                u.status = f"skipped: {e}"
             continue
         finally:
-            project.set(u, None)
+            for u in group:
+                project.set(u, None)
         if digest(exe.read_bytes()) == digest(base.read_bytes()):
-            u.slowdown, u.status = 1.0, "not in the program (its -O0 build changes nothing)"
+            slowdowns[i] = 1.0
+            for u in group:
+                u.status = "not in the program (its -O0 build changes nothing)"
         else:
-            timed.append((u, exe))
+            timed.append((i, exe))
     if not timed:
-        return 0.0, 0, math.inf
+        return slowdowns, 0.0, 0, math.inf
     exes = [base, *(exe for _, exe in timed), base]  # the last: a noise twin of the build as it is
     most = PROBE_MAX_ROUNDS if max_runs is None else min(PROBE_MAX_ROUNDS, max_runs // len(exes))
     probe = probe_rounds(exes, lambda exe: tune.run_program(run_cmd, exe).cpu_seconds, most)
-    for k, (u, _) in enumerate(timed, 1):
-        u.slowdown = 1 / probe.speedup(k)[1]
-    return probe.noise, len(probe.samples[0]) * len(exes), min(probe.samples[0])
+    for k, (i, _) in enumerate(timed, 1):
+        slowdowns[i] = 1 / probe.speedup(k)[1]
+    return slowdowns, probe.noise, len(probe.samples[0]) * len(exes), min(probe.samples[0])
 
 
 def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rounds: int) -> timing.Timing:
@@ -344,8 +361,7 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
                     u.status, interrupted = "interrupted: not recorded", True
                     break
                 u.status = "tuned: improved" if u.result.improved else "tuned: kept the baseline"
-                if objective == "speed":
-                    project.set(u, u.result.pipeline)  # the next units are tuned with this one's answer
+                project.set(u, u.result.pipeline)  # speed: the next units are tuned with this one's answer
                 if not no_record:
                     tune.remember(u.key, u.name, u.result, db)
         except KeyboardInterrupt:
@@ -357,7 +373,7 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
                 from rlopt.output import write_file
 
                 write_file(json_path, (json.dumps(report, indent=1) + "\n").encode())
-            _restore(project, units, db, say)
+            _restore(project, db, say)
     tuned = [u for u in units if u.status.startswith("tuned")]
     improved = sum(u.status == "tuned: improved" for u in tuned)
     click.echo(f"rlopt tune: {len(tuned)} unit(s) tuned, {improved} improved"
@@ -384,28 +400,61 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
         return fit
     if len(fit) == 1:
         return fit
-    probed = sorted(fit, key=lambda u: -u.instructions)[:PROBED_UNITS]
-    say(f"timing {len(probed)} unit(s) each built at -O0 against the build, to find where the run spends its time")
     assert run_cmd is not None
-    spare = None if evals is None else evals - MIN_UNIT_RUNS  # the probe's extra rounds leave one unit its race
-    noise, report["profile_runs"], base_seconds = profile(project, probed, run_cmd, work, spare)
-    report["runs"], report["profile_noise"] = report["profile_runs"], round(noise, 4)
-    if base_seconds < MIN_PROBE_SECONDS:
-        raise RloptError(f"the run takes {base_seconds * 1000:.0f} ms of CPU, too little to time: nothing worth "
-                         f"tuning (give --run an input that runs {MIN_PROBE_SECONDS:g} s or more)")
-    bar = max(HOT_SLOWDOWN, 1 + 2 * noise)
-    hot = sorted((u for u in probed if (u.slowdown or 0) >= bar), key=lambda u: -(u.slowdown or 0))
-    for u in probed:
-        if u.slowdown is not None and u.slowdown < bar and u.status == "not tuned":
-            u.status = f"not tuned: {u.slowdown:.2f}x slower at -O0 (needs {bar:.2f}x)"
+    hot = _probe(fit, project, run_cmd, evals, work, report, say)
+    report["runs"] = report["profile_runs"]
     if evals is not None:  # a unit's race needs MIN_UNIT_RUNS runs: fewer units rather than none tuned well
         max_units = min(max_units, max(1, (evals - report["runs"]) // MIN_UNIT_RUNS))
     for u in hot[max_units:]:
         u.status = f"not tuned: beyond the {max_units} hottest (--units, --evals)"
-    if not hot:
-        raise RloptError(f"no unit's -O0 build made the program {bar:.2f}x slower: nothing worth tuning "
-                         "(see --json: slowdown_at_O0)")
     return hot[:max_units]
+
+
+def _probe(fit: list[Unit], project: Project, run_cmd: str, evals: int | None, work: Path, report: dict[str, Any],
+           say: Any) -> list[Unit]:
+    """The -O0 probe (module docstring, step 3): the units above the bar, slowest first. The largest units are
+    timed one by one, the others all together as one more build; while those together pass the bar, the next
+    largest are timed one by one in another round, within :data:`PROBE_SHARE` of the runs (many units a little
+    slower at -O0 add up: the others together can pass the bar with no hot unit among them)."""
+    spare = None if evals is None else evals - MIN_UNIT_RUNS  # the probe's extra rounds leave one unit its race
+    cap = min(PROBE_SHARE * (tune.DEFAULT_EVALS["speed"] if evals is None else evals), spare or math.inf)
+    order = sorted(fit, key=lambda u: -u.instructions)
+    hot: list[Unit] = []
+    bars: list[float] = []
+    report["profile_runs"], report["profile_noise"] = 0, 0.0
+    for n in itertools.count():
+        batch, order = order[:PROBED_UNITS], order[PROBED_UNITS:]
+        groups = [[u] for u in batch] + ([order] if order else [])
+        say(f"timing {len(batch)} unit(s) each built at -O0 against the build"
+            + (f", and the other {len(order)} together" if order else "") + ", to find where the run spends its time")
+        budget = None if spare is None else spare - report["profile_runs"]
+        slowdowns, noise, runs, base_seconds = profile(project, groups, run_cmd, work / f"probe{n}", budget)
+        report["profile_runs"] += runs
+        report["profile_noise"] = round(max(report["profile_noise"], noise), 4)
+        if base_seconds < MIN_PROBE_SECONDS:
+            raise RloptError(f"the run takes {base_seconds * 1000:.0f} ms of CPU, too little to time: nothing "
+                             f"worth tuning (give --run an input that runs {MIN_PROBE_SECONDS:g} s or more)")
+        bar = max(HOT_SLOWDOWN, 1 + 2 * noise)
+        bars.append(bar)
+        for u, slowdown in zip(batch, slowdowns, strict=False):
+            u.slowdown = slowdown
+            if slowdown is not None and slowdown >= bar:
+                hot.append(u)
+            elif slowdown is not None and u.status == "not tuned":
+                u.status = f"not tuned: {slowdown:.2f}x slower at -O0 (needs {bar:.2f}x)"
+        rest = slowdowns[-1] if order else None
+        next_round = PROBE_ROUNDS * (min(PROBED_UNITS, len(order)) + (len(order) > PROBED_UNITS) + 2)  # + base, twin
+        if not order or rest is None or rest < bar or report["profile_runs"] + next_round > cap:
+            why = ("its -O0 build failed" if rest is None else f"together {rest:.2f}x slower at -O0 (needs {bar:.2f}x)"
+                   if rest < bar else "no runs left for another probe")
+            for u in order:
+                if u.status == "not tuned":
+                    u.status = f"not probed: one of the {len(order)} smaller units ({why})"
+            break
+    if not hot:
+        raise RloptError(f"no unit's -O0 build made the program {min(bars):.2f}x slower: nothing worth tuning "
+                         "(see --json: slowdown_at_O0)")
+    return sorted(hot, key=lambda u: -(u.slowdown or 0))
 
 
 def _tune_unit(u: Unit, project: Project, engine: Any, tc: toolchain.Toolchain, work: Path, *, run_cmd: str | None,
@@ -429,14 +478,13 @@ def _tune_unit(u: Unit, project: Project, engine: Any, tc: toolchain.Toolchain, 
         progress.done()
 
 
-def _restore(project: Project, units: list[Unit], db: str, say: Any) -> None:
+def _restore(project: Project, db: str, say: Any) -> None:
     """Build the tree once more with the user's database: the tuned build, not the last candidate's."""
-    touched = [u for u in units if u.slowdown is not None or u.result is not None]
-    if not touched:
+    if not project.touched:
         return
     say("building the tree with the tuning database")
     try:
-        for u in touched:
+        for u in project.touched.values():
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(u.output)
         project.build(db=db)

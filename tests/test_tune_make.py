@@ -5,6 +5,7 @@ Ctrl-C keeps the build and the database consistent; bad input is one line."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -185,3 +186,72 @@ def test_the_probe_times_longer_while_the_noise_decides(tmp_path, slower, twin, 
     probe = tune_make.probe_rounds(exes, cpu_seconds, most)
     assert count == [rounds] * 3
     assert round(1 / probe.speedup(1)[1], 2) == slower
+
+
+def fake_units(monkeypatch, tmp_path, hot_rank: int) -> tuple[list[tune_make.Unit], list[list[int]]]:
+    """14 units, largest first, one of them hot; ``profile`` replaced by -O0 slowdowns that add up over a group's
+    units (2 rounds of each group, the base and the twin); the list records each round's group sizes."""
+    units = [tune_make.Unit(cwd=str(tmp_path), inv=None, src=None, cxx=False, output=f"u{i}.o",
+                            instructions=1000 - i) for i in range(14)]
+    share = {id(u): 1.8 if i == hot_rank else 1.01 for i, u in enumerate(units)}
+    calls: list[list[int]] = []
+
+    def fake_profile(project, groups, run_cmd, work, max_runs):
+        calls.append([len(g) for g in groups])
+        return [1 + sum(share[id(u)] - 1 for u in g) for g in groups], 0.02, 2 * (len(groups) + 2), 1.0
+
+    monkeypatch.setattr(tune_make, "profile", fake_profile)
+    return units, calls
+
+
+@pytest.mark.parametrize("hot_rank, rounds", [
+    (2, 1),  # among the largest: one round, the others together stay under the bar
+    (9, 2),  # a small unit: the others together pass the bar, so the next largest are timed one by one
+    (13, 3),  # the smallest of 14: a third round
+])
+def test_the_probe_finds_a_hot_unit_beyond_the_largest(monkeypatch, tmp_path, hot_rank, rounds):
+    """The largest units are timed one by one and the rest together; a hot small unit is not left unprobed."""
+    units, calls = fake_units(monkeypatch, tmp_path, hot_rank)
+    report: dict = {}
+    hot = tune_make._probe(units, None, "./prog", None, tmp_path, report, lambda s: None)
+    assert hot == [units[hot_rank]] and units[hot_rank].slowdown == 1.8
+    assert len(calls) == rounds and calls[0] == [1] * 6 + [8]
+    assert report["profile_runs"] == sum(2 * (len(c) + 2) for c in calls)
+    probed = 6 * rounds
+    assert all(u.status.startswith("not probed: one of the") for u in units[probed:])
+    assert all(u.status.startswith("not tuned: 1.01x slower") for u in units[:probed] if u is not units[hot_rank])
+
+
+def test_the_probe_takes_at_most_half_the_runs(monkeypatch, tmp_path):
+    """Another round starts only while the probe stays within half of --evals: of 80 runs, the second round
+    (18 runs after 18) fits in 40, the third (8 more) does not, and the hot unit stays among the unprobed."""
+    units, calls = fake_units(monkeypatch, tmp_path, 13)
+    with pytest.raises(tune_make.RloptError, match="nothing worth tuning"):
+        tune_make._probe(units, None, "./prog", 80, tmp_path, {}, lambda s: None)
+    assert calls == [[1] * 6 + [8], [1] * 6 + [2]]
+    assert all(u.status == "not probed: one of the 2 smaller units (no runs left for another probe)" for u in units[12:])
+
+
+def test_a_second_probe_round_times_against_the_build_as_it_is(monkeypatch, tmp_path, env):
+    """One unit per round (PROBED_UNITS patched to 1): the largest unit is not in the program, so the other two
+    together pass the bar and a second round times main.c alone, against the build restored after the first
+    round's probes (not against the first round's last probe build, which had main.c at -O0 too)."""
+    proj = project(tmp_path / "proj")
+    body = "\n".join(f"int big{i}(int *a, int n) {{ int s = {i}; for (int k = 0; k < n; k++) s = s * 31 + a[k] % "
+                     f"{i + 7}; return s; }}" for i in range(60))
+    (proj / "big.c").write_text(body + "\n")
+    (proj / "Makefile").write_text("all: prog big.o\n" + MAKEFILE)  # big.o is built, not linked into prog
+    for k in [k for k in os.environ if k.startswith("RLOPT_")]:
+        monkeypatch.delenv(k)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(proj)
+    monkeypatch.setattr(tune_make, "PROBED_UNITS", 1)
+    from rlopt import cli
+
+    cli.main(["tune", "--make", "make", "--run", RUN, "--evals", "60", "--json", "r.json", "-q"])
+    got = units(proj / "r.json")
+    assert got["big.c"]["status"].startswith("not in the program")
+    assert got["big.c"]["ir_instructions"] > got["main.c"]["ir_instructions"]
+    assert got["main.c"]["slowdown_at_O0"] > 1.5 and got["main.c"]["status"].startswith("tuned")
+    assert got["report.c"]["status"].startswith("not probed: one of the 1 smaller units")
