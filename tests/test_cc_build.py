@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -65,9 +66,12 @@ def test_oz_asks_the_size_model_which_never_grows_text(env, tmp_path, tc):
     run([str(tc.path("clang")), *flags, "-o", "ref.o"], env, tmp_path)
     run(["rlopt-cc", *flags, "-o", "a.o"], env, tmp_path)
     assert log(env)[-1]["chosen_in"] in ("server", "process")  # the model was asked
+    card = json.loads((ROOT / "models" / "size.json").read_text())
+    assert log(env)[-1]["pipeline"] in {c["pipeline"] for c in card["candidates"]} - {"default<Oz>"}
     assert text("a.o") < text("ref.o")
     run(["rlopt-cc", *flags, "-o", "b.o"], {**env, "RLOPT_SIZE_MODEL": "none"}, tmp_path)
     assert "chosen_in" not in log(env)[-1] and (tmp_path / "b.o").read_bytes() == (tmp_path / "ref.o").read_bytes()
+    assert log(env)[-1]["pipeline"] == "default<Oz>"
 
 
 @pytest.mark.parametrize("flags", [

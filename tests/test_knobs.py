@@ -219,7 +219,8 @@ def test_cc_optimizer_step_gets_the_knobs(modules, tc):
     tuned = "default<O3>@two-entry-phi-node-folding-threshold=16"
     for backend in (OptBackend(tc), Engine(tc)):
         with backend:
-            assert choose_and_run(bitcode, "O3", model=None, pipeline=tuned, text=True, backend=backend) == expected
+            assert choose_and_run(bitcode, "O3", model=None, pipeline=tuned, text=True, backend=backend) == \
+                (tuned, expected)
     assert expected != tc.opt(bitcode, "default<O3>")
 
 

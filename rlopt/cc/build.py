@@ -454,15 +454,17 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
     ``defer_level``, None when the choice is the level's own pipeline: the backend runs it (see
     :meth:`Builder.backend`)."""
     if defer_level and model is None and pipeline is None:
-        record.notes["pipeline_in"] = "backend"
+        from rlopt.passes import OPT_LEVELS
+
+        record.notes.update(pipeline=OPT_LEVELS[level], pipeline_in="backend")
         return None
     from rlopt.cc import server
 
     where = "process"
     if config.flag("server"):
         try:
-            out = server.choose_and_run(bitcode, level, model=model, pipeline=pipeline, text=text, config=config,
-                                  timeout=OPT_TIMEOUT, defer_level=defer_level)
+            chosen, out = server.choose_and_run(bitcode, level, model=model, pipeline=pipeline, text=text,
+                                                config=config, timeout=OPT_TIMEOUT, defer_level=defer_level)
             where = "server"
         except server.Unavailable as e:
             record.notes["server_unavailable"] = str(e)
@@ -474,21 +476,22 @@ def run_pipeline(bitcode: bytes, level: str, *, model: str | None, pipeline: str
         # or level pipeline costs less in an opt process (~20 ms)
         backend = backend_for(toolchain.find(), OPT_TIMEOUT, engine=model is not None and pipeline is None)
         try:
-            out = choose_and_run(bitcode, level, model=model, pipeline=pipeline, text=text, backend=backend,
-                                defer_level=defer_level)
+            chosen, out = choose_and_run(bitcode, level, model=model, pipeline=pipeline, text=text,
+                                         backend=backend, defer_level=defer_level)
         finally:
             backend.close()
-    record.notes["pipeline_in"] = where if out is not None else "backend"
+    record.notes.update(pipeline=chosen, pipeline_in=where if out is not None else "backend")
     if model is not None and pipeline is None:
         record.notes["chosen_in"] = where
     return out
 
 
 def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool,
-                  backend: Backend, models=None, defer_level: bool = False) -> bytes | None:
+                  backend: Backend, models=None, defer_level: bool = False) -> tuple[str, bytes | None]:
     """Choose the pipeline (the given one, the model's, or the level's) and run it, all in ``backend``: the
     wrapper's own (:func:`run_pipeline`) or one of the model server's, which also passes its loaded ``models``.
-    With ``defer_level``, None instead when the pipeline is the level's own (the backend clang runs that one)."""
+    The pipeline and the module it made; with ``defer_level``, None for the module when the pipeline is the
+    level's own (the backend clang runs that one)."""
     from rlopt import knobs, passes, policy
 
     if pipeline is None and model is not None:
@@ -501,8 +504,8 @@ def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: s
     elif pipeline is None:
         pipeline = passes.OPT_LEVELS[level]
     if defer_level and pipeline == passes.OPT_LEVELS[level]:
-        return None
+        return pipeline, None
     # a tuned or chosen pipeline may carry knobs (PIPELINE@NAME=VALUE): LLVM options of this optimizer run only,
     # never of the frontend or the backend
-    pipeline, options = knobs.parse(pipeline)
-    return backend.optimize(bitcode, pipeline, bitcode=not text, options=options)
+    passes_only, options = knobs.parse(pipeline)
+    return pipeline, backend.optimize(bitcode, passes_only, bitcode=not text, options=options)

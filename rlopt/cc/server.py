@@ -175,9 +175,9 @@ def request(cache_dir: str, header: dict, payload: bytes, *, idle: float, timeou
 
 
 def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: str | None, text: bool, config,
-             timeout: float, defer_level: bool = False) -> bytes | None:
-    """:func:`rlopt.cc.build.choose_and_run` in the server (None: the level's own pipeline, left to the backend
-    clang); its errors come back as the exceptions the caller expects."""
+             timeout: float, defer_level: bool = False) -> tuple[str, bytes | None]:
+    """:func:`rlopt.cc.build.choose_and_run` in the server (the pipeline, and None for the module when it is the
+    level's own, left to the backend clang); its errors come back as the exceptions the caller expects."""
     from rlopt.cc.build import ModelUnusable
 
     header, payload = request(config.cache_dir, {"op": "choose_and_run", "level": level, "model": model,
@@ -185,7 +185,7 @@ def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: s
                                                  "defer_level": defer_level},
                               bitcode, idle=config.number("server_idle_timeout"), timeout=2 * timeout + 30)
     if header.get("ok"):
-        return None if header.get("deferred") else payload
+        return header["pipeline"], None if header.get("deferred") else payload
     kind, tool, message = header.get("kind"), header.get("tool", "opt"), header.get("message", "")
     if kind == "model":
         raise ModelUnusable(message)
@@ -350,10 +350,10 @@ def _serve(path: str, idle: float) -> None:
         try:
             backend = backend or backend_for(tc, timeout)
             backend.timeout = timeout  # the pool's backends are the server's own; this request's limit
-            out = choose_and_run(payload, header["level"], model=header["model"], pipeline=header["pipeline"],
-                                text=header["text"], backend=backend, models=models,
-                                defer_level=header.get("defer_level", False))
-            return {"ok": True, "deferred": out is None}, out or b""
+            chosen, out = choose_and_run(payload, header["level"], model=header["model"],
+                                         pipeline=header["pipeline"], text=header["text"], backend=backend,
+                                         models=models, defer_level=header.get("defer_level", False))
+            return {"ok": True, "deferred": out is None, "pipeline": chosen}, out or b""
         except Exception as e:  # every failure goes back to the client as a reply
             return _error_reply(e), b""
         finally:
