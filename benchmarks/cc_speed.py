@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Does a project built through ``rlopt-cc`` run faster than the same project built by plain clang?
+
+Copies a local checkout twice, builds one copy with ``CC=rlopt-cc`` and the other with the LLVM toolchain's
+``clang`` (``{cc}`` in ``--build`` is replaced by each, and ``CC``/``CXX`` are set), counts the object files whose
+code differs (``llvm-objdump -d``, objects matched by name), then times each ``--run`` command on both programs:
+interleaved rounds of CPU time on fresh copies with a noise twin (``rlopt.timing.time_binaries``), judged as the
+measured table judges a candidate (``measure.verdict``: a win or a loss only beyond twice the twin's deviation, at
+least 3%).
+
+Third-party sources are never committed: point ``--src`` at your own checkout.
+
+    taskset -c 0 .venv/bin/python benchmarks/cc_speed.py --src ~/zstd --build 'make -C programs zstd CC={cc} CFLAGS=-O3' \\
+        --program programs/zstd --run 'zstd -3|{exe} -3 -q -c /path/input > /dev/null' --repeat 10 --out zstd.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rlopt import timing, toolchain, tune
+from rlopt.output import write_file
+from rlopt.training import measure
+
+BIN = Path(sys.executable).parent  # rlopt-cc and rlopt-c++ beside this interpreter
+
+
+def build(src: Path, dest: Path, command: str, cc: str, cxx: str) -> None:
+    shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    env = {**os.environ, "CC": cc, "CXX": cxx}
+    proc = subprocess.run(["/bin/sh", "-c", command.replace("{cc}", cc).replace("{cxx}", cxx)], cwd=dest, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"cc_speed: '{command}' failed with {cc}:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
+
+
+def moved_units(a: Path, b: Path, tc: toolchain.Toolchain) -> tuple[list[str], int]:
+    """Objects of tree ``a`` whose code differs from the object of the same name in ``b`` (names that occur once
+    in each tree), and how many were compared."""
+    def objects(root: Path) -> dict[str, Path]:
+        found: dict[str, list[Path]] = {}
+        for p in root.rglob("*.o"):
+            found.setdefault(p.name, []).append(p)
+        return {name: ps[0] for name, ps in found.items() if len(ps) == 1}
+
+    def code(obj: Path) -> bytes:
+        out = toolchain.run_command([str(tc.path("llvm-objdump")), "-d", str(obj)], name="llvm-objdump")
+        return out.split(b"\n", 2)[-1]  # without the line naming the file
+
+    ours, theirs = objects(a), objects(b)
+    common = sorted(set(ours) & set(theirs))
+    return [n for n in common if code(ours[n]) != code(theirs[n])], len(common)
+
+
+def judge(t: timing.Timing) -> dict[str, Any]:
+    """The program built through rlopt-cc (binary 1) against clang's, judged as the table judges a candidate."""
+    margin = measure.verdict_margin(t)
+    return {**measure.verdict(t, 1, margin), "twin_deviation": round(t.noise, 4), "margin": round(margin, 4),
+            "rounds": t.rounds, "clang_seconds": round(min(t.samples[0]), 4)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--src", type=Path, required=True, help="the project's checkout (copied, never modified)")
+    ap.add_argument("--build", required=True, help="build command, run in each copy ({cc}, {cxx}: the compilers)")
+    ap.add_argument("--program", required=True, help="the built program, relative to the copy")
+    ap.add_argument("--run", action="append", required=True,
+                    help="'LABEL|COMMAND' with {exe} for the program, run in the copy (repeatable)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of a command per timed sample")
+    ap.add_argument("--rounds", type=int, default=11)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    tc = toolchain.find()
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="rlopt-cc-speed-") as d:
+        work = Path(d)
+        build(args.src, work / "rlopt", args.build, str(BIN / "rlopt-cc"), str(BIN / "rlopt-c++"))
+        build(args.src, work / "clang", args.build, str(tc.path("clang")), str(tc.path("clang++")))
+        moved, compared = moved_units(work / "rlopt", work / "clang", tc)
+        exes = [work / "clang" / args.program, work / "rlopt" / args.program]
+        rows = []
+        for spec in args.run:
+            label, _, command = spec.partition("|")
+            command = command or label
+
+            def cpu(exe: Path, command: str = command) -> float:
+                return sum(tune.run_program(command, exe).cpu_seconds for _ in range(args.repeat))
+
+            t = timing.time_binaries(exes, cpu, warm_up=lambda exe, command=command: tune.run_program(command, exe),
+                                     min_rounds=args.rounds, max_rounds=args.rounds)
+            rows.append({"label": label, "command": command, **judge(t)})
+    print(f"{args.src.name}: {len(moved)} of {compared} objects with other code through rlopt-cc"
+          + (f" ({', '.join(moved)})" if moved else ""))
+    print("| command | rlopt-cc vs clang (minima / medians) | interval | twin deviation | verdict |\n|---|---|---|---|---|")
+    for r in rows:
+        verdict = "win" if r["win"] else "loss" if r["loss"] else "within noise"
+        print(f"| {r['label']} | {r['speedup']:.3f}x / {r['speedup_median']:.3f}x | [{r['ci'][0]:.3f}, "
+              f"{r['ci'][1]:.3f}] | {r['twin_deviation']:.1%} | {verdict} |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{time.time() - started:.0f} s, peak RSS {peak:.0f} MB (this process)")
+    if args.out:
+        write_file(args.out, json.dumps({"src": str(args.src), "build": args.build, "program": args.program,
+                                         "moved": moved, "compared": compared, "rows": rows,
+                                         "date": time.strftime("%Y-%m-%d %H:%M")}, indent=1).encode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""``benchmarks/cc_speed.py``: a project copied and built twice (rlopt-cc, clang), its objects compared, its
+program timed against clang's with a verdict; the checkout is left as it was."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from cc_helpers import ROOT, needs_wrapper, wrapper_env
+
+MAKEFILE = """CC ?= cc
+prog: main.o util.o
+\t$(CC) -O3 -o $@ $^
+%.o: %.c
+\t$(CC) -O3 -c $< -o $@
+"""
+MAIN = """#include <stdio.h>
+#include <stdlib.h>
+unsigned mix(unsigned a, unsigned b);
+int main(int argc, char **argv) {
+  unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 1000, h = 1;
+  for (unsigned i = 0; i < n; i++) h = mix(h, i);
+  printf("%u\\n", h);
+  return 0;
+}
+"""
+UTIL = "unsigned mix(unsigned a, unsigned b) { return (a ^ b) * 2654435761u + (a >> 7); }\n"
+
+
+@needs_wrapper
+def test_a_project_is_built_twice_and_its_program_judged(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in (("Makefile", MAKEFILE), ("main.c", MAIN), ("util.c", UTIL)):
+        (src / name).write_text(text)
+    before = sorted(p.name for p in src.iterdir())
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "cc_speed.py"), "--src", str(src),
+                           "--build", "make CC={cc}", "--program", "prog", "--run", "loop|{exe} 300000",
+                           "--rounds", "3", "--out", str(out)],
+                          env=wrapper_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["compared"] == 2 and set(report["moved"]) <= {"main.o", "util.o"}
+    row = report["rows"][0]
+    assert row["label"] == "loop" and row["rounds"] == 3 and row["speedup"] > 0 and not (row["win"] and row["loss"])
+    assert "| loop |" in proc.stdout and "objects with other code through rlopt-cc" in proc.stdout
+    assert sorted(p.name for p in src.iterdir()) == before  # the checkout is copied, never built in
+
+
+@needs_wrapper
+def test_a_failing_build_is_one_clear_error(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "Makefile").write_text("prog:\n\tfalse\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "cc_speed.py"), "--src", str(src),
+                           "--build", "make CC={cc}", "--program", "prog", "--run", "{exe}"],
+                          env=wrapper_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.startswith("cc_speed: 'make CC={cc}' failed with ")
