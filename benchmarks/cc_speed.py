@@ -36,8 +36,10 @@ BIN = Path(sys.executable).parent  # rlopt-cc and rlopt-c++ beside this interpre
 
 
 def build(src: Path, dest: Path, command: str, cc: str, cxx: str) -> None:
+    """A copy of ``src`` built by ``command`` with ``cc``/``cxx``; rlopt-cc gets a cold cache and an empty tuning
+    database of its own (the model decides, not answers tuned before) and no background servers."""
     shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-    env = {**os.environ, "CC": cc, "CXX": cxx}
+    env = {**os.environ, "CC": cc, "CXX": cxx, "RLOPT_CACHE_DIR": str(dest.parent / "cc-cache"), "RLOPT_CC_SERVER": "0"}
     proc = subprocess.run(["/bin/sh", "-c", command.replace("{cc}", cc).replace("{cxx}", cxx)], cwd=dest, env=env,
                           capture_output=True, text=True)
     if proc.returncode:

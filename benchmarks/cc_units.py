@@ -58,7 +58,8 @@ def multi_file_programs(table: dict[str, Any]) -> list[Benchmark]:
 def compile_units(bench: Benchmark, tc: toolchain.Toolchain, work: Path, log: Path) -> dict[str, list[Path]]:
     """Each unit compiled by clang and by rlopt-cc (``-O3 -c``, the program's flags, in its directory)."""
     objs: dict[str, list[Path]] = {"O3": [], "rlopt-cc": []}
-    env = {**os.environ, "RLOPT_CC_LOG": str(log)}
+    # a cold cache and an empty tuning database of its own: the model decides every unit, and the log says how
+    env = {**os.environ, "RLOPT_CC_LOG": str(log), "RLOPT_CACHE_DIR": str(work / "cc-cache"), "RLOPT_CC_SERVER": "0"}
     for i, src in enumerate(bench.sources):
         cxx = src.suffix in CXX_SUFFIXES
         for tag, cc in (("O3", tc.path("clang++" if cxx else "clang")),
@@ -103,8 +104,10 @@ def measure_program(bench: Benchmark, tc: toolchain.Toolchain) -> dict[str, Any]
         mains = [i for i, o in enumerate(objs["O3"]) if defines_main(o, tc)]
         exes = {"O3": link(bench, objs["O3"], work / "o3", tc)}
         moved = [i for i in range(len(bench.sources)) if changes_program(bench, objs, i, exes["O3"], tc)]
+        chosen = {i: c.get("pipeline") for i, c in enumerate(calls)}  # one rlopt-cc call per unit, in order
         record: dict[str, Any] = {
             "units": len(bench.sources), "moved": [bench.sources[i].name for i in moved],
+            "moved_to": [chosen.get(i) for i in moved],
             "main_units": [bench.sources[i].name for i in mains],
             "fallbacks": sum(c["decision"] == "fallback" for c in calls), "split": bench.split}
         main_only = [objs["rlopt-cc" if i in mains else "O3"][i] for i in range(len(bench.sources))]

@@ -59,6 +59,7 @@ def test_a_program_is_built_unit_by_unit_and_judged(cc_units, tc, tmp_path, monk
         monkeypatch.setenv(k, v)
     record = cc_units.measure_program(program(tmp_path / "p"), tc)
     assert record["units"] == 2 and record["main_units"] == ["main.c"] and record["fallbacks"] == 0
+    assert len(record["moved_to"]) == len(record["moved"]) and "default<O3>" not in record["moved_to"]
     for variant in cc_units.VARIANTS:
         v = record["variants"][variant]
         assert ("identical" in v) != ("speedup" in v)
