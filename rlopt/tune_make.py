@@ -339,7 +339,8 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
             units, programs = units_of(project.build(always=True))
             if not units:
                 raise RloptError("the build compiled nothing through rlopt-cc: does it take CC from the environment?"
-                                 " (try --make 'make CC=rlopt-cc')")
+                                 " (try --make 'make CC=rlopt-cc'; with a build tool other than make, clean the tree"
+                                 " first, e.g. 'ninja -t clean')")
             if run_cmd:
                 project.program, run_cmd = program_of(run_cmd, programs)
                 report["program"] = str(project.program)
