@@ -82,6 +82,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=11)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
+    if not args.src.is_dir():
+        sys.exit(f"cc_speed: {args.src} is not a directory (a checkout of the project)")
     tc = toolchain.find()
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-speed-") as d:
@@ -90,6 +92,8 @@ def main() -> None:
         build(args.src, work / "clang", args.build, str(tc.path("clang")), str(tc.path("clang++")))
         moved, compared = moved_units(work / "rlopt", work / "clang", tc)
         exes = [work / "clang" / args.program, work / "rlopt" / args.program]
+        if not all(exe.is_file() for exe in exes):
+            sys.exit(f"cc_speed: the build made no {args.program}")
         rows = []
         for spec in args.run:
             label, _, command = spec.partition("|")

@@ -58,3 +58,15 @@ def test_a_failing_build_is_one_clear_error(tmp_path):
                            "--build", "make CC={cc}", "--program", "prog", "--run", "{exe}"],
                           env=wrapper_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and proc.stderr.startswith("cc_speed: 'make CC={cc}' failed with ")
+
+
+def test_a_missing_checkout_or_program_is_one_clear_error(tmp_path):
+    script = str(ROOT / "benchmarks" / "cc_speed.py")
+    proc = subprocess.run([sys.executable, script, "--src", str(tmp_path / "nope"), "--build", "true",
+                           "--program", "prog", "--run", "{exe}"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines() == [
+        f"cc_speed: {tmp_path / 'nope'} is not a directory (a checkout of the project)"]
+    (tmp_path / "src").mkdir()
+    proc = subprocess.run([sys.executable, script, "--src", str(tmp_path / "src"), "--build", "true",
+                           "--program", "prog", "--run", "{exe}"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stderr.strip() == "cc_speed: the build made no prog"
