@@ -169,6 +169,8 @@ def main() -> None:
     tc = toolchain.find()
     done: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     todo = [b for b in multi_file_programs(measure.load_table(args.table)) if b.uri not in done][:args.limit]
+    if not todo and not done:
+        sys.exit("cc_units: no multi-file program of the table is installed here (rlopt-train datasets import)")
     started = time.time()
     for i, bench in enumerate(todo, 1):
         t0 = time.time()
