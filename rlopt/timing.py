@@ -67,9 +67,12 @@ def run(exe: str | os.PathLike, args: Sequence[str] = (), *, timeout: float = RU
             timed_out.set()
             _killpg(proc.pid)
 
+        # a daemon, started inside the try: a Ctrl-C at any point must not leave a timer that keeps this process
+        # alive at exit for the rest of ``timeout`` (once seen: an interrupted tune lingering past 120 s)
         timer = threading.Timer(timeout, kill)
-        timer.start()
+        timer.daemon = True
         try:
+            timer.start()
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:
             _killpg(proc.pid)

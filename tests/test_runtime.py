@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
+import time
+
 import pytest
 
 from rlopt import toolchain
@@ -51,6 +55,34 @@ def test_run_timeout_and_missing_program(tmp_path):
         R.run(tmp_path / "nope")
     r = R.run("/bin/sh", ["-c", "echo out; exit 3"])
     assert (r.stdout, r.returncode) == (b"out\n", 3) and r.seconds > 0
+
+
+def test_an_interrupted_run_leaves_no_timer_and_no_program(monkeypatch):
+    """Ctrl-C as the run's timer starts: the program is killed and no timer thread outlives the call (a
+    non-daemon timer once kept an interrupted ``rlopt tune`` alive for the rest of its 600 s run timeout)."""
+    from rlopt import timing
+
+    start = threading.Timer.start
+
+    def start_then_interrupt(self):
+        start(self)
+        raise KeyboardInterrupt
+
+    started = []
+
+    class Popen(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(threading.Timer, "start", start_then_interrupt)
+    monkeypatch.setattr(timing.subprocess, "Popen", Popen)
+    before = set(threading.enumerate())
+    with pytest.raises(KeyboardInterrupt):
+        timing.run("/bin/sleep", ["30"], timeout=600)
+    time.sleep(0.2)
+    lingering = [t for t in set(threading.enumerate()) - before if t.is_alive() and not t.daemon]
+    assert lingering == [] and started[0].poll() is not None
 
 
 def test_build_errors_are_tool_errors(tmp_path):
