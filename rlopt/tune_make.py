@@ -418,7 +418,8 @@ def _probe(fit: list[Unit], project: Project, run_cmd: str, evals: int | None, w
     largest are timed one by one in another round, within :data:`PROBE_SHARE` of the runs (many units a little
     slower at -O0 add up: the others together can pass the bar with no hot unit among them)."""
     spare = None if evals is None else evals - MIN_UNIT_RUNS  # the probe's extra rounds leave one unit its race
-    cap = min(PROBE_SHARE * (tune.DEFAULT_EVALS["speed"] if evals is None else evals), spare or math.inf)
+    cap = min(PROBE_SHARE * (tune.DEFAULT_EVALS["speed"] if evals is None else evals),
+              math.inf if spare is None else spare)
     order = sorted(fit, key=lambda u: -u.instructions)
     hot: list[Unit] = []
     bars: list[float] = []
