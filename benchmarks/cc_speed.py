@@ -28,11 +28,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rlopt import timing, toolchain, tune
+from rlopt import timing, toolchain, tune, tune_make
 from rlopt.output import write_file
 from rlopt.training import measure
-
-BIN = Path(sys.executable).parent  # rlopt-cc and rlopt-c++ beside this interpreter
 
 
 def build(src: Path, dest: Path, command: str, cc: str, cxx: str) -> None:
@@ -88,7 +86,7 @@ def main() -> None:
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-speed-") as d:
         work = Path(d)
-        build(args.src, work / "rlopt", args.build, str(BIN / "rlopt-cc"), str(BIN / "rlopt-c++"))
+        build(args.src, work / "rlopt", args.build, tune_make.wrapper("rlopt-cc"), tune_make.wrapper("rlopt-c++"))
         build(args.src, work / "clang", args.build, str(tc.path("clang")), str(tc.path("clang++")))
         moved, compared = moved_units(work / "rlopt", work / "clang", tc)
         exes = [work / "clang" / args.program, work / "rlopt" / args.program]

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rlopt import toolchain
+from rlopt import toolchain, tune_make
 from rlopt.errors import RloptError
 from rlopt.output import write_file
 from rlopt.training import benchmarks, measure, runtime
@@ -36,8 +36,6 @@ from rlopt.training.benchmarks import Benchmark
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cc_units.json"
 VARIANTS = ("rlopt-cc", "main only")
-CXX_SUFFIXES = {".cc", ".cpp", ".cxx", ".C", ".c++"}
-WRAPPERS = Path(sys.executable).parent  # rlopt-cc and rlopt-c++ beside this interpreter
 
 
 def multi_file_programs(table: dict[str, Any]) -> list[Benchmark]:
@@ -56,16 +54,15 @@ def multi_file_programs(table: dict[str, Any]) -> list[Benchmark]:
 
 
 def compile_units(bench: Benchmark, tc: toolchain.Toolchain, work: Path, log: Path) -> dict[str, list[Path]]:
-    """Each unit compiled by clang and by rlopt-cc (``-O3 -c``, the program's flags, in its directory)."""
+    """Each unit compiled by clang and by rlopt-cc (``-O3 -c``, the program's flags, in its directory; the
+    driver takes a unit's language from its suffix, as in :func:`runtime.build_sources`)."""
     objs: dict[str, list[Path]] = {"O3": [], "rlopt-cc": []}
     # a cold cache and an empty tuning database of its own: the model decides every unit, and the log says how
     env = {**os.environ, "RLOPT_CC_LOG": str(log), "RLOPT_CACHE_DIR": str(work / "cc-cache"), "RLOPT_CC_SERVER": "0"}
     for i, src in enumerate(bench.sources):
-        cxx = src.suffix in CXX_SUFFIXES
-        for tag, cc in (("O3", tc.path("clang++" if cxx else "clang")),
-                        ("rlopt-cc", WRAPPERS / ("rlopt-c++" if cxx else "rlopt-cc"))):
+        for tag, cc in (("O3", str(tc.path("clang"))), ("rlopt-cc", tune_make.wrapper("rlopt-cc"))):
             obj = work / f"{tag}-{i}.o"
-            toolchain.run_command([str(cc), "-O3", *bench.cflags, "-c", str(src), "-o", str(obj)],
+            toolchain.run_command([cc, "-O3", *bench.cflags, "-c", str(src), "-o", str(obj)],
                                   name=tag, timeout=runtime.BUILD_TIMEOUT, cwd=bench.cwd, env=env)
             objs[tag].append(obj)
     return objs
@@ -78,10 +75,10 @@ def defines_main(obj: Path, tc: toolchain.Toolchain) -> bool:
 
 
 def link(bench: Benchmark, objs: list[Path], exe: Path, tc: toolchain.Toolchain) -> Path:
-    cxx = any(s.suffix in CXX_SUFFIXES for s in bench.sources)
-    toolchain.run_command([str(tc.path("clang++" if cxx else "clang")), *map(str, objs), "-o", str(exe),
-                           *bench.ldflags, *runtime.LINK_FLAGS], name="link", timeout=runtime.BUILD_TIMEOUT,
-                          cwd=bench.cwd)
+    """The program from ``objs``, linked as :func:`runtime.build_sources` links it (C++ programs carry their
+    library in ``ldflags``)."""
+    toolchain.run_command([str(tc.path("clang")), *map(str, objs), "-o", str(exe), *bench.ldflags,
+                           *runtime.LINK_FLAGS], name="link", timeout=runtime.BUILD_TIMEOUT, cwd=bench.cwd)
     return exe
 
 
