@@ -350,6 +350,8 @@ def _template(rhs: str, structs: Structs) -> tuple | None:
         return None
     if "%" in typ or any(("%" in r and k != LOCAL) or "%" in t for k, r, t in ops):
         return None
+    if not all(x[1:].isdigit() for x in succ):  # a successor that is not a numbered local: malformed, no template
+        return None
     tops = tuple((k, int(r[1:]), t) if k == LOCAL else (k, r, t) for k, r, t in ops)
     tcallee = int(callee[1:]) if callee and callee[0] == "%" else callee
     return opcode, typ, tops, tuple(int(x[1:]) for x in succ), tcallee, nargs
@@ -375,7 +377,10 @@ def _parse_rhs(line: str, structs: Structs) -> tuple[str, _Parsed]:
     handler = _HANDLERS.get(opcode)
     if handler is None:
         raise InputError(f"unknown LLVM instruction '{opcode}' in: {line[:80]!r}")
-    return opcode, handler(body, structs)
+    try:
+        return opcode, handler(body, structs)
+    except (IndexError, ValueError) as e:  # a handler indexing or converting the parts of a line it cannot read
+        raise InputError(f"cannot parse a '{opcode}' instruction in IR: {line[:80]!r}") from e
 
 
 # One handler per opcode (or family): ``handler(text after the opcode, named struct types) -> _Parsed``.
@@ -548,7 +553,10 @@ _ATOMICRMW_OP_RE = re.compile(r"(?:volatile )?[a-z_]+ ")  # the operation: add, 
 
 
 def _atomicrmw(body: str, structs: Structs) -> _Parsed:
-    parts = _split(body[_ATOMICRMW_OP_RE.match(body).end():])
+    op = _ATOMICRMW_OP_RE.match(body)
+    if op is None:
+        raise InputError(f"cannot parse an atomicrmw operation in IR: {body[:80]!r}")
+    parts = _split(body[op.end():])
     ops = [_typed(parts[0]), _typed(parts[1])]
     return _Parsed(ops[1][2], ops)
 

@@ -147,6 +147,20 @@ def test_valid_ir_the_model_cannot_read_gets_the_baseline_with_a_warning(monkeyp
     assert inv.returncode == 1 and "use of undefined value" in inv.stderr and "warning" not in inv.stderr
 
 
+@pytest.mark.parametrize("line", ["%x = load", "%x = br", "%x = atomicrmw", "%x = icmp ptr %p,",
+                                  "%x = extractvalue i32 %a, label", "%x = cleanuppad"])
+def test_a_line_rlopts_reader_trips_on_gets_llvms_error(tmp_path, line):
+    """-O-rl reads a text module with its own reader before LLVM does: a malformed line it cannot read is LLVM's
+    one-line error, not a traceback (these once raised IndexError, ValueError or AttributeError)."""
+    bad = tmp_path / "bad.ll"
+    bad.write_text(f"define void @f(ptr %p) {{\n  {line}\n  ret void\n}}\n")
+    out = tmp_path / "out.ll"
+    inv = in_process(["-O-rl", str(bad), "-S", "-o", str(out)])
+    assert (inv.returncode, inv.stdout) == (1, b""), inv.stderr + (inv.exception or "")
+    [message] = inv.stderr.splitlines()
+    assert message.startswith(f"rlopt: error: {bad}:") and "invalid LLVM IR: " in message and not out.exists()
+
+
 def test_parse_error_is_one_line_naming_the_file_once(tmp_path):
     bad = tmp_path / "bad.ll"
     bad.write_text("define i32 @f() {\n  ret i32 %x\n}\n")
