@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--build", required=True, help="build command, run in each copy ({cc}, {cxx}: the compilers)")
     ap.add_argument("--program", required=True, help="the built program, relative to the copy")
     ap.add_argument("--run", action="append", required=True,
-                    help="'LABEL|COMMAND' with {exe} for the program, run in the copy (repeatable)")
+                    help="'LABEL|COMMAND' with {exe} for the program, run in the current directory (repeatable)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of a command per timed sample")
     ap.add_argument("--rounds", type=int, default=11)
     ap.add_argument("--out", type=Path)
