@@ -170,10 +170,12 @@ def test_parse_error_is_one_line_naming_the_file_once(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["-O2", "-S"], ["--passes=default<O2>", "-o", "OUT"], ["-O-rl", "-o", "OUT"],
-                                  ["-O-rl", "-S", "-o", "-"], ["tune", "--objective", "size", "--evals", "1", "-o", "OUT"]])
+                                  ["-O-rl", "-S", "-o", "-"], ["tune", "--objective", "size", "--evals", "1", "-o", "OUT"],
+                                  ["-O2", "--no-engine", "-S"], ["-O-rl", "--no-engine", "-o", "OUT"]])
 def test_bad_input_is_one_error_line_on_every_path(tmp_path, monkeypatch, args):
     """LLVM quotes the source line and a caret under its parse error: rlopt shows only the first line, wherever
-    the module is parsed (here also -O-rl's tuning-database key and the tuner), for a file or stdin."""
+    the module is parsed (here also -O-rl's tuning-database key, the tuner and ``opt`` reading stdin under
+    --no-engine), for a file or stdin."""
     monkeypatch.setenv("RLOPT_TUNING_DB", str(tmp_path / "tuning.sqlite"))
     tuning.record("some other module", "size", "function(mem2reg)")  # -O-rl parses to look this module up
     bad = tmp_path / "bad.ll"
@@ -188,11 +190,12 @@ def test_bad_input_is_one_error_line_on_every_path(tmp_path, monkeypatch, args):
         assert not out.exists() and bad.read_text() == "define i32 @f( {\n"
 
 
-def test_truncated_bitcode_is_one_error_line(tc, example_ir, tmp_path):
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
+def test_truncated_bitcode_is_one_error_line(tc, example_ir, tmp_path, engine):
     full, cut = tmp_path / "full.bc", tmp_path / "cut.bc"
     tc.run("llvm-as", [str(example_ir["sort.O3"]), "-o", str(full)])
     cut.write_bytes(full.read_bytes()[:300])
-    inv = in_process(["-O2", str(cut), "-o", str(tmp_path / "out.bc")])
+    inv = in_process(["-O2", engine, str(cut), "-o", str(tmp_path / "out.bc")])
     assert inv.returncode == 1 and not (tmp_path / "out.bc").exists()
     [line] = inv.stderr.splitlines()
     assert line.startswith(f"rlopt: error: {cut}: invalid LLVM IR: "), line

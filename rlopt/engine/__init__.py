@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from rlopt import knobs as _knobs
 from rlopt import toolchain as _toolchain
-from rlopt.engine.llvm import Module
+from rlopt.engine.llvm import Module, parse_error
 from rlopt.engine.worker import Engine, StaleHandle, StepResult
+from rlopt.errors import InputError, ToolError
 
 __all__ = ["Backend", "Engine", "Module", "OptBackend", "StaleHandle", "StepResult", "backend_for"]
 
@@ -44,6 +46,9 @@ class Backend(Protocol):
         ...
 
 
+_STDIN_PARSE_ERROR = re.compile(r"<stdin>(:\d+:\d+)?: error: ")
+
+
 class OptBackend:
     """The reference backend: each call is an ``opt`` process (~20 ms; no libLLVM needed). ``options`` are
     the user's LLVM options for every call; ``diagnostics`` are opt's own flags (``-time-passes``, ...) whose
@@ -59,11 +64,16 @@ class OptBackend:
 
     def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>",
                  timeout: float | None = None, options: tuple[str, ...] = ()) -> bytes:
-        """``opt -passes=PIPELINE`` with the backend's and the knob ``options`` (``name``: unused, opt reads
-        stdin)."""
-        return self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
-                                  extra=[*self.opt_options(options), *self.diagnostics],
-                                  show_stderr=bool(self.diagnostics))
+        """``opt -passes=PIPELINE`` with the backend's and the knob ``options``; opt reads stdin, so its parse
+        errors are reported under ``name`` as the engine reports them."""
+        try:
+            return self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
+                                      extra=[*self.opt_options(options), *self.diagnostics],
+                                      show_stderr=bool(self.diagnostics))
+        except ToolError as e:
+            if _STDIN_PARSE_ERROR.match(e.detail):
+                raise InputError(parse_error(name, name + e.detail.removeprefix("<stdin>"))) from None
+            raise
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         return _knobs.merge(self.options, _knobs.canonical(options))
