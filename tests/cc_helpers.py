@@ -30,6 +30,12 @@ def wrapper_env(tmp_path: Path) -> dict[str, str]:
     return e
 
 
+def rlopt(*args: str, env: dict, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """``rlopt ARGS`` in this interpreter, as a user runs it in ``cwd`` (``rlopt tune``, ``tune --make``)."""
+    return subprocess.run([sys.executable, "-m", "rlopt.cli", *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, check=check)
+
+
 def run(argv, env, cwd, check=True) -> subprocess.CompletedProcess:
     proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
     if check and proc.returncode:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cc_helpers import wrapper_env
+from cc_helpers import rlopt, wrapper_env
 
 from rlopt import tune, tuning
 from rlopt.cache import digest
@@ -186,11 +186,6 @@ def test_a_real_gain_in_the_same_noise_is_found(ackermann, engine, tc, tmp_path)
     prog.run = run  # type: ignore[method-assign]
     result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=100, seconds=None).tune()
     assert result.pipeline == "default<O1>", result.verdict
-
-
-def rlopt(*args: str, env: dict, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rlopt.cli", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, check=check)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cc_helpers import needs_wrapper, wrapper_env
+from cc_helpers import needs_wrapper, rlopt, wrapper_env
 
 from rlopt import tune_make, tuning
 
@@ -68,11 +68,6 @@ def project(root: Path, extra: str = "") -> Path:
     (root / "report.c").write_text(REPORT)
     (root / "Makefile").write_text(MAKEFILE + extra)
     return root
-
-
-def rlopt(*args: str, env: dict, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rlopt.cli", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, check=check)
 
 
 @pytest.fixture
