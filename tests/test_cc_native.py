@@ -226,3 +226,17 @@ def test_without_a_c_compiler_nothing_is_built(tmp_path, monkeypatch):
     monkeypatch.setattr(launcher, "COMPILERS", ("false",))  # a compiler that fails (no sqlite3 headers, ...)
     built, why = launcher.build(str(tmp_path))
     assert built == [] and why.startswith("false failed") and not (tmp_path / "rlopt-cc").exists()
+
+
+def test_every_hit_names_the_pipeline_its_object_was_made_with(env, tmp_path, launcher_bin):
+    """A miss logs the pipeline it ran; a result hit, a direct hit and the launcher's hit log the same one (a
+    warm rebuild's log still says what each unit got)."""
+    project(tmp_path)
+    other = [f if f != "a.o" else "b.o" for f in FLAGS]
+    unrecorded = {**env, "PYTHONPATH": str(tmp_path)}  # part of the launcher's key, not of the direct key
+    served = []
+    for flags, call_env in ((FLAGS, env), (other, env), (FLAGS, unrecorded), (FLAGS, env)):
+        run(["rlopt-cc", *flags], call_env, tmp_path)
+        served.append((log(env)[-1]["hits"], log(env)[-1]["direct_hits"], native(env), log(env)[-1]["pipeline"]))
+    assert served == [(0, 0, None, "default<Os>"), (1, 0, None, "default<Os>"), (1, 1, None, "default<Os>"),
+                      (1, 1, "hit", "default<Os>")]

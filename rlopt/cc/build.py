@@ -326,6 +326,7 @@ class Builder:
         fields = unpack(self._get(entry["result"]) or b"")
         if fields is None or "object" not in fields:
             return False
+        self._note_pipeline(fields)
         dep = dependency_file(src.path, self.inv)
         if dep and entry.get("deps") is not None:
             self._write(dep, entry["deps"])
@@ -342,6 +343,7 @@ class Builder:
         fields = unpack(self._get(key) or b"")
         if fields is not None:
             count_hit(self.ctx.record, tuned)
+            self._note_pipeline(fields)
             return fields, key
         self.ctx.record.bump(Statistic.MISS)
         if tuned is not None:
@@ -354,6 +356,11 @@ class Builder:
             fields = unpack(self._get(key) or b"") or self.optimize_and_generate(src, bitcode, None, tuned)
         self.ctx.store.put(key, pack(fields))
         return fields, key
+
+    def _note_pipeline(self, fields: dict[str, bytes]) -> None:
+        """A hit's log line names the pipeline its object was made with, as the miss's did."""
+        if "pipeline" in fields:
+            self.ctx.record.notes["pipeline"] = fields["pipeline"].decode()
 
     def _get(self, key: str) -> bytes | None:
         value = self.ctx.store.get(key)
@@ -379,12 +386,13 @@ class Builder:
                                      text=text, config=self.ctx.config, record=self.ctx.record,
                                      defer_level=not inv.emit_llvm)
             self.ctx.record.timed("pipeline", start)
+            made_by = {"pipeline": self.ctx.record.notes["pipeline"].encode()}
             if inv.emit_llvm:
-                return {"object": optimized}
+                return {"object": optimized, **made_by}
             start = time.perf_counter()
             fields = self.backend(bitcode, optimize=True) if optimized is None else self.backend(optimized)
             self.ctx.record.timed("backend", start)
-            return fields
+            return {**fields, **made_by}
         except ModelUnusable:
             raise
         except ToolTimeout as e:

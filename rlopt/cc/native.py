@@ -145,6 +145,8 @@ def record_hit(call: Call, builder: build.Builder, log_argv: list[str]) -> None:
         if inv.output is not None:
             fields["link_output"] = _text([inv.output])
     notes = {"tuned_pipeline": tuned.pipeline} if tuned else {}
+    if "pipeline" in ctx.record.notes:
+        notes["pipeline"] = ctx.record.notes["pipeline"]
     call.write(ctx.store, "link" if inv.mode == "link" else "hit", hit, fields, [key, entry["result"]],
                {"argv": log_argv, "fields": {"hits": 1, "direct_hits": 1, "misses": 0, **notes}})
 
