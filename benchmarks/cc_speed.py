@@ -6,7 +6,8 @@ Copies a local checkout twice, builds one copy with ``CC=rlopt-cc`` and the othe
 code differs (``llvm-objdump -d``, objects matched by name), then times each ``--run`` command on both programs:
 interleaved rounds of CPU time on fresh copies with a noise twin (``rlopt.timing.time_binaries``), judged as the
 measured table judges a candidate (``measure.verdict``: a win or a loss only beyond twice the twin's deviation, at
-least 3%).
+least 3%). Every run must exit with status 0, and both builds must print the same (unless clang's own output
+varies from run to run, as a benchmark printing its timings does: then the row says it was not compared).
 
 Third-party sources are never committed: point ``--src`` at your own checkout.
 
@@ -62,6 +63,27 @@ def moved_units(a: Path, b: Path, tc: toolchain.Toolchain) -> tuple[list[str], i
     return [n for n in common if code(ours[n]) != code(theirs[n])], len(common)
 
 
+def run_ok(command: str, exe: Path, who: str) -> timing.RunResult:
+    """One run of ``command`` on ``exe`` (``who``: which run, for the error); a run that fails ends the benchmark
+    (a crash is not a time)."""
+    result = tune.run_program(command, exe)
+    if result.returncode:
+        sys.exit(f"cc_speed: '{command}' exited with status {result.returncode} ({who})")
+    return result
+
+
+def same_output(command: str, exes: list[Path]) -> bool:
+    """Whether both builds print the same for ``command`` (False: clang's own output varies from run to run, as
+    a benchmark that prints its timings does, so nothing can be compared). Different output from a steady
+    program means the two builds compute different things: that ends the benchmark."""
+    clang, ours = (run_ok(command, exe, f"{who}'s build") for exe, who in zip(exes, ("clang", "rlopt-cc"), strict=True))
+    if ours.stdout == clang.stdout:
+        return True
+    if run_ok(command, exes[0], "clang's build").stdout != clang.stdout:
+        return False
+    sys.exit(f"cc_speed: '{command}' prints something else with rlopt-cc's build than with clang's")
+
+
 def judge(t: timing.Timing) -> dict[str, Any]:
     """The program built through rlopt-cc (binary 1) against clang's, judged as the table judges a candidate."""
     margin = measure.verdict_margin(t)
@@ -97,19 +119,23 @@ def main() -> None:
             label, _, command = spec.partition("|")
             command = command or label
 
-            def cpu(exe: Path, command: str = command) -> float:
-                return sum(tune.run_program(command, exe).cpu_seconds for _ in range(args.repeat))
+            checked = same_output(command, exes)
 
-            t = timing.time_binaries(exes, cpu, warm_up=lambda exe, command=command: tune.run_program(command, exe),
+            def cpu(exe: Path, command: str = command) -> float:
+                return sum(run_ok(command, exe, "a timed run").cpu_seconds for _ in range(args.repeat))
+
+            t = timing.time_binaries(exes, cpu, warm_up=lambda exe, command=command: run_ok(command, exe, "a warm-up"),
                                      min_rounds=args.rounds, max_rounds=args.rounds)
-            rows.append({"label": label, "command": command, **judge(t)})
+            rows.append({"label": label, "command": command, "same_output": checked, **judge(t)})
     print(f"{args.src.name}: {len(moved)} of {compared} objects with other code through rlopt-cc"
           + (f" ({', '.join(moved)})" if moved else ""))
-    print("| command | rlopt-cc vs clang (minima / medians) | interval | twin deviation | verdict |\n|---|---|---|---|---|")
+    print("| command | rlopt-cc vs clang (minima / medians) | interval | twin deviation | verdict | output |\n"
+          "|---|---|---|---|---|---|")
     for r in rows:
         verdict = "win" if r["win"] else "loss" if r["loss"] else "within noise"
+        output = "same" if r["same_output"] else "varies run to run: not compared"
         print(f"| {r['label']} | {r['speedup']:.3f}x / {r['speedup_median']:.3f}x | [{r['ci'][0]:.3f}, "
-              f"{r['ci'][1]:.3f}] | {r['twin_deviation']:.1%} | {verdict} |")
+              f"{r['ci'][1]:.3f}] | {r['twin_deviation']:.1%} | {verdict} | {output} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{time.time() - started:.0f} s, peak RSS {peak:.0f} MB (this process)")
     if args.out:

@@ -45,8 +45,36 @@ def test_a_project_is_built_twice_and_its_program_judged(tmp_path):
     assert report["compared"] == 2 and set(report["moved"]) <= {"main.o", "util.o"}
     row = report["rows"][0]
     assert row["label"] == "loop" and row["rounds"] == 3 and row["speedup"] > 0 and not (row["win"] and row["loss"])
+    assert row["same_output"] is True and "| same |" in proc.stdout
     assert "| loop |" in proc.stdout and "objects with other code through rlopt-cc" in proc.stdout
     assert sorted(p.name for p in src.iterdir()) == before  # the checkout is copied, never built in
+
+
+@needs_wrapper
+def test_a_run_must_succeed_and_print_what_clangs_build_prints(tmp_path):
+    """A crash is not a time, and a build that computes something else is not faster: either ends the benchmark
+    with one line. Output that varies from run to run (a benchmark printing its timings) is timed, not compared."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in (("Makefile", MAKEFILE), ("main.c", MAIN), ("util.c", UTIL)):
+        (src / name).write_text(text)
+
+    def cc_speed(run: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "cc_speed.py"), "--src", str(src),
+                               "--build", "make CC={cc}", "--program", "prog", "--run", run, "--rounds", "1",
+                               "--out", str(tmp_path / "r.json")],
+                              env=wrapper_env(tmp_path), capture_output=True, text=True, timeout=300)
+
+    failing = cc_speed("{exe} 10 && exit 3")
+    assert failing.returncode == 1 and failing.stderr.strip().splitlines() == [
+        "cc_speed: '{exe} 10 && exit 3' exited with status 3 (clang's build)"]
+    differs = cc_speed("echo {exe}")  # steady output naming each build's own path: not the same computation
+    assert differs.returncode == 1 and differs.stderr.strip().splitlines() == [
+        "cc_speed: 'echo {exe}' prints something else with rlopt-cc's build than with clang's"]
+    varies = cc_speed("{exe} 10; date +%N")
+    assert varies.returncode == 0, varies.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["rows"][0]["same_output"] is False
+    assert "| varies run to run: not compared |" in varies.stdout
 
 
 @needs_wrapper
