@@ -191,6 +191,17 @@ def test_bad_input_is_one_error_line_on_every_path(tmp_path, monkeypatch, args):
 
 
 @pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
+def test_a_module_that_fails_the_verifier_is_one_error_line(tmp_path, engine):
+    bad = tmp_path / "bad.ll"
+    bad.write_text("define i32 @f(i1 %c) {\nentry:\n  br i1 %c, label %a, label %b\na:\n  %x = add i32 1, 2\n"
+                   "  br label %b\nb:\n  ret i32 %x\n}\n")
+    inv = in_process(["-O2", engine, str(bad), "-S"])
+    assert (inv.returncode, inv.stdout) == (1, b"")
+    assert inv.stderr.splitlines() == [
+        f"rlopt: error: {bad}: input module is broken: Instruction does not dominate all uses!"]
+
+
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
 def test_truncated_bitcode_is_one_error_line(tc, example_ir, tmp_path, engine):
     full, cut = tmp_path / "full.bc", tmp_path / "cut.bc"
     tc.run("llvm-as", [str(example_ir["sort.O3"]), "-o", str(full)])

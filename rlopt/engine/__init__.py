@@ -47,6 +47,17 @@ class Backend(Protocol):
 
 
 _STDIN_PARSE_ERROR = re.compile(r"<stdin>(:\d+:\d+)?: error: ")
+_STDIN_BROKEN = "-: error: input module is broken!"
+
+
+def _input_problem(detail: str, name: str) -> str | None:
+    """What ``opt`` (reading stdin) said about its input, worded as the engine words it for ``name``; None when
+    the failure is not the input's (a pass, the pipeline text)."""
+    if _STDIN_PARSE_ERROR.match(detail):
+        return parse_error(name, name + detail.removeprefix("<stdin>"))
+    if detail.endswith(_STDIN_BROKEN):
+        return f"{name}: input module is broken: {detail.splitlines()[0].strip()}"
+    return None
 
 
 class OptBackend:
@@ -71,8 +82,9 @@ class OptBackend:
                                       extra=[*self.opt_options(options), *self.diagnostics],
                                       show_stderr=bool(self.diagnostics))
         except ToolError as e:
-            if _STDIN_PARSE_ERROR.match(e.detail):
-                raise InputError(parse_error(name, name + e.detail.removeprefix("<stdin>"))) from None
+            problem = _input_problem(e.detail, name)
+            if problem:
+                raise InputError(problem) from None
             raise
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
