@@ -90,10 +90,12 @@ def replay_command(tc: toolchain.Toolchain, pipeline: str, input_path: str, outp
 
 
 def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | None, level: str | None,
-                    model: str | None, backend: Backend, explain: bool = False, name: str = "<stdin>") -> str:
+                    model: str | None, backend: Backend, explain: bool = False, name: str = "<stdin>",
+                    final_bitcode: bool | None = None) -> str:
     """Turn the mutually exclusive pipeline options into one ``-passes=`` string ('' means no passes), with
     knobs as ``PIPELINE@NAME=VALUE`` (:mod:`rlopt.knobs`); ``-O-rl`` runs the model's steps in ``backend``
-    (``name``: the module's name in its final run there)."""
+    (``name``: the module's name in its final run there; ``final_bitcode``: that run's output format, None if the
+    pipeline will not run there)."""
     given = [n for n, v in (("--passes", passes_opt), ("--actions", actions_opt), ("-O", level)) if v]
     if len(given) > 1:
         raise click.UsageError(f"cannot combine {' and '.join(given)}: pick one way to give the pipeline")
@@ -110,6 +112,7 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
         return knobs.to_text(*runs[0])
     if level == "rl":
         from rlopt import policy, tuning  # imported lazily: loading onnxruntime costs ~100 ms
+        from rlopt.engine import Engine
 
         say = (lambda line: click.echo(f"rlopt: -O-rl: {line}", err=True)) if explain else None
         objective = policy.model_objective(model)
@@ -118,8 +121,14 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
             module = tuning.module_key(backend.optimize(data, "verify", name=name))
 
         def choose() -> str:
+            chooser = policy.load_model(model, toolchain=backend.toolchain)
+            if (final_bitcode is not None and isinstance(backend, Engine) and isinstance(chooser, policy.Selector)
+                    and not chooser.exact and not ir.is_bitcode(data)):
+                # the selector reads the text's features without the engine: meanwhile its baseline, the usual
+                # answer, runs there on another core (stopped if the choice is another pipeline)
+                backend.head_start(data, tuning.BASELINE[objective], bitcode=final_bitcode, name=name)
             try:
-                return policy.choose_pipeline(data, model=model, backend=backend, explain=say, name=name)
+                return policy.choose_pipeline(data, model=chooser, backend=backend, explain=say, name=name)
             except InputError as e:  # rlopt's IR reader failed: LLVM's verdict decides whose fault it is
                 backend.optimize(data, "verify", name=name)  # not valid IR: LLVM's own error
                 _warn(f"{name}: the model cannot read this module ({e}); it gets {tuning.BASELINE[objective]}")
@@ -226,7 +235,8 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         backend.start()  # the worker's start-up overlaps choosing the pipeline (imports, features, inference)
     try:
         chosen = resolve_pipeline(data, passes_opt=passes_opt, actions_opt=actions_opt, level=level,
-                                 model=model, backend=backend, explain=explain, name=name)
+                                 model=model, backend=backend, explain=explain, name=name,
+                                 final_bitcode=None if opt_flags or print_pipeline_passes else not text)
         try:
             pipeline, knob_options = knobs.parse(chosen)
         except knobs.KnobError as e:

@@ -16,6 +16,7 @@ from rlopt.engine import Engine
 from rlopt.engine.worker import _Worker, serve
 
 HERE = str(Path(__file__).resolve().parent)
+HANGING_NAME = "hangs.ll"  # optimize() of a module under this name hangs
 if HERE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
 
@@ -27,6 +28,11 @@ class _FaultyWorker(_Worker):
     def hang(self) -> None:
         while True:
             time.sleep(3600)
+
+    def optimize(self, data: bytes, pipeline: str, knobs, bitcode: bool, name: str) -> bytes:
+        if name == HANGING_NAME:  # a pipeline that never ends, for the head start's cancellation
+            self.hang()
+        return super().optimize(data, pipeline, knobs, bitcode, name)
 
 
 class FaultyEngine(Engine):

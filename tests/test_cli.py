@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from rlopt import __version__, tuning
+from rlopt.engine import Engine
 from rlopt.errors import InputError
+from rlopt.policy import MODELS_DIR
 from rlopt.training.robustness import fuzz
 from rlopt.training.robustness.invoke import in_process
 
@@ -145,6 +149,33 @@ def test_valid_ir_the_model_cannot_read_gets_the_baseline_with_a_warning(monkeyp
     bad.write_text("define i32 @f() {\n  ret i32 %x\n}\n")
     inv = in_process(["-O-rl", "--model", model, "--no-engine", str(bad), "-S"])
     assert inv.returncode == 1 and "use of undefined value" in inv.stderr and "warning" not in inv.stderr
+
+
+def test_o_rl_runs_the_baseline_while_the_selector_decides(tc, example_ir, tmp_path, monkeypatch):
+    """-O-rl begins -O3 in the engine while the speed selector reads the module; the output is the chosen
+    pipeline's all the same, whether the choice was -O3 (its result taken) or another one (it was stopped)."""
+    begun: list[str] = []
+    real = Engine.head_start
+    monkeypatch.setattr(Engine, "head_start", lambda self, data, pipeline, **kw: (begun.append(pipeline),
+                                                                                 real(self, data, pipeline, **kw)))
+    monkeypatch.setenv("RLOPT_TUNING_DB", str(tmp_path / "none.sqlite"))
+    cautious = json.loads((MODELS_DIR / "speed.json").read_text()) | {"margin": 1.0}  # never leaves -O3
+    (tmp_path / "cautious.json").write_text(json.dumps(cautious))
+    shutil.copy(MODELS_DIR / "speed.onnx", tmp_path / "cautious.onnx")
+    chosen = set()
+    for prog, model in (("crc", "speed"), ("sort", "speed"), ("matmul", str(tmp_path / "cautious.onnx"))):
+        out, replay = tmp_path / f"{prog}.ll", tmp_path / f"{prog}.replay.ll"
+        inv = in_process(["-O-rl", "--model", model, str(example_ir[f"{prog}.O3"]), "-S", "-o", str(out),
+                          "--print-passes"])
+        assert inv.returncode == 0, inv.stderr + (inv.exception or "")
+        cmd = shlex.split(inv.stderr.strip().splitlines()[-1])
+        chosen.add(next(a for a in cmd if a.startswith("-passes=")))
+        cmd[cmd.index("-o") + 1] = str(replay)
+        subprocess.run(cmd, check=True)
+        assert body(out.read_bytes()) == body(replay.read_bytes())
+    assert begun == ["default<O3>"] * 3 and "-passes=default<O3>" in chosen and len(chosen) > 1
+    assert in_process(["-O-rl", str(example_ir["crc.O3"]), "--print-pipeline-passes"]).returncode == 0
+    assert len(begun) == 3  # nothing runs in the engine's output format when nothing is written
 
 
 @pytest.mark.parametrize("line", ["%x = load", "%x = br", "%x = atomicrmw", "%x = icmp ptr %p,",

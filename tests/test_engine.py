@@ -15,7 +15,7 @@ import pytest
 from rlopt import toolchain
 from rlopt.engine import Engine, Module, OptBackend, StaleHandle, StepResult, backend_for
 from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
-from tests.faulty_worker import FaultyEngine
+from tests.faulty_worker import HANGING_NAME, FaultyEngine
 
 DATA = Path(__file__).parent / "data" / "engine"
 PIPELINES = ["adce", "function(gvn)", "sroa", "default<O3>", "mem2reg", "instcombine<no-verify-fixpoint>",
@@ -199,6 +199,33 @@ def test_forced_crash_is_contained(tc: toolchain.Toolchain, modules: dict[str, b
         assert eng.starts == 2
 
 
+def test_a_head_start_is_the_answer_to_the_same_call(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    data = modules["list"]
+    with Engine(tc) as eng:
+        eng.head_start(data, "default<O3>", bitcode=True, name="m.ll")
+        assert eng.optimize(data, "default<O3>", bitcode=True, name="m.ll") == \
+            tc.opt(data, "default<O3>", bitcode=True).replace(b"<stdin>", b"m.ll")
+        eng.head_start(data, "default<O3>", name="m.ll")
+        assert eng.optimize(data, "default<O3>", name="m.ll") == tc.opt(data, "default<O3>").replace(b"<stdin>", b"m.ll")
+        assert eng.starts == 1  # nothing was stopped
+
+
+def test_any_other_call_stops_a_head_start(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    """-O-rl begins -O3 while its selector decides; when it chooses something else, the worker still running
+    -O3 is killed at once (here it would never finish) and the chosen pipeline runs in a new one."""
+    data = modules["list"]
+    with FaultyEngine(tc) as eng:
+        eng.head_start(data, "default<O3>", name=HANGING_NAME)
+        time.sleep(0.5)  # the worker is inside the hanging call
+        started = time.monotonic()
+        assert eng.optimize(data, "adce", name="other.ll") == tc.opt(data, "adce").replace(b"<stdin>", b"other.ll")
+        assert eng.instruction_count(eng.load(data)) > 0
+        eng.head_start(data, "default<O3>", name=HANGING_NAME)
+        time.sleep(0.5)
+        eng.close()  # closing stops it too
+        assert time.monotonic() - started < 20 and eng.starts == 2  # one restart: after the first kill
+
+
 def test_llvm_fatal_error_is_contained(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
     """A real LLVM abort: the verifier pass on a broken module calls report_fatal_error."""
     with Engine(tc) as eng:
@@ -236,7 +263,7 @@ _FORKED = """
 import os, sys
 from rlopt import toolchain
 from rlopt.errors import ToolCrash, ToolTimeout
-from tests.faulty_worker import FaultyEngine
+from tests.faulty_worker import HANGING_NAME, FaultyEngine
 
 module = open(sys.argv[1], "rb").read()
 eng = FaultyEngine(toolchain.find(), timeout=1.0, fork=True)

@@ -103,6 +103,7 @@ class Engine:
         self._stderr: Any = None
         self._handles: set[int] = set()
         self._kept: tuple[bytes, str, tuple[str, ...], str, int] | None = None  # see keep()
+        self._head: _HeadStart | None = None  # see head_start()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -169,6 +170,9 @@ class Engine:
         ``name`` becomes the ModuleID (``opt`` uses the input path); ``timeout`` overrides the engine's;
         ``options``: knobs for this pipeline.
         """
+        done = self._settle_head_start((data, pipeline, bitcode, name) if not options else None)
+        if done is not None:
+            return done
         handle = self._take_kept(data, pipeline, options, name)
         if handle is not None:
             try:
@@ -178,6 +182,42 @@ class Engine:
             finally:
                 self.free(handle)
         return self._call("optimize", data, pipeline, _knobs.canonical(options), bitcode, name, timeout=timeout)
+
+    def head_start(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>") -> None:
+        """Begin ``optimize(data, pipeline, bitcode=bitcode, name=name)`` in the worker now, while the caller still
+        decides (``-O-rl``'s selector reads the module's features meanwhile, and most modules keep ``-O3``): that
+        call then takes its result. Any other call first stops it, killing the worker if it is still running it
+        (the next worker starts in ~30 ms); at worst the caller's decision time was spent on a second core."""
+        self._settle_head_start(None)
+        head = _HeadStart((data, pipeline, bitcode, name))
+        head.thread = threading.Thread(target=self._run_head_start, args=(head,), name="rlopt-head-start",
+                                       daemon=True)
+        self._head = head
+        head.thread.start()
+
+    def _run_head_start(self, head: _HeadStart) -> None:
+        data, pipeline, bitcode, name = head.call
+        with contextlib.suppress(ToolError, ToolchainError, InputError):  # the real call runs again and reports
+            head.result = self._call("optimize", data, pipeline, (), bitcode, name, unless=head)
+
+    def _settle_head_start(self, call: tuple[bytes, str, bool, str] | None) -> bytes | None:
+        """The head start's output if it was ``call`` (None if it failed, or was another call: then it is
+        stopped and its worker killed if still busy with it). Called before anything else uses the worker."""
+        head = self._head
+        if head is None or head.thread is threading.current_thread():
+            return None
+        self._head = None
+        assert head.thread is not None
+        if call is not None and head.call[1:] == call[1:] and head.call[0] == call[0]:
+            head.thread.join()
+            return head.result
+        head.cancelled = True  # read under the lock: a call the thread has not sent yet is never sent
+        proc = self._proc
+        if head.thread.is_alive() and proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()  # the thread's call ends with EOF (a ToolCrash it swallows)
+        head.thread.join()
+        return None
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The options ``opt`` needs to do what a call with knob ``options`` does (replay commands)."""
@@ -233,6 +273,7 @@ class Engine:
 
     def close(self) -> None:
         """Stop the worker (it exits on end of input; killed if it does not within a grace period)."""
+        self._settle_head_start(None)
         with self._lock:
             self._stop(graceful=True)
             if self._stderr is not None:
@@ -257,9 +298,12 @@ class Engine:
         self._handles.add(handle)
         return handle
 
-    def _call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+    def _call(self, op: str, *args: Any, timeout: float | None = None, unless: _HeadStart | None = None) -> Any:
         timeout = timeout or self.timeout
+        self._settle_head_start(None)  # (a no-op in the head start's own thread)
         with self._lock:
+            if unless is not None and unless.cancelled:
+                raise ToolError(TOOL, "cancelled")
             if self._proc is None or self._proc.poll() is not None:
                 self._spawn()
             if not self._ready:
@@ -349,6 +393,16 @@ class Engine:
             return ""
         self._stderr.seek(max(mark, self._stderr.seek(0, os.SEEK_END) - _STDERR_TAIL))
         return self._stderr.read().decode(errors="replace")
+
+
+@dataclass
+class _HeadStart:
+    """A call begun ahead (:meth:`Engine.head_start`): ``(data, pipeline, bitcode, name)`` of ``optimize``."""
+
+    call: tuple[bytes, str, bool, str]
+    thread: threading.Thread | None = None
+    result: bytes | None = None
+    cancelled: bool = False
 
 
 class _Forked:
