@@ -210,6 +210,20 @@ def test_a_head_start_is_the_answer_to_the_same_call(tc: toolchain.Toolchain, mo
         assert eng.starts == 1  # nothing was stopped
 
 
+def test_a_head_start_that_fails_is_that_calls_error(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
+    """The same call gets the head start's error instead of running again: a hanging pipeline times out once."""
+    data = modules["list"]
+    with FaultyEngine(tc, timeout=3.0) as eng:
+        eng.head_start(data, "default<O3>", name=HANGING_NAME)
+        started = time.monotonic()
+        with pytest.raises(ToolTimeout):
+            eng.optimize(data, "default<O3>", name=HANGING_NAME)
+        assert time.monotonic() - started < 5.5  # two timeouts would take 6 s
+        eng.head_start(BROKEN_IR, "default<O3>")
+        with pytest.raises(InputError, match="input module is broken"):
+            eng.optimize(BROKEN_IR, "default<O3>")
+
+
 def test_any_other_call_stops_a_head_start(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
     """-O-rl begins -O3 while its selector decides; when it chooses something else, the worker still running
     -O3 is killed at once (here it would never finish) and the chosen pipeline runs in a new one."""

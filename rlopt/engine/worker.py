@@ -37,7 +37,7 @@ import rlopt
 from rlopt import knobs as _knobs
 from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import TOOL, Library, Module, library
-from rlopt.errors import InputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.errors import InputError, RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 from rlopt.knobs import Options
 
 _HEADER = struct.Struct("<Q")
@@ -197,12 +197,14 @@ class Engine:
 
     def _run_head_start(self, head: _HeadStart) -> None:
         data, pipeline, bitcode, name = head.call
-        with contextlib.suppress(ToolError, ToolchainError, InputError):  # the real call runs again and reports
+        try:
             head.result = self._call("optimize", data, pipeline, (), bitcode, name, unless=head)
+        except (ToolError, ToolchainError, InputError) as e:  # the same call's answer (a hang not waited twice)
+            head.error = e
 
     def _settle_head_start(self, call: tuple[bytes, str, bool, str] | None) -> bytes | None:
-        """The head start's output if it was ``call`` (None if it failed, or was another call: then it is
-        stopped and its worker killed if still busy with it). Called before anything else uses the worker."""
+        """The head start's output (or its error, raised) if it was ``call``; None if it was another call: then
+        it is stopped, its worker killed if still busy with it. Called before anything else uses the worker."""
         head = self._head
         if head is None or head.thread is threading.current_thread():
             return None
@@ -210,6 +212,8 @@ class Engine:
         assert head.thread is not None
         if call is not None and head.call[1:] == call[1:] and head.call[0] == call[0]:
             head.thread.join()
+            if head.error is not None:
+                raise head.error
             return head.result
         head.cancelled = True  # read under the lock: a call the thread has not sent yet is never sent
         proc = self._proc
@@ -402,6 +406,7 @@ class _HeadStart:
     call: tuple[bytes, str, bool, str]
     thread: threading.Thread | None = None
     result: bytes | None = None
+    error: RloptError | None = None
     cancelled: bool = False
 
 
