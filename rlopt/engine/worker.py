@@ -187,7 +187,8 @@ class Engine:
         """Begin ``optimize(data, pipeline, bitcode=bitcode, name=name)`` in the worker now, while the caller still
         decides (``-O-rl``'s selector reads the module's features meanwhile, and most modules keep ``-O3``): that
         call then takes its result. Any other call first stops it, killing the worker if it is still running it
-        (the next worker starts in ~30 ms); at worst the caller's decision time was spent on a second core."""
+        (the next worker starts in ~30 ms); at worst the caller's decision time was spent on a second core.
+        For an engine used from one thread (its head start runs in a thread of its own)."""
         self._settle_head_start(None)
         head = _HeadStart((data, pipeline, bitcode, name))
         head.thread = threading.Thread(target=self._run_head_start, args=(head,), name="rlopt-head-start",
@@ -219,7 +220,7 @@ class Engine:
         proc = self._proc
         if head.thread.is_alive() and proc is not None:
             with contextlib.suppress(OSError):
-                proc.kill()  # the thread's call ends with EOF (a ToolCrash it swallows)
+                proc.kill()  # the thread's call ends with EOF: a ToolCrash, kept in the discarded head
         head.thread.join()
         return None
 
