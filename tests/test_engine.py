@@ -224,6 +224,30 @@ def test_a_head_start_that_fails_is_that_calls_error(tc: toolchain.Toolchain, mo
             eng.optimize(BROKEN_IR, "default<O3>")
 
 
+def test_a_head_start_stopped_after_its_answer_leaves_no_dying_worker(tc: toolchain.Toolchain,
+                                                                       modules: dict[str, bytes],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread may have its answer and not have ended when another call stops it: the worker it kills must
+    not take that call (once seen on cBench patricia: 'worker crashed with SIGKILL during optimize')."""
+    answered, killed = threading.Event(), threading.Event()
+    real = Engine._run_head_start
+
+    def ends_when_killed(self: Engine, head) -> None:
+        real(self, head)
+        answered.set()
+        killed.wait(10)  # then ends at once: the other call goes on while the killed worker may still live
+
+    monkeypatch.setattr(Engine, "_run_head_start", ends_when_killed)
+    data = modules["list"]
+    with Engine(tc) as eng:
+        eng.head_start(data, "default<O3>")
+        assert answered.wait(60)
+        proc = eng._proc
+        kill = proc.kill
+        monkeypatch.setattr(proc, "kill", lambda: (kill(), killed.set()))
+        assert eng.optimize(data, "adce") == tc.opt(data, "adce")
+
+
 def test_any_other_call_stops_a_head_start(tc: toolchain.Toolchain, modules: dict[str, bytes]) -> None:
     """-O-rl begins -O3 while its selector decides; when it chooses something else, the worker still running
     -O3 is killed at once (here it would never finish) and the chosen pipeline runs in a new one."""

@@ -218,10 +218,15 @@ class Engine:
             return head.result
         head.cancelled = True  # read under the lock: a call the thread has not sent yet is never sent
         proc = self._proc
-        if head.thread.is_alive() and proc is not None:
+        killed = head.thread.is_alive() and proc is not None
+        if killed:
             with contextlib.suppress(OSError):
                 proc.kill()  # the thread's call ends with EOF: a ToolCrash, kept in the discarded head
         head.thread.join()
+        if killed:
+            with self._lock:  # the thread may have had its answer already: the worker is dying all the same
+                if self._proc is proc:
+                    self._stop(graceful=False)
         return None
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
