@@ -51,6 +51,25 @@ def test_objects_match_clang_at_the_same_level(env, tmp_path, tc):
         assert (tmp_path / "a.o").read_bytes() == (tmp_path / "ref.o").read_bytes(), level
 
 
+def test_a_model_that_keeps_its_baseline_leaves_o2_as_clangs(env, tmp_path, tc):
+    """At -O2 the speed model's baseline is -O3's pipeline; when it keeps it (no predicted gain), the unit gets
+    the level the user asked for, byte for byte clang -O2's, not -O3 (a guess). Here a copy of the shipped
+    model that never leaves its baseline."""
+    from rlopt.policy import MODELS_DIR
+
+    card = json.loads((MODELS_DIR / "speed.json").read_text()) | {"margin": 1.0}
+    (tmp_path / "keeps.json").write_text(json.dumps(card))
+    (tmp_path / "keeps.onnx").write_bytes((MODELS_DIR / "speed.onnx").read_bytes())
+    (tmp_path / "a.c").write_text(SOURCE.replace("sq(7)", "sq(argc)").replace("void", "int argc, char **argv"))
+    keeps = {**env, "RLOPT_MODEL": str(tmp_path / "keeps.onnx")}
+    for level in ("-O2", "-O3"):
+        run([str(tc.path("clang")), level, "-c", "a.c", "-o", "ref.o"], env, tmp_path)
+        run(["rlopt-cc", level, "-c", "a.c", "-o", "a.o"], keeps, tmp_path)
+        assert log(keeps)[-1]["chosen_in"] in ("server", "process")  # the model was asked
+        assert log(keeps)[-1]["pipeline"] == f"default<{level[1:]}>"
+        assert (tmp_path / "a.o").read_bytes() == (tmp_path / "ref.o").read_bytes(), level
+
+
 def test_oz_asks_the_size_model_which_never_grows_text(env, tmp_path, tc):
     """At -Oz the size model chooses (its exact rule: never more IR instructions nor a larger .text than -Oz's;
     on examples/project's main.c its pipeline gives a smaller one); ``RLOPT_SIZE_MODEL=none`` keeps -Oz's own

@@ -224,7 +224,8 @@ class Builder:
 
     # -- keys ----------------------------------------------------------------------------------------------
     def _choice(self, model: str | None) -> str:
-        return f"model:{self.ctx.model_id}" if model else f"level:{self.inv.level}"
+        # (model results of -O2 before a kept baseline became the level's own pipeline are not reused)
+        return f"model:{self.ctx.model_id}:baseline-is-level" if model else f"level:{self.inv.level}"
 
     def _common(self, model: str | None) -> list[str]:
         inv = self.inv
@@ -509,6 +510,10 @@ def choose_and_run(bitcode: bytes, level: str, *, model: str | None, pipeline: s
         except RloptError as e:
             raise ModelUnusable(f"model {model}: {e}") from None
         pipeline = policy.choose_pipeline(bitcode, model=chooser, backend=backend)
+        if isinstance(chooser, policy.Selector) and pipeline == chooser.pipelines[0]:
+            # it kept its baseline (-O3 for speed): no predicted gain, so the level the user asked for (-O2 stays
+            # -O2, byte for byte clang's; the same pipeline at -O3)
+            pipeline = passes.OPT_LEVELS[level]
     elif pipeline is None:
         pipeline = passes.OPT_LEVELS[level]
     if defer_level and pipeline == passes.OPT_LEVELS[level]:
