@@ -122,13 +122,16 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
 
         def choose() -> str:
             chooser = policy.load_model(model, toolchain=backend.toolchain)
+            seen = data
             if (final_bitcode is not None and isinstance(backend, Engine) and isinstance(chooser, policy.Selector)
-                    and not chooser.exact and not ir.is_bitcode(data)):
+                    and not chooser.exact):
                 # the selector reads the text's features without the engine: meanwhile its baseline, the usual
                 # answer, runs there on another core (stopped if the choice is another pipeline)
+                if ir.is_bitcode(data):
+                    seen = backend.optimize(data, "verify", name=name)  # the text the selector reads
                 backend.head_start(data, tuning.BASELINE[objective], bitcode=final_bitcode, name=name)
             try:
-                return policy.choose_pipeline(data, model=chooser, backend=backend, explain=say, name=name)
+                return policy.choose_pipeline(seen, model=chooser, backend=backend, explain=say, name=name)
             except InputError as e:  # rlopt's IR reader failed: LLVM's verdict decides whose fault it is
                 backend.optimize(data, "verify", name=name)  # not valid IR: LLVM's own error
                 _warn(f"{name}: the model cannot read this module ({e}); it gets {tuning.BASELINE[objective]}")

@@ -162,20 +162,22 @@ def test_o_rl_runs_the_baseline_while_the_selector_decides(tc, example_ir, tmp_p
     cautious = json.loads((MODELS_DIR / "speed.json").read_text()) | {"margin": 1.0}  # never leaves -O3
     (tmp_path / "cautious.json").write_text(json.dumps(cautious))
     shutil.copy(MODELS_DIR / "speed.onnx", tmp_path / "cautious.onnx")
+    tc.run("llvm-as", [str(example_ir["sort.O3"]), "-o", str(tmp_path / "sort.bc")])
     chosen = set()
-    for prog, model in (("crc", "speed"), ("sort", "speed"), ("matmul", str(tmp_path / "cautious.onnx"))):
+    for prog, model, src in (("crc", "speed", example_ir["crc.O3"]), ("sort", "speed", example_ir["sort.O3"]),
+                             ("matmul", str(tmp_path / "cautious.onnx"), example_ir["matmul.O3"]),
+                             ("sort-bc", str(tmp_path / "cautious.onnx"), tmp_path / "sort.bc")):
         out, replay = tmp_path / f"{prog}.ll", tmp_path / f"{prog}.replay.ll"
-        inv = in_process(["-O-rl", "--model", model, str(example_ir[f"{prog}.O3"]), "-S", "-o", str(out),
-                          "--print-passes"])
+        inv = in_process(["-O-rl", "--model", model, str(src), "-S", "-o", str(out), "--print-passes"])
         assert inv.returncode == 0, inv.stderr + (inv.exception or "")
         cmd = shlex.split(inv.stderr.strip().splitlines()[-1])
         chosen.add(next(a for a in cmd if a.startswith("-passes=")))
         cmd[cmd.index("-o") + 1] = str(replay)
         subprocess.run(cmd, check=True)
         assert body(out.read_bytes()) == body(replay.read_bytes())
-    assert begun == ["default<O3>"] * 3 and "-passes=default<O3>" in chosen and len(chosen) > 1
+    assert begun == ["default<O3>"] * 4 and "-passes=default<O3>" in chosen and len(chosen) > 1
     assert in_process(["-O-rl", str(example_ir["crc.O3"]), "--print-pipeline-passes"]).returncode == 0
-    assert len(begun) == 3  # nothing runs in the engine's output format when nothing is written
+    assert len(begun) == 4  # nothing runs in the engine's output format when nothing is written
 
 
 @pytest.mark.parametrize("line", ["%x = load", "%x = br", "%x = atomicrmw", "%x = icmp ptr %p,",
