@@ -116,20 +116,20 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
 
         say = (lambda line: click.echo(f"rlopt: -O-rl: {line}", err=True)) if explain else None
         objective = policy.model_objective(model)
-        module = None
-        if tuning.exists():  # the key needs the module's text as LLVM prints it (a parse: only when useful)
-            module = tuning.module_key(backend.optimize(data, "verify", name=name))
+        # the tuning key needs the module's text as LLVM prints it (a parse: only when there is a database)
+        printed = backend.optimize(data, "verify", name=name) if tuning.exists() else None
+        module = tuning.module_key(printed) if printed is not None else None
 
         def choose() -> str:
             chooser = policy.load_model(model, toolchain=backend.toolchain)
             seen = data
-            if (final_bitcode is not None and isinstance(backend, Engine) and isinstance(chooser, policy.Selector)
-                    and not chooser.exact):
-                # the selector reads the text's features without the engine: meanwhile its baseline, the usual
-                # answer, runs there on another core (stopped if the choice is another pipeline)
-                if ir.is_bitcode(data):
-                    seen = backend.optimize(data, "verify", name=name)  # the text the selector reads
-                backend.head_start(data, tuning.BASELINE[objective], bitcode=final_bitcode, name=name)
+            if isinstance(chooser, policy.Selector) and not chooser.exact:
+                if ir.is_bitcode(data):  # it reads text: bitcode is printed once, above or here
+                    seen = printed if printed is not None else backend.optimize(data, "verify", name=name)
+                if final_bitcode is not None and isinstance(backend, Engine):
+                    # the selector reads the text's features without the engine: meanwhile its baseline, the
+                    # usual answer, runs there on another core (stopped if the choice is another pipeline)
+                    backend.head_start(data, tuning.BASELINE[objective], bitcode=final_bitcode, name=name)
             try:
                 return policy.choose_pipeline(seen, model=chooser, backend=backend, explain=say, name=name)
             except InputError as e:  # rlopt's IR reader failed: LLVM's verdict decides whose fault it is

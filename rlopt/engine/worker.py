@@ -211,7 +211,7 @@ class Engine:
             return None
         self._head = None
         assert head.thread is not None
-        if call is not None and head.call[1:] == call[1:] and head.call[0] == call[0]:
+        if head.call == call:
             head.thread.join()
             if head.error is not None:
                 raise head.error
