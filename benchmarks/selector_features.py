@@ -27,6 +27,10 @@ calibrated on their validation programs, judged by the table):
   its function's frequency along the call graph from ``main``), the candidate's gain predicted as ``-O3``'s
   cost over its own, on :data:`COST_CANDIDATES` (beside ``knn input`` on the same columns). A cost model is what
   ``-O3``'s heuristics already consult; this asks whether, summed over the module, it ranks whole pipelines.
+* ``remarks`` (with ``--remarks``): what ``-O3`` itself reports doing and declining on the input
+  (:func:`o3_remarks`: its optimisation remarks counted by pass and kind, inlining refused by how far over the
+  threshold, loops vectorized by factor and interleave count, unroll counts): the decisions the knob candidates
+  change, alone and beside Autophase.
 
 Features are extracted once per program (the engine runs every candidate) into ``--features`` and reused.
 Prints a table and writes ``benchmarks/results/selector_features.json``.
@@ -41,6 +45,7 @@ import json
 import math
 import re
 import resource
+import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -72,6 +77,8 @@ COST_CANDIDATES = ["O3", "O1", "O2", "O3x2", "O3x3", "inline+O3", "O3@inline-thr
                    "O3@force-vector-width=4", "O3@force-vector-width=8", "O3@force-vector-interleave=4",
                    "O3@unroll+interleave", "O3@inline+unroll"]  # the levels, re-runs and seven knob candidates that win often
 COST_TIMEOUT = 60.0  # seconds for LLVM's cost printer on one output (it takes minutes on a few unrolled ones)
+REMARK_ARGS = {"Cost", "Threshold", "VectorizationFactor", "InterleaveCount", "UnrollCount"}
+REMARK_MIN_PROGRAMS = 5  # a remark feature seen in fewer programs is left out of the ``remarks`` rows
 _TERMINATOR = re.compile(r"^\s*(%\S+ = )?(br|ret|switch|unreachable|indirectbr|resume|callbr|catchswitch|catchret|"
                          r"cleanupret|invoke)\b")
 _CALLEE = re.compile(r"\b(?:call|invoke)\s[^@]*@([\w.$]+|\"[^\"]+\")\(")
@@ -164,6 +171,45 @@ def static_cost(text: str, tc: toolchain.Toolchain) -> float:
             if rank[callee] < rank[f]:
                 weight[callee] += weight[f] * w
     return sum(weight[f] * own[f] for f in own)
+
+
+def o3_remarks(text: str, tc: toolchain.Toolchain) -> dict[str, float]:
+    """``-O3``'s optimisation remarks on a module as counts: ``KIND/pass/name`` (``Passed/inline/Inlined``), refused
+    or done inlining by how far the cost was over the threshold (``inline/gap<250/Missed``: a higher threshold
+    would take it), ``vec/VF4``, ``vec/IC2`` per vectorized loop, and ``unroll/NAME/count`` (iterations summed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yaml = Path(tmp) / "remarks.yaml"
+        toolchain.run_capture([str(tc.path("opt")), "-passes=default<O3>", f"-pass-remarks-output={yaml}",
+                               "-disable-output", "-"], name="opt", input=text.encode(), timeout=COST_TIMEOUT)
+        lines = yaml.read_text(errors="replace").splitlines()
+    counts: collections.Counter[str] = collections.Counter()
+    remarks: list[dict[str, Any]] = []
+    for line in lines:  # one remark per YAML document: "--- !Passed", "Pass: inline", "  - Cost: '40'", ...
+        if line.startswith("--- !"):
+            remarks.append({"kind": line[5:].strip()})
+        elif remarks and (m := re.match(r"(Pass|Name):\s+'?([^']*)'?$", line)):
+            remarks[-1][m.group(1)] = m.group(2)
+        elif remarks and (m := re.match(r"  - (\w+):\s+'?([-0-9.]+)'?$", line)) and m.group(1) in REMARK_ARGS:
+            remarks[-1][m.group(1)] = float(m.group(2))
+    for r in remarks:
+        counts[f"{r['kind']}/{r.get('Pass')}/{r.get('Name')}"] += 1
+        if "Cost" in r and "Threshold" in r:
+            gap = r["Cost"] - r["Threshold"]
+            counts[f"inline/gap<{250 if gap < 250 else 1000 if gap < 1000 else 'inf'}/{r['kind']}"] += 1
+        if "VectorizationFactor" in r:
+            counts[f"vec/VF{int(r['VectorizationFactor'])}"] += 1
+            counts[f"vec/IC{int(r.get('InterleaveCount', 0))}"] += 1
+        if "UnrollCount" in r:
+            counts[f"unroll/{r.get('Name')}/count"] += r["UnrollCount"]
+    return dict(counts)
+
+
+def input_remarks(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
+    """:func:`o3_remarks` of the program's input (``{}`` where ``opt`` failed)."""
+    try:
+        return {"remarks": o3_remarks(benchmarks.ir(bench, "O3").decode(errors="replace"), toolchain.find())}
+    except ToolError:
+        return {"remarks": {}}
 
 
 def output_costs(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
@@ -365,6 +411,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--gnn", action="store_true", help="also train the GNN per fold (~1 h in all)")
     ap.add_argument("--static-cost", action="store_true", help="also rank candidates by LLVM's static cost")
+    ap.add_argument("--remarks", action="store_true", help="also select from -O3's optimisation remarks")
     args = ap.parse_args()
     started = time.time()
     table = json.loads(args.table.read_text())
@@ -398,6 +445,15 @@ def main() -> None:
               f"{int(differs.sum())} (program, candidate) pairs whose cost differs from -O3's")
         runs |= {"knn input, static-cost columns": (replace(cols, features=raw_in[costed]), "knn", None),
                  "static-cost": (replace(cols, features=predicted), "static-cost", cost_trainer)}
+    if args.remarks:
+        feats = extract(data, table, args.features, "remarks", input_remarks)
+        keys = collections.Counter(k for u in data.uris for k in feats[u]["remarks"])
+        names = sorted(k for k, n in keys.items() if n >= REMARK_MIN_PROGRAMS)
+        remarks = np.array([[feats[u]["remarks"].get(k, 0.0) for k in names] for u in data.uris])
+        notes["remarks"] = {"features": len(names)}
+        runs |= {f"{kind} {name}": (replace(data, features=x), kind, None)
+                 for name, x in (("remarks", remarks), ("remarks+input", np.hstack([remarks, raw_in])))
+                 for kind in ("mlp", "knn")}
     if args.gnn:
         graphs = graphs_of(data, feats)
         index = replace(data, features=np.arange(len(data.uris), dtype=np.float64)[:, None])

@@ -418,3 +418,22 @@ def test_static_cost_weights_blocks_and_calls_by_frequency(selector_features):
     assert (in_loop - none) > 10 * (once - none)  # the loop runs its call ~32 times by LLVM's static estimate
     with pytest.raises(ToolError, match="^opt: "):  # IR opt rejects: the tool's one-line error, no other exception
         selector_features.static_cost("define i32 @f( {\n", tc)
+
+
+def test_o3_remarks_count_what_o3_did(selector_features):
+    """A loop of 6 known iterations is fully unrolled (6 counted) and its function inlined far under threshold."""
+    from rlopt import toolchain
+
+    loop = ("define i32 @sum(ptr %a) {\nentry:\n  br label %loop\nloop:\n"
+            "  %i = phi i32 [0, %entry], [%i1, %loop]\n  %s = phi i32 [0, %entry], [%s1, %loop]\n"
+            "  %p = getelementptr i32, ptr %a, i32 %i\n  %v = load i32, ptr %p\n  %s1 = add i32 %s, %v\n"
+            "  %i1 = add i32 %i, 1\n  %t = icmp slt i32 %i1, 6\n  br i1 %t, label %loop, label %done\n"
+            "done:\n  ret i32 %s1\n}\n"
+            "define i32 @main(ptr %a) {\n  %r = call i32 @sum(ptr %a)\n  ret i32 %r\n}\n")
+    tc = toolchain.find()
+    counts = selector_features.o3_remarks(loop, tc)
+    assert counts["Passed/loop-unroll/FullyUnrolled"] == 1 and counts["unroll/FullyUnrolled/count"] == 6
+    assert counts["Passed/inline/Inlined"] == 1 and counts["inline/gap<250/Passed"] == 1
+    assert not any(k.startswith("vec/") for k in counts)
+    with pytest.raises(ToolError, match="^opt: "):
+        selector_features.o3_remarks("define i32 @f( {\n", tc)
