@@ -14,7 +14,8 @@ command) must match the ``-O3`` build's on every run, or it is thrown out. The b
 ``-O3`` and against the twin alike, the bootstrap interval of its median per-round speedup lies above 1.01
 and both that median and the ratio of minima exceed ``1 + max(1%, twice the twin's deviation)``; otherwise
 the answer is ``-O3``. Selection and verdict use different runs, so the winner's luck in the race does not
-count.
+count. The baseline is ``-O3``, or the user's ``-O2`` (``-O 2``; a unit compiled at ``-O2`` under
+``--make``): then ``-O3`` is the first candidate, and a session that finds nothing faster keeps ``-O2``.
 
 Size (``--objective size``): the exact IR instruction count in the engine, no runs: the size selector's
 coreset, the size macros, then an evolutionary search around the best, within a few seconds.
@@ -53,7 +54,10 @@ BATCH = 12
 CONFIRM_MIN_ROUNDS = 5
 CONFIRM_ROUNDS = 8  # what the budget reserves for the confirmation
 CONFIRM_MAX_ROUNDS = 15
-#: A winner must beat -O3 by more than this (or twice the twin's deviation, if larger).
+#: The levels a speed session is judged against when the user builds at them (``-O2`` builds are not moved to
+#: ``-O3`` unless it wins); at any other level, -O3.
+SPEED_LEVELS = tuple(level for level, objective in tuning.OBJECTIVES.items() if objective == "speed")
+#: A winner must beat the baseline by more than this (or twice the twin's deviation, if larger).
 MIN_GAIN = 0.01
 DEFAULT_EVALS = {"speed": 100, "size": 400}
 DEFAULT_SIZE_SECONDS = 5.0
@@ -93,7 +97,7 @@ class Candidate:
     status: str = "new"
     exe: Path | None = None
     binary: str = ""
-    ratios: list[float] = field(default_factory=list)  # -O3's CPU time / this one's, per round
+    ratios: list[float] = field(default_factory=list)  # the baseline's CPU time / this one's, per round
     runs: int = 0
     checked: bool = False
     ir_instructions: int | None = None
@@ -209,11 +213,11 @@ class Stream:
     For speed, a candidate marked ``later`` (the fixed pipelines after the knob screen, and those the policy
     predicts to lose) is not tried before the moves around the best: once the rest of the queue is done, such
     candidates and moves alternate, so a budget spends half its remaining runs near the best (its knobs as
-    much as its passes).
+    much as its passes). The baseline (the objective's, or ``baseline``) is never issued.
     """
 
     def __init__(self, first: list[Candidate], objective: str, best: Callable[[], Candidate | None], *,
-                 seed: int = 0, random_only: bool = False):
+                 seed: int = 0, random_only: bool = False, baseline: str | None = None):
         self.queue: list[Candidate] = []
         self.later: list[Candidate] = []
         for c in first:
@@ -221,7 +225,7 @@ class Stream:
         self.objective, self.best, self.random_only = objective, best, random_only
         self.rng = random.Random(seed)
         self.space = space.SPEED if objective == "speed" else space.SIZE
-        self.seen: set[str] = {tuning.BASELINE[objective]}
+        self.seen: set[str] = {baseline or tuning.BASELINE[objective]}
         self.count = 0
         self.knobbed: set[str] = set()
         self.climb: list[tuple[Candidate, Candidate]] = []  # (the best it climbs from, a step)
@@ -375,11 +379,11 @@ class Program:
         return run_program(self.run_cmd, exe, self.run_timeout)
 
     def check(self, exe: Path, got: timing.RunResult, expected: timing.RunResult) -> str:
-        """"" if ``got`` is what the ``-O3`` build gave (or the ``--check`` command accepts it), else why not."""
+        """"" if ``got`` is what the baseline build gave (or the ``--check`` command accepts it), else why not."""
         if self.check_cmd is None:
             if got.returncode != expected.returncode:
-                return f"exit status {got.returncode}, -O3 gave {expected.returncode}"
-            return "" if got.stdout == expected.stdout else "stdout differs from the -O3 build's"
+                return f"exit status {got.returncode}, the baseline gave {expected.returncode}"
+            return "" if got.stdout == expected.stdout else "stdout differs from the baseline build's"
         with tempfile.TemporaryDirectory(prefix="rlopt-check-") as d:
             out, want = Path(d) / "stdout", Path(d) / "expected"
             out.write_bytes(got.stdout)
@@ -417,7 +421,7 @@ class Result:
     pipeline: str
     name: str
     verdict: str
-    speedup: float | None = None  # confirmed median speedup over -O3 (speed)
+    speedup: float | None = None  # confirmed median speedup over the baseline (speed)
     interval: tuple[float, float] | None = None
     noise: float | None = None
     ir_instructions: int | None = None
@@ -427,10 +431,11 @@ class Result:
     seconds: float = 0.0
     interrupted: bool = False
     history: list[Candidate] = field(default_factory=list)
+    baseline: str = ""  # the pipeline judged against, if not the objective's (a speed session at -O2)
 
     @property
     def improved(self) -> bool:
-        return self.pipeline != tuning.BASELINE[self.objective]
+        return self.pipeline != (self.baseline or tuning.BASELINE[self.objective])
 
     def report(self) -> dict[str, Any]:
         out: dict[str, Any] = {"objective": self.objective, "pipeline": self.pipeline, "name": self.name,
@@ -476,24 +481,30 @@ class Progress:
 # ---------------------------------------------------------------- speed
 
 class SpeedTuner:
-    """Racing against ``-O3`` within a budget of runs (each execution of the program counts) and/or seconds."""
+    """Racing against the baseline (``-O3``, or the user's ``level`` if it is one of :data:`SPEED_LEVELS`) within a
+    budget of runs (each execution of the program counts) and/or seconds."""
 
     def __init__(self, program: Program, stream_first: list[Candidate], *, evals: int | None, seconds: float | None,
-                 seed: int = 0, strategy: str = "policy", progress: Callable[..., None] = lambda *a, **k: None):
+                 seed: int = 0, strategy: str = "policy", level: str = "O3",
+                 progress: Callable[..., None] = lambda *a, **k: None):
         self.program, self.evals, self.progress = program, evals, progress
         self.strategy = strategy
         self.started = time.monotonic()
         self.deadline = self.started + seconds if seconds else None
+        self.level = level if level in SPEED_LEVELS else "O3"
+        self.label = f"-{self.level}"
+        self.base = Candidate(self.level, space.STANDARD[self.level], "baseline", (self.label,))
+        if self.level != "O3":  # the usual answer is the first candidate against the user's own level
+            stream_first = [Candidate("O3", tuning.BASELINE["speed"], "level", ("-O3",)), *stream_first]
         self.runs = 0
         self.run_seconds = 0.0
         self.history: list[Candidate] = []
         self.incumbent: Candidate | None = None
         self.by_binary: dict[str, Candidate] = {}
         self.by_module: dict[str, Candidate] = {}
-        self.stream = Stream(stream_first, "speed", lambda: self.incumbent or self.o3, seed=seed,
-                             random_only=strategy == "random")
+        self.stream = Stream(stream_first, "speed", lambda: self.incumbent or self.base, seed=seed,
+                             random_only=strategy == "random", baseline=self.base.text)
         self.stages = RANDOM_STAGES if strategy == "random" else STAGES
-        self.o3: Candidate | None = None
         self.expected: timing.RunResult | None = None
         self.confirmation: timing.Timing | None = None
 
@@ -541,14 +552,15 @@ class SpeedTuner:
 
     # -- one round -----------------------------------------------------------------------------------------
     def _round(self, rounds: timing.Rounds, cands: list[Candidate]) -> None:
-        """-O3 and ``cands`` once each on fresh copies; outputs checked; ratios recorded."""
-        assert self.o3 is not None and self.o3.exe is not None and self.expected is not None
-        results = rounds.run([self.o3.exe, *(c.exe for c in cands)], self._timed_run)
+        """The baseline and ``cands`` once each on fresh copies; outputs checked; ratios recorded."""
+        assert self.base.exe is not None and self.expected is not None
+        results = rounds.run([self.base.exe, *(c.exe for c in cands)], self._timed_run)
         base = results[0]
-        problem = self.program.check(self.o3.exe, base, self.expected)
+        problem = self.program.check(self.base.exe, base, self.expected)
         if problem:
-            raise RloptError(f"the -O3 build failed its own output check on a later run ({problem}): the program "
-                             "is not deterministic, or --check rejects -O3 (use --check to say what must match)")
+            raise RloptError(f"the {self.label} build failed its own output check on a later run ({problem}): the "
+                             f"program is not deterministic, or --check rejects {self.label} (use --check to say "
+                             "what must match)")
         for c, r in zip(cands, results[1:], strict=True):
             c.runs += 1
             problem = self.program.check(c.exe, r, self.expected)
@@ -595,7 +607,7 @@ class SpeedTuner:
         best = self.incumbent
         left = "" if self.deadline is None else f", {max(0, self.deadline - time.monotonic()):.0f} s left"
         runs = f"{self.runs}/{self.evals}" if self.evals is not None else str(self.runs)
-        shown = f"best {best.name} {best.median:.3f}x (screening)" if best else "best -O3"
+        shown = f"best {best.name} {best.median:.3f}x (screening)" if best else f"best {self.label}"
         self.progress(f"{len(self.history)} candidates, {runs} runs, {shown}{left}", force=force)
 
     # -- main ------------------------------------------------------------------------------------------------
@@ -611,13 +623,12 @@ class SpeedTuner:
         return result
 
     def _search(self, rounds: timing.Rounds) -> None:
-        self.o3 = Candidate("O3", tuning.BASELINE["speed"], "baseline", ("-O3",))
-        if not self._build(self.o3):
-            raise RloptError(f"the -O3 build failed: {self.o3.status}")
-        self.o3.status = "baseline"
-        self.expected = self._timed_run(self.o3.exe)
+        if not self._build(self.base):
+            raise RloptError(f"the {self.label} build failed: {self.base.status}")
+        self.base.status = "baseline"
+        self.expected = self._timed_run(self.base.exe)
         if self.expected.returncode < 0:
-            raise RloptError(f"the -O3 build's run was killed by signal {-self.expected.returncode}")
+            raise RloptError(f"the {self.label} build's run was killed by signal {-self.expected.returncode}")
         # runs kept for the confirmation: 8 rounds of three binaries at 100 runs, 5 for small budgets
         reserve = 3 * (CONFIRM_ROUNDS if self.evals is None else
                        min(CONFIRM_ROUNDS, max(CONFIRM_MIN_ROUNDS, self.evals // 12)))
@@ -648,8 +659,8 @@ class SpeedTuner:
             self._confirm(rounds, self.incumbent)
 
     def _confirm(self, rounds: timing.Rounds, cand: Candidate) -> None:
-        """Fresh rounds of -O3, the candidate and a twin of -O3: the verdict uses only these."""
-        assert self.o3 is not None and self.o3.exe is not None and self.expected is not None
+        """Fresh rounds of the baseline, the candidate and a twin of the baseline: the verdict uses only these."""
+        assert self.base.exe is not None and self.expected is not None
         cand.status = "confirming"
         samples: list[tuple[float, float, float]] = []
         while len(samples) < CONFIRM_MAX_ROUNDS:
@@ -658,7 +669,7 @@ class SpeedTuner:
             if len(samples) < CONFIRM_MIN_ROUNDS and self.runs_left() < 3 and self.deadline is not None \
                     and time.monotonic() > self.deadline:
                 break
-            base, mine, twin = rounds.run([self.o3.exe, cand.exe, self.o3.exe], self._timed_run)
+            base, mine, twin = rounds.run([self.base.exe, cand.exe, self.base.exe], self._timed_run)
             cand.runs += 1
             problem = self.program.check(cand.exe, mine, self.expected)
             if problem:
@@ -669,15 +680,15 @@ class SpeedTuner:
             self._show()
 
     def _verdict(self, interrupted: bool) -> Result:
-        result = Result("speed", tuning.BASELINE["speed"], "O3", "", runs=self.runs, evaluations=len(self.history),
-                        interrupted=interrupted, history=self.history)
+        result = Result("speed", self.base.text, self.level, "", baseline=self.base.text, runs=self.runs,
+                        evaluations=len(self.history), interrupted=interrupted, history=self.history)
         cand = self.incumbent
         if cand is None or cand.median <= 1.0:
-            result.verdict = "no candidate was faster than -O3 in the race"
+            result.verdict = f"no candidate was faster than {self.label} in the race"
             return result
         conf = self.confirmation
         if conf is not None and conf.rounds >= CONFIRM_MIN_ROUNDS and not cand.status.startswith("wrong output"):
-            # against -O3 and against its twin: a lucky streak rarely beats two copies of -O3 at once
+            # against the baseline and its twin: a lucky streak rarely beats two copies of it at once
             verdicts = [(*t.speedup(1), *t.interval(1)) for t in
                         (conf, timing.Timing((conf.samples[2], conf.samples[1], conf.samples[0])))]
             by_min, by_median, lo, hi = min(verdicts, key=lambda v: v[1])
@@ -694,14 +705,14 @@ class SpeedTuner:
         if all(v[2] > 1.0 + MIN_GAIN and v[0] > 1.0 + margin and v[1] > 1.0 + margin for v in verdicts):
             cand.status = "winner"
             result.pipeline, result.name = cand.text, cand.name
-            result.verdict = (f"{cand.name} beats -O3: {by_median:.3f}x, interval [{lo:.3f}, {hi:.3f}], "
+            result.verdict = (f"{cand.name} beats {self.label}: {by_median:.3f}x, interval [{lo:.3f}, {hi:.3f}], "
                               f"noise {noise:.1%}")
         else:
             cand.status = "not beyond the noise"
             seen = "; ".join(f"against {who}: median {v[1]:.3f}x, minima {v[0]:.3f}x, interval [{v[2]:.3f}, "
-                             f"{v[3]:.3f}]" for who, v in zip(("-O3", "the twin"), verdicts, strict=False))
-            result.verdict = (f"{cand.name} is not faster than -O3 beyond the noise ({seen}; needs > "
-                              f"{1 + margin:.3f}x and an interval above {1 + MIN_GAIN:.2f}): keeping -O3")
+                             f"{v[3]:.3f}]" for who, v in zip((self.label, "the twin"), verdicts, strict=False))
+            result.verdict = (f"{cand.name} is not faster than {self.label} beyond the noise ({seen}; needs > "
+                              f"{1 + margin:.3f}x and an interval above {1 + MIN_GAIN:.2f}): keeping {self.label}")
         return result
 
 
@@ -834,11 +845,12 @@ def show_history(result: Result) -> None:
 @click.option("--evals", type=click.IntRange(min=1), help="Budget in runs of the program (speed) or pipelines "
               "evaluated (size).")
 @click.option("-O", "level", default=None, metavar="LEVEL", help="The backend's level (the user's build): 3 for "
-              "speed, z for size by default.")
+              "speed, z for size by default; for speed, 2 also makes -O2 the baseline to beat.")
 @click.option("--cc-flags", default="", metavar="FLAGS", help="Extra flags for building the executable (libraries, "
               "e.g. '-lm').")
 @click.option("--check", "check_cmd", metavar="CMD", help="Judges a candidate's output instead of comparing stdout "
-              "and exit status: {exe}, {out} (its stdout), {expected} (-O3's stdout); exit status 0 = correct.")
+              "and exit status: {exe}, {out} (its stdout), {expected} (the baseline's stdout); exit status 0 = "
+              "correct.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the report (every candidate, its runs, the verdict).")
 @click.option("--explain", is_flag=True, help="Print every candidate tried, its origin and its fate on stderr.")
 @click.option("--make", "make_cmd", metavar="CMD", help="Tune a Makefile project instead of INPUT: build it in place "
@@ -919,7 +931,7 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
         try:
             if objective == "speed":
                 result = SpeedTuner(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
-                                    progress=progress).tune()
+                                    level=program.level, progress=progress).tune()
             else:
                 result = tune_size(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
                                    progress=progress)

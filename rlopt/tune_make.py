@@ -475,7 +475,7 @@ def _tune_unit(u: Unit, project: Project, engine: Any, tc: toolchain.Toolchain, 
         if evals is None and seconds is None:
             evals = tune.DEFAULT_EVALS["speed"]
         return tune.SpeedTuner(program, first, evals=evals, seconds=seconds, seed=seed, strategy=strategy,
-                               progress=progress).tune()
+                               level=u.inv.level, progress=progress).tune()
     finally:
         progress.done()
 

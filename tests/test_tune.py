@@ -50,6 +50,20 @@ int main(int argc, char *argv[]) {
   return 0;
 }
 """
+UNSWITCH = r"""
+#include <stdio.h>
+static int a[1024];
+int main(int argc, char *argv[]) {
+  int flag = argc > 2, s = 0;
+  for (int i = 0; i < 1024; i++) {
+    if (flag) s += a[i] * 3; else s -= a[i];
+    a[i] = s;
+  }
+  printf("%d\n", s);
+  return 0;
+}
+"""  # -O3 unswitches its loop, -O2 does not: their modules differ
+
 SMALL = "int g(int x);\nint f(int x) { int s = 0; for (int i = 0; i < x; i++) s += g(i) * 3; return s; }\n"
 
 
@@ -74,6 +88,11 @@ def ackermann(tc, tmp_path_factory) -> bytes:
 @pytest.fixture(scope="module")
 def array_sum(tc, tmp_path_factory) -> bytes:
     return compiled(tc, tmp_path_factory, "sum", ARRAY_SUM)
+
+
+@pytest.fixture(scope="module")
+def unswitch(tc, tmp_path_factory) -> bytes:
+    return compiled(tc, tmp_path_factory, "unswitch", UNSWITCH)
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +205,33 @@ def test_a_real_gain_in_the_same_noise_is_found(ackermann, engine, tc, tmp_path)
     prog.run = run  # type: ignore[method-assign]
     result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=100, seconds=None).tune()
     assert result.pipeline == "default<O1>", result.verdict
+
+
+def test_an_o2_build_is_judged_against_o2(unswitch, engine, tc, tmp_path):
+    """At the user's -O2 the baseline is -O2 and -O3 is the first candidate: kept when nothing wins, chosen only
+    when it wins (10% faster under the same noise as above)."""
+    for faster in (False, True):
+        prog = Noisy(unswitch, engine, tmp_path / str(faster), seed=2, tc=tc)
+        prog.build("default<O2>")
+        o3 = digest(prog.build("default<O3>").read_bytes())
+        plain = prog.run
+
+        def run(exe: Path, plain=plain, o3=o3, faster=faster) -> RunResult:
+            r = plain(exe)
+            if faster and digest(exe.read_bytes()) == o3:
+                return RunResult(r.stdout, 0, r.seconds * 0.9, r.cpu_seconds * 0.9)
+            return r
+
+        prog.run = run  # type: ignore[method-assign]
+        result = tune.SpeedTuner(prog, tune.fixed_candidates("speed"), evals=100, seconds=None, level="O2").tune()
+        assert result.history[0].text == "default<O2>" and result.history[0].status == "baseline"
+        assert result.history[1].name == "O3" and result.history[1].runs >= 1
+        if faster:
+            assert result.improved and result.pipeline == "default<O3>", result.verdict
+            assert result.verdict.startswith("O3 beats -O2:")
+        else:
+            assert not result.improved and (result.pipeline, result.name) == ("default<O2>", "O2"), result.verdict
+            assert "-O2" in result.verdict and "-O3" not in result.verdict
 
 
 @pytest.fixture

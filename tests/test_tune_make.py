@@ -105,6 +105,18 @@ def test_the_hot_unit_is_tuned_and_the_next_build_uses_it(tc, tmp_path, env):
     assert got == want and got.count(b"\n") == 4
 
 
+def test_a_unit_built_at_o2_is_tuned_against_o2(tmp_path, env):
+    """The user's -O2 build is the baseline, not -O3: the verdict is against -O2, -O3 is the first candidate."""
+    proj = project(tmp_path / "proj")
+    rlopt("tune", "--make", "make CFLAGS=-O2", "--run", RUN, "--evals", "40", "--units", "1", "--json", "r.json",
+          "-q", env=env, cwd=proj)
+    main = units(proj / "r.json")["main.c"]
+    assert main["level"] == "O2" and main["status"] == "tuned: improved", main["tuning"]["verdict"]
+    first, second = main["tuning"]["candidates"][:2]
+    assert (first["pipeline"], first["status"]) == ("default<O2>", "baseline") and second["name"] == "O3"
+    assert " beats -O2: " in main["tuning"]["verdict"]
+
+
 def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
     proj = project(tmp_path / "proj", "report.o: override CFLAGS = -O1\n")
     rlopt("tune", "--make", "make CFLAGS=-Oz", "--objective", "size", "--evals", "30", "--json", "r.json", "-q",
