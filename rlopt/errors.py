@@ -30,6 +30,19 @@ class ToolError(RloptError):
         super().__init__(f"{tool}: {first}")
 
 
+class PipelineError(ToolError):
+    """LLVM cannot parse a pipeline text. Worded alike whichever backend found it (the engine or ``opt``):
+    ``invalid pipeline 'TEXT': LLVM's reason``."""
+
+    def __init__(self, tool: str, pipeline: str, reason: str):
+        self.pipeline, self.reason = pipeline, reason.strip()
+        text = f"invalid pipeline '{pipeline}'"
+        super().__init__(tool, text if self.reason in ("", text) else f"{text}: {self.reason}")
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 class ToolTimeout(ToolError):
     """An LLVM tool did not finish within its time limit (a hanging pass)."""
 

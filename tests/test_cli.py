@@ -245,6 +245,26 @@ def test_truncated_bitcode_is_one_error_line(tc, example_ir, tmp_path, engine):
     assert line.startswith(f"rlopt: error: {cut}: invalid LLVM IR: "), line
 
 
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
+@pytest.mark.parametrize("pipeline, reason", [("no-such-pass", ": unknown pass name 'no-such-pass'"),
+                                              ("loop-unroll<bad>", ": invalid LoopUnrollPass parameter 'bad'"),
+                                              ("function(instcombine", "")])
+def test_a_bad_pipeline_is_the_same_error_line_on_both_backends(example_ir, engine, pipeline, reason):
+    src = example_ir["crc.O3"]
+    inv = in_process([engine, f"--passes={pipeline}", str(src), "-S"])
+    assert (inv.returncode, inv.stdout) == (1, b"")
+    assert inv.stderr.splitlines() == [f"rlopt: error: {src}: invalid pipeline '{pipeline}'{reason}"]
+
+
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
+def test_a_pass_that_fails_is_not_called_a_bad_pipeline(example_ir, engine):
+    """A pipeline LLVM parses whose pass fails (here the profile reader, given no profile) keeps LLVM's message."""
+    inv = in_process([engine, "--passes=pgo-instr-use", str(example_ir["crc.O3"]), "-S"])
+    assert (inv.returncode, inv.stdout) == (1, b"")
+    [line] = inv.stderr.splitlines()
+    assert "No such file or directory" in line and "invalid pipeline" not in line, line
+
+
 def test_malformed_ir_leaves_nothing(example_ir, tmp_path):
     bad = tmp_path / "bad.ll"
     bad.write_bytes(example_ir["sort.O3"].read_bytes().replace(b"ret i32", b"ret i64", 1))

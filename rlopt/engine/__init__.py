@@ -16,7 +16,7 @@ from rlopt import knobs as _knobs
 from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import Module, parse_error
 from rlopt.engine.worker import Engine, StaleHandle, StepResult
-from rlopt.errors import InputError, ToolError
+from rlopt.errors import InputError, PipelineError, ToolError
 
 __all__ = ["Backend", "Engine", "Module", "OptBackend", "StaleHandle", "StepResult", "backend_for"]
 
@@ -85,7 +85,19 @@ class OptBackend:
             problem = _input_problem(e.detail, name)
             if problem:
                 raise InputError(problem) from None
+            if e.returncode == 1 and self._unparsable(pipeline) == e.detail:
+                raise PipelineError("opt", pipeline, e.detail) from None
             raise
+
+    def _unparsable(self, pipeline: str) -> str | None:
+        """opt's message when it cannot parse ``pipeline`` (``-print-pipeline-passes`` parses it and runs no pass),
+        else None: tells the user's pipeline text from a pass that failed, as the engine's C API does."""
+        try:
+            self.toolchain.opt(b"", pipeline, extra=["-print-pipeline-passes", "-disable-output"],
+                               timeout=self.timeout)
+        except ToolError as e:
+            return e.detail
+        return None
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
         return _knobs.merge(self.options, _knobs.canonical(options))

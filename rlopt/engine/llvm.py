@@ -20,7 +20,7 @@ import typing
 from ctypes import POINTER, byref, c_bool, c_char_p, c_int, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 
-from rlopt.errors import InputError, ToolchainError, ToolError
+from rlopt.errors import InputError, PipelineError, ToolchainError, ToolError
 
 TOOL = "engine"
 _RELOC_DEFAULT = 0
@@ -298,7 +298,7 @@ class Module:
         finally:
             lib.LLVMDisposePassBuilderOptions(options)
         if err is not None:
-            raise ToolError(TOOL, f"invalid pipeline '{pipeline}': {err}")
+            raise PipelineError(TOOL, pipeline, err)
 
     def verify(self) -> None:
         """Raise ToolError with the verifier's message if the module is broken."""

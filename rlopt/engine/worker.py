@@ -37,7 +37,15 @@ import rlopt
 from rlopt import knobs as _knobs
 from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import TOOL, Library, Module, library
-from rlopt.errors import InputError, RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.errors import (
+    InputError,
+    PipelineError,
+    RloptError,
+    ToolchainError,
+    ToolCrash,
+    ToolError,
+    ToolTimeout,
+)
 from rlopt.knobs import Options
 
 _HEADER = struct.Struct("<Q")
@@ -512,6 +520,8 @@ def _unwrap(status: str, value: Any) -> Any:
         raise StaleHandle(TOOL, value)
     if status == "toolchain":
         raise ToolchainError(value)
+    if status == "pipeline":
+        raise PipelineError(TOOL, *value)
     raise ToolError(TOOL, value)
 
 
@@ -680,6 +690,8 @@ def _dispatch(worker: _Worker, op: str, args: tuple) -> tuple[str, Any]:
         return "input", str(e)
     except StaleHandle as e:
         return "stale", e.detail
+    except PipelineError as e:
+        return "pipeline", (e.pipeline, e.reason)
     except ToolError as e:
         return "tool", e.detail
     except Exception as e:  # a bug here must come back as an error, not kill the worker silently
