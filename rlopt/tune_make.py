@@ -86,6 +86,7 @@ class Unit:
     slowdown: float | None = None
     status: str = "not tuned"
     result: tune.Result | None = None
+    shared_library: str = ""  # the shared library its code is linked into, when no program links it directly
 
     @property
     def name(self) -> str:
@@ -125,9 +126,12 @@ def read_log(path: Path, start: int = 0) -> list[dict[str, Any]]:
 
 def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
     """The units compiled on the rlopt path (the last call per source and output) and the programs linked
-    (real paths), from the wrapper's log lines."""
+    (real paths), from the wrapper's log lines; a unit whose object only shared libraries link (``-shared``)
+    knows which."""
     units: dict[tuple[str, str], Unit] = {}
     programs: set[str] = set()
+    in_library: dict[str, str] = {}  # object or source linked with -shared -> the library (real paths)
+    in_program: set[str] = set()
     for line in lines:
         argv, cwd, decision = line.get("argv") or [], line.get("cwd", ""), line.get("decision")
         if not argv or not os.path.isdir(cwd) or decision in ("compile error", "disabled"):
@@ -135,13 +139,23 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
         with contextlib.chdir(cwd):  # response files are relative to the call's directory
             inv = options.classify(options.expand_response_files(argv[1:]))
         if inv.mode == "link":
-            programs.add(os.path.realpath(os.path.join(cwd, inv.output or "a.out")))
+            output = os.path.realpath(os.path.join(cwd, inv.output or "a.out"))
+            programs.add(output)
+            linked = {os.path.realpath(os.path.join(cwd, f)) for f in inv.inputs}
+            if "-shared" in inv.args:
+                in_library.update(dict.fromkeys(linked, output))
+            else:
+                in_program.update(linked)
         if decision != "rlopt":
             continue
         for src in inv.sources:
             out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
             unit = Unit(cwd, inv, src, argv[0].endswith("++"), os.path.join(cwd, out))
             units[(unit.name, unit.output)] = unit
+    for u in units.values():
+        code = os.path.realpath(u.output if u.inv.mode != "link" else os.path.join(u.cwd, u.src.path))
+        if code in in_library and code not in in_program:
+            u.shared_library = in_library[code]
     return list(units.values()), programs
 
 
@@ -388,15 +402,23 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
 def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | None, max_units: int,
             evals: int | None, work: Path, report: dict[str, Any], say: Any) -> list[Unit]:
     """The units to tune (module docstring, step 3)."""
-    fit = [u for u in units if u.objective == objective and u.instructions > 0]
+    # speed: runs time a copy of the program, which loads the tree's shared libraries as they are
+    fit = [u for u in units if u.objective == objective and u.instructions > 0
+           and not (objective == "speed" and u.shared_library)]
     for u in units:
         if u.objective != objective:
             u.status = (f"not tuned: compiled at -{u.inv.level} (rlopt-cc consults {objective} answers at "
                         f"{' and '.join('-' + lv for lv, o in tuning.OBJECTIVES.items() if o == objective)})")
         elif u.instructions == 0:
             u.status = "not tuned: no code"
+        elif u not in fit:
+            u.status = (f"not tuned: in the shared library {os.path.relpath(u.shared_library)}, which the program "
+                        "loads as built; build it static to tune it (e.g. --disable-shared, -DBUILD_SHARED_LIBS=OFF)")
     if not fit:
-        raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels)")
+        shared = sorted({os.path.relpath(u.shared_library) for u in units if u.shared_library})
+        raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels)"
+                         + (f"; the code in {', '.join(shared)} is not timed: build it static to tune it"
+                            if shared and objective == "speed" else ""))
     if objective == "size":
         return fit
     if len(fit) == 1:

@@ -117,6 +117,34 @@ def test_a_unit_built_at_o2_is_tuned_against_o2(tmp_path, env):
     assert " beats -O2: " in main["tuning"]["verdict"]
 
 
+SHARED_MAKEFILE = """CC ?= cc
+CFLAGS ?= -O3
+prog: main.o libreport.so
+\t$(CC) $(CFLAGS) -o $@ main.o -L. -lreport -Wl,-rpath,$(CURDIR)
+libreport.so: report.o
+\t$(CC) $(CFLAGS) -shared -o $@ $^
+report.o: report.c
+\t$(CC) $(CFLAGS) -fPIC -c $< -o $@
+main.o: main.c
+\t$(CC) $(CFLAGS) -c $< -o $@
+"""
+
+
+def test_a_unit_in_a_shared_library_is_named_not_timed(tmp_path, env):
+    """The race runs copies of the program, which load the tree's shared library as it is: its units are listed
+    with the reason, the program's own are tuned."""
+    proj = project(tmp_path / "proj")
+    (proj / "Makefile").write_text(SHARED_MAKEFILE)
+    rlopt("tune", "--make", "make", "--run", RUN, "--evals", "20", "--json", "r.json", "-q", env=env, cwd=proj)
+    found = units(proj / "r.json")
+    assert found["report.c"]["status"].startswith("not tuned: in the shared library libreport.so"), found
+    assert found["main.c"]["status"].startswith("tuned"), found["main.c"]
+    with open(proj / "Makefile", "a") as f:  # main.c at -O1 takes no speed answer: only the library is left
+        f.write("main.o: override CFLAGS = -O1\n")
+    r = rlopt("tune", "--make", "make", "--run", RUN, "-q", env=env, cwd=proj, check=False)
+    assert r.returncode == 1 and "the code in libreport.so is not timed" in r.stderr, r.stderr
+
+
 def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
     proj = project(tmp_path / "proj", "report.o: override CFLAGS = -O1\n")
     rlopt("tune", "--make", "make CFLAGS=-Oz", "--objective", "size", "--evals", "30", "--json", "r.json", "-q",
