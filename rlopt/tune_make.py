@@ -414,17 +414,20 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
         elif u not in fit:
             u.status = (f"not tuned: in the shared library {os.path.relpath(u.shared_library)}, which the program "
                         "loads as built; build it static to tune it (e.g. --disable-shared, -DBUILD_SHARED_LIBS=OFF)")
+    shared = sorted({os.path.relpath(u.shared_library) for u in units if u.shared_library})
+    untimed = f"; the code in {', '.join(shared)} is not timed: build it static to tune it" if shared else ""
     if not fit:
-        shared = sorted({os.path.relpath(u.shared_library) for u in units if u.shared_library})
         raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels)"
-                         + (f"; the code in {', '.join(shared)} is not timed: build it static to tune it"
-                            if shared and objective == "speed" else ""))
+                         + (untimed if objective == "speed" else ""))
     if objective == "size":
         return fit
     if len(fit) == 1:
         return fit
     assert run_cmd is not None
-    hot = _probe(fit, project, run_cmd, evals, work, report, say)
+    try:
+        hot = _probe(fit, project, run_cmd, evals, work, report, say)
+    except RloptError as e:  # nothing hot among the program's own units: the time may be in a library's
+        raise RloptError(f"{e}{untimed}") from None
     report["runs"] = report["profile_runs"]
     if evals is not None:  # a unit's race needs MIN_UNIT_RUNS runs: fewer units rather than none tuned well
         max_units = min(max_units, max(1, (evals - report["runs"]) // MIN_UNIT_RUNS))
