@@ -4,8 +4,10 @@
 
 Each program runs at every -O level, ``--sequences`` random safe action sequences and ``-O-rl`` when a model
 is installed (``RLOPT_MODEL`` picks it; ``--sequences -1`` runs only ``-O-rl``); ``--dataset`` adds an installed
-dataset's programs, ``-O-rl`` judged by their reference outputs. Progress is appended to ``benchmarks/results/difftest.state.jsonl`` so an interrupted run
-resumes where it stopped; the summary goes to ``benchmarks/results/difftest.json``. A mismatch is minimised
+dataset's programs, ``-O-rl`` judged by their reference outputs. Progress is appended to
+``benchmarks/results/difftest.state.jsonl`` so that an interrupted run resumes where it stopped, for the same
+model (by content) and ``--sequences`` only: another model tests every program again. The summary (every
+program tested so far with this model and setting) goes to ``benchmarks/results/difftest.json``. A mismatch is minimised
 (shortest failing sub-sequence, then optionally ``llvm-reduce`` with ``--reduce-ir``) and given a verdict;
 its files are kept under ``--keep``.
 """
@@ -23,7 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from rlopt import toolchain
+from rlopt import policy, toolchain
+from rlopt.cache import digest
+from rlopt.errors import RloptError
 from rlopt.training.robustness import difftest, programs, reduce
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +126,17 @@ def run_dataset_program(job: tuple[str, str]) -> dict:
         return {"program": uri, "state": "tested", "results": [result.to_json()], "mismatches": mismatches}
 
 
+def run_key(sequences: int) -> str:
+    """What a record's verdict depends on besides its program: the model ``-O-rl`` runs (its name and the digest
+    of its files) and the random sequences per program. Progress is resumed for the same key only."""
+    try:
+        path = policy.resolve_model(None)
+    except RloptError:
+        return f"no model|{sequences}"
+    files = b"".join(p.read_bytes() for p in (path, path.with_suffix(".json")) if p.is_file())
+    return f"{path.stem}:{digest(files)[:12]}|{sequences}"
+
+
 def summarise(records: list[dict]) -> dict:
     """Counts over all programs so far."""
     results = [r for rec in records for r in rec.get("results", [])]
@@ -162,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     args.state.parent.mkdir(parents=True, exist_ok=True)
     if args.fresh:
         args.state.unlink(missing_ok=True)
+    key = run_key(args.sequences)
     done = [json.loads(line) for line in args.state.read_text().splitlines()] if args.state.exists() else []
+    done = [r for r in done if r.get("run") == key]
     seen = {r["program"] for r in done}
     jobs = [] if args.no_examples else [(p.name, None) for p in programs.example_programs()]
     jobs += [(f"csmith-{s}", s) for s in range(args.first, args.first + args.n)]
@@ -184,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         records = itertools.chain(pool.imap_unordered(run_program, todo),
                                   pool.imap_unordered(run_dataset_program, todo_data))
         for i, rec in enumerate(records, 1):
+            rec["run"] = key
             state.write(json.dumps(rec) + "\n")
             state.flush()
             done.append(rec)
@@ -195,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = summarise(done)
     summary["seconds_this_run"] = round(time.monotonic() - start, 1)
-    summary["model"] = difftest.rl_variant()[1] or "-O-rl tested"
+    summary["model"] = difftest.rl_variant()[1] or key.partition("|")[0]
     args.out.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"programs tested      {summary['programs_tested']}\n"
           f"skipped (-O0 timeout) {summary['programs_skipped_timeout']}\n"

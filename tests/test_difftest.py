@@ -8,6 +8,7 @@ minimises and attributes a mismatch.
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,18 @@ def test_llvm_reduce_keeps_the_mismatch_and_shrinks_the_module(tc, ub_program, t
     out = reduce.reduce_ir(tc, ub_program.ir, pipeline, tmp_path / "reduced.ll", timeout=120)
     assert reduce.behaves_differently(tc, out, pipeline, tmp_path)
     assert len(out.read_text()) < len(ub_program.ir.read_text())
+
+
+def test_the_long_run_resumes_only_for_the_same_model(tmp_path, monkeypatch, capsys):
+    """Progress is per model: a run with another model tests every program again (it once skipped them all)."""
+    from conftest import benchmark_script
+
+    script = benchmark_script("difftest")
+    monkeypatch.setitem(sys.modules, "difftest", script)  # its pool's workers find run_program by name
+    args = ["--first", "5", "--n", "1", "--sequences", "-1", "--no-examples", "--jobs", "1",
+            "--state", str(tmp_path / "state.jsonl"), "--out", str(tmp_path / "out.json")]
+    for model, already in (("speed", 0), ("size", 0), ("size", 1)):
+        monkeypatch.setenv("RLOPT_MODEL", model)
+        assert script.main(args) == 0
+        assert f"1 programs, {already} already done" in capsys.readouterr().out
+    assert script.run_key(-1) != script.run_key(4)
