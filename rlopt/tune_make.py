@@ -35,6 +35,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -193,6 +194,8 @@ class Project:
         self.env = {**os.environ, "CC": wrapper("rlopt-cc"), "CXX": wrapper("rlopt-c++"),
                     "RLOPT_CC_LOG": str(self.log)}
         self.program: Path | None = None  # what --run starts
+        self.libraries: dict[str, str] = {}  # the tree's shared libraries it loads: name it needs -> real path
+        self.unpinned = ""  # why snapshots cannot carry those libraries ("": they can, or there are none)
         self.touched: dict[str, Unit] = {}  # units whose output a probe or a candidate rebuilt, by output
 
     def build(self, *, always: bool = False, db: str | None = None) -> list[dict[str, Any]]:
@@ -233,10 +236,44 @@ class Project:
         return self.snapshot(dest)
 
     def snapshot(self, dest: Path) -> Path:
+        """A copy of the program that runs as built now. With shared libraries of the tree, a script that runs
+        the copy with copies of them (``LD_LIBRARY_PATH``), and whose text holds their digest: a candidate that
+        changes only a library is another "binary" to the tuner."""
         assert self.program is not None
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copy2(self.program, dest / "prog")
-        return dest / "prog"
+        if not self.libraries or self.unpinned:
+            return dest / "prog"
+        (dest / "lib").mkdir(exist_ok=True)
+        for name, path in self.libraries.items():
+            shutil.copy2(path, dest / "lib" / name)
+        code = digest(*((dest / "prog").read_bytes(), *((dest / "lib" / n).read_bytes() for n in self.libraries)))
+        lib, prog = shlex.quote(str(dest / "lib")), shlex.quote(str(dest / "prog"))
+        script = dest / "run"
+        script.write_text(f"#!/bin/sh\n# rlopt tune: the program and its libraries as built, {code}\n"
+                          f"LD_LIBRARY_PATH={lib}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}; export LD_LIBRARY_PATH\n"
+                          f'exec {prog} "$@"\n')
+        script.chmod(0o755)
+        return script
+
+    def pin_libraries(self, linked: set[str], work: Path) -> None:
+        """Find the shared libraries of the tree (among ``linked``, what the build linked) that the program
+        loads, and check that a snapshot's copies are the ones a run loads (a ``DT_RPATH`` naming the tree
+        would win over them); else :attr:`unpinned` says why."""
+        assert self.program is not None
+        ldd = shutil.which("ldd")
+        if ldd is None:
+            self.unpinned = "no ldd to list the libraries the program loads"
+            return
+        self.libraries = {name: path for name, path in _loaded(ldd, self.program).items() if path in linked}
+        if not self.libraries:
+            return
+        trial = self.snapshot(work / "libraries")
+        env = {**os.environ, "LD_LIBRARY_PATH": str(trial.parent / "lib")}
+        loaded = _loaded(ldd, trial.parent / "prog", env)
+        wrong = sorted(n for n in self.libraries if loaded.get(n) != os.path.realpath(trial.parent / "lib" / n))
+        if wrong:
+            self.unpinned = f"the program loads {', '.join(wrong)} from the tree whatever the run's LD_LIBRARY_PATH"
 
 
 class UnitProgram(tune.Program):
@@ -312,6 +349,17 @@ def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rou
                 return probe
 
 
+def _loaded(ldd: str, program: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The shared libraries ``program`` loads, as ``ldd`` resolves them: needed name -> real path (none for a
+    static program, which ldd refuses)."""
+    try:
+        out, _ = toolchain.run_capture([ldd, str(program)], name="ldd", env=env, timeout=60)
+    except ToolError:
+        return {}
+    found = re.findall(r"^\s*(\S+) => (/\S+) \(0x", out.decode(errors="replace"), re.M)
+    return {name: os.path.realpath(path) for name, path in found}
+
+
 def program_of(run_cmd: str, programs: set[str]) -> tuple[Path, str]:
     """The program ``--run`` starts (its first word, which the build must link) and the command with ``{exe}``."""
     m = re.match(r"\s*(\S+)(.*)", run_cmd, re.S)
@@ -358,6 +406,7 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
             if run_cmd:
                 project.program, run_cmd = program_of(run_cmd, programs)
                 report["program"] = str(project.program)
+                project.pin_libraries(programs, work)
             load_modules(units, engine, tc, work)
             chosen = _choose(units, objective, project, run_cmd, max_units, evals, work, report, say)
             for n, u in enumerate(chosen):
@@ -402,9 +451,9 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
 def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | None, max_units: int,
             evals: int | None, work: Path, report: dict[str, Any], say: Any) -> list[Unit]:
     """The units to tune (module docstring, step 3)."""
-    # speed: runs time a copy of the program, which loads the tree's shared libraries as they are
+    # speed: runs time a copy of the program, with copies of the tree's shared libraries when they can be pinned
     fit = [u for u in units if u.objective == objective and u.instructions > 0
-           and not (objective == "speed" and u.shared_library)]
+           and not (objective == "speed" and u.shared_library and project.unpinned)]
     for u in units:
         if u.objective != objective:
             u.status = (f"not tuned: compiled at -{u.inv.level} (rlopt-cc consults {objective} answers at "
@@ -412,9 +461,9 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
         elif u.instructions == 0:
             u.status = "not tuned: no code"
         elif u not in fit:
-            u.status = (f"not tuned: in the shared library {os.path.relpath(u.shared_library)}, which the program "
-                        "loads as built; build it static to tune it (e.g. --disable-shared, -DBUILD_SHARED_LIBS=OFF)")
-    shared = sorted({os.path.relpath(u.shared_library) for u in units if u.shared_library})
+            u.status = (f"not tuned: in the shared library {os.path.relpath(u.shared_library)} ({project.unpinned}); "
+                        "build it static to tune it (e.g. --disable-shared, -DBUILD_SHARED_LIBS=OFF)")
+    shared = sorted({os.path.relpath(u.shared_library) for u in units if u.shared_library and project.unpinned})
     untimed = f"; the code in {', '.join(shared)} is not timed: build it static to tune it" if shared else ""
     if not fit:
         raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels)"

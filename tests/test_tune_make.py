@@ -119,30 +119,52 @@ def test_a_unit_built_at_o2_is_tuned_against_o2(tmp_path, env):
 
 SHARED_MAKEFILE = """CC ?= cc
 CFLAGS ?= -O3
-prog: main.o libreport.so
-\t$(CC) $(CFLAGS) -o $@ main.o -L. -lreport -Wl,-rpath,$(CURDIR)
-libreport.so: report.o
+prog: driver.o report.o libhot.so
+\t$(CC) $(CFLAGS) -o $@ driver.o report.o -L. -lhot -Wl,-rpath,$(CURDIR) $(TAGS)
+libhot.so: hot.o
 \t$(CC) $(CFLAGS) -shared -o $@ $^
-report.o: report.c
+hot.o: hot.c
 \t$(CC) $(CFLAGS) -fPIC -c $< -o $@
-main.o: main.c
+%.o: %.c
 \t$(CC) $(CFLAGS) -c $< -o $@
 """
 
 
-def test_a_unit_in_a_shared_library_is_named_not_timed(tmp_path, env):
-    """The race runs copies of the program, which load the tree's shared library as it is: its units are listed
-    with the reason, the program's own are tuned."""
-    proj = project(tmp_path / "proj")
-    (proj / "Makefile").write_text(SHARED_MAKEFILE)
-    rlopt("tune", "--make", "make", "--run", RUN, "--evals", "20", "--json", "r.json", "-q", env=env, cwd=proj)
+def shared_project(root: Path) -> Path:
+    """The project above with its hot code (main.c's product, called from a small driver) in a shared library."""
+    root.mkdir(exist_ok=True)
+    (root / "hot.c").write_text(MAIN.replace("int main(int argc, char **argv)", "int run(int argc, char **argv)"))
+    (root / "driver.c").write_text("int run(int argc, char **argv);\nint main(int argc, char **argv) "
+                                   "{ return run(argc, argv); }\n")
+    (root / "report.c").write_text(REPORT)
+    (root / "Makefile").write_text(SHARED_MAKEFILE)
+    return root
+
+
+def test_a_unit_in_a_shared_library_is_tuned_with_copies_of_the_library(tc, tmp_path, env):
+    """Runs time copies of the program and of the tree's libraries it loads: the library's hot unit is found
+    and tuned, and the tree's program agrees with plain clang's."""
+    proj = shared_project(tmp_path / "proj")
+    rlopt("tune", "--make", "make", "--run", RUN, "--evals", "50", "--json", "r.json", "-q", env=env, cwd=proj)
     found = units(proj / "r.json")
-    assert found["report.c"]["status"].startswith("not tuned: in the shared library libreport.so"), found
-    assert found["main.c"]["status"].startswith("tuned"), found["main.c"]
-    with open(proj / "Makefile", "a") as f:  # main.c at -O1 takes no speed answer: only the library is left
-        f.write("main.o: override CFLAGS = -O1\n")
-    r = rlopt("tune", "--make", "make", "--run", RUN, "-q", env=env, cwd=proj, check=False)
-    assert r.returncode == 1 and "the code in libreport.so is not timed" in r.stderr, r.stderr
+    assert found["hot.c"]["slowdown_at_O0"] > 1.5 and found["hot.c"]["status"] == "tuned: improved", found
+    assert found["hot.c"]["tuning"]["speedup"] > 1.5
+    subprocess.run([str(tc.path("clang")), "-O1", "hot.c", "driver.c", "report.c", "-o", "ref"], cwd=proj, check=True)
+    got, want = (subprocess.run([exe, "1000"], cwd=proj, capture_output=True).stdout for exe in ("./prog", "./ref"))
+    assert got == want and got.count(b"\n") == 4
+
+
+def test_a_library_the_program_loads_from_the_tree_regardless_is_named_not_timed(tmp_path, env):
+    """With a DT_RPATH to the tree (old linkers' default), a run's LD_LIBRARY_PATH cannot bring in a copy: the
+    library's units are listed with the reason, and the error (nothing else is hot) names the library."""
+    proj = shared_project(tmp_path / "proj")
+    r = rlopt("tune", "--make", "make TAGS=-Wl,--disable-new-dtags", "--run", RUN, "--evals", "20", "--json",
+              "r.json", "-q", env=env, cwd=proj, check=False)
+    assert r.returncode == 1 and "nothing worth tuning" in r.stderr, r.stderr
+    assert "the code in libhot.so is not timed: build it static to tune it" in r.stderr
+    found = units(proj / "r.json")
+    assert found["hot.c"]["status"].startswith("not tuned: in the shared library libhot.so (the program loads "
+                                               "libhot.so from the tree"), found
 
 
 def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
