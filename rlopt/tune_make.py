@@ -20,7 +20,8 @@ judged by runs of the whole program, and remember the answers for the next ``mak
 4. **Candidates** (speed): :class:`rlopt.tune.SpeedTuner` as for one module, where building a candidate means
    writing its pipeline for that unit into the session's copy of the tuning database, removing the unit's
    output and running the user's command again (rlopt-cc compiles the unit with it, make relinks), then
-   copying the program that ``--run`` starts. The log must show the unit compiled with that pipeline.
+   copying the program that ``--run`` starts, with the tree's shared libraries it loads (run through a script
+   that points ``LD_LIBRARY_PATH`` at the copies). The log must show the unit compiled with that pipeline.
    Size: :func:`rlopt.tune.tune_size` per unit, exact counts, no build and no run.
 5. **Remembered**: each unit's answer goes into the user's tuning database as soon as its session ends
    (one transaction; Ctrl-C keeps the units already done). At the end the tuned units are compiled again
