@@ -191,6 +191,7 @@ class Project:
     def __init__(self, make: str, work: Path, user_db: str):
         self.make, self.user_db = make, user_db
         self.log, self.db = work / "cc.log", str(work / "tuning.sqlite")
+        self.builds = work / "builds"  # programs with their libraries, by content (see snapshot)
         tuning.copy(user_db, self.db)  # the project's earlier answers stay in force while others are tuned
         self.env = {**os.environ, "CC": wrapper("rlopt-cc"), "CXX": wrapper("rlopt-c++"),
                     "RLOPT_CC_LOG": str(self.log)}
@@ -237,27 +238,36 @@ class Project:
         return self.snapshot(dest)
 
     def snapshot(self, dest: Path) -> Path:
-        """A copy of the program that runs as built now. With shared libraries of the tree, a script that runs
-        the copy with copies of them (``LD_LIBRARY_PATH``), and whose text holds their digest: a candidate that
-        changes only a library is another "binary" to the tuner."""
+        """A copy of the program that runs as built now. With shared libraries of the tree: a script that runs a
+        copy of the program with copies of them (``LD_LIBRARY_PATH``), kept by content (the tuner's timing
+        rounds copy the script, not what it runs), so that the same build gives the same script and a build
+        that changes only a library another one."""
         assert self.program is not None
         dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(self.program, dest / "prog")
         if not self.libraries or self.unpinned:
+            shutil.copy2(self.program, dest / "prog")
             return dest / "prog"
-        (dest / "lib").mkdir(exist_ok=True)
-        for name, path in self.libraries.items():
-            shutil.copy2(path, dest / "lib" / name)
-        code = digest(*((dest / "prog").read_bytes(), *((dest / "lib" / n).read_bytes() for n in self.libraries)))
-        lib, prog = shlex.quote(str(dest / "lib")), shlex.quote(str(dest / "prog"))
+        home = self._stored()
+        lib, prog = shlex.quote(str(home / "lib")), shlex.quote(str(home / "prog"))
         script = dest / "run"
-        script.write_text(f"#!/bin/sh\n# rlopt tune: the program and its libraries as built, {code}\n"
+        script.write_text("#!/bin/sh\n# rlopt tune: the program and the tree's libraries as built\n"
                           f"LD_LIBRARY_PATH={lib}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}; export LD_LIBRARY_PATH\n"
                           f'exec {prog} "$@"\n')
         script.chmod(0o755)
         return script
 
-    def pin_libraries(self, linked: set[str], work: Path) -> None:
+    def _stored(self) -> Path:
+        """The program and the libraries as built now, copied under their digest (once)."""
+        assert self.program is not None
+        files = {"prog": Path(self.program), **{f"lib/{n}": Path(p) for n, p in self.libraries.items()}}
+        home = self.builds / digest(*(f.read_bytes() for f in files.values()))[:24]
+        if not home.exists():
+            (home / "lib").mkdir(parents=True)
+            for name, path in files.items():
+                shutil.copy2(path, home / name)
+        return home
+
+    def pin_libraries(self, linked: set[str]) -> None:
         """Find the shared libraries of the tree (among ``linked``, what the build linked) that the program
         loads, and check that a snapshot's copies are the ones a run loads (a ``DT_RPATH`` naming the tree
         would win over them); else :attr:`unpinned` says why."""
@@ -269,10 +279,9 @@ class Project:
         self.libraries = {name: path for name, path in _loaded(ldd, self.program).items() if path in linked}
         if not self.libraries:
             return
-        trial = self.snapshot(work / "libraries")
-        env = {**os.environ, "LD_LIBRARY_PATH": str(trial.parent / "lib")}
-        loaded = _loaded(ldd, trial.parent / "prog", env)
-        wrong = sorted(n for n in self.libraries if loaded.get(n) != os.path.realpath(trial.parent / "lib" / n))
+        home = self._stored()
+        loaded = _loaded(ldd, home / "prog", {**os.environ, "LD_LIBRARY_PATH": str(home / "lib")})
+        wrong = sorted(n for n in self.libraries if loaded.get(n) != os.path.realpath(home / "lib" / n))
         if wrong:
             self.unpinned = f"the program loads {', '.join(wrong)} from the tree whatever the run's LD_LIBRARY_PATH"
 
@@ -407,7 +416,7 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
             if run_cmd:
                 project.program, run_cmd = program_of(run_cmd, programs)
                 report["program"] = str(project.program)
-                project.pin_libraries(programs, work)
+                project.pin_libraries(programs)
             load_modules(units, engine, tc, work)
             chosen = _choose(units, objective, project, run_cmd, max_units, evals, work, report, say)
             for n, u in enumerate(chosen):
