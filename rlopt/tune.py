@@ -29,6 +29,7 @@ import math
 import os
 import random
 import shlex
+import signal
 import statistics
 import sys
 import tempfile
@@ -794,6 +795,17 @@ def remember(module: str, input_name: str, result: Result, db: str) -> None:
     tuning.record(module, result.objective, result.pipeline, db, info=info)
 
 
+def _stop_as_interrupted() -> None:
+    """SIGTERM and SIGHUP (a killed terminal, a job scheduler's stop) end a session as Ctrl-C does: the best so far
+    written, a ``--make`` tree rebuilt as its database says, temporary files removed, exit status 130."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def parse_duration(text: str) -> float:
     """``90``, ``90s``, ``10m``, ``1h``, ``1m30s`` -> seconds."""
     units = {"s": 1, "m": 60, "h": 3600}
@@ -882,6 +894,7 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
 
     INPUT is the IR clang hands its optimiser (clang -O3 -Xclang -disable-llvm-passes -emit-llvm -S).
     """
+    _stop_as_interrupted()
     db = tuning.default_path()
     if list_db:
         _list(db)

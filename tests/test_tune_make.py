@@ -182,7 +182,9 @@ def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
     assert [(m, o, p) for m, o, p, _ in recorded] == [(main["module"], "size", main["tuning"]["pipeline"])]
 
 
-def test_interrupt_keeps_the_build_and_the_database_consistent(tmp_path, env):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_keeps_the_build_and_the_database_consistent(tmp_path, env, sig):
+    """Ctrl-C, or a kill (SIGTERM), while a unit is tuned."""
     proj = project(tmp_path / "proj")
     proc = subprocess.Popen([sys.executable, "-m", "rlopt.cli", "tune", "--make", "make", "--run", RUN,
                              "--json", "r.json"], env=env, cwd=proj, stderr=subprocess.PIPE, text=True,
@@ -192,7 +194,7 @@ def test_interrupt_keeps_the_build_and_the_database_consistent(tmp_path, env):
         if "tuning main.c" in line:
             break
     time.sleep(3)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert json.loads((proj / "r.json").read_text())["interrupted"]
