@@ -35,7 +35,7 @@ class PipelineError(ToolError):
     ``invalid pipeline 'TEXT': LLVM's reason``."""
 
     def __init__(self, tool: str, pipeline: str, reason: str):
-        self.pipeline, self.reason = pipeline, reason.strip()
+        self.pipeline, self.reason = pipeline, _first_meaningful_line(reason)
         text = f"invalid pipeline '{pipeline}'"
         super().__init__(tool, text if self.reason in ("", text) else f"{text}: {self.reason}")
 

@@ -85,13 +85,14 @@ class OptBackend:
             problem = _input_problem(e.detail, name)
             if problem:
                 raise InputError(problem) from None
-            if e.returncode == 1 and self._unparsable(pipeline) == e.detail:
+            if e.returncode == 1 and "\n" not in e.detail and self._unparsable(pipeline) == e.detail:
                 raise PipelineError("opt", pipeline, e.detail) from None
             raise
 
     def _unparsable(self, pipeline: str) -> str | None:
         """opt's message when it cannot parse ``pipeline`` (``-print-pipeline-passes`` parses it and runs no pass),
-        else None: tells the user's pipeline text from a pass that failed, as the engine's C API does."""
+        else None: tells the user's pipeline text from a pass that failed, as the engine's C API does. (Its
+        parse errors are one line; an opt that fails alike on everything says more, and is not taken for one.)"""
         try:
             self.toolchain.opt(b"", pipeline, extra=["-print-pipeline-passes", "-disable-output"],
                                timeout=self.timeout)
