@@ -73,7 +73,7 @@ MIN_PROBE_SECONDS = 0.05
 MIN_UNIT_RUNS = 30
 
 
-@dataclass
+@dataclass(eq=False)  # a unit is itself: compared and hashed by identity
 class Unit:
     """One source of one logged rlopt-cc call, and what the session learnt about it."""
 
@@ -462,22 +462,21 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
             evals: int | None, work: Path, report: dict[str, Any], say: Any) -> list[Unit]:
     """The units to tune (module docstring, step 3)."""
     # speed: runs time a copy of the program, with copies of the tree's shared libraries when they can be pinned
-    fit = [u for u in units if u.objective == objective and u.instructions > 0
-           and not (objective == "speed" and u.shared_library and project.unpinned)]
+    untimed = [u for u in units if objective == "speed" and u.shared_library and project.unpinned]
+    fit = [u for u in units if u.objective == objective and u.instructions > 0 and u not in untimed]
     for u in units:
         if u.objective != objective:
             u.status = (f"not tuned: compiled at -{u.inv.level} (rlopt-cc consults {objective} answers at "
                         f"{' and '.join('-' + lv for lv, o in tuning.OBJECTIVES.items() if o == objective)})")
         elif u.instructions == 0:
             u.status = "not tuned: no code"
-        elif u not in fit:
+        elif u in untimed:
             u.status = (f"not tuned: in the shared library {os.path.relpath(u.shared_library)} ({project.unpinned}); "
                         "build it static to tune it (e.g. --disable-shared, -DBUILD_SHARED_LIBS=OFF)")
-    shared = sorted({os.path.relpath(u.shared_library) for u in units if u.shared_library and project.unpinned})
-    untimed = f"; the code in {', '.join(shared)} is not timed: build it static to tune it" if shared else ""
+    libraries = sorted({os.path.relpath(u.shared_library) for u in untimed})
+    hint = f"; the code in {', '.join(libraries)} is not timed: build it static to tune it" if libraries else ""
     if not fit:
-        raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels)"
-                         + (untimed if objective == "speed" else ""))
+        raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels){hint}")
     if objective == "size":
         return fit
     if len(fit) == 1:
@@ -485,8 +484,10 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
     assert run_cmd is not None
     try:
         hot = _probe(fit, project, run_cmd, evals, work, report, say)
-    except RloptError as e:  # nothing hot among the program's own units: the time may be in a library's
-        raise RloptError(f"{e}{untimed}") from None
+    except RloptError as e:  # nothing hot among the units timed: the time may be in a library's
+        if not hint or isinstance(e, ToolError):
+            raise
+        raise RloptError(f"{e}{hint}") from None
     report["runs"] = report["profile_runs"]
     if evals is not None:  # a unit's race needs MIN_UNIT_RUNS runs: fewer units rather than none tuned well
         max_units = min(max_units, max(1, (evals - report["runs"]) // MIN_UNIT_RUNS))
