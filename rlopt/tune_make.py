@@ -276,7 +276,8 @@ class Project:
         if ldd is None:
             self.unpinned = "no ldd to list the libraries the program loads"
             return
-        self.libraries = {name: path for name, path in _loaded(ldd, self.program).items() if path in linked}
+        built = {name: path for path in linked for name in _library_names(path)}  # by what a program needs
+        self.libraries = {name: built[name] for name in _loaded(ldd, self.program) if name in built}
         if not self.libraries:
             return
         home = self._stored()
@@ -360,20 +361,46 @@ def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rou
 
 
 def _loaded(ldd: str, program: Path, env: dict[str, str] | None = None) -> dict[str, str]:
-    """The shared libraries ``program`` loads, as ``ldd`` resolves them: needed name -> real path (none for a
-    static program, which ldd refuses)."""
+    """The shared libraries ``program`` loads, as ``ldd`` resolves them: needed name -> real path ("" when not
+    found: a libtool build's program finds the tree's libraries only through its wrapper script); none for a
+    static program, which ldd refuses."""
     try:
         out, _ = toolchain.run_capture([ldd, str(program)], name="ldd", env=env, timeout=60)
     except ToolError:
         return {}
-    found = re.findall(r"^\s*(\S+) => (/\S+) \(0x", out.decode(errors="replace"), re.M)
-    return {name: os.path.realpath(path) for name, path in found}
+    found = re.findall(r"^\s*(\S+) => (?:(/\S+) \(0x|not found)", out.decode(errors="replace"), re.M)
+    return {name: os.path.realpath(path) if path else "" for name, path in found}
+
+
+def _library_names(path: str) -> set[str]:
+    """The names a program may need the library ``path`` by: its own, and its symlinks' beside it
+    (``liblzma.so.5`` -> ``liblzma.so.5.8.3``)."""
+    folder, names = os.path.dirname(path), {os.path.basename(path)}
+    with contextlib.suppress(OSError):
+        names |= {e for e in os.listdir(folder) if os.path.realpath(os.path.join(folder, e)) == path}
+    return names
+
+
+def _libtool_program(path: Path, programs: set[str]) -> Path | None:
+    """The program a libtool wrapper script runs (``.libs/NAME``, which the build linked), if ``path`` is one."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if not head.startswith(b"#!") or b"libtool" not in head:
+        return None
+    real = path.parent / ".libs" / path.name
+    return real if os.path.realpath(real) in programs else None
 
 
 def program_of(run_cmd: str, programs: set[str]) -> tuple[Path, str]:
     """The program ``--run`` starts (its first word, which the build must link) and the command with ``{exe}``."""
     m = re.match(r"\s*(\S+)(.*)", run_cmd, re.S)
     first = m[1] if m else ""
+    real = _libtool_program(Path(first), programs) if first else None
+    if real is not None:  # its libraries come with every copy (Project.pin_libraries), as the wrapper finds them
+        return real, "{exe}" + (m[2] if m else "")
     if os.path.realpath(first) not in programs:
         linked = ", ".join(sorted(os.path.relpath(p) for p in programs)) or "none"
         raise click.UsageError(f"with --make, --run must start with a program the build links through rlopt-cc "
