@@ -151,6 +151,8 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
         if decision != "rlopt":
             continue
         for src in inv.sources:
+            if not os.path.exists(os.path.join(cwd, src.path)):  # gone since: a configure test (conftest.c)
+                continue
             out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
             unit = Unit(cwd, inv, src, argv[0].endswith("++"), os.path.join(cwd, out))
             units[(unit.name, unit.output)] = unit

@@ -197,6 +197,15 @@ def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
     assert [(m, o, p) for m, o, p, _ in recorded] == [(main["module"], "size", main["tuning"]["pipeline"])]
 
 
+def test_a_configure_test_compiled_on_the_way_is_not_a_unit(tmp_path, env):
+    """A build that runs configure compiles conftest.c through the wrapper and deletes it: not a unit (its module
+    could not be made again; the session once failed on it)."""
+    proj = project(tmp_path / "proj")
+    make = "echo 'int x;' > conftest.c && $CC -Oz -c conftest.c -o conftest.o && rm conftest.* && make CFLAGS=-Oz"
+    rlopt("tune", "--make", make, "--objective", "size", "--evals", "5", "--json", "r.json", "-q", env=env, cwd=proj)
+    assert sorted(units(proj / "r.json")) == ["main.c", "report.c"]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_keeps_the_build_and_the_database_consistent(tmp_path, env, sig):
     """Ctrl-C, or a kill (SIGTERM), while a unit is tuned."""
