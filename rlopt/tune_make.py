@@ -224,8 +224,7 @@ class Project:
             tuning.forget(unit.key, unit.objective, self.db)
         else:
             tuning.record(unit.key, unit.objective, pipeline, self.db)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(unit.output)
+        remove_output(unit)
 
     def build_with(self, units: Sequence[Unit], pipeline: str, dest: Path) -> Path:
         """The whole program built with ``units`` compiled by ``pipeline``, copied into ``dest``."""
@@ -381,6 +380,20 @@ def _library_names(path: str) -> set[str]:
     with contextlib.suppress(OSError):
         names |= {e for e in os.listdir(folder) if os.path.realpath(os.path.join(folder, e)) == path}
     return names
+
+
+def remove_output(unit: Unit) -> None:
+    """Remove what the unit's call wrote, so that the next build compiles it again; for libtool, also the
+    libtool object (``x.lo``) that stands for ``x.o`` and ``.libs/x.o`` in make's rules."""
+    out = Path(unit.output)
+    lo = (out.parent.parent if out.parent.name == ".libs" else out.parent) / (out.stem + ".lo")
+    made = [out]
+    with contextlib.suppress(OSError), open(lo, "rb") as f:
+        if b"libtool" in f.read(512):
+            made.append(lo)
+    for path in made:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _libtool_program(path: Path, programs: set[str]) -> Path | None:
@@ -601,8 +614,7 @@ def _restore(project: Project, db: str, say: Any) -> None:
     say("building the tree with the tuning database")
     try:
         for u in project.touched.values():
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(u.output)
+            remove_output(u)
         project.build(db=db)
     except KeyboardInterrupt:
         raise RloptError("interrupted while restoring the build: run the build command again") from None
