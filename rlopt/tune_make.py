@@ -277,7 +277,8 @@ class Project:
         if ldd is None:
             self.unpinned = "no ldd to list the libraries the program loads"
             return
-        built = {name: path for path in linked for name in _library_names(path)}  # by what a program needs
+        built = {name: path for path in linked if ".so" in os.path.basename(path)  # shared libraries, by the
+                 for name in _library_names(path)}                                # names programs need them by
         self.libraries = {name: built[name] for name in _loaded(ldd, self.program) if name in built}
         if not self.libraries:
             return
