@@ -245,7 +245,7 @@ def test_truncated_bitcode_is_one_error_line(tc, example_ir, tmp_path, engine):
     assert line.startswith(f"rlopt: error: {cut}: invalid LLVM IR: "), line
 
 
-@pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine", "-time-passes"])  # the last: in opt, its report after
 @pytest.mark.parametrize("pipeline, reason", [("no-such-pass", ": unknown pass name 'no-such-pass'"),
                                               ("loop-unroll<bad>", ": invalid LoopUnrollPass parameter 'bad'"),
                                               ("function(instcombine", "")])

@@ -85,8 +85,9 @@ class OptBackend:
             problem = _input_problem(e.detail, name)
             if problem:
                 raise InputError(problem) from None
-            if e.returncode == 1 and "\n" not in e.detail and self._unparsable(pipeline) == e.detail:
-                raise PipelineError("opt", pipeline, e.detail) from None
+            first = e.detail.splitlines()[0].strip() if e.detail else ""  # (a -time-passes report may follow)
+            if e.returncode == 1 and first and self._unparsable(pipeline) == first:
+                raise PipelineError("opt", pipeline, first) from None
             raise
 
     def _unparsable(self, pipeline: str) -> str | None:
@@ -97,7 +98,7 @@ class OptBackend:
             self.toolchain.opt(b"", pipeline, extra=["-print-pipeline-passes", "-disable-output"],
                                timeout=self.timeout)
         except ToolError as e:
-            return e.detail
+            return e.detail if "\n" not in e.detail else None
         return None
 
     def opt_options(self, options: tuple[str, ...] = ()) -> tuple[str, ...]:
