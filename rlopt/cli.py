@@ -245,8 +245,10 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         except knobs.KnobError as e:
             raise click.UsageError(str(e)) from None
         options = knobs.merge(user_options, knob_options)
-        if print_pipeline_passes:
-            click.echo(_expanded_pipeline(tc, data, pipeline, [*opt_flags, *options], timeout), nl=False)
+        if print_pipeline_passes:  # opt parses the pipeline and prints it expanded, running nothing
+            printer = OptBackend(tc, timeout, user_options, (*opt_flags, "-disable-output", "-print-pipeline-passes"))
+            expanded = printer.optimize(data, pipeline or "verify", name=name, options=knob_options)
+            click.echo(expanded.decode(errors="replace"), nl=False)
             return
         final = backend
         if opt_flags:  # opt's own diagnostics (on stderr) need the pipeline to run in opt
@@ -276,13 +278,6 @@ def _level(levels: tuple[str, ...]) -> str | None:
         expected = ", ".join(f"-{name}" for name in passes.OPT_LEVELS)
         raise click.BadParameter(f"'-O{levels[0]}': expected {expected} or -O-rl", param_hint="-O")
     return f"O{levels[0]}"
-
-
-def _expanded_pipeline(tc: toolchain.Toolchain, data: bytes, pipeline: str, flags: list[str],
-                       timeout: float) -> str:
-    """What ``opt -print-pipeline-passes -disable-output`` prints for ``pipeline`` on this input."""
-    argv = [f"-passes={pipeline or 'verify'}", *flags, "-disable-output", "-print-pipeline-passes", "-"]
-    return tc.run("opt", argv, input=data, timeout=timeout).decode(errors="replace")
 
 
 def run_click(command: click.Command, args: list[str], prog: str) -> int:

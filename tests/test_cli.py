@@ -245,7 +245,8 @@ def test_truncated_bitcode_is_one_error_line(tc, example_ir, tmp_path, engine):
     assert line.startswith(f"rlopt: error: {cut}: invalid LLVM IR: "), line
 
 
-@pytest.mark.parametrize("engine", ["--engine", "--no-engine", "-time-passes"])  # the last: in opt, its report after
+# opt's own flags run the pipeline in opt: its -time-passes report follows the error; -print-pipeline-passes runs none
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine", "-time-passes", "-print-pipeline-passes"])
 @pytest.mark.parametrize("pipeline, reason", [("no-such-pass", ": unknown pass name 'no-such-pass'"),
                                               ("loop-unroll<bad>", ": invalid LoopUnrollPass parameter 'bad'"),
                                               ("function(instcombine", "")])
