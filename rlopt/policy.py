@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import rlopt.models
 from rlopt import ort, passes
-from rlopt.errors import RloptError, ToolError
+from rlopt.errors import RloptError, ToolCrash, ToolError, ToolTimeout
 from rlopt.toolchain import Toolchain
 
 if TYPE_CHECKING:
@@ -359,36 +359,29 @@ class Selector:
 
         Counting IR instructions is cheap, code generation is not (about as long as ``-Oz`` itself on a large
         module): ``.text`` is measured only for the baseline and for candidates with no more instructions,
-        fewest first, until some fit. The chosen module stays in the engine for the caller's run of its pipeline
-        (:meth:`Engine.keep`; ``name`` as the caller will give it)."""
+        fewest first, until some fit. The candidates are built, and their code generated, side by side where
+        the engine has cores for it (:meth:`Engine.run_each`). The chosen module stays in the engine for the
+        caller's run of its pipeline (:meth:`Engine.keep`; ``name`` as the caller will give it)."""
         from rlopt import knobs
 
-        base = engine.load(data, name=name)
         runs = [knobs.parse(pipe) for pipe in self.pipelines]  # (passes, knob options) per candidate
-        built: list[int | None] = []  # handle per candidate (None: its pipeline failed)
-        counts: list[int] = []
+        try:
+            built = engine.run_each(data, runs, name=name)  # handle per candidate (None: its pipeline failed)
+        except (ToolCrash, ToolTimeout) as e:  # some candidate took the worker down, and every module with it
+            return self.pipelines[0], [f"building the candidates failed ({e}): {self.names[0]}, unmeasured"]
         texts: dict[int, int] = {}
         try:
-            for passes_text, options in runs:
-                h = engine.clone(base)
-                try:
-                    engine.run(h, passes_text, options=options)
-                    counts.append(engine.instruction_count(h))
-                    built.append(h)
-                except ToolError:
-                    engine.free(h)
-                    counts.append(-1)
-                    built.append(None)
+            counts = [engine.instruction_count(h) if h is not None else -1 for h in built]
             pick = 0
             contenders = sorted((i for i in range(1, len(counts)) if 0 <= counts[i] <= counts[0]),
                                 key=counts.__getitem__)
             for count, group in itertools.groupby(contenders, key=counts.__getitem__):
-                if 0 not in texts:
-                    texts[0] = _text_size(engine, built[0])
-                    if texts[0] < 0:  # no code generator for this module: nothing to compare with
-                        break
                 group = list(group)
-                texts.update((i, _text_size(engine, built[i])) for i in group)
+                wanted = ([0] if 0 not in texts else []) + group
+                sizes = engine.object_text_sizes([built[i] for i in wanted])
+                texts.update((i, -1 if size is None else size) for i, size in zip(wanted, sizes, strict=True))
+                if texts[0] < 0:  # no code generator for this module: nothing to compare with
+                    break
                 # as the table's rule (selector.exact_picks): fewest instructions, then smallest .text
                 fits = [i for i in group if 0 <= texts[i] <= texts[0] and (count < counts[0] or texts[i] < texts[0])]
                 if fits:
@@ -399,7 +392,7 @@ class Selector:
                 engine.keep(built[pick], data, passes_text, options=options, name=name)
                 built[pick] = None
         finally:
-            for h in (base, *built):
+            for h in built:
                 if h is not None:
                     engine.free(h)
         lines = []
@@ -415,14 +408,6 @@ class Selector:
         lines.append(f"chose {self.names[pick]} (measured: fewest IR instructions with .text no larger than "
                      f"{self.names[0]}'s; .text generated only where the count was no larger)")
         return self.pipelines[pick], lines
-
-
-def _text_size(engine: Engine, handle: int | None) -> int:
-    """``.text`` bytes of a module, or -1 where it cannot be generated (no target triple, a backend error)."""
-    try:
-        return engine.object_text_size(handle) if handle is not None else -1
-    except ToolError:
-        return -1
 
 
 def _check_llvm(path: Path, version: str, toolchain: Toolchain | None) -> None:

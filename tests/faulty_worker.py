@@ -17,6 +17,7 @@ from rlopt.engine.worker import _Worker, serve
 
 HERE = str(Path(__file__).resolve().parent)
 HANGING_NAME = "hangs.ll"  # optimize() of a module under this name hangs
+CRASHING_PIPELINE = "crash"  # run_each() segfaults on it
 if HERE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
 
@@ -33,6 +34,11 @@ class _FaultyWorker(_Worker):
         if name == HANGING_NAME:  # a pipeline that never ends, for the head start's cancellation
             self.hang()
         return super().optimize(data, pipeline, knobs, bitcode, name)
+
+    def _built(self, data: bytes, name: str, pipeline: str, knobs):
+        if pipeline == CRASHING_PIPELINE:
+            self.crash()
+        return super()._built(data, name, pipeline, knobs)
 
 
 class FaultyEngine(Engine):

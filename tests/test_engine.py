@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -146,6 +147,44 @@ def test_clone_is_independent(engine: Engine, modules: dict[str, bytes]) -> None
     engine.free(original)
     assert engine.instruction_count(copy) > 0  # a clone outlives its source (shared context kept alive)
     engine.free(copy)
+
+
+def _threads(eng: Engine) -> int:
+    assert eng._proc is not None
+    return len(list(Path(f"/proc/{eng._proc.pid}/task").iterdir()))
+
+
+@pytest.mark.parametrize("cpus, knobs, parallel", [("all", (), True), ("one", (), False),
+                                                   ("all", ("unroll-count=2",), False)])
+def test_run_each_builds_what_opt_writes(tc: toolchain.Toolchain, modules: dict[str, bytes], cpus: str,
+                                         knobs: tuple[str, ...], parallel: bool) -> None:
+    """run_each: a handle per pipeline, each module byte for byte what opt writes (not a clone's use-list
+    order), None for a pipeline that fails; in lane threads only where the worker has cores and the runs share
+    LLVM's options; object_text_sizes as object_text_size, None where no code can be generated."""
+    available = os.sched_getaffinity(0)
+    if parallel and len(available) < 2:
+        pytest.skip("one core: run_each goes in order")
+    ir, runs = modules["sort"], [("default<Oz>", knobs), ("no-such-pass", knobs), ("sroa,instcombine", knobs)]
+    try:
+        if cpus == "one":
+            os.sched_setaffinity(0, {min(available)})  # the worker inherits it
+        eng = Engine(tc, timeout=60.0)
+        eng.start()
+    finally:
+        os.sched_setaffinity(0, available)
+    with eng:
+        handles = eng.run_each(ir, runs)
+        assert handles[1] is None and None not in (handles[0], handles[2])
+        assert (_threads(eng) > 1) == parallel
+        for h, (pipeline, _) in zip(handles, runs, strict=True):
+            if h is not None:
+                assert eng.bitcode(h) == tc.opt(ir, pipeline, bitcode=True, extra=[f"-{k}" for k in knobs]), pipeline
+        built = [h for h in handles if h is not None]
+        no_triple = eng.load(b"define i32 @f() {\n  ret i32 0\n}\n")
+        assert eng.object_text_sizes([*built, no_triple]) == [*map(eng.object_text_size, built), None]
+        with pytest.raises(InputError, match="invalid LLVM IR"):
+            eng.run_each(b"this is not IR", runs)
+        assert eng.instruction_count(built[0]) > 0 and eng.starts == 1
 
 
 def test_a_kept_module_answers_the_same_optimize_once(engine: Engine, modules: dict[str, bytes]) -> None:

@@ -243,29 +243,21 @@ class CountingEngine:
     def __init__(self, sizes: dict[str, tuple[int, int]]):
         self.sizes, self.pipe, self.codegen, self.kept, self.live = sizes, {}, [], None, set()
 
-    def load(self, data, name="<stdin>"):
-        return self._new("")
-
-    def clone(self, h):
-        return self._new(self.pipe[h])
-
-    def _new(self, pipe):
-        h = len(self.pipe) + 1
-        self.pipe[h] = pipe
-        self.live.add(h)
-        return h
-
-    def run(self, h, pipeline, options=()):
-        self.pipe[h] = pipeline
+    def run_each(self, data, runs, name="<stdin>"):
+        handles = []
+        for pipeline, _ in runs:
+            h = len(self.pipe) + 1
+            self.pipe[h] = pipeline
+            self.live.add(h)
+            handles.append(h)
+        return handles
 
     def instruction_count(self, h):
         return self.sizes[self.pipe[h]][0]
 
-    def object_text_size(self, h):
-        self.codegen.append(self.pipe[h])
-        if self.sizes[self.pipe[h]][1] < 0:
-            raise ToolError("engine", "no code generator for target triple ''")
-        return self.sizes[self.pipe[h]][1]
+    def object_text_sizes(self, handles):
+        self.codegen.extend(self.pipe[h] for h in handles)
+        return [size if size >= 0 else None for size in (self.sizes[self.pipe[h]][1] for h in handles)]
 
     def keep(self, h, data, pipeline, options=(), name="<stdin>"):
         self.kept = self.pipe[h]
@@ -282,7 +274,7 @@ class CountingEngine:
     ({"oz": (100, 500), "a": (100, 490), "b": (100, 480)}, "b", ["oz", "a", "b"]),  # equal count, smaller .text
     ({"oz": (100, 500), "a": (100, 500), "b": (90, 500)}, "b", ["oz", "b"]),
     ({"oz": (100, 500), "a": (90, 510), "b": (99, 501)}, "oz", ["oz", "a", "b"]),
-    ({"oz": (100, -1), "a": (90, 400)}, "oz", ["oz"]),  # no code generator (no target triple): keep -Oz
+    ({"oz": (100, -1), "a": (90, 400)}, "oz", ["oz", "a"]),  # no code generator (no target triple): keep -Oz
     ({"oz": (100, 500), "a": (90, -1), "b": (95, 480)}, "b", ["oz", "a", "b"]),
 ])
 def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, generated):
@@ -293,6 +285,20 @@ def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, 
     assert pick == chosen and engine.kept == chosen and engine.codegen == generated
     assert engine.live == set()  # every other module freed (the kept one is the engine's now)
     assert lines[-1].startswith(f"chose {chosen} ")
+
+
+def test_a_candidate_that_crashes_the_engine_leaves_the_baseline():
+    """The exact rule builds every candidate in one engine call: a crash there costs the measurement, not the
+    compile (the baseline, as a failed candidate would)."""
+    from tests.faulty_worker import CRASHING_PIPELINE, FaultyEngine
+
+    sel = policy.Selector.__new__(policy.Selector)
+    sel.names, sel.pipelines = ["Oz", "boom"], ["default<Oz>", CRASHING_PIPELINE]
+    data = b"define i32 @f(i32 %x) {\n  %y = add i32 %x, 0\n  ret i32 %y\n}\n"
+    with FaultyEngine() as engine:
+        pick, lines = sel.measure(data, engine)
+        assert pick == "default<Oz>" and lines[0].startswith("building the candidates failed (engine: worker crashed")
+        assert b"ret i32 %x" in engine.optimize(data, pick) and engine.starts == 2
 
 
 def test_leave_family_out_takes_a_trainer_and_never_shows_it_the_family_it_judges(data):

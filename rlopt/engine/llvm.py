@@ -132,8 +132,7 @@ class Library:
                 init = getattr(self.dll, f"LLVMInitialize{target}{part}", None)
                 if init is not None:
                     init()
-        self._machines: dict[tuple[bytes, int], int | None] = {}
-        self._lock = threading.Lock()
+        self._threads = threading.local()  # each thread's target machines, see target_machine()
 
     def set_options(self, options: tuple[str, ...]) -> None:
         """Make ``options`` (``opt`` spellings, e.g. ``-inline-threshold=500``) the process's LLVM options, every
@@ -191,12 +190,16 @@ class Library:
             self.LLVMDisposeMemoryBuffer(buf)
 
     def target_machine(self, triple: bytes, level: int) -> int | None:
-        """A cached target machine for ``triple`` (generic CPU, no extra features), None if unsupported."""
+        """A target machine for ``triple`` (generic CPU, no extra features), None if unsupported.
+
+        Cached per thread: a target machine is not thread-safe (it makes and caches a subtarget per function
+        attribute set as passes and code generation ask), so threads working at once, each on a module of its
+        own context, each need their own, as LLVM's ThinLTO backends have."""
+        machines = self._threads.__dict__.setdefault("machines", {})
         key = (triple, level)
-        with self._lock:
-            if key not in self._machines:
-                self._machines[key] = self._create_machine(triple, level)
-            return self._machines[key]
+        if key not in machines:
+            machines[key] = self._create_machine(triple, level)
+        return machines[key]
 
     def _create_machine(self, triple: bytes, level: int) -> int | None:
         target, err = c_void_p(), c_void_p()
@@ -272,6 +275,12 @@ class Module:
             module.dispose()  # opt refuses such a module too ("unrecognized architecture")
             raise InputError(f"{name}: unrecognized target triple {triple.decode(errors='replace')!r}")
         return module
+
+    @property
+    def context(self) -> int:
+        """The ``LLVMContextRef`` this module lives in (shared with its clones): modules of one context must not
+        be worked on from two threads at once."""
+        return self._ctx.ref
 
     @property
     def ref(self) -> int:

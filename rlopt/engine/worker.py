@@ -17,6 +17,7 @@ come ready, which saves a short-lived ``rlopt`` ~0.1 s of CPU. Either way it is 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 import os
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -164,6 +166,30 @@ class Engine:
 
     def object_text_size(self, handle: int) -> int:
         return self._call("object_text_size", self._check(handle))
+
+    def run_each(self, data: bytes, runs: Sequence[tuple[str, tuple[str, ...]]], *,
+                 name: str = "<stdin>") -> list[int | None]:
+        """Load ``data`` once per ``(pipeline, knob options)`` of ``runs`` and run each on its own module: a handle
+        per run, None where its pipeline failed (a crash or hang still fails the whole call). Broken input
+        raises InputError.
+
+        The runs go in parallel, in threads of the worker with a module, LLVM context and target machine each,
+        when the worker may use more than one core and nothing makes LLVM's process-wide options differ
+        between them (no knobs, no user options): the exact size selector builds a whole ``-Oz`` and two short
+        pipelines per module, and the short ones need not wait. Else one after another. Either way each module
+        is ``data`` parsed anew, so its bitcode is byte for byte what ``opt`` writes (a clone's is not)."""
+        runs = [(pipeline, _knobs.canonical(options)) for pipeline, options in runs]
+        handles = [next(self._ids) for _ in runs]
+        built = self._call("run_each", handles, data, name, runs, timeout=(self.timeout or 0) * len(runs) or None)
+        made = [h if ok else None for h, ok in zip(handles, built, strict=True)]
+        self._handles.update(h for h in made if h is not None)
+        return made
+
+    def object_text_sizes(self, handles: Sequence[int]) -> list[int | None]:
+        """:meth:`object_text_size` of each module (None where no code can be generated), generated in parallel
+        for modules of different contexts (from :meth:`run_each`) where the worker may use more than one core."""
+        handles = [self._check(h) for h in handles]
+        return self._call("object_text_sizes", handles, timeout=(self.timeout or 0) * len(handles) or None)
 
     def free(self, handle: int) -> None:
         """Dispose a module; freeing an unknown or stale handle is a no-op (the worker is what owned it)."""
@@ -560,6 +586,7 @@ class _Worker:
         # handle -> (digest of its text, instruction count) of the verified state a step left it in, so that
         # a step that changes nothing (most of them) skips the verifier and the count
         self.verified: dict[int, tuple[str, int]] = {}
+        self._lanes: Any = None  # the thread pool of run_each and object_text_sizes, made on first use
 
     def _get(self, handle: int) -> Module:
         try:
@@ -626,6 +653,72 @@ class _Worker:
 
     def object_text_size(self, handle: int) -> int:
         return self._get(handle).object_text_size()
+
+    def run_each(self, handles: list[int], data: bytes, name: str, runs: list[tuple[str, Options]]) -> list[bool]:
+        parallel = len(runs) > 1 and _cores() > 1 and not self.options and not any(knobs for _, knobs in runs)
+        if parallel:
+            self._configure(())  # in force before the lanes start: they only read LLVM's options
+        built = self._tasks([functools.partial(self._built, data, name, *run) for run in runs], parallel)
+        for handle, module in zip(handles, built, strict=True):
+            if module is not None:
+                self.modules[handle] = module
+        return [module is not None for module in built]
+
+    def _built(self, data: bytes, name: str, pipeline: str, knobs: Options) -> Module | None:
+        """``data`` parsed anew (a lane needs a context of its own, and a clone's use-lists come in another order,
+        which bitcode records: parsed, the module is byte for byte what ``opt`` writes) and run through
+        ``pipeline`` under ``knobs``; None if the pipeline fails."""
+        self._configure(knobs)
+        module = Module.parse(data, name=name, lib=self.lib)
+        try:
+            module.run(pipeline)
+        except ToolError:
+            module.dispose()
+            return None
+        return module
+
+    def object_text_sizes(self, handles: list[int]) -> list[int | None]:
+        modules = [self._get(h) for h in handles]
+        by_context: dict[int, list[int]] = {}  # modules of one context must not be worked on at once
+        for i, module in enumerate(modules):
+            by_context.setdefault(module.context, []).append(i)
+
+        def sizes(indices: list[int]) -> list[tuple[int, int | None]]:
+            out: list[tuple[int, int | None]] = []
+            for i in indices:
+                try:
+                    out.append((i, modules[i].object_text_size()))
+                except ToolError:
+                    out.append((i, None))
+            return out
+
+        groups = list(by_context.values())
+        done = self._tasks([functools.partial(sizes, g) for g in groups], len(groups) > 1 and _cores() > 1)
+        return [size for _, size in sorted(pair for group in done for pair in group)]
+
+    def _tasks(self, tasks: list[Callable[[], Any]], parallel: bool) -> list[Any]:
+        """Each task's result, the tasks run in the worker's lane threads (``parallel``; kept for the worker's
+        life, as target machines are cached per thread) or in order. If a task raises, every module the others
+        returned is disposed and the first error is raised."""
+        if parallel and self._lanes is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._lanes = ThreadPoolExecutor(_cores(), thread_name_prefix="rlopt-lane")
+        results: list[Any] = []
+        errors: list[BaseException] = []
+        for task in [self._lanes.submit(task) for task in tasks] if parallel else tasks:
+            try:
+                results.append(task.result() if parallel else task())
+            except Exception as e:  # noqa: BLE001  (raised below, once the other tasks' modules are freed)
+                errors.append(e)
+                if not parallel:
+                    break
+        if errors:
+            for result in results:
+                if isinstance(result, Module):
+                    result.dispose()
+            raise errors[0]
+        return results
 
     def free(self, handle: int) -> None:
         self.verified.pop(handle, None)
@@ -696,6 +789,11 @@ def _dispatch(worker: _Worker, op: str, args: tuple) -> tuple[str, Any]:
         return "tool", e.detail
     except Exception as e:  # a bug here must come back as an error, not kill the worker silently
         return "tool", f"internal error in {op}: {type(e).__name__}: {e}"
+
+
+def _cores() -> int:
+    """CPU cores this process may run on (``taskset``, cgroup cpusets): the lanes worth having."""
+    return len(os.sched_getaffinity(0))
 
 
 def _sha256(text: str) -> str:
