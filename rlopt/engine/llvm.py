@@ -36,6 +36,7 @@ _TARGETS = ("X86", "AArch64", "ARM", "RISCV", "PowerPC", "SystemZ", "Mips", "Web
 # name -> (restype, argtypes): the subset of the C API the engine uses.
 _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "LLVMContextCreate": (c_void_p, []),
+    "LLVMIsMultithreaded": (c_int, []),
     "LLVMContextDispose": (None, [c_void_p]),
     "LLVMCreateMemoryBufferWithMemoryRangeCopy": (c_void_p, [c_char_p, c_size_t, c_char_p]),
     "LLVMDisposeMemoryBuffer": (None, [c_void_p]),

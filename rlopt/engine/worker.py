@@ -655,7 +655,7 @@ class _Worker:
         return self._get(handle).object_text_size()
 
     def run_each(self, handles: list[int], data: bytes, name: str, runs: list[tuple[str, Options]]) -> list[bool]:
-        parallel = len(runs) > 1 and _cores() > 1 and not self.options and not any(knobs for _, knobs in runs)
+        parallel = len(runs) > 1 and self._lanes_allowed() and not self.options and not any(k for _, k in runs)
         if parallel:
             self._configure(())  # in force before the lanes start: they only read LLVM's options
         built = self._tasks([functools.partial(self._built, data, name, *run) for run in runs], parallel)
@@ -693,8 +693,12 @@ class _Worker:
             return out
 
         groups = list(by_context.values())
-        done = self._tasks([functools.partial(sizes, g) for g in groups], len(groups) > 1 and _cores() > 1)
+        done = self._tasks([functools.partial(sizes, g) for g in groups], len(groups) > 1 and self._lanes_allowed())
         return [size for _, size in sorted(pair for group in done for pair in group)]
+
+    def _lanes_allowed(self) -> bool:
+        """More than one core for this process (``taskset``, cpusets), and a libLLVM built with threads."""
+        return len(os.sched_getaffinity(0)) > 1 and bool(self.lib.LLVMIsMultithreaded())
 
     def _tasks(self, tasks: list[Callable[[], Any]], parallel: bool) -> list[Any]:
         """Each task's result, the tasks run in the worker's lane threads (``parallel``; kept for the worker's
@@ -703,7 +707,7 @@ class _Worker:
         if parallel and self._lanes is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._lanes = ThreadPoolExecutor(_cores(), thread_name_prefix="rlopt-lane")
+            self._lanes = ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="rlopt-lane")
         results: list[Any] = []
         errors: list[BaseException] = []
         for task in [self._lanes.submit(task) for task in tasks] if parallel else tasks:
@@ -789,11 +793,6 @@ def _dispatch(worker: _Worker, op: str, args: tuple) -> tuple[str, Any]:
         return "tool", e.detail
     except Exception as e:  # a bug here must come back as an error, not kill the worker silently
         return "tool", f"internal error in {op}: {type(e).__name__}: {e}"
-
-
-def _cores() -> int:
-    """CPU cores this process may run on (``taskset``, cgroup cpusets): the lanes worth having."""
-    return len(os.sched_getaffinity(0))
 
 
 def _sha256(text: str) -> str:
