@@ -42,18 +42,20 @@ def build(src: Path, dest: Path, command: str, cc: str, cxx: str) -> None:
     proc = subprocess.run(["/bin/sh", "-c", command.replace("{cc}", cc).replace("{cxx}", cxx)], cwd=dest, env=env,
                           capture_output=True, text=True)
     if proc.returncode:
-        sys.exit(f"cc_speed: '{command}' failed with {cc}:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
+        sys.exit(f"{Path(sys.argv[0]).stem}: '{command}' failed with {cc}:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
+
+
+def objects(root: Path) -> dict[str, Path]:
+    """The object files of a built tree by file name, for the names that occur once in it."""
+    found: dict[str, list[Path]] = {}
+    for p in root.rglob("*.o"):
+        found.setdefault(p.name, []).append(p)
+    return {name: ps[0] for name, ps in found.items() if len(ps) == 1}
 
 
 def moved_units(a: Path, b: Path, tc: toolchain.Toolchain) -> tuple[list[str], int]:
     """Objects of tree ``a`` whose code differs from the object of the same name in ``b`` (names that occur once
     in each tree), and how many were compared."""
-    def objects(root: Path) -> dict[str, Path]:
-        found: dict[str, list[Path]] = {}
-        for p in root.rglob("*.o"):
-            found.setdefault(p.name, []).append(p)
-        return {name: ps[0] for name, ps in found.items() if len(ps) == 1}
-
     def code(obj: Path) -> bytes:
         out = toolchain.run_command([str(tc.path("llvm-objdump")), "-d", str(obj)], name="llvm-objdump")
         return out.split(b"\n", 2)[-1]  # without the line naming the file

@@ -125,11 +125,19 @@ def test_step_verifies_its_result(engine: Engine) -> None:
     engine.free(handle)
 
 
+@pytest.mark.parametrize("pic", [True, False])
 def test_object_text_size_matches_llc(engine: Engine, tc: toolchain.Toolchain, modules: dict[str, bytes],
-                                      tmp_path: Path) -> None:
+                                      tmp_path: Path, pic: bool) -> None:
+    """As llc makes the object: position-independent for a module clang compiled so (``-fPIE``, Debian's
+    default, or ``-fPIC``: a "PIC Level" module flag), as clang's own backend does; static for ``-fno-pic``."""
+    if not pic:
+        modules = {name: tc.run("clang", ["-O3", "-fno-pic", "-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm",
+                                          "-w", "-I/usr/include/csmith", str(DATA / f"{name}.c"), "-o", "-"])
+                   for name in modules}
     for name, ir in modules.items():
+        assert (b'"PIC Level"' in ir) == pic
         obj = tmp_path / f"{name}.o"
-        tc.run("llc", ["-filetype=obj", "-", "-o", str(obj)], input=ir)
+        tc.run("llc", ["-filetype=obj", *(["-relocation-model=pic"] if pic else []), "-", "-o", str(obj)], input=ir)
         sizes = tc.run("llvm-size", ["-A", str(obj)]).decode().splitlines()
         expected = next(int(ln.split()[1]) for ln in sizes if ln.startswith(".text "))
         handle = engine.load(ir)
