@@ -125,6 +125,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--evals", type=int, default=100, help="runs per program for each search (default 100)")
     ap.add_argument("--size-seconds", type=float, default=5.0)
+    ap.add_argument("--size-level", choices=["O3", "Oz"], default="O3",
+                    help="size tuning starts from the IR clang -O3 (as the table) or clang -Oz hands its optimizer")
     ap.add_argument("--programs", help="comma-separated names (a subset of the held-out programs)")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-size", action="store_true", help="read the size results from --merge-from")
@@ -181,7 +183,8 @@ def main() -> None:
                     row["speed"] = speed(bench, module, engine, Path(d), args.evals, tc, strategies, args.seed)
                     for strategy, got in earlier.get(name, {}).get("speed", {}).items():
                         row["speed"].setdefault(strategy, got)
-                row["size"] = earlier[name]["size"] if args.no_size else size(module, engine, Path(d),
+                size_module = module if args.size_level == "O3" else benchmarks.ir(bench, args.size_level)
+                row["size"] = earlier[name]["size"] if args.no_size else size(size_module, engine, Path(d),
                                                                               args.size_seconds, tc)
             row["seconds"] = round(time.monotonic() - t0, 1)
             rows[name] = row
@@ -221,6 +224,7 @@ def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: f
            rss: dict | None = None) -> None:
     """The table on stdout and the JSON file (also for a partial run: ``--report-only``)."""
     summary: dict = {"programs": len(rows), "evals": args.evals, "size_seconds": args.size_seconds,
+                     "size_level": args.size_level,
                      "wall_seconds": round(wall, 1),
                      "peak_rss_mb": rss or peak_rss()}
     for strategy in ("policy", "random"):

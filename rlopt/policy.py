@@ -365,12 +365,10 @@ class Selector:
         from rlopt import knobs
 
         runs = [knobs.parse(pipe) for pipe in self.pipelines]  # (passes, knob options) per candidate
-        try:
-            built = engine.run_each(data, runs, name=name)  # handle per candidate (None: its pipeline failed)
-        except (ToolCrash, ToolTimeout) as e:  # some candidate took the worker down, and every module with it
-            return self.pipelines[0], [f"building the candidates failed ({e}): {self.names[0]}, unmeasured"]
+        built: list[int | None] = []
         texts: dict[int, int] = {}
         try:
+            built = engine.run_each(data, runs, name=name)  # handle per candidate (None: its pipeline failed)
             counts = [engine.instruction_count(h) if h is not None else -1 for h in built]
             pick = 0
             contenders = sorted((i for i in range(1, len(counts)) if 0 <= counts[i] <= counts[0]),
@@ -391,6 +389,8 @@ class Selector:
                 passes_text, options = runs[pick]
                 engine.keep(built[pick], data, passes_text, options=options, name=name)
                 built[pick] = None
+        except (ToolCrash, ToolTimeout) as e:  # a candidate or its code took the worker down, every module with it
+            return self.pipelines[0], [f"measuring the candidates failed ({e}): {self.names[0]}, unmeasured"]
         finally:
             for h in built:
                 if h is not None:

@@ -35,6 +35,14 @@ class _FaultyWorker(_Worker):
             self.hang()
         return super().optimize(data, pipeline, knobs, bitcode, name)
 
+    def crash_in_codegen(self) -> None:
+        self.codegen_crashes = True
+
+    def object_text_sizes(self, handles: list[int]) -> list[int | None]:
+        if getattr(self, "codegen_crashes", False):
+            self.crash()
+        return super().object_text_sizes(handles)
+
     def _built(self, data: bytes, name: str, pipeline: str, knobs):
         if pipeline == CRASHING_PIPELINE:
             self.crash()
@@ -52,6 +60,10 @@ class FaultyEngine(Engine):
 
     def hang(self) -> None:
         self._call("hang")
+
+    def crash_in_codegen(self) -> None:
+        """The worker's next code generation (object_text_sizes) segfaults."""
+        self._call("crash_in_codegen")
 
 
 if __name__ == "__main__":

@@ -287,17 +287,22 @@ def test_the_exact_rule_generates_code_only_where_the_count_wins(sizes, chosen, 
     assert lines[-1].startswith(f"chose {chosen} ")
 
 
-def test_a_candidate_that_crashes_the_engine_leaves_the_baseline():
-    """The exact rule builds every candidate in one engine call: a crash there costs the measurement, not the
-    compile (the baseline, as a failed candidate would)."""
+@pytest.mark.parametrize("where", ["pipeline", "codegen"])
+def test_a_candidate_that_crashes_the_engine_leaves_the_baseline(where):
+    """The exact rule builds every candidate in one engine call, and generates their code in another: a crash
+    in either costs the measurement, not the compile (the baseline, as a failed candidate would)."""
     from tests.faulty_worker import CRASHING_PIPELINE, FaultyEngine
 
     sel = policy.Selector.__new__(policy.Selector)
-    sel.names, sel.pipelines = ["Oz", "boom"], ["default<Oz>", CRASHING_PIPELINE]
-    data = b"define i32 @f(i32 %x) {\n  %y = add i32 %x, 0\n  ret i32 %y\n}\n"
+    sel.names = ["Oz", "other"]
+    sel.pipelines = ["default<Oz>", CRASHING_PIPELINE if where == "pipeline" else "function(instsimplify)"]
+    data = (b'target triple = "x86_64-pc-linux-gnu"\n'
+            b"define i32 @f(i32 %x) {\n  %y = add i32 %x, 0\n  ret i32 %y\n}\n")
     with FaultyEngine() as engine:
+        if where == "codegen":
+            engine.crash_in_codegen()
         pick, lines = sel.measure(data, engine)
-        assert pick == "default<Oz>" and lines[0].startswith("building the candidates failed (engine: worker crashed")
+        assert pick == "default<Oz>" and lines[0].startswith("measuring the candidates failed (engine: worker crashed")
         assert b"ret i32 %x" in engine.optimize(data, pick) and engine.starts == 2
 
 
