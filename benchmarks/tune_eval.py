@@ -147,6 +147,7 @@ def main() -> None:
         old = done.get("summary", done.get("run", {}))
         wall, rss = old.get("wall_seconds", 0.0), old.get("peak_rss_mb")
         args.evals, args.size_seconds = old.get("evals", args.evals), old.get("size_seconds", args.size_seconds)
+        args.size_level = old.get("size_level", args.size_level)
         if args.merge_from:  # the other speed search, run apart (on the other core, say)
             merged = json.loads(args.merge_from.read_text())
             other = merged["programs"]
@@ -254,13 +255,18 @@ def report(rows: dict[str, dict], table: dict, args: argparse.Namespace, wall: f
               f"{text:.3f}x | {z['random']['ratio']:.3f}x | {z['policy']['seconds']:.1f} "
               f"({z['policy'].get('engine_cpu_seconds', '?')} CPU) |")
     p, q = summary["policy"], summary["random"]
-    print(f"| **geomean** | **{p['speed_geomean']}x** | | {p['runs']} | **{q['speed_geomean']}x** | | {q['runs']} | "
+    timed = p["speed_geomean"] is not None  # not with --no-speed
+    speed = [f"{x['speed_geomean']}x" if timed else "-" for x in (p, q)]
+    print(f"| **geomean** | **{speed[0]}** | | {p['runs']} | **{speed[1]}** | | {q['runs']} | "
           f"{summary['table_oracle_geomean']}x | **{p['size_geomean']}x** | {p['text_geomean']}x | "
           f"{q['size_geomean']}x | max {p['size_seconds_max']} |")
-    print(f"\nConservative (a speedup over {measure.SUSPECT_SPEEDUP:g}x, marked *, counted as 1.0, as the table "
-          f"treats it): tuner {p['speed_geomean_conservative']}x, random search {q['speed_geomean_conservative']}x")
-    print(f"worst tuner program {p['speed_worst']}x; speed searches {p['search_seconds']} s (tuner) and "
-          f"{q['search_seconds']} s (random); wall {summary['wall_seconds']} s, peak RSS {summary['peak_rss_mb']} MB")
+    if timed:
+        print(f"\nConservative (a speedup over {measure.SUSPECT_SPEEDUP:g}x, marked *, counted as 1.0, as the table "
+              f"treats it): tuner {p['speed_geomean_conservative']}x, random search {q['speed_geomean_conservative']}x")
+        print(f"worst tuner program {p['speed_worst']}x; speed searches {p['search_seconds']} s (tuner) and "
+              f"{q['search_seconds']} s (random)")
+    print(f"size from the IR of clang -{summary['size_level']}; wall {summary['wall_seconds']} s, "
+          f"peak RSS {summary['peak_rss_mb']} MB")
     write_file(args.out, (json.dumps({"summary": summary, "programs": rows,
                                       "date": time.strftime("%Y-%m-%d %H:%M"),
                                       "loadavg": list(os.getloadavg())}, indent=1) + "\n").encode())
