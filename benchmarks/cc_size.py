@@ -29,7 +29,7 @@ from typing import Any
 
 import cc_speed
 
-from rlopt import toolchain, tune_make
+from rlopt import toolchain
 from rlopt.output import write_file
 
 
@@ -59,23 +59,17 @@ def compare(ours: dict[str, int], clang: dict[str, int]) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--src", type=Path, required=True, help="the project's checkout (copied, never modified)")
-    ap.add_argument("--build", required=True, help="build command, run in each copy ({cc}, {cxx}: the compilers)")
+    cc_speed.project_arguments(ap)
     ap.add_argument("--program", action="append", default=[], help="a built program or library, relative to the "
                     "copy (repeatable)")
     ap.add_argument("--check", help="a command run in rlopt-cc's copy after the build that must exit 0 (its tests)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    if not args.src.is_dir():
-        sys.exit(f"cc_size: {args.src} is not a directory (a checkout of the project)")
     tc = toolchain.find()
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-size-") as d:
         work = Path(d)
-        cc_speed.build(args.src, work / "rlopt", args.build, tune_make.wrapper("rlopt-cc"),
-                       tune_make.wrapper("rlopt-c++"))
-        built = time.time() - started
-        cc_speed.build(args.src, work / "clang", args.build, str(tc.path("clang")), str(tc.path("clang++")))
+        built = cc_speed.build_both(args.src, work, args.build, tc)
         trees = {who: cc_speed.objects(work / who) for who in ("rlopt", "clang")}
         sizes = {who: {name: text_size(obj, tc) for name, obj in objs.items()} for who, objs in trees.items()}
         objects = compare(sizes["rlopt"], sizes["clang"])

@@ -45,6 +45,24 @@ def build(src: Path, dest: Path, command: str, cc: str, cxx: str) -> None:
         sys.exit(f"{Path(sys.argv[0]).stem}: '{command}' failed with {cc}:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
 
 
+def project_arguments(ap: argparse.ArgumentParser) -> None:
+    """``--src`` and ``--build``, as this benchmark and ``cc_size`` take them."""
+    ap.add_argument("--src", type=Path, required=True, help="the project's checkout (copied, never modified)")
+    ap.add_argument("--build", required=True, help="build command, run in each copy ({cc}, {cxx}: the compilers)")
+
+
+def build_both(src: Path, work: Path, command: str, tc: toolchain.Toolchain) -> float:
+    """``src`` built by ``command`` in ``work/rlopt`` through rlopt-cc and in ``work/clang`` with clang (a checkout
+    that is not a directory ends the benchmark); returns the seconds rlopt-cc's build took."""
+    if not src.is_dir():
+        sys.exit(f"{Path(sys.argv[0]).stem}: {src} is not a directory (a checkout of the project)")
+    started = time.time()
+    build(src, work / "rlopt", command, tune_make.wrapper("rlopt-cc"), tune_make.wrapper("rlopt-c++"))
+    took = time.time() - started
+    build(src, work / "clang", command, str(tc.path("clang")), str(tc.path("clang++")))
+    return took
+
+
 def objects(root: Path) -> dict[str, Path]:
     """The object files of a built tree by file name, for the names that occur once in it."""
     found: dict[str, list[Path]] = {}
@@ -95,8 +113,7 @@ def judge(t: timing.Timing) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--src", type=Path, required=True, help="the project's checkout (copied, never modified)")
-    ap.add_argument("--build", required=True, help="build command, run in each copy ({cc}, {cxx}: the compilers)")
+    project_arguments(ap)
     ap.add_argument("--program", required=True, help="the built program, relative to the copy")
     ap.add_argument("--run", action="append", required=True,
                     help="'LABEL|COMMAND' with {exe} for the program, run in the current directory (repeatable)")
@@ -104,14 +121,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=11)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    if not args.src.is_dir():
-        sys.exit(f"cc_speed: {args.src} is not a directory (a checkout of the project)")
     tc = toolchain.find()
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="rlopt-cc-speed-") as d:
         work = Path(d)
-        build(args.src, work / "rlopt", args.build, tune_make.wrapper("rlopt-cc"), tune_make.wrapper("rlopt-c++"))
-        build(args.src, work / "clang", args.build, str(tc.path("clang")), str(tc.path("clang++")))
+        build_both(args.src, work, args.build, tc)
         moved, compared = moved_units(work / "rlopt", work / "clang", tc)
         exes = [work / "clang" / args.program, work / "rlopt" / args.program]
         if not all(exe.is_file() for exe in exes):
