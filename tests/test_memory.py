@@ -31,7 +31,8 @@ def big_module(tmp_path_factory):
     return write_module(tmp_path_factory.mktemp("big"), functions=100)
 
 
-@pytest.mark.parametrize("level", ["-O3", "-Oz"])
+@pytest.mark.parametrize("level", [["-O3"], ["-Oz"], ["-O-rl"], ["-O-rl", "--model", "size"]])
 def test_rlopt_peak_rss_under_limit(big_module, tmp_path, level):
-    kb = peak_rss_kb([sys.executable, "-m", "rlopt.cli", level, str(big_module), "-o", str(tmp_path / "o.bc")])
+    """The models too: the size model holds its three candidates at once, built side by side."""
+    kb = peak_rss_kb([sys.executable, "-m", "rlopt.cli", *level, str(big_module), "-o", str(tmp_path / "o.bc")])
     assert 0 < kb < LIMIT_KB, f"peak RSS {kb / 1024:.0f} MB"
