@@ -339,6 +339,34 @@ def test_the_size_search_keeps_its_time_budget(ackermann, engine, tc, tmp_path):
     assert 2 <= result.evaluations <= 3
 
 
+class MoreCode(tune.Program):
+    """The module after pipeline ``larger`` makes twice the code it does."""
+
+    larger: str | None = None
+
+    def text_size(self, text: str) -> int | None:
+        size = super().text_size(text)
+        return size * 2 if size is not None and text == self.larger else size
+
+
+def test_the_size_answer_never_makes_more_code_than_oz(example_ir, engine, tc, tmp_path):
+    """Fewest IR instructions wins only with a .text no larger than -Oz's: the search's best, made to have more
+    code, is turned down for the next best that has not."""
+    module = example_ir["sort.O3"].read_bytes()
+    first = tune.fixed_candidates("size")
+    plain = tune.tune_size(tune.Program(module, engine, tmp_path, tc=tc), first, evals=12, seconds=None, seed=3)
+    assert plain.improved and "; .text " in plain.verdict
+    prog = MoreCode(module, engine, tmp_path, tc=tc)
+    prog.larger = plain.pipeline
+    again = tune.tune_size(prog, tune.fixed_candidates("size"), evals=12, seconds=None, seed=3)
+    assert again.pipeline != plain.pipeline
+    turned_down = next(c for c in again.history if c.text == plain.pipeline)
+    assert turned_down.status.startswith("more .text than -Oz")
+    if again.improved:
+        assert prog.text_size(again.pipeline) <= prog.text_size(tuning.BASELINE["size"])
+        assert again.ir_instructions < again.baseline_ir_instructions
+
+
 def test_a_size_candidate_slower_than_all_before_is_stopped_at_the_deadline(example_ir, tc, tmp_path):
     """The budget check between candidates trusts the slowest so far; a pipeline that runs -Oz 400 times (~2 s
     on this module) is slower than that, and is stopped by the engine at the deadline instead of ending the
