@@ -18,7 +18,8 @@ count. The baseline is ``-O3``, or the user's ``-O2`` (``-O 2``; a unit compiled
 ``--make``): then ``-O3`` is the first candidate, and a session that finds nothing faster keeps ``-O2``.
 
 Size (``--objective size``): the exact IR instruction count in the engine, no runs: the size selector's
-coreset, the size macros, then an evolutionary search around the best, within a few seconds.
+coreset, the size macros, then an evolutionary search around the best, within a few seconds; the answer's
+``.text`` no larger than ``-Oz``'s.
 """
 
 from __future__ import annotations
