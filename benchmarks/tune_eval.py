@@ -96,6 +96,7 @@ def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: in
 def size(module: bytes, engine: Engine, work: Path, seconds: float, tc) -> dict:
     prog = tune.Program(module, engine, work)
     text = engine.optimize(module, "verify").decode(errors="replace")
+    oz_text = prog.size(tuning.BASELINE["size"])[1]  # .text bytes: the size that matters beside the IR count
     out = {}
     for strategy in ("policy", "random"):
         first = tune.first_candidates(text, "size", None, strategy, tc)
@@ -104,21 +105,11 @@ def size(module: bytes, engine: Engine, work: Path, seconds: float, tc) -> dict:
         cpu = (engine.cpu_seconds() or 0.0) - cpu
         out[strategy] = {"answer": r.name, "pipeline": r.pipeline, "ir_instructions": r.ir_instructions,
                          "oz_instructions": r.baseline_ir_instructions, "evaluations": r.evaluations,
-                         "seconds": round(r.seconds, 2), "engine_cpu_seconds": round(cpu, 2), "text_bytes": text_size(engine, module, r.pipeline),
-                         "oz_text_bytes": text_size(engine, module, tuning.BASELINE["size"]),
+                         "seconds": round(r.seconds, 2), "engine_cpu_seconds": round(cpu, 2),
+                         "text_bytes": prog.size(r.pipeline)[1], "oz_text_bytes": oz_text,
                          "ratio": round((r.baseline_ir_instructions or 0) / max(1, r.ir_instructions or 1), 4)}
     prog.close()
     return out
-
-
-def text_size(engine: Engine, module: bytes, pipeline: str) -> int:
-    """.text bytes of the object LLVM 19's backend makes: the size that matters beside the IR count."""
-    h = engine.load(module)
-    try:
-        engine.run(h, pipeline)
-        return engine.object_text_size(h)
-    finally:
-        engine.free(h)
 
 
 def main() -> None:

@@ -326,25 +326,25 @@ class Program:
                                                             OPTIMIZE_TIMEOUT_FACTOR * (time.monotonic() - started)))
         return code
 
-    def ir_instructions(self, text: str, *, reuse: bool = True, timeout: float | None = None) -> int:
+    def ir_instructions(self, text: str, *, timeout: float | None = None) -> int:
         """Exact IR instruction count after the pipeline (the size objective), within ``timeout`` seconds.
 
-        With ``reuse``, the module after a pipeline's first element (``default<Oz>`` in most size candidates)
-        is kept for the next candidates that start with it, so that on a large module a candidate costs its
-        other passes only. The answer is counted again without reuse (:func:`tune_size`).
+        The module after a pipeline's first element (``default<Oz>`` in most size candidates) is kept for the
+        next candidates that start with it, so that on a large module a candidate costs its other passes only.
+        The answer is counted again from one run of its whole pipeline (:meth:`size`).
         """
         pipeline, options = knobs.parse(text)
         try:
-            return self._count(pipeline, options, reuse, timeout)
+            return self._count(pipeline, options, timeout)
         except StaleHandle:  # a timeout or a crash restarted the worker: the modules it held are gone
             self.handle = self.engine.load(self.module, name="input")
             self._after.clear()
-            return self._count(pipeline, options, reuse, timeout)
+            return self._count(pipeline, options, timeout)
 
-    def _count(self, pipeline: str, options: knobs.Options, reuse: bool, timeout: float | None) -> int:
+    def _count(self, pipeline: str, options: knobs.Options, timeout: float | None) -> int:
         start, rest = self.handle, pipeline
         elements = passes.split_pipeline(pipeline)
-        if reuse and not options and len(elements) > 1:
+        if not options and len(elements) > 1:
             head = self._after.get(elements[0])
             if head is None and len(self._after) < PREFIXES_KEPT:
                 head = self.engine.clone(self.handle)
@@ -363,16 +363,19 @@ class Program:
         finally:
             self.engine.free(h)
 
-    def text_size(self, text: str) -> int | None:
-        """``.text`` bytes of the module after pipeline ``text``, as clang's backend makes it (docs/engine.md);
-        None where no code can be generated (no target triple, a backend error)."""
+    def size(self, text: str, *, timeout: float | None = None) -> tuple[int, int | None]:
+        """IR instructions and ``.text`` bytes (as clang's backend makes it, docs/engine.md; None where no code can
+        be generated: no target triple, a backend error) after pipeline ``text``, from one run of the whole
+        pipeline on the module as loaded, within ``timeout`` seconds: how the answer and -Oz are measured."""
         pipeline, options = knobs.parse(text)
         h = self.engine.load(self.module, name="input")
         try:
-            self.engine.run(h, pipeline, options=options, timeout=self.optimize_timeout)
-            return self.engine.object_text_size(h)
-        except ToolError:
-            return None
+            self.engine.run(h, pipeline, options=options, timeout=timeout)
+            count = self.engine.instruction_count(h)
+            try:
+                return count, self.engine.object_text_size(h)
+            except ToolError:
+                return count, None
         finally:
             self.engine.free(h)
 
@@ -740,18 +743,16 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
     36 held-out programs from ``-Oz``'s IR).
 
     The time budget is kept, not just checked: no candidate starts that the slowest so far says would end
-    after it, one slower than all before is stopped at the deadline, and the time of one whole pipeline (the
-    -Oz count) and of one code generation (-Oz's, made first) for recounting and checking the answer; a
-    runner-up is checked only while time is left."""
+    after it, one slower than all before is stopped at the deadline, and the time of one whole pipeline and its
+    code (-Oz's, measured first) is kept for measuring the answer the same way; a runner-up is checked only
+    while time is left."""
     started = time.monotonic()
     history: list[Candidate] = []
-    base = program.ir_instructions(tuning.BASELINE["size"])
-    slowest = time.monotonic() - started  # one whole pipeline, as the final recount will run
-    oz_text = program.text_size(tuning.BASELINE["size"])
-    text_cost = time.monotonic() - started - slowest  # a pipeline and its code, as the answer's check will take
+    base, oz_text = program.size(tuning.BASELINE["size"])
+    slowest = time.monotonic() - started  # a whole pipeline and its code, as checking the answer will take
     budget = seconds if seconds else (DEFAULT_SIZE_SECONDS if evals is None else math.inf)
     end = started + budget
-    deadline = end - slowest - text_cost
+    deadline = end - slowest
 
     def left(until: float) -> float | None:
         """Seconds to ``until``, for a timeout (none without a time budget)."""
@@ -790,13 +791,13 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
                     ir_instructions=base, baseline_ir_instructions=base, evaluations=len(history),
                     interrupted=interrupted, history=history)
     for cand in best:  # fewest first: the first that holds up wins
-        if cand is not best[0] and time.monotonic() + slowest + text_cost > end:
+        if cand is not best[0] and time.monotonic() + slowest > end:
             break
+        text = None
         with contextlib.suppress(ToolError, knobs.KnobError):  # counted again from one run of its whole pipeline
-            cand.ir_instructions = program.ir_instructions(cand.text, reuse=False, timeout=left(end))
+            cand.ir_instructions, text = program.size(cand.text, timeout=left(end))
         if (cand.ir_instructions or base) >= base:
             continue
-        text = program.text_size(cand.text) if oz_text is not None else None
         if oz_text is not None and (text is None or text > oz_text):  # fewer IR instructions can be more code
             cand.status = f"more .text than -Oz ({text if text is not None else 'not generated'}, -Oz {oz_text})"
             result.verdict = "no candidate with fewer IR instructions than -Oz has a .text no larger than -Oz's"
