@@ -31,6 +31,10 @@ calibrated on their validation programs, judged by the table):
   (:func:`o3_remarks`: its optimisation remarks counted by pass and kind, inlining refused by how far over the
   threshold, loops vectorized by factor and interleave count, unroll counts): the decisions the knob candidates
   change, alone and beside Autophase.
+* ``profile`` (with ``--profile``): what the program *executes* on its input, from one instrumented run
+  (:func:`profile_run`: LLVM's own PGO instrumentation and profile reader): Autophase counted per executed block
+  (per thousand executed instructions), and ``hot-remarks``, ``-O3``'s remarks weighted by their function's
+  share of the executed instructions: where the time goes, which the counts of the module cannot show.
 
 Features are extracted once per program (the engine runs every candidate) into ``--features`` and reused.
 Prints a table and writes ``benchmarks/results/selector_features.json``.
@@ -43,6 +47,7 @@ import argparse
 import collections
 import json
 import math
+import os
 import re
 import resource
 import tempfile
@@ -58,10 +63,11 @@ import numpy as np
 from rlopt import graph, toolchain
 from rlopt.engine import Engine
 from rlopt.errors import ToolError
-from rlopt.features import AUTOPHASE_NAMES, autophase_values
+from rlopt.features import AUTOPHASE_NAMES, autophase_values, counters
 from rlopt.graph import ProgramGraph
+from rlopt.irparse import parse
 from rlopt.output import write_file
-from rlopt.training import benchmarks, measure
+from rlopt.training import benchmarks, measure, runtime
 from rlopt.training import selector as sel
 
 RESULTS = Path(__file__).resolve().parent / "results" / "selector_features.json"
@@ -78,6 +84,7 @@ COST_CANDIDATES = ["O3", "O1", "O2", "O3x2", "O3x3", "inline+O3", "O3@inline-thr
                    "O3@unroll+interleave", "O3@inline+unroll"]  # the levels, re-runs and seven knob candidates that win often
 COST_TIMEOUT = 60.0  # seconds for LLVM's cost printer on one output (it takes minutes on a few unrolled ones)
 REMARK_ARGS = {"Cost", "Threshold", "VectorizationFactor", "InterleaveCount", "UnrollCount"}
+PROFILE_TIMEOUT = 300.0  # seconds for one instrumented run of a program on its input
 REMARK_MIN_PROGRAMS = 5  # a remark feature seen in fewer programs is left out of the ``remarks`` rows
 _TERMINATOR = re.compile(r"^\s*(%\S+ = )?(br|ret|switch|unreachable|indirectbr|resume|callbr|catchswitch|catchret|"
                          r"cleanupret|invoke)\b")
@@ -173,10 +180,11 @@ def static_cost(text: str, tc: toolchain.Toolchain) -> float:
     return sum(weight[f] * own[f] for f in own)
 
 
-def o3_remarks(text: str, tc: toolchain.Toolchain) -> dict[str, float]:
+def o3_remarks(text: str, tc: toolchain.Toolchain, weight: Callable[[str], float] | None = None) -> dict[str, float]:
     """``-O3``'s optimisation remarks on a module as counts: ``KIND/pass/name`` (``Passed/inline/Inlined``), refused
     or done inlining by how far the cost was over the threshold (``inline/gap<250/Missed``: a higher threshold
-    would take it), ``vec/VF4``, ``vec/IC2`` per vectorized loop, and ``unroll/NAME/count`` (iterations summed)."""
+    would take it), ``vec/VF4``, ``vec/IC2`` per vectorized loop, and ``unroll/NAME/count`` (iterations summed).
+    ``weight`` (of the function a remark is about, by its IR name) scales each remark: how hot that code is."""
     with tempfile.TemporaryDirectory() as tmp:
         yaml = Path(tmp) / "remarks.yaml"
         toolchain.run_capture([str(tc.path("opt")), "-passes=default<O3>", f"-pass-remarks-output={yaml}",
@@ -187,21 +195,97 @@ def o3_remarks(text: str, tc: toolchain.Toolchain) -> dict[str, float]:
     for line in lines:  # one remark per YAML document: "--- !Passed", "Pass: inline", "  - Cost: '40'", ...
         if line.startswith("--- !"):
             remarks.append({"kind": line[5:].strip()})
-        elif remarks and (m := re.match(r"(Pass|Name):\s+'?([^']*)'?$", line)):
+        elif remarks and (m := re.match(r"(Pass|Name|Function):\s+'?([^']*)'?$", line)):
             remarks[-1][m.group(1)] = m.group(2)
         elif remarks and (m := re.match(r"  - (\w+):\s+'?([-0-9.]+)'?$", line)) and m.group(1) in REMARK_ARGS:
             remarks[-1][m.group(1)] = float(m.group(2))
     for r in remarks:
-        counts[f"{r['kind']}/{r.get('Pass')}/{r.get('Name')}"] += 1
+        w = 1.0 if weight is None else weight(ir_name(r.get("Function", "")))
+        if not w:
+            continue
+        counts[f"{r['kind']}/{r.get('Pass')}/{r.get('Name')}"] += w
         if "Cost" in r and "Threshold" in r:
             gap = r["Cost"] - r["Threshold"]
-            counts[f"inline/gap<{250 if gap < 250 else 1000 if gap < 1000 else 'inf'}/{r['kind']}"] += 1
+            counts[f"inline/gap<{250 if gap < 250 else 1000 if gap < 1000 else 'inf'}/{r['kind']}"] += w
         if "VectorizationFactor" in r:
-            counts[f"vec/VF{int(r['VectorizationFactor'])}"] += 1
-            counts[f"vec/IC{int(r.get('InterleaveCount', 0))}"] += 1
+            counts[f"vec/VF{int(r['VectorizationFactor'])}"] += w
+            counts[f"vec/IC{int(r.get('InterleaveCount', 0))}"] += w
         if "UnrollCount" in r:
-            counts[f"unroll/{r.get('Name')}/count"] += r["UnrollCount"]
+            counts[f"unroll/{r.get('Name')}/count"] += w * r["UnrollCount"]
     return dict(counts)
+
+
+def ir_name(name: str) -> str:
+    """A function's name as the IR text (and ``rlopt.irparse``) spells it: ``@main``, ``@"a b"``."""
+    return f"@{name}" if re.fullmatch(r"[-a-zA-Z$._][-a-zA-Z$._0-9]*", name) else f'@"{name}"'
+
+
+def block_counts(annotated: bytes, tc: toolchain.Toolchain) -> dict[str, list[float]]:
+    """How often each block of each function ran, in layout order, by IR name: ``print<block-freq>`` of a module
+    annotated with a profile (``pgo-instr-use``), whose counts are the profile's."""
+    _, report = toolchain.run_capture([str(tc.path("opt")), "-passes=print<block-freq>", "-disable-output", "-"],
+                                      name="opt", input=annotated, timeout=COST_TIMEOUT)
+    out: dict[str, list[float]] = {}
+    fn = ""
+    for line in report.decode(errors="replace").splitlines():
+        if line.startswith("block-frequency-info: "):
+            fn = ir_name(line.split(": ", 1)[1])
+            out[fn] = []
+        elif line.startswith(" - ") and fn:
+            m = re.search(r"count = (\d+)", line)
+            out[fn].append(float(m.group(1)) if m else 0.0)
+    return out
+
+
+def profile_run(bench: benchmarks.Benchmark, tc: toolchain.Toolchain) -> tuple[str, dict[str, list[float]]]:
+    """The program's module annotated with its profile on its own input, and that module's block counts: the
+    module instrumented (``pgo-instr-gen``), built with the profile runtime, run as the table runs it, and its
+    profile read back onto the module (``pgo-instr-use``, which may split a few edges: the counts are the
+    annotated module's)."""
+    ir = benchmarks.ir(bench, "O3")
+    opt = str(tc.path("opt"))
+    with tempfile.TemporaryDirectory(prefix="rlopt-profile-") as tmp:
+        raw, data = Path(tmp) / "run.profraw", Path(tmp) / "run.profdata"
+        instrumented, _ = toolchain.run_capture([opt, "-passes=pgo-instr-gen,instrprof,default<O2>", "-", "-o", "-"],
+                                                name="opt", input=ir, timeout=COST_TIMEOUT)
+        exe = runtime.build(instrumented, Path(tmp) / "exe", extra_link=[*bench.ldflags, "-fprofile-generate"])
+        os.environ["LLVM_PROFILE_FILE"] = str(raw)
+        try:
+            r = runtime.run_benchmark(exe, bench, timeout=PROFILE_TIMEOUT)
+        finally:
+            del os.environ["LLVM_PROFILE_FILE"]
+        if r.returncode < 0 or not raw.exists():  # some programs exit non-zero by design: the table checks output
+            raise ToolError("profile", f"the instrumented run failed (exit {r.returncode})")
+        toolchain.run_command([str(tc.path("llvm-profdata")), "merge", "-o", str(data), str(raw)],
+                              name="llvm-profdata", timeout=COST_TIMEOUT)
+        annotated, _ = toolchain.run_capture([opt, "-passes=pgo-instr-use", f"-pgo-test-profile-file={data}", "-",
+                                              "-S", "-o", "-"], name="opt", input=ir, timeout=COST_TIMEOUT)
+    return annotated.decode(errors="replace"), block_counts(annotated, tc)
+
+
+def input_profile(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
+    """What the program executes on its input (:func:`profile_run`): Autophase counted per execution
+    (``profile``: per thousand executed instructions, ``TotalInsts`` itself as the log of the count, ``TotalFuncs``
+    as calls), and ``-O3``'s remarks weighted by their function's share of executed instructions
+    (``hot-remarks``). ``{}`` where the program could not be profiled."""
+    tc = toolchain.find()
+    try:
+        annotated, counts = profile_run(bench, tc)
+        module = parse(annotated)
+        executed = counters(module, counts)
+        total = max(executed["TotalInsts"], 1.0)
+        dyn = [1000.0 * executed[n] / total for n in AUTOPHASE_NAMES]
+        dyn[AUTOPHASE_NAMES.index("TotalInsts")] = math.log(total)
+        if any(len(counts.get(f.name, f.blocks)) != len(f.blocks) for f in module.functions):
+            raise ToolError("profile", "block counts do not match the module's blocks")
+        share = {f.name: sum(n * len(b.instructions) for n, b in zip(counts[f.name], f.blocks, strict=True)) / total
+                 for f in module.functions if f.name in counts}
+        text = benchmarks.ir(bench, "O3").decode(errors="replace")
+        return {"profile": dyn, "hot-remarks": o3_remarks(text, tc, lambda f: share.get(f, 0.0)),
+                "hot-share": max(share.values(), default=0.0)}
+    except ToolError as e:
+        print(f"  {bench.name}: not profiled: {e}", flush=True)
+        return {"profile": None}
 
 
 def input_remarks(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine: Engine) -> dict[str, Any]:
@@ -412,6 +496,8 @@ def main() -> None:
     ap.add_argument("--gnn", action="store_true", help="also train the GNN per fold (~1 h in all)")
     ap.add_argument("--static-cost", action="store_true", help="also rank candidates by LLVM's static cost")
     ap.add_argument("--remarks", action="store_true", help="also select from -O3's optimisation remarks")
+    ap.add_argument("--profile", action="store_true",
+                    help="also select from what each program executes on its input (an instrumented run)")
     args = ap.parse_args()
     started = time.time()
     table = json.loads(args.table.read_text())
@@ -453,6 +539,20 @@ def main() -> None:
         notes["remarks"] = {"features": len(names)}
         runs |= {f"{kind} {name}": (replace(data, features=x), kind, None)
                  for name, x in (("remarks", remarks), ("remarks+input", np.hstack([remarks, raw_in])))
+                 for kind in ("mlp", "knn")}
+    if args.profile:
+        feats = extract(data, table, args.features, "profile", input_profile)
+        profiled = [i for i, u in enumerate(data.uris) if feats[u]["profile"] is not None]
+        prof = data.subset(profiled)
+        keys = collections.Counter(k for u in prof.uris for k in feats[u]["hot-remarks"])
+        names = sorted(k for k, n in keys.items() if n >= REMARK_MIN_PROGRAMS)
+        dyn = np.array([feats[u]["profile"] for u in prof.uris])
+        hot = np.array([[1000.0 * feats[u]["hot-remarks"].get(k, 0.0) for k in names] for u in prof.uris])
+        notes["profile"] = {"programs": len(profiled), "hot_remark_features": len(names)}
+        runs |= {f"{kind} {name}": (replace(prof, features=x), kind, None)
+                 for name, x in (("input, profiled programs", raw_in[profiled]), ("profile", dyn),
+                                 ("profile+input", np.hstack([dyn, raw_in[profiled]])), ("hot-remarks", hot),
+                                 ("hot-remarks+profile", np.hstack([hot, dyn])))
                  for kind in ("mlp", "knn")}
     if args.gnn:
         graphs = graphs_of(data, feats)

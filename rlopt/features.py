@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rlopt.irparse import (
@@ -70,17 +71,31 @@ def _int_constant(ref: str) -> tuple[int, int] | None:
     return int(m[1]), 1 if v == "true" else 0 if v == "false" else int(v)
 
 
-def counters(module: ParsedModule) -> Counter:
-    """Every Autophase and InstCount counter of a parsed module, by CompilerGym's names."""
+def counters(module: ParsedModule, block_counts: Mapping[str, Sequence[float]] | None = None) -> Counter:
+    """Every Autophase and InstCount counter of a parsed module, by CompilerGym's names.
+
+    With ``block_counts`` (function name -> how often each of its blocks ran, in layout order: a profile), each
+    block counts that many times and ``TotalFuncs`` counts function entries: what the program *executed*, not
+    what it holds. A function missing from it counts as never run."""
     c: Counter = Counter()
     int_returning = {f.name for f in module.functions if _INT_TYPE_RE.match(f.return_type)}
     for fn in module.functions:
-        c["TotalFuncs"] += 1  # as in CompilerGym: every function of the module, declarations included
         preds: Counter = Counter()
         for b in fn.blocks:
             preds.update(b.instructions[-1].successors)
-        for b in fn.blocks:
-            _count_block(c, b, preds, int_returning)
+        if block_counts is None:
+            c["TotalFuncs"] += 1  # as in CompilerGym: every function of the module, declarations included
+            for b in fn.blocks:
+                _count_block(c, b, preds, int_returning)
+            continue
+        runs = block_counts.get(fn.name, ())
+        for i, b in enumerate(fn.blocks):
+            n = runs[i] if i < len(runs) else 0
+            if n:
+                one: Counter = Counter()
+                _count_block(one, b, preds, int_returning)
+                c.update({k: v * n for k, v in one.items()})
+                c["TotalFuncs"] += n if i == 0 else 0
     for cls in _OPCODE_CLASS_NAMES:
         c[f"Num{cls}Inst"] = c[cls]
     c["TotalInsts"] = sum(c[cls] for cls in _OPCODE_CLASS_NAMES)

@@ -229,6 +229,20 @@ def test_autophase_of_tiny_module():
     assert a["const32Bit"] == 5 and a["numConstZeroes"] == 2 and a["numConstOnes"] == 2
 
 
+def test_autophase_counted_per_execution_with_block_counts():
+    """With a profile each block counts as often as it ran, a function as often as it was entered; a function
+    the profile does not name never ran."""
+    from rlopt.features import counters
+    from rlopt.irparse import parse
+
+    module = parse(TINY)
+    c = counters(module, {"@f": [10, 3, 10], "@main": [1]})
+    assert c["TotalInsts"] == 10 * 2 + 3 * 2 + 10 * 2 + 2 and c["NumAddInst"] == 3 and c["NumPHIInst"] == 10
+    assert c["TotalFuncs"] == 11 and c["BranchCount"] == 13 and c["NumCallInst"] == 1
+    assert counters(module, {"@main": [1]})["TotalInsts"] == 2
+    assert counters(module, {})["TotalInsts"] == 0
+
+
 # --------------------------------------------------------------------------------- properties on csmith
 
 CSMITH_INCLUDE = "/usr/include/csmith"

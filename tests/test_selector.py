@@ -448,3 +448,26 @@ def test_o3_remarks_count_what_o3_did(selector_features):
     assert not any(k.startswith("vec/") for k in counts)
     with pytest.raises(ToolError, match="^opt: "):
         selector_features.o3_remarks("define i32 @f( {\n", tc)
+
+
+def test_profile_counts_what_the_program_executed(selector_features):
+    """A suite program's instrumented run: its hot loop's blocks ran far more often than ``main`` was entered
+    (once), and ``-O3``'s remarks count by how hot their function is (none for a function that never ran)."""
+    from rlopt import toolchain
+    from rlopt.irparse import parse
+    from rlopt.training import benchmarks
+
+    bench = benchmarks.get("benchmark://rlopt-suite-v0/matmul")
+    tc = toolchain.find()
+    annotated, counts = selector_features.profile_run(bench, tc)
+    module = parse(annotated)
+    assert counts["@main"][0] == 1 and max(max(c, default=0) for c in counts.values()) > 10_000
+    assert all(len(counts[f.name]) == len(f.blocks) for f in module.functions if f.blocks)
+    row = selector_features.input_profile(bench, {}, None)
+    profile = dict(zip(AUTOPHASE_NAMES, row["profile"], strict=True))
+    assert profile["TotalInsts"] > math.log(10_000) and 0 < profile["NumMulInst"] < 1000
+    assert 0 < row["hot-share"] <= 1
+    text = benchmarks.ir(bench, "O3").decode()
+    assert selector_features.o3_remarks(text, tc, lambda f: 0.0) == {}
+    assert selector_features.o3_remarks(text, tc, lambda f: 2.0) == {
+        k: 2 * v for k, v in selector_features.o3_remarks(text, tc).items()}
