@@ -267,22 +267,21 @@ def input_profile(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine
     """What the program executes on its input (:func:`profile_run`): Autophase counted per execution
     (``profile``: per thousand executed instructions, ``TotalInsts`` itself as the log of the count, ``TotalFuncs``
     as calls), and ``-O3``'s remarks weighted by their function's share of executed instructions
-    (``hot-remarks``). ``{}`` where the program could not be profiled."""
+    (``hot-remarks``). ``profile`` is None where the program could not be profiled."""
     tc = toolchain.find()
     try:
         annotated, counts = profile_run(bench, tc)
         module = parse(annotated)
+        if any(len(counts.get(f.name, f.blocks)) != len(f.blocks) for f in module.functions):
+            raise ToolError("profile", "block counts do not match the module's blocks")
         executed = counters(module, counts)
         total = max(executed["TotalInsts"], 1.0)
         dyn = [1000.0 * executed[n] / total for n in AUTOPHASE_NAMES]
         dyn[AUTOPHASE_NAMES.index("TotalInsts")] = math.log(total)
-        if any(len(counts.get(f.name, f.blocks)) != len(f.blocks) for f in module.functions):
-            raise ToolError("profile", "block counts do not match the module's blocks")
         share = {f.name: sum(n * len(b.instructions) for n, b in zip(counts[f.name], f.blocks, strict=True)) / total
                  for f in module.functions if f.name in counts}
         text = benchmarks.ir(bench, "O3").decode(errors="replace")
-        return {"profile": dyn, "hot-remarks": o3_remarks(text, tc, lambda f: share.get(f, 0.0)),
-                "hot-share": max(share.values(), default=0.0)}
+        return {"profile": dyn, "hot-remarks": o3_remarks(text, tc, lambda f: share.get(f, 0.0))}
     except ToolError as e:
         print(f"  {bench.name}: not profiled: {e}", flush=True)
         return {"profile": None}

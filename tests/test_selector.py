@@ -466,7 +466,8 @@ def test_profile_counts_what_the_program_executed(selector_features):
     row = selector_features.input_profile(bench, {}, None)
     profile = dict(zip(AUTOPHASE_NAMES, row["profile"], strict=True))
     assert profile["TotalInsts"] > math.log(10_000) and 0 < profile["NumMulInst"] < 1000
-    assert 0 < row["hot-share"] <= 1
+    assert 0 < sum(row["hot-remarks"].values()) < sum(selector_features.o3_remarks(
+        benchmarks.ir(bench, "O3").decode(), tc).values())  # main and its kernels ran, not every function
     text = benchmarks.ir(bench, "O3").decode()
     assert selector_features.o3_remarks(text, tc, lambda f: 0.0) == {}
     assert selector_features.o3_remarks(text, tc, lambda f: 2.0) == {
