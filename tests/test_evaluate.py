@@ -112,3 +112,20 @@ def test_the_exact_size_selector_is_evaluated_by_its_measurement():
         cands = r.results[n]
         assert cands["policy"].instructions <= cands["Oz"].instructions
         assert cands["policy"].text_size <= cands["Oz"].text_size
+
+
+def test_runtime_and_proxy_run_the_program_as_the_env_does(tmp_path):
+    """A program that reads a data file by bare name and its stdin is measured on them (it fails without);
+    two programs that share a name keep a row each."""
+    from dataclasses import replace
+
+    from test_datasets import make_dataset_dir
+
+    (b,) = benchmarks.from_directory(make_dataset_dir(tmp_path))
+    twin = replace(b, uri="benchmark://other-v0/p")
+    r = evaluate.evaluate([b, twin, b], None, budget=1, random_trials=1, metrics=("proxy", "runtime"),
+                          runtime_rounds=1)
+    assert list(r.results) == [b.uri.split("://", 1)[-1], "other-v0/p"]
+    for row in r.results.values():
+        assert all(c.status == "ok" for c in row.values())
+        assert row["O0"].proxy > 0 and row["O3"].runtime > 0

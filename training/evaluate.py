@@ -180,11 +180,15 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
     stepwise = policy if isinstance(policy, policy_mod.Policy) else None
     budget = budget or (stepwise.card.max_steps if stepwise else 10)
     rng = np.random.default_rng(seed)
+    bench_list = list({b.uri: b for b in bench_list}.values())  # a program named twice is measured once
+    names = [b.name for b in bench_list]
+    if len(set(names)) < len(names):  # programs of two datasets share a name: rows by dataset/name
+        names = [b.uri.split("://", 1)[-1] for b in bench_list]
     results: dict[str, dict[str, Candidate]] = {}
     with Engine(timeout=toolchain.COMMAND_TIMEOUT) as engine:  # as rlopt -O-rl runs it
-        for bench in bench_list:
+        for name, bench in zip(names, bench_list, strict=True):
             if progress:
-                progress(bench.name)
+                progress(name)
             ir = benchmarks.ir(bench, "O3")
             cands = {n: Candidate(p) for n, p in BASELINES.items()}
             space = stepwise.space if stepwise else passes.EXTENDED_ACTIONS
@@ -200,8 +204,8 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
                 pipeline = policy_mod.choose_pipeline(ir, model=policy, backend=engine)
                 cands["policy"] = Candidate(pipeline, [policy.names[policy.pipelines.index(pipeline)]])
             _measure(bench, ir, cands, metrics, engine, runtime_rounds)
-            results[bench.name] = cands
-    config = {"benchmarks": [b.name for b in bench_list], "budget": budget, "random_trials": random_trials,
+            results[name] = cands
+    config = {"benchmarks": names, "budget": budget, "random_trials": random_trials,
               "tuner_evals": random_trials,
               "metrics": list(metrics), "runtime_rounds": runtime_rounds, "seed": seed,
               "model": str(policy.path) if policy else None,
@@ -232,14 +236,17 @@ def _measure(bench: Benchmark, ir: bytes, cands: dict[str, Candidate], metrics: 
                     c.status = check.status
                     continue
             exes[n] = runtime.build(optimized[n], Path(d) / n, extra_link=bench.ldflags)
-        if "proxy" in metrics:
-            for n, exe in exes.items():
-                cands[n].proxy = float(runtime.callgrind_instructions(exe, bench.small_args, cwd=bench.cwd))
-        if "runtime" in metrics:
-            order = [REFERENCE, *(n for n in exes if n != REFERENCE)]
-            cmp = runtime.compare_runtimes([exes[n] for n in order], bench.args, rounds=rounds, cwd=bench.cwd)
-            for n, t in zip(order, cmp.mins, strict=True):
-                cands[n].runtime = t
+        with runtime.run_directory(bench) as cwd:  # as the env runs it: its data files, stdin and environment
+            if "proxy" in metrics:
+                for n, exe in exes.items():
+                    cands[n].proxy = float(runtime.callgrind_instructions(exe, bench.small_args, cwd=cwd,
+                                                                          stdin=bench.stdin))
+            if "runtime" in metrics:
+                order = [REFERENCE, *(n for n in exes if n != REFERENCE)]
+                cmp = runtime.compare_runtimes([exes[n] for n in order], bench.args, rounds=rounds, cwd=cwd,
+                                               stdin=bench.stdin, env=bench.env)
+                for n, t in zip(order, cmp.mins, strict=True):
+                    cands[n].runtime = t
 
 
 # ---------------------------------------------------------------- judged by the measured table

@@ -256,8 +256,8 @@ def measure_runtime(exe: str | os.PathLike, args: Sequence[str] = (), *, min_run
 
 
 def compare_runtimes(exes: Sequence[str | os.PathLike], args: Sequence[str] = (), *, rounds: int = 10,
-                     timeout: float = RUN_TIMEOUT, clock: str = "cpu",
-                     cwd: str | os.PathLike | None = None) -> Comparison:
+                     timeout: float = RUN_TIMEOUT, clock: str = "cpu", cwd: str | os.PathLike | None = None,
+                     stdin: str | os.PathLike | None = None, env: Sequence[tuple[str, str]] = ()) -> Comparison:
     """Compare candidates with the first executable (the baseline) by interleaved min-of-N timing.
 
     Each round runs the baseline before every candidate (A B A C ...), so slow phases of the machine hit
@@ -270,7 +270,7 @@ def compare_runtimes(exes: Sequence[str | os.PathLike], args: Sequence[str] = ()
         best = [float("inf")] * len(copies)
         for _ in range(rounds):
             for j in order:
-                best[j] = min(best[j], _timed(copies[j], args, timeout, cwd, clock))
+                best[j] = min(best[j], _timed(copies[j], args, timeout, cwd, clock, stdin, env))
     return Comparison(tuple(b / best[0] for b in best), tuple(best), rounds)
 
 
