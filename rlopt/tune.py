@@ -78,6 +78,7 @@ ENGINE_TIMEOUT = 600.0
 #: 300 s against 0.03 s for -O3), which must cost one candidate, not the session's budget.
 OPTIMIZE_TIMEOUT_FACTOR, OPTIMIZE_TIMEOUT_MIN = 20.0, 30.0
 BACKEND_TIMEOUT = 300.0
+DEADLINE_GRACE = 2.0  # seconds a run may go past the budget's deadline before it is stopped
 #: Of the moves around the best speed candidate: the share that changes a knob (the training programs' wins
 #: beyond -O3 mostly carry one), and the share that runs -O3 once more after it; the rest move a pass.
 KNOB_MOVES = 0.4
@@ -392,9 +393,10 @@ class Program:
         toolchain.run_command(argv, name="backend", input=code, timeout=BACKEND_TIMEOUT)
         return out
 
-    def run(self, exe: Path) -> timing.RunResult:
+    def run(self, exe: Path, timeout: float | None = None) -> timing.RunResult:
+        """One run of the user's command on ``exe``, stopped after ``timeout`` (default :attr:`run_timeout`)."""
         assert self.run_cmd is not None
-        return run_program(self.run_cmd, exe, self.run_timeout)
+        return run_program(self.run_cmd, exe, self.run_timeout if timeout is None else timeout)
 
     def check(self, exe: Path, got: timing.RunResult, expected: timing.RunResult) -> str:
         """"" if ``got`` is what the baseline build gave (or the ``--check`` command accepts it), else why not."""
@@ -414,6 +416,21 @@ class Program:
         with contextlib.suppress(ToolError):
             for h in (self.handle, *self._after.values()):
                 self.engine.free(h)
+
+
+def run_failure(r: timing.RunResult, timeout: float) -> str:
+    """Why a run of the baseline cannot be the reference ("" if it can): killed, timed out, or the shell's own
+    failure (126/127: the command could not be run; 128+N: killed by signal N). Other exit statuses are the
+    program's, and candidates must match them."""
+    if r.returncode == -9 and r.seconds >= timeout:
+        return f"timed out after {timeout:g} s"
+    if r.returncode < 0:
+        return f"was killed by signal {-r.returncode}"
+    if r.returncode in (126, 127):
+        return f"failed: the shell could not {'execute' if r.returncode == 126 else 'find'} a command (exit {r.returncode})"
+    if 128 < r.returncode <= 128 + 64:
+        return f"was killed by signal {r.returncode - 128} (exit status {r.returncode})"
+    return ""
 
 
 def run_program(run_cmd: str, exe: Path, timeout: float = RUN_TIMEOUT) -> timing.RunResult:
@@ -498,6 +515,10 @@ class Progress:
 
 # ---------------------------------------------------------------- speed
 
+class OutOfTime(Exception):
+    """A run was stopped at the budget's deadline: the session ends with what it measured."""
+
+
 class SpeedTuner:
     """Racing against the baseline (``-O3``, or the user's ``level`` if it is one of :data:`SPEED_LEVELS`) within a
     budget of runs (each execution of the program counts) and/or seconds."""
@@ -535,11 +556,18 @@ class SpeedTuner:
         return left
 
     def _timed_run(self, exe: Path) -> timing.RunResult:
+        """One run; a run still going at the budget's deadline (plus :data:`DEADLINE_GRACE`) is stopped and ends
+        the session (:class:`OutOfTime`); one past :attr:`Program.run_timeout` counts as killed."""
+        timeout = self.program.run_timeout
+        if self.deadline is not None:
+            timeout = min(timeout, max(self.deadline - time.monotonic(), 0.0) + DEADLINE_GRACE)
         start = time.perf_counter()
         try:
-            return self.program.run(exe)
+            return self.program.run(exe, timeout)
         except ToolTimeout:
-            return timing.RunResult(b"", -9, self.program.run_timeout, self.program.run_timeout)
+            if timeout < self.program.run_timeout:
+                raise OutOfTime from None
+            return timing.RunResult(b"", -9, timeout, timeout)
         finally:
             self.runs += 1
             self.run_seconds += time.perf_counter() - start
@@ -630,13 +658,15 @@ class SpeedTuner:
 
     # -- main ------------------------------------------------------------------------------------------------
     def tune(self) -> Result:
-        interrupted = False
+        interrupted = out_of_time = False
         with timing.Rounds() as rounds:
             try:
                 self._search(rounds)
             except KeyboardInterrupt:
                 interrupted = True
-            result = self._verdict(interrupted)
+            except OutOfTime:
+                out_of_time = True
+            result = self._verdict(interrupted, out_of_time)
         result.seconds = time.monotonic() - self.started
         return result
 
@@ -644,9 +674,14 @@ class SpeedTuner:
         if not self._build(self.base):
             raise RloptError(f"the {self.label} build failed: {self.base.status}")
         self.base.status = "baseline"
-        self.expected = self._timed_run(self.base.exe)
-        if self.expected.returncode < 0:
-            raise RloptError(f"the {self.label} build's run was killed by signal {-self.expected.returncode}")
+        try:
+            self.expected = self._timed_run(self.base.exe)
+        except OutOfTime:
+            raise RloptError(f"the {self.label} build's run did not finish within the budget: raise --budget") from None
+        problem = run_failure(self.expected, self.program.run_timeout)
+        if problem:
+            raise RloptError(f"the {self.label} build's run {problem}: nothing to compare candidates with "
+                             "(check --run)")
         # runs kept for the confirmation: 8 rounds of three binaries at 100 runs, 5 for small budgets
         reserve = 3 * (CONFIRM_ROUNDS if self.evals is None else
                        min(CONFIRM_ROUNDS, max(CONFIRM_MIN_ROUNDS, self.evals // 12)))
@@ -697,12 +732,13 @@ class SpeedTuner:
             self.confirmation = timing.Timing(tuple(zip(*samples, strict=True)))
             self._show()
 
-    def _verdict(self, interrupted: bool) -> Result:
+    def _verdict(self, interrupted: bool, out_of_time: bool = False) -> Result:
         result = Result("speed", self.base.text, self.level, "", baseline=self.base.text, runs=self.runs,
                         evaluations=len(self.history), interrupted=interrupted, history=self.history)
         cand = self.incumbent
         if cand is None or cand.median <= 1.0:
-            result.verdict = f"no candidate was faster than {self.label} in the race"
+            cut = " before a run could finish: the budget was too short" if out_of_time else ""
+            result.verdict = f"no candidate was faster than {self.label} in the race{cut}"
             return result
         conf = self.confirmation
         if conf is not None and conf.rounds >= CONFIRM_MIN_ROUNDS and not cand.status.startswith("wrong output"):
@@ -711,7 +747,7 @@ class SpeedTuner:
                         (conf, timing.Timing((conf.samples[2], conf.samples[1], conf.samples[0])))]
             by_min, by_median, lo, hi = min(verdicts, key=lambda v: v[1])
             noise = conf.noise
-        elif interrupted and len(cand.ratios) >= CONFIRM_MIN_ROUNDS:  # not confirmed: the race's runs, cautiously
+        elif (interrupted or out_of_time) and len(cand.ratios) >= CONFIRM_MIN_ROUNDS:  # the race's runs, cautiously
             by_min = by_median = cand.median
             (lo, hi), noise = timing.bootstrap_interval(cand.ratios), MIN_GAIN
             verdicts = [(by_min, by_median, lo, hi)]
@@ -950,6 +986,8 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
         click.echo(f"forgot {tuning.forget(input_path, None, db)} entries")
         return
     data = ir.read_input(input_path)
+    if not no_record:
+        tuning.check(db)  # before the session, not after it
     with Engine(tc, timeout=ENGINE_TIMEOUT) as engine, tempfile.TemporaryDirectory(prefix="rlopt-tune-") as work:
         canonical = engine.optimize(data, "verify", name=input_path)
         module = tuning.module_key(canonical)

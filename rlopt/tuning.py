@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 from rlopt.cache import BUSY_TIMEOUT, default_dir_name, quick_sha256, sqlite3
+from rlopt.errors import RloptError
 
 TYPE_CHECKING = False  # rlopt-cc's cache hits import this module: typing and json load when used
 if TYPE_CHECKING:
@@ -73,10 +75,14 @@ def lookup(module: str, objective: str, path: str | None = None) -> Entry | None
     if not os.path.exists(path):
         return None
     # not read-only: a reader of a WAL database may have to create its shared-memory file
-    with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT)) as db:
-        row = db.execute("SELECT pipeline FROM tuned WHERE module=? AND objective=?", (module, objective)).fetchone()
-        return Entry(row[0]) if row else None
-    return None
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT)) as db:
+            row = db.execute("SELECT pipeline FROM tuned WHERE module=? AND objective=?",
+                             (module, objective)).fetchone()
+    except sqlite3.Error as e:  # a compile goes on without it, and says so
+        sys.stderr.write(f"rlopt: warning: tuning database {path} unreadable ({e}): not used\n")
+        return None
+    return Entry(row[0]) if row else None
 
 
 def resolve(module: str | None, objective: str | None, otherwise: Callable[[], str],
@@ -88,13 +94,25 @@ def resolve(module: str | None, objective: str | None, otherwise: Callable[[], s
 
 
 def _connect(path: str) -> sqlite3.Connection:
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
-    with contextlib.suppress(sqlite3.OperationalError):  # another process may be switching it right now
-        db.execute("PRAGMA journal_mode=WAL")
-    for statement in _SCHEMA:
-        db.execute(statement)
+    """The database at ``path``, created if missing; a file that is not one is the user's error, in one line."""
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
+        with contextlib.suppress(sqlite3.OperationalError):  # another process may be switching it right now
+            db.execute("PRAGMA journal_mode=WAL")
+        for statement in _SCHEMA:
+            db.execute(statement)
+    except (OSError, sqlite3.Error) as e:
+        raise RloptError(f"tuning database {path}: {getattr(e, 'strerror', None) or e}") from e
     return db
+
+
+def check(path: str | None = None) -> None:
+    """Raise :class:`RloptError` now if the database cannot be written, rather than after a tuning session."""
+    path = path or default_path()
+    if os.path.exists(path):
+        with contextlib.closing(_connect(path)):
+            pass
 
 
 def record(module: str, objective: str, pipeline: str, path: str | None = None,
@@ -113,8 +131,11 @@ def copy(source: str, dest: str) -> None:
     cannot tear it); an empty database when there is none. ``rlopt tune --make`` builds with such a copy."""
     with contextlib.closing(_connect(dest)) as out:
         if os.path.exists(source):
-            with contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT)) as db:
-                db.backup(out)
+            try:
+                with contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT)) as db:
+                    db.backup(out)
+            except sqlite3.Error as e:
+                raise RloptError(f"tuning database {source}: {e}") from e
 
 
 def entries(path: str | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:

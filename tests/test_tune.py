@@ -323,6 +323,45 @@ def test_usage_errors_are_one_line(tmp_path, env):
         assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def test_a_run_command_that_cannot_give_a_reference_is_an_error(tc, tmp_path, env):
+    """A command the shell cannot find, a build that crashes under the shell, a run past its time: one line, exit
+    1, nothing recorded (before: -O3 was 'not beaten' and recorded)."""
+    (tmp_path / "ack.c").write_text(ACKERMANN)
+    ll = frontend_ir(tc, tmp_path / "ack.c")
+    for run, message in (("nosuchcommand {exe}", "could not find a command (exit 127)"),
+                         ("{exe} 8; kill -SEGV $$", "killed by signal 11"),
+                         ("sleep 30; {exe} 8", "did not finish within the budget")):
+        r = rlopt("tune", str(ll), "--run", run, "--budget", "3s", "-q", env=env, cwd=tmp_path, check=False)
+        assert r.returncode == 1 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "cache" / "tuning.sqlite").exists()
+
+
+def test_a_run_that_hangs_is_stopped_at_the_budget(ackermann, engine, tc, tmp_path):
+    """Runs that get slow after the first are stopped at the deadline, and the session ends with what it has."""
+    marker = tmp_path / "first"
+    prog = tune.Program(ackermann, engine, tmp_path, tc=tc,
+                        run=f"if [ -e {marker} ]; then sleep 60; else touch {marker}; fi; {{exe}} 8")
+    start = time.monotonic()
+    result = tune.SpeedTuner(prog, first_candidates(ackermann, engine, tc), evals=None, seconds=4.0).tune()
+    assert time.monotonic() - start < 4.0 + tune.DEADLINE_GRACE + 3
+    assert result.pipeline == tune.space.STANDARD["O3"] and "the budget was too short" in result.verdict
+    assert not result.interrupted
+
+
+def test_a_corrupt_database_is_a_one_line_error(tmp_path, env):
+    """``--list`` and a session stop at once with the file named; ``-O-rl`` goes on without it and says so."""
+    db = tmp_path / "junk.sqlite"
+    db.write_text("junk " * 100)
+    env = {**env, "RLOPT_TUNING_DB": str(db)}
+    (tmp_path / "a.ll").write_text("define i32 @main() {\n  ret i32 0\n}\n")
+    for args in (["--list"], ["a.ll", "--objective", "size", "--evals", "5"]):
+        r = rlopt("tune", *args, env=env, cwd=tmp_path, check=False)
+        assert r.returncode == 1 and str(db) in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = rlopt("-O-rl", "a.ll", "-S", "-o", "out.ll", env=env, cwd=tmp_path)
+    assert f"tuning database {db} unreadable" in r.stderr and (tmp_path / "out.ll").exists()
+    assert db.read_text() == "junk " * 100
+
+
 class SlowCounts(tune.Program):
     """Every count takes 0.3 s, as a large module's pipeline does: a budget checked only between candidates
     would end a candidate and a recount late."""
