@@ -7,6 +7,7 @@ options (``-passes=``, ``-print-passes``) are accepted too, so ``opt`` command l
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 from typing import TYPE_CHECKING
@@ -133,7 +134,11 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
             try:
                 return policy.choose_pipeline(seen, model=chooser, backend=backend, explain=say, name=name)
             except InputError as e:  # rlopt's IR reader failed: LLVM's verdict decides whose fault it is
-                backend.optimize(data, "verify", name=name)  # not valid IR: LLVM's own error
+                as_printed = backend.optimize(data, "verify", name=name)  # not valid IR: LLVM's own error
+                if as_printed != seen:  # valid, but laid out otherwise (CRLF, tabs...): read LLVM's printing of it
+                    with contextlib.suppress(InputError):
+                        return policy.choose_pipeline(as_printed, model=chooser, backend=backend, explain=say,
+                                                      name=name)
                 _warn(f"{name}: the model cannot read this module ({e}); it gets {tuning.BASELINE[objective]}")
                 return tuning.BASELINE[objective]
 

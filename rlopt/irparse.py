@@ -652,10 +652,19 @@ def parse(ir_text: str) -> ParsedModule:
         raise InputError("input is not textual LLVM IR (no function, no module header)")
     text = _CONTINUATION_RE.sub(" ", ir_text)
     structs = dict(_STRUCT_DEF_RE.findall(text))
+    try:
+        return ParsedModule(_functions(text.split("\n"), structs), structs)
+    except (IndexError, ValueError, KeyError, AttributeError) as e:  # laid out otherwise than LLVM prints it
+        raise InputError(f"not laid out as LLVM prints IR ({type(e).__name__}: {e})") from e
+
+
+def _functions(lines: list[str], structs: dict[str, str]) -> list[Function]:
+    """The functions of a module's lines, as LLVM prints them (two-space indented instructions, labels at the
+    start of a line, ``}`` alone)."""
     functions: list[Function] = []
     fn: Function | None = None
     block: Block | None = None
-    for line in text.split("\n"):
+    for line in lines:
         if fn is None:
             if line.startswith("define "):
                 fn = _parse_header(line, False)
@@ -680,7 +689,10 @@ def parse(ir_text: str) -> ParsedModule:
             fn.blocks.append(block)
     if fn is not None:
         raise InputError(f"function {fn.name} is not terminated by '}}' (truncated IR?)")
-    return ParsedModule(functions, structs)
+    for f in functions:
+        if any(not b.instructions for b in f.blocks):
+            raise InputError(f"function {f.name} has a block without instructions")
+    return functions
 
 
 def instruction_count(ir_text: str) -> int:

@@ -151,6 +151,29 @@ def test_valid_ir_the_model_cannot_read_gets_the_baseline_with_a_warning(monkeyp
     assert inv.returncode == 1 and "use of undefined value" in inv.stderr and "warning" not in inv.stderr
 
 
+@pytest.mark.parametrize("layout", ["crlf", "tabs", "unindented", "blank lines", "empty", "globals only"])
+def test_valid_ir_laid_out_otherwise_is_read_as_llvm_prints_it(example_ir, tmp_path, layout):
+    """Text LLVM accepts in any layout gets the choice its canonical printing gets, without a warning (CRLF line
+    ends, tabs, unindented instructions and whitespace-only lines once gave tracebacks; an empty or
+    globals-only module a warning)."""
+    canonical = example_ir["sort.O3"].read_text()
+    lines = canonical.splitlines()
+    text = {"crlf": "\r\n".join(lines) + "\r\n",
+            "tabs": "\n".join("\t" + ln[2:] if ln.startswith("  ") else ln for ln in lines) + "\n",
+            "unindented": "\n".join(ln.lstrip() for ln in lines) + "\n",
+            "blank lines": "\n".join(f"{ln}\n   " if ln.startswith("  ") else ln for ln in lines) + "\n",
+            "empty": "", "globals only": "@x = global i32 0\n"}[layout]
+    src = tmp_path / "in.ll"
+    src.write_text(text)
+    inv = in_process(["-O-rl", str(src), "-S", "-o", str(tmp_path / "out.ll"), "--print-passes"])
+    assert inv.returncode == 0 and "warning" not in inv.stderr, inv.stderr + (inv.exception or "")
+    if layout not in ("empty", "globals only"):
+        want = in_process(["-O-rl", str(example_ir["sort.O3"]), "-S", "-o", str(tmp_path / "want.ll"),
+                           "--print-passes"])
+        assert inv.stderr.splitlines()[-1].split("-passes=")[1].split()[0] == \
+            want.stderr.splitlines()[-1].split("-passes=")[1].split()[0]
+
+
 def test_o_rl_runs_the_baseline_while_the_selector_decides(tc, example_ir, tmp_path, monkeypatch):
     """-O-rl begins -O3 in the engine while the speed selector reads the module; the output is the chosen
     pipeline's all the same, whether the choice was -O3 (its result taken) or another one (it was stopped)."""
