@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import signal
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 import click
@@ -285,9 +287,23 @@ def _level(levels: tuple[str, ...]) -> str | None:
     return f"O{levels[0]}"
 
 
+class Terminated(BaseException):
+    """SIGTERM (``timeout``, ``kill``, make's cleanup): unwinds like Ctrl-C, so that children are stopped and no
+    partial output is left, then exits 143 as a process killed by it would report."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def run_click(command: click.Command, args: list[str], prog: str) -> int:
     """Run a click command so that every error is one line on stderr and a non-zero exit, never a traceback
-    (2 for usage errors, 130 when interrupted, 1 otherwise). Shared by ``rlopt`` and ``rlopt-train``."""
+    (2 for usage errors, 130 when interrupted, 143 when terminated, 1 otherwise). Shared by ``rlopt`` and
+    ``rlopt-train``."""
+    handled = threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    if handled:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         status = command.main(args=args, prog_name=prog, standalone_mode=False)
         if isinstance(status, int):  # click returns a ctx.exit(N) from inside the command instead of raising it
@@ -305,6 +321,12 @@ def run_click(command: click.Command, args: list[str], prog: str) -> int:
     except (RloptError, OSError) as e:
         click.echo(f"{prog}: error: {e}", err=True)
         return 1
+    except Terminated:
+        click.echo(f"{prog}: error: terminated", err=True)
+        return 143
+    finally:
+        if handled:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return 0
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -326,6 +329,54 @@ def test_crashing_pass_is_contained(example_ir, crashing_llvm, tmp_path):
     proc = rlopt("--llvm-bin", str(crashing_llvm), "-O2", str(example_ir["sort.O3"]), "-S", "-o", str(out))
     assert_clean_error(proc, "crashed with SIGSEGV")
     assert not out.exists()
+
+
+def _descendants(pid: int) -> set[int]:
+    """The live processes under ``pid`` (from /proc)."""
+    parent: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            fields = dict(ln.split(":\t", 1) for ln in status.read_text().splitlines() if ":\t" in ln)
+            if not fields["State"].startswith("Z"):
+                parent[int(status.parent.name)] = int(fields["PPid"])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def _running(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still alive and not zombies."""
+    out = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if "State:\tZ" not in Path(f"/proc/{pid}/status").read_text():
+                out.add(pid)
+    return out
+
+
+@pytest.mark.parametrize("engine", ["--engine", "--no-engine"])
+def test_sigterm_stops_the_workers_and_leaves_no_output(tmp_path, engine):
+    """``timeout N rlopt ...`` (SIGTERM) stops the engine worker or opt with rlopt, and SIGKILL the forked worker
+    too (before, they ran on for half a minute with nobody to answer); no output is left."""
+    from rlopt.training.benchmarks.generated import write_module
+
+    big = write_module(tmp_path, functions=1000)  # -O3 takes ~5 s
+    out = tmp_path / "out.bc"
+    for sig, status in ((signal.SIGTERM, 143), (signal.SIGKILL, -9))[:2 if engine == "--engine" else 1]:
+        proc = subprocess.Popen([*RLOPT, "-O3", engine, str(big), "-o", str(out)], stderr=subprocess.PIPE)
+        time.sleep(1.5)  # parsing done, -O3 running
+        children = _descendants(proc.pid)
+        assert children  # the worker, or opt
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == status, err
+        assert status < 0 or err.decode().strip() == "rlopt: error: terminated"
+        deadline = time.monotonic() + 5
+        while _running(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _running(children) and not out.exists()
 
 
 def test_hanging_pass_times_out(example_ir, hanging_llvm, tmp_path):

@@ -497,11 +497,13 @@ def _fork_worker(libllvm: str, options: tuple[str, ...], stderr: int, worker_cla
     for stream in (sys.stdout, sys.stderr):  # output still buffered would be written twice
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
             os.setsid()
+            _die_with(parent)
             for fd, target in ((child_in, 0), (child_out, 1), (stderr, 2)):
                 os.dup2(fd, target)
             os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the caller's files (its output, too) are not the worker's
@@ -517,6 +519,17 @@ def _fork_worker(libllvm: str, options: tuple[str, ...], stderr: int, worker_cla
     os.close(child_in)
     os.close(child_out)
     return _Forked(pid, os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb"))
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when ``parent`` dies (Linux's parent-death signal): a worker busy in a long pass would otherwise
+    notice its closed stdin only after it, running on with nobody to answer (``timeout 5 rlopt ...``)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
 
 
 def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
