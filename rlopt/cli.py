@@ -8,6 +8,7 @@ options (``-passes=``, ``-print-passes``) are accepted too, so ``opt`` command l
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import signal
 import sys
@@ -330,8 +331,21 @@ def run_click(command: click.Command, args: list[str], prog: str) -> int:
     return 0
 
 
+def _reopen_closed_streams() -> None:
+    """A standard stream the caller closed (``>&-``) is /dev/null for us, as for opt: Python leaves it None."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is None:
+            with contextlib.suppress(OSError):
+                null = os.open(os.devnull, os.O_RDONLY if mode == "r" else os.O_WRONLY)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+                setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rlopt``; ``rlopt tune ...`` is the tuner (a file named ``tune`` is ``./tune``)."""
+    _reopen_closed_streams()
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["tune"]:
         from rlopt.tune import command

@@ -19,13 +19,19 @@ def write_output(data: bytes, path: str, *, durable: bool = True) -> None:
 
     The bytes go to a temporary file beside the target which is then renamed over it, so a reader never
     sees half a file and an interrupted run leaves the old file (or none) rather than a truncated one.
-    Special files (``/dev/null``, a FIFO) are written in place: renaming over them would destroy them.
+    Special files (``/dev/null``, a FIFO) are written in place: renaming over them would destroy them. A
+    symbolic link is written through, as ``opt`` does: its target is replaced, the link stays.
     ``durable=False`` skips the fsync (~8 ms here): build outputs, like clang's own, need no more than the
     atomic rename.
     """
     if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OutputError(f"<stdout>: {e.strerror or e}") from None
         return
     if os.path.isdir(path):
         raise OutputError(f"{path}: is a directory")
@@ -36,7 +42,8 @@ def write_output(data: bytes, path: str, *, durable: bool = True) -> None:
         except OSError as e:
             raise OutputError(f"{path}: {e.strerror or e}") from None
         return
-    directory, name = os.path.split(path)
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    directory, name = os.path.split(target)
     tmp_name = None
     try:
         fd, tmp_name = _create_temporary(os.path.join(directory or ".", f".{name}."))
@@ -45,13 +52,13 @@ def write_output(data: bytes, path: str, *, durable: bool = True) -> None:
             f.flush()
             if durable:
                 os.fsync(f.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp_name, os.stat(path).st_mode & 0o7777)
+        if os.path.exists(target):
+            os.chmod(tmp_name, os.stat(target).st_mode & 0o7777)
         else:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
+        os.replace(tmp_name, target)
         tmp_name = None
     except OSError as e:
         raise OutputError(f"{path}: {e.strerror or e}") from None

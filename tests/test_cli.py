@@ -310,6 +310,33 @@ def test_failure_keeps_existing_output(example_ir, tmp_path):
     assert out.read_text() == "previous result\n"
 
 
+def test_output_through_a_symbolic_link_replaces_its_target(example_ir, tmp_path):
+    """As opt writes through ``-o link``: the link stays, its target gets the module (it was replaced by a file)."""
+    target, link = tmp_path / "target.ll", tmp_path / "link.ll"
+    target.write_text("old\n")
+    link.symlink_to(target.name)
+    proc = rlopt("-O1", str(example_ir["sort.O3"]), "-S", "-o", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink() and target.read_text().startswith("; ModuleID")
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", "<&-"])
+def test_a_closed_standard_stream_is_dev_null_as_for_opt(example_ir, tmp_path, closed):
+    """``rlopt ... >&-`` once ended in a traceback (Python makes a closed stream None) and wrote no output."""
+    out = tmp_path / "out.ll"
+    src = "-" if closed == "<&-" else shlex.quote(str(example_ir["sort.O3"]))
+    cmd = f"{shlex.join(RLOPT)} -O-rl -S {src} -o {shlex.quote(str(out))} {closed}"
+    proc = subprocess.run(["/bin/sh", "-c", cmd], capture_output=True, timeout=120)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    assert out.read_text().startswith("; ModuleID")
+
+
+def test_a_full_stdout_is_one_line_naming_it():
+    proc = subprocess.run(["/bin/sh", "-c", f"{shlex.join(RLOPT)} -O1 -S - > /dev/full"], input=b"",
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.decode().strip() == "rlopt: error: <stdout>: No space left on device"
+
+
 @pytest.mark.parametrize("where", ["missing/dir/out.ll", "afile/out.ll"])
 def test_unwritable_output(example_ir, tmp_path, where):
     (tmp_path / "afile").write_text("x")
