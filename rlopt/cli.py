@@ -227,11 +227,12 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
     tc = toolchain.find(llvm_bin)
     data = ir.read_input(input_path)
     name = "<stdin>" if input_path == "-" else input_path
+    stripped = False
     if not ir.is_bitcode(data):
         source = data.decode(errors="replace")
         optnone = ir.optnone_functions(source)
         if optnone and strip_optnone:
-            data = ir.strip_optnone(source).encode()
+            data, stripped = ir.strip_optnone(source).encode(), True
         elif optnone and (level or passes_opt or actions_opt):
             shown = ", ".join(optnone[:5]) + (", ..." if len(optnone) > 5 else "")
             _warn(f"{name}: {len(optnone)} function(s) are optnone ({shown}); passes skip them. Emit IR with "
@@ -270,8 +271,11 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
     if not disable_output:
         ir.write_output(result, output)
     if print_passes:
+        if stripped:
+            click.echo("rlopt: note: the command below reproduces the output on the input without its optnone "
+                       "attributes (--strip-optnone removed them first)", err=True)
         click.echo(replay_command(tc, pipeline or "verify", input_path, None if disable_output else output, text,
-                                  options), err=True)
+                                  (*options, *([f"-mtriple={mtriple}"] if mtriple else []))), err=True)
 
 
 def _level(levels: tuple[str, ...]) -> str | None:

@@ -80,6 +80,19 @@ def test_print_passes_replays_with_plain_opt(example_ir, tmp_path):
     assert body(out.read_bytes()) == body(replay.read_bytes())
 
 
+def test_print_passes_replays_mtriple_and_says_what_strip_optnone_did(example_ir, tmp_path):
+    out, replay = tmp_path / "out.ll", tmp_path / "replay.ll"
+    proc = rlopt("-O1", "--mtriple=aarch64-linux-gnu", str(example_ir["sort.O3"]), "-S", "-o", str(out),
+                 "--print-passes")
+    assert proc.returncode == 0, proc.stderr
+    cmd = shlex.split(proc.stderr.decode().strip().splitlines()[-1])
+    cmd[cmd.index("-o") + 1] = str(replay)
+    subprocess.run(cmd, check=True)
+    assert "aarch64" in replay.read_text() and body(out.read_bytes()) == body(replay.read_bytes())
+    proc = rlopt("-O1", "--strip-optnone", str(example_ir["sort.optnone"]), "-S", "-o", str(out), "--print-passes")
+    assert proc.returncode == 0 and b"--strip-optnone removed them first" in proc.stderr
+
+
 def test_print_passes_with_disable_output_still_tells_the_choice(example_ir, tmp_path):
     """`-disable-output --print-passes` is how one asks for the choice alone: it must print it, and write nothing."""
     proc = rlopt("-O-rl", str(example_ir["crc.O3"]), "-disable-output", "--print-passes", cwd=tmp_path)
