@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import signal
 import sys
@@ -260,8 +261,9 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
             click.echo(expanded.decode(errors="replace"), nl=False)
             return
         final = backend
-        if opt_flags:  # opt's own diagnostics (on stderr) need the pipeline to run in opt
-            final = OptBackend(tc, timeout, user_options, (*opt_flags, *(["-disable-output"] * disable_output)))
+        if opt_flags or _reports(pipeline, options):  # what opt prints on stderr needs the pipeline to run in opt
+            final = OptBackend(tc, timeout, user_options, (*opt_flags, *(["-disable-output"] * disable_output)),
+                               show_stderr=True)
         result = final.optimize(data, pipeline or "verify", bitcode=not text, name=name, options=knob_options)
     except RloptError as e:
         message = str(e)
@@ -276,6 +278,16 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
                        "attributes (--strip-optnone removed them first)", err=True)
         click.echo(replay_command(tc, pipeline or "verify", input_path, None if disable_output else output, text,
                                   (*options, *([f"-mtriple={mtriple}"] if mtriple else []))), err=True)
+
+
+_PRINTER_PASS = re.compile(r"(?:^|[(,])(?:print|dot|view)[-<,()]|(?:^|[(,])print$")
+_REPORTING_OPTIONS = ("-print-", "-pass-remarks", "-debug", "-view-", "-stats", "-time-")
+
+
+def _reports(pipeline: str, options: tuple[str, ...]) -> bool:
+    """Whether a run prints a report of its own on stderr (an analysis printer such as ``print<domtree>``,
+    ``-print-after-all``, ``-pass-remarks=...``): the engine's worker keeps its stderr to itself."""
+    return bool(_PRINTER_PASS.search(pipeline)) or any(o.startswith(_REPORTING_OPTIONS) for o in options)
 
 
 def _level(levels: tuple[str, ...]) -> str | None:

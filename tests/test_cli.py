@@ -93,6 +93,20 @@ def test_print_passes_replays_mtriple_and_says_what_strip_optnone_did(example_ir
     assert proc.returncode == 0 and b"--strip-optnone removed them first" in proc.stderr
 
 
+@pytest.mark.parametrize("args", [["--passes=function(print<domtree>)", "-disable-output"],
+                                  ["--passes=function(print<loops>)", "-S"],
+                                  ["-O3", "--llvm-option=-pass-remarks=inline", "-S"]])
+def test_what_opt_reports_on_stderr_is_shown(tc, example_ir, args):
+    """Analysis printers and LLVM's reporting options print on stderr what opt prints (they printed nothing)."""
+    src = str(example_ir["sort.O3"])
+    out = [] if "-disable-output" in args else ["-o", "-"]
+    proc = rlopt(*args, src, *out)
+    opt_args = [a.replace("--passes=", "-passes=").replace("--llvm-option=", "") for a in args]
+    want = subprocess.run([str(tc.path("opt")), *opt_args, src, *out], capture_output=True, check=True)
+    assert proc.returncode == 0 and proc.stderr.strip() and proc.stderr == want.stderr
+    assert body(proc.stdout) == body(want.stdout)
+
+
 def test_print_passes_with_disable_output_still_tells_the_choice(example_ir, tmp_path):
     """`-disable-output --print-passes` is how one asks for the choice alone: it must print it, and write nothing."""
     proc = rlopt("-O-rl", str(example_ir["crc.O3"]), "-disable-output", "--print-passes", cwd=tmp_path)

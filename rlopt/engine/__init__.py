@@ -67,11 +67,12 @@ class OptBackend:
 
     def __init__(self, toolchain: _toolchain.Toolchain | None = None,
                  timeout: float | None = _toolchain.DEFAULT_TIMEOUT, options: tuple[str, ...] = (),
-                 diagnostics: tuple[str, ...] = ()):
+                 diagnostics: tuple[str, ...] = (), show_stderr: bool = False):
         self.toolchain = toolchain or _toolchain.find()
         self.timeout = timeout
         self.options: tuple[str, ...] = tuple(_knobs.check_user_option(o) for o in options)
         self.diagnostics = diagnostics
+        self.show_stderr = show_stderr or bool(diagnostics)  # what opt reports on stderr is the user's to see
 
     def optimize(self, data: bytes, pipeline: str, *, bitcode: bool = False, name: str = "<stdin>",
                  timeout: float | None = None, options: tuple[str, ...] = ()) -> bytes:
@@ -80,7 +81,7 @@ class OptBackend:
         try:
             return self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
                                       extra=[*self.opt_options(options), *self.diagnostics],
-                                      show_stderr=bool(self.diagnostics))
+                                      show_stderr=self.show_stderr)
         except ToolError as e:
             problem = _input_problem(e.detail, name)
             if problem:
