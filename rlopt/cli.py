@@ -50,6 +50,11 @@ def _normalize_argv(argv: list[str]) -> list[str]:
         if arg == "--":
             return out + argv[i:]
         name = arg.lstrip("-").split("=", 1)[0]
+        if name == "o" and "=" in arg:  # cl::opt's -o=FILE, --o=FILE
+            out += ["-o", arg.split("=", 1)[1]]
+            continue
+        if arg.startswith("--") and (name in ("S", "f") or (name[:1] == "O" and "=" not in arg)):
+            arg = arg[1:]  # cl::opt takes any option with one dash or two: --O3, --S
         if name in knobs.KNOBS:
             arg = f"--llvm-option=-{arg.lstrip('-')}"
         elif not arg.startswith("--") and name in _LONG_SINGLE_DASH:
@@ -105,6 +110,9 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
     if len(given) > 1:
         raise click.UsageError(f"cannot combine {' and '.join(given)}: pick one way to give the pipeline")
     if passes_opt:
+        if passes_opt.lstrip().startswith("-"):  # as opt refuses it; action names are --actions' syntax
+            raise click.UsageError(f"invalid pipeline '{passes_opt}': unknown pass name "
+                                   f"'{passes_opt.split(',')[0].split('@')[0]}' (action names go to --actions)")
         return passes_opt
     if actions_opt:
         try:

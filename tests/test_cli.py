@@ -107,6 +107,19 @@ def test_what_opt_reports_on_stderr_is_shown(tc, example_ir, args):
     assert body(proc.stdout) == body(want.stdout)
 
 
+@pytest.mark.parametrize("spelling", [["-O1", "-S", "-o=OUT"], ["-O1", "-S", "--o=OUT"], ["--O1", "--S", "-o", "OUT"]])
+def test_cl_opt_spellings(example_ir, tmp_path, spelling):
+    """LLVM's command-line library takes any option with one dash or two, and a value after '='."""
+    out = tmp_path / "out.ll"
+    proc = rlopt(*[a.replace("OUT", str(out)) for a in spelling], str(example_ir["sort.O3"]))
+    assert proc.returncode == 0 and out.read_text().startswith("; ModuleID"), proc.stderr
+
+
+def test_an_action_name_is_not_a_pass_pipeline(example_ir):
+    """opt refuses -passes=-sroa; rlopt took it for the action -sroa."""
+    assert_clean_error(rlopt("--passes=-sroa", str(example_ir["sort.O3"]), "-S"), "unknown pass name '-sroa'")
+
+
 def test_print_passes_with_disable_output_still_tells_the_choice(example_ir, tmp_path):
     """`-disable-output --print-passes` is how one asks for the choice alone: it must print it, and write nothing."""
     proc = rlopt("-O-rl", str(example_ir["crc.O3"]), "-disable-output", "--print-passes", cwd=tmp_path)
