@@ -120,6 +120,19 @@ def test_an_action_name_is_not_a_pass_pipeline(example_ir):
     assert_clean_error(rlopt("--passes=-sroa", str(example_ir["sort.O3"]), "-S"), "unknown pass name '-sroa'")
 
 
+def test_opt_processes_name_the_module_as_opt_does(tc, tmp_path):
+    """Through opt processes (--no-engine) the module read on stdin is named as ``opt FILE`` names it: the same
+    bytes as the engine's output and opt's (it said '<stdin>')."""
+    src = tmp_path / 'n é"x.ll'  # no source_filename: LLVM takes the name, escaped
+    src.write_text("define i32 @f(i32 %x) {\n  ret i32 %x\n}\n")
+    outs = []
+    for i, how in enumerate(("--engine", "--no-engine")):
+        outs.append(tmp_path / f"{i}.ll")
+        assert rlopt("-O1", how, "-S", str(src), "-o", str(outs[-1])).returncode == 0
+    want = tc.run("opt", ["-O1", "-S", str(src), "-o", "-"])
+    assert outs[0].read_bytes() == outs[1].read_bytes() == want
+
+
 def test_print_passes_with_disable_output_still_tells_the_choice(example_ir, tmp_path):
     """`-disable-output --print-passes` is how one asks for the choice alone: it must print it, and write nothing."""
     proc = rlopt("-O-rl", str(example_ir["crc.O3"]), "-disable-output", "--print-passes", cwd=tmp_path)

@@ -50,6 +50,21 @@ _STDIN_PARSE_ERROR = re.compile(r"<stdin>(:\d+:\d+)?: error: ")
 _STDIN_BROKEN = "-: error: input module is broken!"
 
 
+def _named(text: bytes, source: bytes, name: str) -> bytes:
+    """opt's text output for a module it read on stdin, named as ``opt NAME`` (and the engine) name it: the
+    ``ModuleID`` comment, and ``source_filename`` where the input had none (LLVM then takes the module's name)."""
+    if text.startswith(_STDIN_MODULE_ID):
+        text = f"; ModuleID = '{name}'".encode(errors="surrogateescape") + text[len(_STDIN_MODULE_ID):]
+    if b"source_filename" not in source:
+        escaped = b"".join(bytes([b]) if 0x20 <= b < 0x7F and b not in b'\\"' else b"\\%02X" % b
+                           for b in name.encode(errors="surrogateescape"))  # as LLVM's printEscapedString
+        text = text.replace(b'\nsource_filename = "<stdin>"\n', b'\nsource_filename = "' + escaped + b'"\n', 1)
+    return text
+
+
+_STDIN_MODULE_ID = b"; ModuleID = '<stdin>'"
+
+
 def _input_problem(detail: str, name: str) -> str | None:
     """What ``opt`` (reading stdin) said about its input, worded as the engine words it for ``name``; None when
     the failure is not the input's (a pass, the pipeline text)."""
@@ -79,9 +94,10 @@ class OptBackend:
         """``opt -passes=PIPELINE`` with the backend's and the knob ``options``; opt reads stdin, so its parse
         errors are reported under ``name`` as the engine reports them."""
         try:
-            return self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
-                                      extra=[*self.opt_options(options), *self.diagnostics],
-                                      show_stderr=self.show_stderr)
+            out = self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
+                                     extra=[*self.opt_options(options), *self.diagnostics],
+                                     show_stderr=self.show_stderr)
+            return out if bitcode or name == "<stdin>" else _named(out, data, name)
         except ToolError as e:
             problem = _input_problem(e.detail, name)
             if problem:
