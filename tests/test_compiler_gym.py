@@ -22,7 +22,7 @@ import rlopt.training.compiler_gym as compiler_gym
 from rlopt.engine import Engine
 from rlopt.training import runtime
 from rlopt.training.env import OBSERVATIONS, InvalidActionError, LlvmEnv, UnknownSpaceError
-from rlopt.training.spaces import ProgramlArraysSpace
+from rlopt.training.spaces import NoObservation, ProgramlArraysSpace
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "compiler_gym"
@@ -50,12 +50,25 @@ def make(engine: Engine, benchmark: str = "bitcount", **kwargs: object) -> LlvmE
 
 # ------------------------------------------------------------------------------------------------- Gymnasium
 
-@pytest.mark.parametrize("observation", [n for n in OBSERVATIONS if not n.startswith(MEASURED)])
-def test_check_env_passes_for_every_observation_space(engine: Engine, observation: str) -> None:
+@pytest.mark.parametrize("observation", [None, *(n for n in OBSERVATIONS if not n.startswith(MEASURED))])
+def test_check_env_passes_for_every_observation_space(engine: Engine, observation: str | None) -> None:
     env = make(engine, observation_space=observation)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the checker's warnings count as failures too
         check_env(env, skip_render_check=True)
+    env.close()
+
+
+def test_gymnasium_make_without_observation() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # also the passive checker's warnings
+        env = gymnasium.make("rlopt/llvm-v0", benchmark="bitcount", observation_space=None, cache=False)
+        obs, _ = env.reset(seed=0)
+        assert obs is None and env.step("-mem2reg")[0] is None
+    assert isinstance(env.observation_space, NoObservation) and env.observation_space.contains(obs)
+    assert env.observation_space.sample() is None
+    env.observation_space = "IrInstructionCount"
+    assert env.observation_space.contains(env.reset()[0])
     env.close()
 
 

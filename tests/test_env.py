@@ -13,6 +13,7 @@ import gymnasium
 import networkx as nx
 import numpy as np
 import pytest
+from gymnasium.vector.utils import batch_space
 
 import rlopt.training  # noqa: F401  (registers rlopt/llvm-v0)
 from rlopt import features, passes
@@ -118,6 +119,16 @@ def test_unknown_spaces_and_benchmarks_are_clear_errors(engine: Engine, tmp_path
         make((tmp_path / "bad.ll").as_uri(), engine).reset()
     with pytest.raises(gymnasium.error.ResetNeeded):
         make("bitcount", engine).step(0)
+
+
+@pytest.mark.parametrize("switch", [{"options": {"benchmark": "nope"}}, {"benchmark": "nope"}])
+def test_failed_benchmark_switch_is_discarded(engine: Engine, switch: dict[str, Any]) -> None:
+    env = make("bitcount", engine, observation_space="IrInstructionCount")
+    env.reset()
+    with pytest.raises(InputError, match="no benchmark 'nope'"):
+        env.reset(**switch)
+    assert env.benchmark == "benchmark://rlopt-suite-v0/bitcount"
+    assert env.reset()[1]["benchmark"] == "benchmark://rlopt-suite-v0/bitcount"
 
 
 # ---------------------------------------------------------------------------------------------- observations
@@ -345,6 +356,14 @@ def test_every_observation_is_registered_with_a_space(engine: Engine) -> None:
     spaces = env.observation.spaces
     assert set(spaces) == set(OBSERVATIONS) and set(STATIC) <= set(OBSERVATIONS)
     assert isinstance(spaces["Programl"].contains(nx.MultiDiGraph()), bool)
+
+
+@pytest.mark.parametrize("name", sorted(set(OBSERVATIONS) - {"Programl"}))  # NetworkxSpace cannot sample
+def test_every_observation_space_samples_what_it_contains(engine: Engine, name: str) -> None:
+    space = make("bitcount", engine).observation.spaces[name]
+    for sampled in (space, batch_space(space, 2)):  # also as a vector environment batches it
+        sampled.seed(0)
+        assert sampled.contains(sampled.sample()), name
 
 
 @pytest.mark.parametrize("name", ["ProgramlArrays", "Autophase", "ObjectTextSize"])

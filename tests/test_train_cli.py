@@ -6,14 +6,19 @@ import dataclasses
 import json
 import sys
 import types
+from pathlib import Path
 
 import pytest
+import torch
 
 from rlopt import passes
+from rlopt.training.models import gnn_config
 
 pytest.importorskip("onnx")
 cli = pytest.importorskip("rlopt.training.cli")
 from test_policy import write_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class FakeTrainer(types.ModuleType):
@@ -26,12 +31,16 @@ class FakeTrainer(types.ModuleType):
         setattr(self, config_name, dataclasses.make_dataclass(config_name, [
             ("total_steps", int, 0), ("seed", int, 0), ("workers", int, 0), ("allowed_actions", tuple, ()),
             ("num_steps", int, 64), ("learning_rate", float, 3e-4), ("norm_adv", bool, True),
-            ("device", str, "cpu")]))
+            ("device", str, "cpu"), ("hidden", int, 64), ("layers", int, 3), ("autophase", bool, False),
+            ("vocab_size", int, 0)]))
 
     def train(self, config, env_fn, *, out_dir, progress, resume):
+        """Records the call and writes a checkpoint with what a resumed run is checked against."""
         self.calls.append((config, env_fn, out_dir, progress, resume))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / cli.CHECKPOINT).write_bytes(b"ckpt")
+        space = passes.ACTION_SPACES[json.loads((out_dir / "run.json").read_text())["action_space"]]
+        cfg = gnn_config(config.vocab_size, len(space), config.hidden, config.layers, config.autophase)
+        torch.save({"algorithm": self.__name__.rpartition(".")[2], "gnn_config": cfg.to_dict()},
+                   out_dir / cli.CHECKPOINT)
         return types.SimpleNamespace(global_step=8, episodes=2, best_return=0.5, best_actions=[124, 1],
                                      mean_return_last=0.25, checkpoint=str(out_dir / cli.CHECKPOINT),
                                      best_checkpoint=None)
@@ -76,9 +85,26 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     assert fake.calls[-1][4] is True
 
 
+def test_train_takes_ir_files_as_the_env_does(trainer, tmp_path, monkeypatch):
+    algo, fake = trainer
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    ir = tmp_path / "hot.ll"
+    ir.write_bytes(sorted((ROOT / "examples" / "ir").glob("*.ll"))[0].read_bytes())
+    uri = ir.resolve().as_uri()
+    assert cli.main([algo, "--benchmarks", f"{uri},hot.ll", "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["benchmarks"] == [uri, uri]
+    env = fake.calls[0][1]()
+    try:
+        assert env.reset(seed=0)[1]["benchmark"] == uri
+    finally:
+        env.close()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--reward", "Speed"], "unknown reward space 'Speed'"),
     (["--benchmarks", "nope"], "no benchmark 'nope'"),
+    (["--benchmarks", "missing.ll"], "missing.ll: no such IR file"),
     (["--benchmarks", "qsort", "--split", "test"], "not both"),
     (["--resume"], "--resume: no checkpoint.pt"),
     (["--action-space", "gym"], "Invalid value for '--action-space'"),
@@ -93,6 +119,35 @@ def test_train_errors_are_one_line(trainer, tmp_path, capsys, args, message):
     code = cli.main([algo, "--out", str(tmp_path / "r"), "--quiet", *args])
     err = capsys.readouterr().err
     assert code != 0 and message in err and err.count("\n") == 1 and not fake.calls
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--set", "hidden=32"], "hidden=32, the checkpoint hidden=64"),
+    (["--action-space", "compilergym-v0"], "--action-space compilergym-v0 has 124 actions, the checkpoint 135"),
+])
+def test_incompatible_resume_is_refused_before_writing(trainer, tmp_path, capsys, args, message):
+    algo, fake = trainer
+    out = tmp_path / "run"
+    assert cli.main([algo, "--benchmarks", "qsort", "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    code = cli.main([algo, "--benchmarks", "crc32", "--out", str(out), "--quiet", "--resume", *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1 and len(fake.calls) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # config.json and run.json untouched
+
+
+@pytest.mark.parametrize("content", [b"global_step,episode,return\n1,1,0.5\n", b"\x80\x02junk", None])
+def test_export_of_a_file_that_is_no_checkpoint_is_one_line(tmp_path, capsys, content):
+    path = tmp_path / "progress.csv"
+    if content is None:
+        torch.save([1, 2], path)  # a torch file, but no checkpoint
+    else:
+        path.write_bytes(content)
+    assert cli.main(["export", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"rlopt-train: error: {path} is not an rlopt training checkpoint") and err.count("\n") == 1
+    assert not (tmp_path / cli.RUN_MODEL).exists()
 
 
 def test_eval_prints_table_and_writes_files(tmp_path, capsys):

@@ -28,14 +28,16 @@ CHECKPOINT = "checkpoint.pt"
 RUN_MODEL = "policy.onnx"
 
 
-def select_benchmarks(names: str | None, split: str | None) -> list[Any]:
-    """Benchmarks by comma-separated names/URIs, or a split of the suite (exactly one of the two)."""
-    from rlopt.training import benchmarks
+def select_benchmarks(names: str | None, split: str | None, *, ir_files: bool = False) -> list[Any]:
+    """Benchmarks by comma-separated names/URIs, or a split of the suite (exactly one of the two). With
+    ``ir_files`` (training: the environment takes them), IR files too, as :class:`~rlopt.training.programs.IrFile`."""
+    from rlopt.training import benchmarks, programs
 
     if names and split:
         raise click.UsageError("give --benchmarks or --split, not both")
     if names:
-        return [benchmarks.get(n.strip()) for n in names.split(",") if n.strip()]
+        find = programs.find if ir_files else benchmarks.get
+        return [find(n.strip()) for n in names.split(",") if n.strip()]
     chosen = benchmarks.suite(split)
     if not chosen:
         raise click.UsageError(f"the '{split}' split is empty")
@@ -45,7 +47,8 @@ def select_benchmarks(names: str | None, split: str | None) -> list[Any]:
 def _train_options(f: Callable) -> Callable:
     """The options ``ppo`` and ``sac`` share."""
     options = [
-        click.option("--benchmarks", help="Comma-separated benchmark names or URIs (default: the --split)."),
+        click.option("--benchmarks", help="Comma-separated benchmark names or URIs, or IR files (file:///x.ll, "
+                                          "x.ll, x.bc), as the environment takes them (default: the --split)."),
         click.option("--split", type=click.Choice(["train", "validation", "test"]), default=None,
                      help="A split of rlopt-suite-v0 [default: train]."),
         click.option("--reward", default=DEFAULT_REWARD, show_default=True,
@@ -94,10 +97,8 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
         raise click.UsageError(f"--resume: no {CHECKPOINT} in {out}")
     if not resume and (out / CHECKPOINT).exists():
         raise click.UsageError(f"{out} already holds a run: use --resume or another --out")
-    bench = select_benchmarks(benchmarks, split or (None if benchmarks else "train"))
+    bench = select_benchmarks(benchmarks, split or (None if benchmarks else "train"), ir_files=True)
     env_fn = env_factory(bench, reward=reward, episode_length=episode_length, action_space=action_space)
-    # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
-    _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     common = dict(total_steps=steps, seed=seed, workers=workers, allowed_actions=trainable_actions(action_space),
                   device=device)
     if algorithm == "ppo":
@@ -108,6 +109,10 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
         from rlopt.training import sac as module  # type: ignore[no-redef]
 
         config = _override(module.SACConfig(**common), overrides)
+    if resume:
+        _check_resumable(out / CHECKPOINT, algorithm, config, action_space)
+    # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
+    _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     _show_config(out, algorithm, config, bench, reward=reward, episode_length=episode_length,
                  action_space=action_space, resume=resume)
     result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=resume)
@@ -116,6 +121,24 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
                f"mean of last episodes {result.mean_return_last:.4f}; checkpoint {result.checkpoint}"
                + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
+
+
+def _check_resumable(checkpoint: Path, algorithm: str, config: Any, action_space: str) -> None:
+    """Refuse to resume a checkpoint whose network these settings would not rebuild, before the run directory
+    changes (loading its weights would fail only after config.json and run.json were rewritten)."""
+    from rlopt.training.export import read_checkpoint
+    from rlopt.training.models import gnn_config
+
+    state = read_checkpoint(checkpoint)
+    if state["algorithm"] != algorithm:
+        raise click.UsageError(f"--resume: {checkpoint} is a {state['algorithm']} run, not {algorithm}")
+    actions = len(passes.ACTION_SPACES[action_space])
+    wanted = gnn_config(config.vocab_size, actions, config.hidden, config.layers, config.autophase).to_dict()
+    differ = [f"--action-space {action_space} has {actions} actions, the checkpoint {have}" if key == "num_actions"
+              else f"{key}={wanted[key]}, the checkpoint {key}={have}"
+              for key, have in state.get("gnn_config", {}).items() if key in wanted and wanted[key] != have]
+    if differ:
+        raise click.UsageError(f"--resume: these settings do not fit {checkpoint}: {'; '.join(differ)}")
 
 
 def _show_config(out: Path, algorithm: str, config: Any, bench: list[Any], **environment: Any) -> None:

@@ -50,7 +50,13 @@ from rlopt.training.observations import (
     runtime_module,
 )
 from rlopt.training.programs import BenchmarkSource, Program, ProgramLoader, State
-from rlopt.training.spaces import Commandline, NetworkxSpace, ProgramlArraysSpace, ProgramlGraphSpace
+from rlopt.training.spaces import (
+    Commandline,
+    NetworkxSpace,
+    NoObservation,
+    ProgramlArraysSpace,
+    ProgramlGraphSpace,
+)
 from rlopt.training.statecache import ObservationCache, Transitions
 from rlopt.vocab import Vocabulary
 
@@ -58,8 +64,8 @@ if TYPE_CHECKING:
     from rlopt.training.benchmarks import Benchmark
     from rlopt.training.runtime import ValidationResult
 
-__all__ = ["OBSERVATIONS", "InvalidActionError", "LlvmEnv", "Miscompile", "NetworkxSpace", "Program",
-           "ProgramlArraysSpace", "ProgramlGraphSpace", "State", "UnknownSpaceError"]
+__all__ = ["OBSERVATIONS", "InvalidActionError", "LlvmEnv", "Miscompile", "NetworkxSpace", "NoObservation",
+           "Program", "ProgramlArraysSpace", "ProgramlGraphSpace", "State", "UnknownSpaceError"]
 
 #: Bump when the meaning of a cached value changes (it is part of every cache key).
 CACHE_VERSION = "env-v2"
@@ -141,8 +147,9 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
 
     # -- spaces by name, as in CompilerGym ----------------------------------------------------------------
     @property
-    def observation_space(self) -> spaces.Space | None:  # type: ignore[override]
-        """The space of the observation ``reset``/``step`` return; set it by name (or None for no observation)."""
+    def observation_space(self) -> spaces.Space:  # type: ignore[override]
+        """The space of the observation ``reset``/``step`` return; set it by name, or None for no observation
+        (the space is then :class:`NoObservation`, which contains only ``None``)."""
         return self._observation_space
 
     @observation_space.setter
@@ -150,7 +157,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         if name is not None and name not in OBSERVATIONS:
             raise UnknownSpaceError(f"unknown observation space '{name}'; known: {', '.join(OBSERVATIONS)}")
         self.observation_space_name = name
-        self._observation_space = OBSERVATIONS[name].space(self) if name else None
+        self._observation_space = OBSERVATIONS[name].space(self) if name else NoObservation()
         self._last_obs = None  # the next observation is computed in the new space
 
     @property
@@ -190,13 +197,12 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         """Start from the benchmark's initial IR. ``benchmark=`` (or ``options={"benchmark": ...}``) switches
         benchmark; ``observation_space=``/``reward_space=`` switch spaces, as in CompilerGym."""
         super().reset(seed=seed)
-        if options and "benchmark" in options:
-            self._source = options["benchmark"]
-        if benchmark is not None:
-            self._source = benchmark
+        source = options["benchmark"] if options and "benchmark" in options else self._source
+        source = source if benchmark is None else benchmark
+        program = self.loader.resolve(source, self.np_random)  # a bad benchmark fails before anything changes
         if observation_space is not UNCHANGED:
             self.observation_space = observation_space
-        self.program = self.loader.resolve(self._source, self.np_random)
+        self._source, self.program = source, program
         self.ir_state = self.program.initial
         self.actions = []
         self.episode_reward = 0.0
@@ -320,7 +326,9 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
 
         Knob actions carry LLVM options, which hold for a whole ``opt`` run: an episode that changes them is a
         shell pipeline of ``opt`` runs, one per run of actions with the same options, passing IR text on (as
-        the environment reloads its module from text where the options change).
+        the environment reloads its module from text where the options change). Its output equals the state
+        up to value-name suffixes (``%x.reg2mem1`` vs ``%x.reg2mem2``) where the environment went on from text
+        instead (a step replayed from the cache): LLVM's name counters restart in a parsed module (docs/env.md).
         ``input`` defaults to the IR file the benchmark came from, else ``<name>.ll`` (write it with
         :meth:`write_ir` using ``initial=True``).
         """

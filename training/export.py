@@ -66,9 +66,22 @@ class OnnxPolicy(nn.Module):
         return logits[0], value[0]
 
 
+def read_checkpoint(checkpoint: str | os.PathLike) -> dict[str, Any]:
+    """The dict of a PPO or SAC checkpoint; any other file is an :class:`RloptError` that says so."""
+    try:
+        state = load_checkpoint(Path(checkpoint))
+    except RloptError:
+        raise
+    except Exception as e:  # unpickling a file that is no checkpoint (a CSV, say) can raise almost anything
+        raise RloptError(f"{checkpoint} is not an rlopt training checkpoint: {type(e).__name__}: {e}") from None
+    if not isinstance(state, dict) or "algorithm" not in state:
+        raise RloptError(f"{checkpoint} is not an rlopt training checkpoint (no 'algorithm' in it)")
+    return state
+
+
 def load_policy(checkpoint: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
     """The exportable network of a PPO or SAC ``checkpoint.pt`` (in eval mode) and the checkpoint dict."""
-    state = load_checkpoint(Path(checkpoint))
+    state = read_checkpoint(checkpoint)
     try:
         cfg = GnnConfig(**state["gnn_config"])
         if state["algorithm"] == "ppo":

@@ -25,6 +25,7 @@ from gymnasium import spaces
 from rlopt.cache import digest
 from rlopt.features import AUTOPHASE_NAMES, INSTCOUNT_NAMES
 from rlopt.training.spaces import (
+    INT_HIGH,
     IrText,
     NetworkxSpace,
     ProgramlArraysSpace,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from rlopt.training.env import LlvmEnv
     from rlopt.training.programs import State
 
-_INT_MAX = np.iinfo(np.int64).max
 _HEX = "0123456789abcdef"
 
 
@@ -90,17 +90,13 @@ class ObservationSpec:
     heavy: bool = False
 
 
-def _count_space(env: LlvmEnv) -> spaces.Space:
-    return spaces.Box(0, _INT_MAX, shape=(), dtype=np.int64)
+def _count_space(shape: tuple[int, ...] = ()) -> Callable[[LlvmEnv], spaces.Space]:
+    return lambda env: spaces.Box(0, INT_HIGH, shape=shape, dtype=np.int64)
 
 
 def _seconds_space(limit: str) -> Callable[[LlvmEnv], spaces.Space]:
     """Seconds, up to the time limit in :mod:`rlopt.training.runtime` (a longer run or build fails instead)."""
     return lambda env: spaces.Box(0.0, getattr(runtime_module(), limit), shape=(), dtype=np.float64)
-
-
-def _vector_space(size: int) -> Callable[[LlvmEnv], spaces.Space]:
-    return lambda env: spaces.Box(0, _INT_MAX, shape=(size,), dtype=np.int64)
 
 
 def _features() -> ModuleType:
@@ -134,15 +130,15 @@ def _specs() -> dict[str, ObservationSpec]:
                         lambda env, s: s.digest),
         ObservationSpec("IrSha1", lambda env: spaces.Text(40, min_length=40, charset=_HEX),
                         lambda env, s: hashlib.sha1(s.ir).hexdigest()),
-        ObservationSpec("IrInstructionCount", _count_space,
+        ObservationSpec("IrInstructionCount", _count_space(),
                         lambda env, s: env._with_module(s, env.engine.instruction_count), _INT),
-        ObservationSpec("ObjectTextSize", _count_space,
+        ObservationSpec("ObjectTextSize", _count_space(),
                         lambda env, s: env._with_module(s, env.engine.object_text_size), _INT),
-        ObservationSpec("ObjectTextSizeBytes", _count_space, lambda env, s: env._observe("ObjectTextSize", s)),
-        ObservationSpec("Autophase", _vector_space(len(AUTOPHASE_NAMES)),
+        ObservationSpec("ObjectTextSizeBytes", _count_space(), lambda env, s: env._observe("ObjectTextSize", s)),
+        ObservationSpec("Autophase", _count_space((len(AUTOPHASE_NAMES),)),
                         lambda env, s: np.asarray(_features().autophase(s.ir.decode()), dtype=np.int64),
                         _NPY, lambda: (_features(), _parser())),
-        ObservationSpec("InstCount", _vector_space(len(INSTCOUNT_NAMES)),
+        ObservationSpec("InstCount", _count_space((len(INSTCOUNT_NAMES),)),
                         lambda env, s: np.asarray(_features().instcount(s.ir.decode()), dtype=np.int64),
                         _NPY, lambda: (_features(), _parser())),
         ObservationSpec("Programl", lambda env: NetworkxSpace(),
@@ -156,7 +152,7 @@ def _specs() -> dict[str, ObservationSpec]:
                         _FLOAT, lambda: (runtime_module(),), needs_run=True, deterministic=False),
         ObservationSpec("Buildtime", _seconds_space("BUILD_TIMEOUT"), lambda env, s: env._measure(s, "Buildtime"),
                         _FLOAT, lambda: (runtime_module(),), needs_run=True, deterministic=False),
-        ObservationSpec("RuntimeProxy", _count_space, lambda env, s: env._measure(s, "RuntimeProxy"), _INT,
+        ObservationSpec("RuntimeProxy", _count_space(), lambda env, s: env._measure(s, "RuntimeProxy"), _INT,
                         lambda: (runtime_module(),), needs_run=True),
     ]
     specs = {s.name: s for s in base}

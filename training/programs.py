@@ -133,7 +133,8 @@ class ProgramLoader:
             if path is not None:
                 from rlopt.ir import read_input
 
-                return self._from_ir(path.stem, path.resolve().as_uri(), read_input(str(path)), None, path)
+                file = IrFile(path)
+                return self._from_ir(file.name, file.uri, read_input(str(path)), None, path)
             source = benchmarks.get(str(source))
         if not isinstance(source, benchmarks.Benchmark):
             raise InputError(f"cannot use {type(source).__name__} as a benchmark (expected a name, URI, IR file, "
@@ -148,6 +149,33 @@ class ProgramLoader:
         finally:
             self.engine.free(handle)
         return Program(name, BenchmarkUri(uri), State.of(text), bench, path)
+
+
+@dataclass(frozen=True)
+class IrFile:
+    """An IR file named as a benchmark (bare IR: no C sources, so no runtime observations)."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def uri(self) -> str:
+        """An absolute ``file://`` URI, so that it means the same file in every process."""
+        return self.path.resolve().as_uri()
+
+
+def find(name: str) -> Benchmark | IrFile:
+    """What ``LlvmEnv(benchmark=name)`` trains on for a string, without loading it: an IR file (``file:///x.ll``,
+    ``x.ll``, ``x.bc``), else the benchmark :func:`rlopt.training.benchmarks.get` finds by name or URI."""
+    path = _ir_path(canonical(name))
+    if path is not None:
+        return IrFile(path)
+    from rlopt.training import benchmarks
+
+    return benchmarks.get(name)
 
 
 def _ir_path(source: str | Path) -> Path | None:

@@ -25,6 +25,10 @@ from gymnasium.vector.utils import create_shared_memory, read_from_shared_memory
 
 _HEADER = 8  # bytes of the length prefix in a shared-memory slot
 _INT_MAX = np.iinfo(np.int64).max
+#: The upper bound of int64 ``Box`` spaces (counts): ``Box.sample`` draws below ``high + 1``, which overflows at
+#: int64 max, also in the batched spaces of vector environments (an unbounded ``np.inf`` high does not survive
+#: batching).
+INT_HIGH = _INT_MAX - 1
 
 
 class SharedMemoryBlob:
@@ -136,12 +140,7 @@ class ProgramlArraysSpace(SharedMemoryBlob, spaces.Space[dict]):
 
     def sample(self, mask: Any = None, probability: Any = None) -> dict[str, np.ndarray]:
         """A random graph of 1-32 nodes and 0-64 edges (for tests of code that consumes the space)."""
-        rng = self.np_random
-        n, e = int(rng.integers(1, 33)), int(rng.integers(0, 65))
-        ints = functools.partial(rng.integers, dtype=np.int64)
-        return {"node_tokens": ints(0, self.vocab_size, n), "node_types": ints(0, self.NODE_TYPES, n),
-                "node_function": ints(0, 4, n), "edge_index": ints(0, n, (2, e)),
-                "edge_flow": ints(0, self.EDGE_FLOWS, e), "edge_position": ints(0, 8, e)}
+        return _random_arrays(self.np_random, self.vocab_size)
 
     def __repr__(self) -> str:
         return f"ProgramlArraysSpace(vocab_size={self.vocab_size})"
@@ -158,8 +157,8 @@ class ProgramlGraphSpace(SharedMemoryBlob, spaces.Graph):
     def __init__(self, vocab_size: int, seed: int | np.random.Generator | None = None):
         self.vocab_size = vocab_size
         nodes = spaces.Box(np.array([0, 0, -1]), np.array([vocab_size - 1, ProgramlArraysSpace.NODE_TYPES - 1,
-                                                           _INT_MAX]), dtype=np.int64)
-        edges = spaces.Box(np.array([0, 0]), np.array([ProgramlArraysSpace.EDGE_FLOWS - 1, _INT_MAX]), dtype=np.int64)
+                                                           INT_HIGH]), dtype=np.int64)
+        edges = spaces.Box(np.array([0, 0]), np.array([ProgramlArraysSpace.EDGE_FLOWS - 1, INT_HIGH]), dtype=np.int64)
         super().__init__(nodes, edges, seed)
 
     def contains(self, x: Any) -> bool:
@@ -172,11 +171,26 @@ class ProgramlGraphSpace(SharedMemoryBlob, spaces.Graph):
                 and bool(np.all((x.nodes >= box_n.low) & (x.nodes <= box_n.high)))
                 and bool(np.all((x.edges >= box_e.low) & (x.edges <= box_e.high))))
 
+    def sample(self, mask: Any = None, probability: Any = None, num_nodes: int = 10,
+               num_edges: int | None = None) -> spaces.GraphInstance:
+        """A random graph as :meth:`ProgramlArraysSpace.sample` draws it (``Graph.sample`` makes int32
+        ``edge_links`` and huge function indices, which no observation has); the sizes are its own."""
+        return graph_instance(_random_arrays(self.np_random, self.vocab_size))
+
     def __repr__(self) -> str:
         return f"ProgramlGraphSpace(vocab_size={self.vocab_size})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ProgramlGraphSpace) and other.vocab_size == self.vocab_size
+
+
+def _random_arrays(rng: np.random.Generator, vocab_size: int) -> dict[str, np.ndarray]:
+    """A random ``ProgramlArrays`` value of 1-32 nodes and 0-64 edges that keeps the space's invariants."""
+    n, e = int(rng.integers(1, 33)), int(rng.integers(0, 65))
+    ints = functools.partial(rng.integers, dtype=np.int64)
+    return {"node_tokens": ints(0, vocab_size, n), "node_types": ints(0, ProgramlArraysSpace.NODE_TYPES, n),
+            "node_function": ints(0, 4, n), "edge_index": ints(0, n, (2, e)),
+            "edge_flow": ints(0, ProgramlArraysSpace.EDGE_FLOWS, e), "edge_position": ints(0, 8, e)}
 
 
 def graph_instance(arrays: Mapping[str, np.ndarray]) -> spaces.GraphInstance:
@@ -218,6 +232,30 @@ class NetworkxSpace(SharedMemoryBlob, spaces.Space[nx.MultiDiGraph]):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NetworkxSpace)
+
+
+class NoObservation(SharedMemoryBlob, spaces.Space[None]):
+    """The space of ``observation_space=None``, whose only value is the ``None`` that ``reset``/``step`` return:
+    Gymnasium's checker (in ``gymnasium.make``) and vector environments need a space even then."""
+
+    def __init__(self, seed: int | np.random.Generator | None = None):
+        super().__init__(None, None, seed)
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+    def contains(self, x: Any) -> bool:
+        return x is None
+
+    def sample(self, mask: Any = None, probability: Any = None) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "NoObservation()"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NoObservation)
 
 
 class IrText(SharedMemoryBlob, spaces.Text):
