@@ -211,8 +211,8 @@ class ProgramlNetworkx(nx.MultiDiGraph):
     __hash__ = nx.MultiDiGraph.__hash__
 
 
-class NetworkxSpace(SharedMemoryBlob, spaces.Space[nx.MultiDiGraph]):
-    """The space of ``Programl`` graphs (not sampleable: use ``ProgramlArraysSpace.sample``)."""
+class _ValueSpace(SharedMemoryBlob, spaces.Space[Any]):
+    """A space of Python values that are not arrays (no dtype, no shape): equal to any space of its own class."""
 
     def __init__(self, seed: int | np.random.Generator | None = None):
         super().__init__(None, None, seed)
@@ -220,6 +220,16 @@ class NetworkxSpace(SharedMemoryBlob, spaces.Space[nx.MultiDiGraph]):
     @property
     def is_np_flattenable(self) -> bool:
         return False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+
+class NetworkxSpace(_ValueSpace):
+    """The space of ``Programl`` graphs (not sampleable: use ``ProgramlArraysSpace.sample``)."""
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, nx.MultiDiGraph)
@@ -227,35 +237,16 @@ class NetworkxSpace(SharedMemoryBlob, spaces.Space[nx.MultiDiGraph]):
     def sample(self, mask: Any = None, probability: Any = None) -> nx.MultiDiGraph:
         raise NotImplementedError("Programl graphs cannot be sampled; use ProgramlArraysSpace.sample")
 
-    def __repr__(self) -> str:
-        return "NetworkxSpace(MultiDiGraph)"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NetworkxSpace)
-
-
-class NoObservation(SharedMemoryBlob, spaces.Space[None]):
+class NoObservation(_ValueSpace):
     """The space of ``observation_space=None``, whose only value is the ``None`` that ``reset``/``step`` return:
     Gymnasium's checker (in ``gymnasium.make``) and vector environments need a space even then."""
-
-    def __init__(self, seed: int | np.random.Generator | None = None):
-        super().__init__(None, None, seed)
-
-    @property
-    def is_np_flattenable(self) -> bool:
-        return False
 
     def contains(self, x: Any) -> bool:
         return x is None
 
     def sample(self, mask: Any = None, probability: Any = None) -> None:
         return None
-
-    def __repr__(self) -> str:
-        return "NoObservation()"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NoObservation)
 
 
 class IrText(SharedMemoryBlob, spaces.Text):
