@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rlopt.cache import default_dir_name
-from rlopt.errors import ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.errors import OutputError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 from rlopt.output import write_file
 
 SUPPORTED_MAJORS = (19,)
@@ -157,7 +157,7 @@ def probe_version(opt_path: Path) -> tuple[int, int, int] | None:
     if version:
         known[key] = version
         lines = "".join(f"{k}\t{'.'.join(map(str, v))}\n" for k, v in known.items())
-        with contextlib.suppress(OSError):  # a read-only cache directory only costs the next call the probe
+        with contextlib.suppress(OSError, OutputError):  # a read-only cache directory: the next call probes again
             write_file(_versions_path(), lines.encode(), durable=False)  # a memo: lost, it costs one probe
     return version
 

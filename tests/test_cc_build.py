@@ -125,6 +125,7 @@ def test_assembly_and_ir_outputs(env, tmp_path):
     assert "sq:" in (tmp_path / "a.s").read_text()
     run(["rlopt-cc", "-O2", "-S", "-emit-llvm", "a.c"], env, tmp_path)
     assert "define dso_local i32 @sq" in (tmp_path / "a.ll").read_text()
+    assert (tmp_path / "a.ll").read_text().startswith("; ModuleID = 'a.c'\n")  # as clang names it
     run(["rlopt-cc", "-O2", "-c", "-emit-llvm", "a.c"], env, tmp_path)
     assert (tmp_path / "a.bc").read_bytes()[:2] == b"BC"
     assert [line["decision"] for line in log(env)] == ["rlopt"] * 3
@@ -146,6 +147,62 @@ def test_compile_error_reports_clangs_diagnostics_once(env, tmp_path):
     assert proc.stderr.count("use of undeclared identifier 'undefined_name'") == 1
     assert "rlopt-cc" not in proc.stderr
     assert stats(env)["compile error"] == 1
+
+
+@pytest.mark.parametrize("dep", ["-", "/dev/stdout"])
+def test_dependencies_to_stdout_are_printed_on_every_call(env, tmp_path, dep):
+    """A dependency file that is not a regular file is not read back (reading a pipe blocked for ever) nor
+    replayed from the cache: clang prints it on every call, and so must we."""
+    (tmp_path / "h.c").write_text("int h(int a) { return a * 11; }\n")
+    for _ in range(2):
+        proc = subprocess.run(["rlopt-cc", "-O2", "-MMD", "-MF", dep, "-c", "h.c", "-o", "h.o"], env=env,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout == "h.o: h.c\n", proc
+    assert [line["decision"] for line in log(env)] == ["rlopt", "rlopt"]
+
+
+def test_split_sources_do_not_warn_about_flags_another_uses(env, tmp_path):
+    """-I is used by a.c, not by the preprocessed pre.i: clang says nothing, even with -Werror."""
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "pre.i").write_text("int x;\n")
+    (tmp_path / "a.c").write_text(SOURCE)
+    proc = run(["rlopt-cc", "-O2", "-Werror", "-c", "pre.i", "a.c", "-Iinc"], env, tmp_path)
+    assert proc.stderr == "" and (tmp_path / "pre.o").exists() and (tmp_path / "a.o").exists()
+
+
+@pytest.mark.parametrize("flags", [["-o", "sub/dir/a.o"], ["-MD", "-MF", "sub/a.d", "-o", "a.o"]])
+def test_an_output_clang_cannot_write_is_clangs_error(env, tmp_path, tc, flags):
+    (tmp_path / "a.c").write_text(SOURCE)
+    expected = run([str(tc.path("clang")), "-O2", "-c", "a.c", *flags], env, tmp_path, check=False)
+    proc = run(["rlopt-cc", "-O2", "-c", "a.c", *flags], env, tmp_path, check=False)
+    assert expected.returncode == 1 and (proc.returncode, proc.stderr) == (expected.returncode, expected.stderr)
+    assert stats(env)["compile error"] == 1
+
+
+@pytest.mark.parametrize("body", [
+    "void g(char *); int big(void) { char b[400]; g(b); return b[3]; }",  # -Wframe-larger-than
+    '__attribute__((warning("x"))) void w(void); void f(void) { w(); }',
+    '__attribute__((error("bad call"))) void e(void); void f(void) { e(); }',
+    'void f(void) { __asm__("bogus_instr %eax"); }',
+])
+def test_backend_diagnostics_are_clangs_own(env, tmp_path, tc, body):
+    """What the backend says (about our temporary module, without the source's locations) is replaced by what
+    plain clang says about the source, with its exit status; a user's error is no fallback of ours."""
+    (tmp_path / "a.c").write_text(body + "\n")
+    argv = ["-O2", "-Wframe-larger-than=100", "-c", "a.c"]
+    expected = run([str(tc.path("clang")), *argv], env, tmp_path, check=False)
+    assert "a.c:1:" in expected.stderr
+    proc = run(["rlopt-cc", *argv], env, tmp_path, check=False)
+    assert (proc.returncode, proc.stderr) == (expected.returncode, expected.stderr)
+    assert log(env)[-1]["decision"] == ("compile error" if expected.returncode else "fallback")
+    assert (tmp_path / "a.o").exists() == (expected.returncode == 0)
+
+
+def test_a_failed_compile_leaves_no_old_object(env, tmp_path):
+    (tmp_path / "err.c").write_text("int f(void) { return x; }\n")
+    (tmp_path / "err.o").write_bytes(b"old")
+    assert run(["rlopt-cc", "-O2", "-c", "err.c"], env, tmp_path, check=False).returncode == 1
+    assert not (tmp_path / "err.o").exists()  # as clang removes it: make must not take it as up to date
 
 
 def test_crashing_opt_falls_back_to_plain_clang(env, tmp_path):

@@ -81,6 +81,48 @@ def test_settings_from_the_file_and_a_bad_line(env, tmp_path):
     assert log(env)[-1]["hits"] == 1 and log(env)[-1]["direct_hits"] == 0
 
 
+@pytest.mark.parametrize(("setting", "where"), [("RLOPT_CC_DIRECT", "env"), ("RLOPT_CC_SERVER", "env"),
+                                                ("RLOPT_CC_DISABLE", "env"), ("direct_mode", "file")])
+def test_a_bad_true_false_setting_is_said(env, tmp_path, setting, where):
+    (tmp_path / "a.c").write_text(SOURCE)
+    if where == "file":
+        (tmp_path / "cache" / "cc").mkdir(parents=True)
+        (tmp_path / "cache" / "cc" / "rlopt.conf").write_text(f"{setting} = maybe\n")
+    else:
+        env = {**env, setting: "maybe"}
+    proc = run(["rlopt-cc", "-O1", "-c", "a.c"], env, tmp_path)
+    assert proc.stderr.count("invalid boolean 'maybe' (use true or false); using the default") == 1, proc.stderr
+    assert (tmp_path / "a.o").exists()
+
+
+def test_a_compiler_setting_names_a_program_on_path(env, tmp_path, tc):
+    """``RLOPT_CC=clang`` is looked up on PATH, as ``execvp`` would."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "clang").symlink_to(tc.path("clang"))
+    env = {**env, "RLOPT_CC": "clang", "PATH": f"{tmp_path / 'bin'}{os.pathsep}{env['PATH']}"}
+    (tmp_path / "a.c").write_text(SOURCE)
+    run(["rlopt-cc", "-O2", "-c", "a.c"], env, tmp_path)
+    assert (tmp_path / "a.o").exists() and log(env)[-1]["decision"] == "rlopt"
+
+
+@pytest.mark.parametrize("llvm_bin", ["no such", "LLVM 14", "not its bin"])
+def test_an_unusable_llvm_bin_runs_plain_clang(env, tmp_path, tc, llvm_bin):
+    """A wrong ``RLOPT_LLVM_BIN`` is said on one line; every call still does what clang does."""
+    if llvm_bin == "LLVM 14":
+        bad = make_fake_llvm(tmp_path / "llvm14", "exit 1")
+        (bad / "opt").write_text('#!/bin/sh\necho "LLVM version 14.0.6"\n')
+    else:
+        bad = tmp_path / "nothing" if llvm_bin == "no such" else tc.bin_dir.parent
+    env = {**env, "RLOPT_LLVM_BIN": str(bad)}
+    (tmp_path / "a.c").write_text(SOURCE)
+    for argv in (["-O2", "-c", "a.c"], ["-E", "a.c", "-o", "a.i"], ["a.o", "-o", "prog"], ["--version"]):
+        proc = run(["rlopt-cc", *argv], env, tmp_path)
+        assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("rlopt-cc: warning: "), proc.stderr
+        assert str(bad) in proc.stderr
+    assert run([str(tmp_path / "prog")], env, tmp_path).stdout == "49\n"
+    assert stats(env)["fallback:toolchain"] == 3
+
+
 @pytest.mark.parametrize("form", ["clang", "/usr/lib/llvm-19/bin/clang", "clang-19"])
 def test_the_compiler_named_first(env, tmp_path, tc, form):
     if form == "clang-19" and not shutil.which("clang-19", path=env["PATH"]):

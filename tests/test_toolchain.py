@@ -113,3 +113,16 @@ def test_version_is_remembered_per_binary(monkeypatch, tmp_path):
     assert [toolchain.probe_version(opt) for _ in range(2)] == [(19, 1, 8)] * 2
     assert calls.read_text().split() == ["run"] * 4
     assert toolchain.probe_version(tmp_path / "missing") is None
+
+
+def test_a_version_memo_that_cannot_be_written_costs_nothing_but_the_memo(monkeypatch, tmp_path, tc):
+    """An empty read-only cache directory (the memo's write fails): the toolchain is found all the same (before,
+    every rlopt-cc call in such a directory failed)."""
+    from rlopt.errors import OutputError
+
+    def read_only(path, data, **kwargs):
+        raise OutputError(f"{path}: Read-only file system")
+
+    monkeypatch.setattr(toolchain, "write_file", read_only)
+    monkeypatch.setenv("RLOPT_CACHE_DIR", str(tmp_path / "cache"))
+    assert toolchain.probe_version(tc.path("opt"))[0] == 19

@@ -11,12 +11,16 @@ Per source::
     clang <codegen flags> -O<n> -Xclang -disable-llvm-passes -c -x ir opt.bc -o out.o       (backend only)
     clang <codegen flags> -O<n> -c -x ir tmp.bc -o out.o      (the level's own pipeline: clang runs it, no step)
 
-Any failure after the frontend raises :class:`Fallback`; the caller reruns the command with plain clang.
+Any failure after the frontend raises :class:`Fallback`; the caller reruns the command with plain clang. What
+only clang may say to the user (the backend's diagnostics, an output that cannot be written) raises
+:class:`PlainClang`: that source alone is compiled with plain clang, its messages and status passed through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import sys
 import time
 
@@ -24,8 +28,8 @@ from rlopt import __version__, tuning
 from rlopt.cache import digest
 from rlopt.cc import direct
 from rlopt.cc.options import Invocation, Source, default_output, dependency_args, dependency_file
-from rlopt.cc.stats import Record, Statistic, program, warn
-from rlopt.errors import RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
+from rlopt.cc.stats import Decision, Record, Statistic, program, warn
+from rlopt.errors import OutputError, RloptError, ToolchainError, ToolCrash, ToolError, ToolTimeout
 
 TYPE_CHECKING = False  # typing would cost every call of the wrapper, a direct hit too
 if TYPE_CHECKING:
@@ -45,6 +49,17 @@ class Fallback(Exception):
     def __init__(self, source: str, reason: str, category: Statistic):
         super().__init__(f"{source}: {reason}")
         self.source, self.reason, self.category = source, reason, category
+
+
+class PlainClang(Exception):
+    """A unit whose outcome only clang may tell the user (its backend printed a diagnostic, an output cannot be
+    written): plain clang compiles it and its own messages and exit status go through. If clang then succeeds,
+    the failure was ours: counted as a fallback under ``category``, and said as ``reason`` unless None (a
+    backend warning is clang's to print, not a wrapper's failure)."""
+
+    def __init__(self, reason: str | None, category: Statistic):
+        super().__init__(reason or category.value)
+        self.reason, self.category = reason, category
 
 
 class ModelUnusable(RloptError):
@@ -264,11 +279,32 @@ class Builder:
 
     # -- one source ----------------------------------------------------------------------------------------
     def compile(self, src: Source, out: str) -> int:
+        """The rlopt path for one source, or plain clang's compile of it when only clang may answer."""
+        try:
+            return self._compile(src, out)
+        except PlainClang as e:
+            return self.plain(src, out, e)
+
+    def plain(self, src: Source, out: str, why: PlainClang) -> int:
+        """Compile ``src`` into ``out`` with plain clang (its diagnostics and status are the user's)."""
+        inv = self.inv
+        mode = ["-S" if inv.mode == "asm" else "-c", *(["-emit-llvm"] if inv.emit_llvm else [])]
+        check_caller()
+        argv = unit_argv(self.ctx.compiler, inv, src, out, [*dependency_args(src.path, inv), *mode])
+        status = run_status(argv)[0]
+        if status == 0:
+            self.ctx.record.set(Decision.FALLBACK, why.category)
+            if why.reason:
+                warn(f"{src.path}: {why.reason}; compiled with plain clang")
+        return status
+
+    def _compile(self, src: Source, out: str) -> int:
         """Direct hit, else frontend (its diagnostics go to the user) then result hit or pipeline + backend."""
         ctx, inv = self.ctx, self.inv
         hashes = direct.FileHashes()
         key = manifest = None
-        if ctx.config.flag("direct_mode"):
+        dep = dependency_file(src.path, inv)
+        if ctx.config.flag("direct_mode") and _replayable(dep):
             source_hash = hashes(src.path)
             if source_hash is not None:
                 key = self.direct_key(src, source_hash)
@@ -292,10 +328,14 @@ class Builder:
         start = time.perf_counter()
         status, diagnostics = run_status(argv, stderr=True)
         ctx.record.timed("frontend", start)
-        emit_stderr(diagnostics)
         if status < 0:
+            emit_stderr(diagnostics)
             raise Fallback(src.path, f"the frontend died from signal {-status}", Statistic.FRONTEND_CRASH)
         if status:
+            emit_stderr(diagnostics)
+            if inv.mode != "link" and os.path.isfile(out):  # clang removes a failed compile's output, so that
+                with contextlib.suppress(OSError):       # make cannot take an old one as up to date
+                    os.unlink(out)
             return status
         with open(bc, "rb") as f:
             bitcode = f.read()
@@ -303,11 +343,11 @@ class Builder:
         tuned = self._tuned(module)
         fields, result_key = self.result(src, bitcode, tuned)
         self._write(out, fields["object"])
-        emit_stderr(fields.get("stderr", b""))
+        # (shown only now: a unit that goes to plain clang shows clang's own diagnostics instead)
+        emit_stderr(diagnostics + fields.get("stderr", b""))
         if key is not None and not ctx.model_failed:  # else the next call must warn again
             files = direct.record_files(src.path, direct.read_header_list(headers), hashes, started_ns)
             if files is not None:
-                dep = dependency_file(src.path, inv)
                 entry = {"files": files, "result": result_key, "module_key": module,
                          "tuning": tuned.digest if tuned else "", "stderr": diagnostics,
                          "deps": _read_bytes(dep) if dep else None}
@@ -370,10 +410,14 @@ class Builder:
         return value
 
     def _write(self, path: str, data: bytes) -> None:
+        """Write an output; one we cannot write is clang's to report (``-o`` into a missing directory)."""
         from rlopt.output import write_output
 
         check_caller()
-        write_output(data, path, durable=False)
+        try:
+            write_output(data, path, durable=False)
+        except OutputError as e:
+            raise PlainClang(f"I/O error: {e}", Statistic.IO_ERROR) from e
 
     # -- pipeline and backend ------------------------------------------------------------------------------
     def optimize_and_generate(self, src: Source, bitcode: bytes, model: str | None,
@@ -389,7 +433,7 @@ class Builder:
             self.ctx.record.timed("pipeline", start)
             made_by = {"pipeline": self.ctx.record.notes["pipeline"].encode()}
             if inv.emit_llvm:
-                return {"object": optimized, **made_by}
+                return {"object": _name_module(optimized, src.path) if text else optimized, **made_by}
             start = time.perf_counter()
             fields = self.backend(bitcode, optimize=True) if optimized is None else self.backend(optimized)
             self.ctx.record.timed("backend", start)
@@ -421,10 +465,17 @@ class Builder:
                 *([] if optimize else ["-Xclang", "-disable-llvm-passes"]),
                 "-S" if self.inv.mode == "asm" else "-c", "-x", "ir", inp, "-o", out]
         status, diagnostics = run_status(argv, stderr=True)
+        if diagnostics:
+            # said about our temporary module (no source location, bitcode shown as the source line): the unit is
+            # plain clang's, whose own diagnostics name the source; an error it does not repeat was ours
+            said = ToolError("backend", diagnostics.decode(errors="replace"), status)
+            raise PlainClang(str(said) if status else None,
+                             Statistic.BACKEND_ERROR if status else Statistic.BACKEND_DIAGNOSTICS)
         if status:
-            raise ToolError("backend", diagnostics.decode(errors="replace"), status)
+            raise ToolError("backend", "", status)
         with open(out, "rb") as f:
-            return {"object": f.read(), "stderr": diagnostics}  # backend warnings, replayed on every hit
+            # (no "stderr" field: entries of earlier versions may carry the backend's warnings, still replayed)
+            return {"object": f.read()}
 
 
 def count_hit(record: Record, tuned: tuning.Entry | None, direct_hit: bool = False) -> None:
@@ -441,10 +492,40 @@ def frontend_argv(compiler: str, inv: Invocation, src: Source, out: str, extra: 
     """clang's frontend step of the rlopt path: the module clang's own optimiser would get, as bitcode in ``out``.
     ``extra``: flags that change no code (dependency files, header listing, colours). ``rlopt tune --make``
     runs it again on a build's logged calls to get their modules."""
-    return [compiler, *inv.frontend, *(extra or []),
-            *(["-Wno-unused-command-line-argument"] if inv.mode == "link" else []),
-            "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c", "-o", out,
-            *(["-x", src.language] if src.explicit else []), src.path]
+    return unit_argv(compiler, inv, src, out, [*(extra or []), "-Xclang", "-disable-llvm-passes", "-emit-llvm", "-c"])
+
+
+def unit_argv(compiler: str, inv: Invocation, src: Source, out: str, extra: list[str]) -> list[str]:
+    """clang compiling the one source ``src`` of the user's command into ``out`` with ``extra`` flags. Such a call
+    gets every flag of the command, as each of clang's own per-source jobs does: when the command has other
+    sources or links, flags only they use (``-I`` beside a ``.i``, ``-L``) must not warn as unused."""
+    split = inv.mode == "link" or len(inv.sources) > 1
+    return [compiler, *inv.frontend, *extra, *(["-Wno-unused-command-line-argument"] if split else []),
+            "-o", out, *(["-x", src.language] if src.explicit else []), src.path]
+
+
+def _replayable(dep: str | None) -> bool:
+    """Whether a dependency file can be kept for direct hits: none, or a regular file (or none yet). Not stdout
+    (``-MF -``) nor a special file (``-MF /dev/stdout``): reading it back would block or read something else,
+    and a hit could not show it as clang does on every call."""
+    if dep is None:
+        return True
+    if dep == "-":
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(dep).st_mode)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def _name_module(ir: bytes, source: str) -> bytes:
+    """Textual IR with the ``; ModuleID`` line clang writes (the source's name), not the pipeline's input name."""
+    first, newline, rest = ir.partition(b"\n")
+    if not first.startswith(b"; ModuleID = "):
+        return ir
+    return b"; ModuleID = '" + os.fsencode(source) + b"'" + newline + rest
 
 
 def _read_bytes(path: str) -> bytes | None:

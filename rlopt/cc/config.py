@@ -67,6 +67,9 @@ class Config:
                 self.values[key], self.origins[key] = in_file[key], self.path
             else:
                 self.values[key], self.origins[key] = default, "default"
+        # checked now, not when first used: report_problems() runs before most calls read them
+        self.flags = {key: self._flag(key) for key, (_, default, _) in SETTINGS.items()
+                      if default in ("true", "false")}
 
     def _read_file(self) -> dict[str, str]:
         try:
@@ -91,7 +94,10 @@ class Config:
         return found
 
     def flag(self, key: str) -> bool:
-        """A boolean setting; a bad value is reported and the default used."""
+        """A boolean setting (a bad value was reported; its default is used)."""
+        return self.flags[key]
+
+    def _flag(self, key: str) -> bool:
         try:
             return parse_bool(self.values[key])
         except ValueError as e:

@@ -105,20 +105,38 @@ def _file_id(path: str) -> str:
     return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def _plain_bin_dir() -> str:
+    """Where plain clang is when the toolchain cannot be used: LLVM 19's known install locations, else ``clang``
+    on PATH ("": none). Not ``RLOPT_LLVM_BIN``, nor the toolchain search, which are what failed."""
+    from rlopt import toolchain
+
+    for major in toolchain.SUPPORTED_MAJORS:
+        for prefix in toolchain.KNOWN_PREFIXES:
+            if os.path.isfile(os.path.join(prefix.format(v=major), "clang")):
+                return prefix.format(v=major)
+    found = _which("clang")
+    return os.path.dirname(found) if found else ""
+
+
 class Tools:
     """LLVM 19's bin directory and version, found once and remembered in the store (validated by a stat of
     its ``opt``), and the compilers this call may use."""
 
     def __init__(self, store) -> None:
         self.store = store
+        #: why the toolchain cannot be used (a wrong ``RLOPT_LLVM_BIN``, ...): the call then runs plain clang
+        self.problem: str | None = None
         key = f"toolchain:{os.environ.get('RLOPT_LLVM_BIN', '')}:{os.environ.get('PATH', '')}"
-        found = self._remembered(key)
-        if found is None:  # on an empty cache every first job of a build gets here: one finds it, the rest wait
-            with contextlib.ExitStack() as held:
-                if store:
-                    with contextlib.suppress(OSError):  # no lock where its file cannot be made
-                        held.enter_context(store.exclusive("toolchain"))
-                found = self._remembered(key) or self._find(key)
+        try:
+            found = self._remembered(key)
+            if found is None:  # on an empty cache every first job of a build gets here: one finds it, the rest wait
+                with contextlib.ExitStack() as held:
+                    if store:
+                        with contextlib.suppress(OSError):  # no lock where its file cannot be made
+                            held.enter_context(store.exclusive("toolchain"))
+                    found = self._remembered(key) or self._find(key)
+        except RloptError as e:
+            self.problem, found = str(e), (_plain_bin_dir(), "")
         self.bin_dir, self.version = found
         self.id = f"{self.bin_dir}:{self.version}"
 
@@ -192,7 +210,7 @@ def real_compiler(cxx: bool, config: Config | None = None, tools: Tools | None =
     config = config or Config(cache_dir())
     configured = config.values["cxx" if cxx else "cc"]
     if configured and not os.environ.get(NESTED_ENV) and not os.path.basename(configured).startswith("rlopt-c"):
-        return configured
+        return _which(configured) or configured  # a bare name is found on PATH, as execvp would find it
     return (tools or Tools(None)).clang(cxx)
 
 
@@ -244,7 +262,9 @@ def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
             print(USAGE)
         elif op == "version":
             tools = Tools(None)
-            print(f"{stats.program()} (rlopt) {__version__}\nLLVM {tools.version} ({tools.bin_dir})")
+            if tools.problem:
+                stats.warn(tools.problem)
+            print(f"{stats.program()} (rlopt) {__version__}\nLLVM {tools.version or 'unusable'} ({tools.bin_dir})")
         elif op == "show-config":
             print(f"({'environment' if 'RLOPT_CACHE_DIR' in os.environ else 'default'}) "
                   f"{'cache_dir':<{max(map(len, SETTINGS))}} = {config.cache_dir}\n{config.show()}")
@@ -332,23 +352,24 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
         return 141  # 128 + SIGPIPE, what a shell reports for such a program
     record = Record()
     store = open_store(config)
-    try:
-        tools = Tools(store)
-        first = argv[0] if argv else ""
-        named = argv.pop(0) if argv and looks_like_compiler(argv[0]) else None
-        # for a record: whether the first word is a compiler is known without the file system, or it is one
-        certain = named is not None or not looks_like_compiler(first, syntax_only=True)
-        compiler = tools.resolve(named, cxx) if named else real_compiler(cxx, config, tools)
-    except RloptError as e:
-        print(f"{stats.program()}: error: {e}", file=sys.stderr)
-        return 1
-    call.compiler(named, certain, compiler, tools.bin_dir, config)
+    tools = Tools(store)
+    first = argv[0] if argv else ""
+    named = argv.pop(0) if argv and looks_like_compiler(argv[0]) else None
+    # for a record: whether the first word is a compiler is known without the file system, or it is one
+    certain = named is not None or not looks_like_compiler(first, syntax_only=True)
+    compiler = tools.resolve(named, cxx) if named else real_compiler(cxx, config, tools)
+    call.compiler(named or config.values["cxx" if cxx else "cc"] or None, certain, compiler, tools.bin_dir, config)
     config.report_problems()
     if os.environ.get(NESTED_ENV) or config.flag("disable"):
         if store is not None:
             store.close()
         record.set(Decision.DISABLED)
         stats.write_log(config.values["log_file"], record, [stats.program(), *argv], started)
+        _exec(compiler, argv)
+    if tools.problem:  # a build never breaks because of the wrapper
+        stats.warn(f"{tools.problem}; running {compiler} without rlopt")
+        record.set(Decision.FALLBACK, Statistic.TOOLCHAIN)
+        _finish(store, record, argv, started, config)
         _exec(compiler, argv)
     inv = options.classify(options.expand_response_files(argv))
     if not inv.bypass and any(not os.path.exists(p) for p in inv.inputs):

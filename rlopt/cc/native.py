@@ -64,7 +64,8 @@ class Call:
 
     def compiler(self, named: str | None, certain: bool, compiler: str, bin_dir: str, config) -> None:
         """How the compiler was found: ``rlopt.conf`` (settings), LLVM 19's ``opt`` (the remembered toolchain),
-        the compiler itself, and for a bare name every ``PATH`` directory (a new program could shadow it).
+        the compiler itself, and for a bare name (``named`` on the command line or in the settings) every
+        ``PATH`` directory (a new program could shadow it).
         ``certain``: whether the first word was a compiler or not could be told without the file system.
         Settings with problems (warned about on every call) write no record."""
         self.ok = (self.ok and certain and os.path.isabs(compiler) and not config.problems

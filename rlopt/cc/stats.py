@@ -93,6 +93,7 @@ class Statistic(enum.StrEnum):
     CRASH = "crash", "fallback"
     TOOLCHAIN = "toolchain", "fallback"
     BACKEND_ERROR = "backend error", "fallback"
+    BACKEND_DIAGNOSTICS = "backend diagnostics", "fallback"  # clang's own compile shows them (no warning of ours)
     PASS_ERROR = "pass error", "fallback"
     RLOPT_ERROR = "rlopt error", "fallback"
     IO_ERROR = "I/O error", "fallback"
