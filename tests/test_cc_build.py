@@ -198,6 +198,36 @@ def test_backend_diagnostics_are_clangs_own(env, tmp_path, tc, body):
     assert (tmp_path / "a.o").exists() == (expected.returncode == 0)
 
 
+LOOP_PRAGMA = """void g(float *a, float *b, int n) {
+#pragma clang loop vectorize(enable) interleave(enable)
+  for (int i = 0; i < n; i++) { a[i] = b[i] + a[i - 1]; if (a[i] > 3) break; }
+}
+"""
+
+
+@pytest.mark.parametrize("flags", [["-Werror"], ["-Ofast"], ["-Rpass=loop-vectorize"]])
+def test_what_clangs_optimiser_says_is_said(env, tmp_path, tc, flags):
+    """A loop pragma the optimiser cannot follow is clang's warning at the loop (an error with -Werror), and
+    -Rpass remarks are clang's: such a unit is compiled by plain clang (the engine said nothing, and -Werror
+    builds passed where clang's failed). Driver warnings are said once, not once per clang process."""
+    (tmp_path / "v.c").write_text(LOOP_PRAGMA)
+    argv = ["-O2", *flags, "-c", "v.c"]
+    expected = run([str(tc.path("clang")), *argv], env, tmp_path, check=False)
+    assert "v.c:" in expected.stderr
+    proc = run(["rlopt-cc", *argv], env, tmp_path, check=False)
+    assert (proc.returncode, proc.stderr) == (expected.returncode, expected.stderr)
+    assert proc.stderr.count("-Wdeprecated-ofast") == ("-Ofast" in flags)
+    assert log(env)[-1]["decision"] == ("compile error" if expected.returncode else "bypass")
+
+
+def test_a_driver_warning_is_said_once_and_keeps_the_rlopt_path(env, tmp_path):
+    """Every clang process of a unit repeats the driver's warnings about the command line: said once, and not
+    taken for a backend diagnostic (which would send every -Ofast unit to plain clang)."""
+    (tmp_path / "a.c").write_text(SOURCE)
+    proc = run(["rlopt-cc", "-Ofast", "-c", "a.c"], env, tmp_path)
+    assert proc.stderr.count("-Wdeprecated-ofast") == 1 and log(env)[-1]["decision"] == "rlopt"
+
+
 def test_a_failed_compile_leaves_no_old_object(env, tmp_path):
     (tmp_path / "err.c").write_text("int f(void) { return x; }\n")
     (tmp_path / "err.o").write_bytes(b"old")

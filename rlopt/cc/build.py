@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 import time
@@ -53,9 +54,9 @@ class Fallback(Exception):
 
 class PlainClang(Exception):
     """A unit whose outcome only clang may tell the user (its backend printed a diagnostic, an output cannot be
-    written): plain clang compiles it and its own messages and exit status go through. If clang then succeeds,
-    the failure was ours: counted as a fallback under ``category``, and said as ``reason`` unless None (a
-    backend warning is clang's to print, not a wrapper's failure)."""
+    written, a loop pragma its optimiser may warn about): plain clang compiles it and its own messages and exit
+    status go through. If clang then succeeds, it is counted under ``category`` (a fallback, or a bypass), and
+    said as ``reason`` unless None (a warning is clang's to print, not a wrapper's failure)."""
 
     def __init__(self, reason: str | None, category: Statistic):
         super().__init__(reason or category.value)
@@ -293,7 +294,8 @@ class Builder:
         argv = unit_argv(self.ctx.compiler, inv, src, out, [*dependency_args(src.path, inv), *mode])
         status = run_status(argv)[0]
         if status == 0:
-            self.ctx.record.set(Decision.FALLBACK, why.category)
+            self.ctx.record.set(Decision.BYPASS if why.category.group == "bypass" else Decision.FALLBACK,
+                                why.category)
             if why.reason:
                 warn(f"{src.path}: {why.reason}; compiled with plain clang")
         return status
@@ -339,6 +341,8 @@ class Builder:
             return status
         with open(bc, "rb") as f:
             bitcode = f.read()
+        if _FORCED_LOOP_TRANSFORM.search(bitcode):  # -Wpass-failed is clang's optimiser's to give, with its location
+            raise PlainClang(None, Statistic.LOOP_PRAGMA)
         module = self._module_key(bc)
         tuned = self._tuned(module)
         fields, result_key = self.result(src, bitcode, tuned)
@@ -465,6 +469,7 @@ class Builder:
                 *([] if optimize else ["-Xclang", "-disable-llvm-passes"]),
                 "-S" if self.inv.mode == "asm" else "-c", "-x", "ir", inp, "-o", out]
         status, diagnostics = run_status(argv, stderr=True)
+        diagnostics = _without_driver_warnings(diagnostics)  # the frontend step showed them already
         if diagnostics:
             # said about our temporary module (no source location, bitcode shown as the source line): the unit is
             # plain clang's, whose own diagnostics name the source; an error it does not repeat was ours
@@ -502,6 +507,22 @@ def unit_argv(compiler: str, inv: Invocation, src: Source, out: str, extra: list
     split = inv.mode == "link" or len(inv.sources) > 1
     return [compiler, *inv.frontend, *extra, *(["-Wno-unused-command-line-argument"] if split else []),
             "-o", out, *(["-x", src.language] if src.explicit else []), src.path]
+
+
+def _without_driver_warnings(stderr: bytes) -> bytes:
+    """``stderr`` without the driver's warnings about the command line (``clang: warning: argument '-Ofast' is
+    deprecated``): every clang process of a unit prints them, and clang's own compile prints them once."""
+    return b"".join(line for line in stderr.splitlines(keepends=True)
+                    if not _DRIVER_WARNING.match(line))
+
+
+_DRIVER_WARNING = re.compile(rb"[\w.+-]*clang[\w.+-]*: warning: ")
+#: Loop metadata of ``#pragma clang loop vectorize(enable)``, ``unroll_count(4)`` and the like (kept verbatim in the
+#: bitcode's metadata strings): where the optimiser cannot follow one, clang warns at the loop (an error with
+#: ``-Werror``), which only clang's own optimiser run can say.
+_FORCED_LOOP_TRANSFORM = re.compile(rb"llvm\.loop\.(?:vectorize\.(?:enable|width|scalable\.enable)|interleave\.count|"
+                                    rb"unroll\.(?:enable|count|full)|unroll_and_jam\.(?:enable|count)|"
+                                    rb"distribute\.enable)")
 
 
 def _replayable(dep: str | None) -> bool:

@@ -76,7 +76,7 @@ _TABLE: list[Option] = [
            S.PGO),
     *_rows("bypass", "joined", "-fvectorize -fno-vectorize -fslp-vectorize -fno-slp-vectorize -funroll-loops "
                                "-fno-unroll-loops -fpass-plugin= -fplugin= -fembed-bitcode "
-                               "-fsave-optimization-record", S.PIPELINE_OPTION),
+                               "-fsave-optimization-record -Rpass", S.PIPELINE_OPTION),
     *_rows("bypass", "separate", "-Xclang -mllvm -MJ", S.RAW_OPTION),
     *_rows("bypass", "joined", "-Xarch_ -fmodules -fcxx-modules -fopenmp-targets= -gsplit-dwarf --cuda",
            S.TOO_HARD),

@@ -87,6 +87,7 @@ class Statistic(enum.StrEnum):
     MISSING_INPUT = "missing input file", "bypass"
     DEPFLAGS_THROUGH_WP = "dependency flags through -Wp", "bypass"
     UNSUPPORTED_COMPILER = "unsupported compiler", "bypass"
+    LOOP_PRAGMA = "loop transformation pragma", "bypass"  # clang's optimiser warns where it cannot follow one
     # the rlopt path failed after the frontend; plain clang compiled instead
     FRONTEND_CRASH = "frontend crash", "fallback"
     TIMEOUT = "timeout", "fallback"
