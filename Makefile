@@ -3,6 +3,7 @@ SHELL := /bin/bash
 LLVM_BIN ?= /usr/lib/llvm-19/bin
 VENV := .venv
 PY := $(VENV)/bin/python
+PYTHON ?= python3.11
 STAMP := $(VENV)/.rlopt-installed
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 APT_PACKAGES := clang-19 llvm-19 csmith libcsmith-dev valgrind libsqlite3-dev
@@ -27,7 +28,7 @@ $(LLVM_BIN)/opt:
 # setup.py builds rlopt-cc/rlopt-c++ as the native launcher (rlopt/cc/launcher.c) into $(VENV)/bin.
 $(STAMP): pyproject.toml setup.py constraints.txt rlopt/cc/launcher.c | $(LLVM_BIN)/opt
 	@$(MAKE) --no-print-directory .apt-extras
-	@test -x $(PY) || python3.11 -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q $(PIP_FLAGS) -c constraints.txt -e '.[train,distributed,dev]'
 	@touch $(STAMP)
 

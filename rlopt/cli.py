@@ -217,7 +217,10 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
              llvm_bin: str | None, timeout: float, engine: bool, force: bool, disable_output: bool,
              print_pipeline_passes: bool, mtriple: str | None, llvm_options: tuple[str, ...], list_actions: bool,
              **diagnostics: bool) -> None:
-    """Optimize LLVM IR like opt; with -O-rl the pass pipeline comes from a learned policy."""
+    """Optimize LLVM IR like opt; with -O-rl the pass pipeline comes from a learned policy.
+
+    'rlopt tune INPUT ...' tunes one module's pipeline with your own runs (rlopt tune --help).
+    """
     if list_actions:
         for i, a in enumerate(passes.EXTENDED_ACTIONS_V2):
             click.echo(f"{i:3d}  {a.name:30s} {a.pipeline} {' '.join(a.options)}".rstrip())

@@ -952,7 +952,7 @@ def command(input_path: str | None, output: str | None, text: bool, run_cmd: str
     """Tune the pipeline for one module with real runs (speed) or exact counts (size); remember the answer.
 
     \b
-    rlopt tune in.ll -o out.ll --run './{exe} input.txt' [--budget 10m | --evals N]
+    rlopt tune in.ll -o out.ll --run '{exe} input.txt' [--budget 10m | --evals N]
     rlopt tune in.ll -o out.ll --objective size
     rlopt tune --make 'make' --run './prog ARGS' [--objective size]    (a project built with CC=rlopt-cc)
     rlopt tune --list ;  rlopt tune --forget in.ll

@@ -137,6 +137,20 @@ def test_incompatible_resume_is_refused_before_writing(trainer, tmp_path, capsys
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # config.json and run.json untouched
 
 
+def test_resume_continues_the_runs_environment(trainer, tmp_path):
+    """``--out RUN --resume`` alone goes on with the run's benchmarks, reward, episode length and action space
+    (it went back to the defaults, mixing two rewards in one run); an option given again wins."""
+    algo, fake = trainer
+    out = tmp_path / "run"
+    first = ["--benchmarks", "qsort", "--reward", "IrInstructionCount", "--episode-length", "5"]
+    assert cli.main([algo, *first, "--out", str(out), "--quiet"]) == 0
+    saved = json.loads((out / "run.json").read_text())
+    assert cli.main([algo, "--out", str(out), "--quiet", "--resume"]) == 0
+    assert json.loads((out / "run.json").read_text()) == saved
+    assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--episode-length", "7"]) == 0
+    assert json.loads((out / "run.json").read_text()) == {**saved, "episode_length": 7}
+
+
 @pytest.mark.parametrize("content", [b"global_step,episode,return\n1,1,0.5\n", b"\x80\x02junk", None])
 def test_export_of_a_file_that_is_no_checkpoint_is_one_line(tmp_path, capsys, content):
     path = tmp_path / "progress.csv"

@@ -84,6 +84,15 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
     from rlopt.training import rewards, runlog
     from rlopt.training.rollouts import env_factory, trainable_actions
 
+    if resume:  # the run's environment unless this command line changes it (the network and the --set
+        # hyperparameters are checked against the checkpoint below)
+        saved = _saved_run(Path(out_dir))
+        reward, episode_length, action_space = (
+            saved.get(name, value) if _defaulted(name) else value
+            for name, value in (("reward", reward), ("episode_length", episode_length),
+                                ("action_space", action_space)))
+        if _defaulted("benchmarks") and _defaulted("split") and saved.get("benchmarks"):
+            benchmarks = ",".join(saved["benchmarks"])
     try:
         rewards.make(reward)
     except ValueError as e:
@@ -187,6 +196,21 @@ def _override(config: Any, overrides: tuple[str, ...]) -> Any:
             raise click.BadParameter(f"'{item}': {text!r} is not a valid {type(current).__name__}",
                                      param_hint="--set") from None
     return dataclasses.replace(config, **changes)
+
+
+def _defaulted(name: str) -> bool:
+    """Whether the option ``name`` was left to its default on this command line."""
+    return click.get_current_context().get_parameter_source(name) is click.core.ParameterSource.DEFAULT
+
+
+def _saved_run(out: Path) -> dict[str, Any]:
+    """The environment a run was started with (``run.json``; {} for a run without one)."""
+    import json
+
+    try:
+        return json.loads((out / "run.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _write_run_info(out: Path, bench: list[Any], *, reward: str, episode_length: int, action_space: str) -> None:
