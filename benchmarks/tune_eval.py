@@ -49,8 +49,9 @@ class BenchProgram(tune.Program):
     def backend(self, code: bytes) -> Path:
         return runtime.build(code, self.workdir / digest(code)[:16] / "prog", extra_link=self.bench.ldflags)
 
-    def run(self, exe: Path) -> RunResult:
-        runs = [runtime.run_benchmark(exe, self.bench, timeout=self.run_timeout) for _ in range(self.bench.repeat)]
+    def run(self, exe: Path, timeout: float | None = None) -> RunResult:
+        runs = [runtime.run_benchmark(exe, self.bench, timeout=timeout or self.run_timeout)
+                for _ in range(self.bench.repeat)]
         return RunResult(runs[-1].stdout, runs[-1].returncode, sum(r.seconds for r in runs),
                          sum(r.cpu_seconds for r in runs))
 

@@ -136,8 +136,8 @@ class Altered(tune.Program):
 
     bad: str = ""
 
-    def run(self, exe: Path) -> RunResult:
-        r = super().run(exe)
+    def run(self, exe: Path, timeout: float | None = None) -> RunResult:
+        r = super().run(exe, timeout)
         if digest(exe.read_bytes()) == self.bad:
             return RunResult(r.stdout + b"!", r.returncode, r.seconds, r.cpu_seconds)
         return r
@@ -176,7 +176,7 @@ class Noisy(tune.Program):
             f.write(digest(code).encode()[:8])
         return out
 
-    def run(self, exe: Path) -> RunResult:
+    def run(self, exe: Path, timeout: float | None = None) -> RunResult:
         t = 0.1 * math.exp(self.rng.gauss(0, 0.05)) * (1.3 if self.rng.random() < 0.1 else 1.0)
         return RunResult(b"same\n", 0, t, t)
 
@@ -196,8 +196,8 @@ def test_a_real_gain_in_the_same_noise_is_found(ackermann, engine, tc, tmp_path)
     fast = digest(prog.build("default<O1>").read_bytes())
     plain = prog.run
 
-    def run(exe: Path) -> RunResult:
-        r = plain(exe)
+    def run(exe: Path, timeout: float | None = None) -> RunResult:
+        r = plain(exe, timeout)
         if digest(exe.read_bytes()) == fast:
             return RunResult(r.stdout, 0, r.seconds * 0.9, r.cpu_seconds * 0.9)
         return r
@@ -216,8 +216,8 @@ def test_an_o2_build_is_judged_against_o2(unswitch, engine, tc, tmp_path):
         o3 = digest(prog.build("default<O3>").read_bytes())
         plain = prog.run
 
-        def run(exe: Path, plain=plain, o3=o3, faster=faster) -> RunResult:
-            r = plain(exe)
+        def run(exe: Path, timeout: float | None = None, plain=plain, o3=o3, faster=faster) -> RunResult:
+            r = plain(exe, timeout)
             if faster and digest(exe.read_bytes()) == o3:
                 return RunResult(r.stdout, 0, r.seconds * 0.9, r.cpu_seconds * 0.9)
             return r

@@ -66,7 +66,7 @@ class SimulatedProgram(tune.Program):
         out.write_bytes(code)
         return out
 
-    def run(self, exe: Path) -> RunResult:
+    def run(self, exe: Path, timeout: float | None = None) -> RunResult:
         t = 0.1 / self.gain(exe.read_text()) * math.exp(self.rng.gauss(0, self.sigma))
         if self.spike_rate and self.rng.random() < self.spike_rate:
             t *= SPIKE
