@@ -228,6 +228,20 @@ def test_a_driver_warning_is_said_once_and_keeps_the_rlopt_path(env, tmp_path):
     assert proc.stderr.count("-Wdeprecated-ofast") == 1 and log(env)[-1]["decision"] == "rlopt"
 
 
+def test_colours_asked_for_are_kept_in_a_pipe(env, tmp_path, tc):
+    """-fcolor-diagnostics (CMake adds it for Ninja, which pipes stderr) keeps clang's colour codes on a miss, a
+    direct hit and the native launcher's hit; without it a pipe gets plain text."""
+    (tmp_path / "w.c").write_text("int f(int x) { int y; return x; }\n")
+    argv = ["-O2", "-Wall", "-fcolor-diagnostics", "-c", "w.c"]
+    want = run([str(tc.path("clang")), *argv], env, tmp_path).stderr
+    assert "\x1b[" in want
+    for _ in range(3):
+        assert run(["rlopt-cc", *argv], env, tmp_path).stderr == want
+    assert [line["decision"] for line in log(env)] == ["rlopt"] * 3 and log(env)[-1]["direct_hits"] == 1
+    plain = run(["rlopt-cc", *argv[:2], *argv[3:]], env, tmp_path).stderr
+    assert "warning: unused variable" in plain and "\x1b[" not in plain
+
+
 def test_a_failed_compile_leaves_no_old_object(env, tmp_path):
     (tmp_path / "err.c").write_text("int f(void) { return x; }\n")
     (tmp_path / "err.o").write_bytes(b"old")

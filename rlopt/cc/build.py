@@ -141,12 +141,13 @@ def run_link(argv: list[str], output: str | None) -> int:
             os.unlink(tmp)
 
 
-def emit_stderr(data: bytes) -> None:
-    """Show diagnostics recorded earlier; colour codes only when stderr is a terminal."""
+def emit_stderr(data: bytes, colour: bool = False) -> None:
+    """Show diagnostics recorded earlier; colour codes only when stderr is a terminal or the command asks for
+    them (``colour``: :func:`colour_forced`)."""
     global _ANSI
     if not data:
         return
-    if not sys.stderr.isatty():
+    if not (colour or sys.stderr.isatty()):
         import re
 
         _ANSI = _ANSI or re.compile(rb"\x1b\[[0-9;]*m")
@@ -154,6 +155,19 @@ def emit_stderr(data: bytes) -> None:
     sys.stderr.flush()
     sys.stderr.buffer.write(data)
     sys.stderr.buffer.flush()
+
+
+def colour_forced(args: list[str]) -> bool:
+    """Whether the command's last colour flag asks for colours whatever stderr is (``-fcolor-diagnostics``,
+    ``-fdiagnostics-color[=always]``, as CMake adds for Ninja, which pipes stderr), as clang reads them."""
+    forced = False
+    for a in args:
+        if a in ("-fcolor-diagnostics", "-fdiagnostics-color", "-fdiagnostics-color=always"):
+            forced = True
+        elif a in ("-fno-color-diagnostics", "-fno-diagnostics-color", "-fdiagnostics-color=never",
+                   "-fdiagnostics-color=auto"):
+            forced = False
+    return forced
 
 
 PACK_MAGIC = b"RLF1"
@@ -211,6 +225,7 @@ class Builder:
 
     def __init__(self, inv: Invocation, ctx: Context):
         self.inv, self.ctx = inv, ctx
+        self.colour = colour_forced(inv.frontend)  # diagnostics keep their colour codes in a pipe too
         self.objective = tuning.OBJECTIVES.get(inv.level)
         self.tuning_db = ctx.config.values["tuning_db"] or tuning.default_path()
         #: the last source's manifest entry that answered this call, for the native launcher's record
@@ -331,10 +346,10 @@ class Builder:
         status, diagnostics = run_status(argv, stderr=True)
         ctx.record.timed("frontend", start)
         if status < 0:
-            emit_stderr(diagnostics)
+            emit_stderr(diagnostics, self.colour)
             raise Fallback(src.path, f"the frontend died from signal {-status}", Statistic.FRONTEND_CRASH)
         if status:
-            emit_stderr(diagnostics)
+            emit_stderr(diagnostics, self.colour)
             if inv.mode != "link" and os.path.isfile(out):  # clang removes a failed compile's output, so that
                 with contextlib.suppress(OSError):       # make cannot take an old one as up to date
                     os.unlink(out)
@@ -348,7 +363,7 @@ class Builder:
         fields, result_key = self.result(src, bitcode, tuned)
         self._write(out, fields["object"])
         # (shown only now: a unit that goes to plain clang shows clang's own diagnostics instead)
-        emit_stderr(diagnostics + fields.get("stderr", b""))
+        emit_stderr(diagnostics + fields.get("stderr", b""), self.colour)
         if key is not None and not ctx.model_failed:  # else the next call must warn again
             files = direct.record_files(src.path, direct.read_header_list(headers), hashes, started_ns)
             if files is not None:
@@ -376,7 +391,7 @@ class Builder:
         if dep and entry.get("deps") is not None:
             self._write(dep, entry["deps"])
         self._write(out, fields["object"])
-        emit_stderr(entry.get("stderr", b"") + fields.get("stderr", b""))
+        emit_stderr(entry.get("stderr", b"") + fields.get("stderr", b""), self.colour)
         count_hit(self.ctx.record, tuned, direct_hit=True)
         self.served = (key, entry, tuned, out)
         return True

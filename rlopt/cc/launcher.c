@@ -309,9 +309,27 @@ static int write_atomic(const char *path, const unsigned char *data, size_t len)
     return ok ? 0 : -1;
 }
 
-/* Replay recorded diagnostics; colour codes only when stderr is a terminal (rlopt.cc.build.emit_stderr). */
+/* Whether the command's last colour flag asks for colours whatever stderr is (rlopt.cc.build.colour_forced). */
+static int colour_forced;
+
+static int forces_colour(int argc, char **argv) {
+    int forced = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-fcolor-diagnostics") || !strcmp(a, "-fdiagnostics-color") ||
+            !strcmp(a, "-fdiagnostics-color=always"))
+            forced = 1;
+        else if (!strcmp(a, "-fno-color-diagnostics") || !strcmp(a, "-fno-diagnostics-color") ||
+                 !strcmp(a, "-fdiagnostics-color=never") || !strcmp(a, "-fdiagnostics-color=auto"))
+            forced = 0;
+    }
+    return forced;
+}
+
+/* Replay recorded diagnostics; colour codes only when stderr is a terminal or the command asks for them
+   (rlopt.cc.build.emit_stderr). */
 static void emit_stderr(const unsigned char *p, size_t n) {
-    int tty = isatty(2);
+    int tty = isatty(2) || colour_forced;
     Buf out = {0};
     for (size_t i = 0; i < n; i++) {
         if (!tty && p[i] == 0x1b && i + 1 < n && p[i + 1] == '[') {
@@ -842,6 +860,7 @@ int main(int argc, char **argv) {
         size_t len = strlen(name);
         native_key(argc, argv, len >= 2 && strcmp(name + len - 2, "++") == 0, key);
         setenv(KEY_ENV, key, 1);
+        colour_forced = forces_colour(argc, argv);
         serve(key, &start, argv[0]);
         via_fork_server(argc, argv);
     }
