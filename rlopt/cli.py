@@ -240,6 +240,10 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
     data = ir.read_input(input_path)
     name = "<stdin>" if input_path == "-" else input_path
     stripped = False
+    if strip_optnone and ir.is_bitcode(data):  # optnone is found and removed in the text
+        from rlopt.engine import OptBackend
+
+        data = OptBackend(tc, timeout).optimize(data, "verify", name=name)
     if not ir.is_bitcode(data):
         source = data.decode(errors="replace")
         optnone = ir.optnone_functions(source)

@@ -80,7 +80,7 @@ def test_print_passes_replays_with_plain_opt(example_ir, tmp_path):
     assert body(out.read_bytes()) == body(replay.read_bytes())
 
 
-def test_print_passes_replays_mtriple_and_says_what_strip_optnone_did(example_ir, tmp_path):
+def test_print_passes_replays_mtriple_and_says_what_strip_optnone_did(tc, example_ir, tmp_path):
     out, replay = tmp_path / "out.ll", tmp_path / "replay.ll"
     proc = rlopt("-O1", "--mtriple=aarch64-linux-gnu", str(example_ir["sort.O3"]), "-S", "-o", str(out),
                  "--print-passes")
@@ -91,6 +91,10 @@ def test_print_passes_replays_mtriple_and_says_what_strip_optnone_did(example_ir
     assert "aarch64" in replay.read_text() and body(out.read_bytes()) == body(replay.read_bytes())
     proc = rlopt("-O1", "--strip-optnone", str(example_ir["sort.optnone"]), "-S", "-o", str(out), "--print-passes")
     assert proc.returncode == 0 and b"--strip-optnone removed them first" in proc.stderr
+    bitcode = tmp_path / "sort0.bc"  # bitcode too (it was passed on with its optnone functions)
+    tc.run("llvm-as", [str(example_ir["sort.optnone"]), "-o", str(bitcode)])
+    proc = rlopt("-O1", "--strip-optnone", str(bitcode), "-S", "-o", str(out))
+    assert proc.returncode == 0 and "optnone" not in out.read_text()
 
 
 @pytest.mark.parametrize("args", [["--passes=function(print<domtree>)", "-disable-output"],
