@@ -222,6 +222,9 @@ def test_validate_states(engine: Engine) -> None:
     assert not bad.okay() and bad.reward_validation_failed and "Expected reward" in bad.error_details
     unknown = compiler_gym.CompilerEnvState(env.state.benchmark, "opt -no-such-pass input.bc -o output.bc")
     assert env.validate(unknown).actions_replay_failed
+    nowhere = compiler_gym.CompilerEnvState("benchmark://rlopt-suite-v0/nosuch", "opt -gvn input.bc -o output.bc")
+    missing = env.validate(nowhere)  # a state of a benchmark that is not there fails, as a state (it raised)
+    assert missing.actions_replay_failed and "'nosuch'" in missing.error_details
     assert runtime.ValidationResult("miscompile", "differs").okay() is False
     env.close()
 

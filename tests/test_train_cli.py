@@ -205,3 +205,35 @@ def test_env_factory_draws_benchmarks_reproducibly(tmp_path, monkeypatch):
         assert env.step(sroa)[3] is False and env.step(sroa)[3] is True  # truncated at the episode length
     finally:
         env.close()
+
+
+@pytest.mark.parametrize("content", [b"junk", b"", b"[1, 2]", b'{"version": 1}', b"\x80\x02\xff"])
+@pytest.mark.parametrize("command", [["headroom"], ["portfolio"], ["select"], ["eval", "speed"],
+                                     ["measure", "--benchmarks", "crc32"]])
+def test_a_file_that_is_no_table_is_one_line_and_stays(tmp_path, capsys, content, command):
+    table = tmp_path / "t.json"
+    table.write_bytes(content)
+    code = cli.main([*command, "--table", str(table)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith(f"rlopt-train: error: {table}: not a pipeline table") and err.count("\n") == 1
+    assert table.read_bytes() == content
+
+
+@pytest.mark.parametrize("args, message", [
+    (["datasets", "list", "--programs", "nosuch"], "no programs to list for 'nosuch'"),
+    (["ppo", "--benchmarks", ",", "--out", "RUN"], "--benchmarks ',' names no benchmark"),
+    (["measure", "--benchmarks", ",", "--table", "RUN/t.json"], "--benchmarks ',' names no benchmark"),
+    (["eval", "speed", "--benchmarks", "crc32", "--metrics", ","], "',' names no metric"),
+    (["search", "--programs", "1", "--out", "AFILE/x.json"], "AFILE is not a directory"),
+    (["headroom", "--json", "AFILE/h.json"], "AFILE is not a directory"),
+    (["select", "--out", "model.txt"], "a model is NAME.onnx"),
+    (["select", "--out", "m.onnx", "--report", "m.json"], "is where the model or its card goes"),
+])
+def test_arguments_that_cannot_work_are_refused_before_any_work(tmp_path, capsys, args, message):
+    """(an empty list ran nothing and exited 0 or crashed; an output under a file failed after the work)"""
+    (tmp_path / "afile").write_text("x")
+    args = [a.replace("RUN", str(tmp_path / "run")).replace("AFILE", str(tmp_path / "afile")) for a in args]
+    code = cli.main(args)
+    err = capsys.readouterr().err.replace(str(tmp_path / "afile"), "AFILE")
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "run").exists()

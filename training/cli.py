@@ -7,6 +7,7 @@ and ``export.export``. Every error is one line on stderr and a non-zero exit sta
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,21 @@ CHECKPOINT = "checkpoint.pt"
 RUN_MODEL = "policy.onnx"
 
 
+def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: an output path whose directory exists as one or can be made, and can be written in:
+    checked before the work that ends in writing it (a search, a measurement), not after."""
+    if value:
+        where = Path(value).resolve()
+        folder = where if where.is_dir() else where.parent
+        while not folder.exists():
+            folder = folder.parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"'{value}': {folder} is not a directory")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise click.BadParameter(f"'{value}': cannot write in {folder}")
+    return value
+
+
 def select_benchmarks(names: str | None, split: str | None, *, ir_files: bool = False) -> list[Any]:
     """Benchmarks by comma-separated names/URIs, or a split of the suite (exactly one of the two). With
     ``ir_files`` (training: the environment takes them), IR files too, as :class:`~rlopt.training.programs.IrFile`."""
@@ -37,7 +53,10 @@ def select_benchmarks(names: str | None, split: str | None, *, ir_files: bool = 
         raise click.UsageError("give --benchmarks or --split, not both")
     if names:
         find = programs.find if ir_files else benchmarks.get
-        return [find(n.strip()) for n in names.split(",") if n.strip()]
+        chosen = [find(n.strip()) for n in names.split(",") if n.strip()]
+        if not chosen:
+            raise click.UsageError(f"--benchmarks '{names}' names no benchmark")
+        return chosen
     chosen = benchmarks.suite(split)
     if not chosen:
         raise click.UsageError(f"the '{split}' split is empty")
@@ -60,7 +79,7 @@ def _train_options(f: Callable) -> Callable:
         click.option("--seed", type=int, default=1, show_default=True),
         click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Ray actors stepping environments in parallel (0: no Ray)."),
-        click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+        click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=_writable,
                      help="Run directory (checkpoint, CSV logs, learning curves), e.g. runs/NAME."),
         click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint."),
         click.option("--action-space", type=click.Choice(list(passes.ACTION_SPACES)), default=DEFAULT_SPACE,
@@ -258,7 +277,7 @@ def sac(**kwargs: Any) -> None:
 @click.option("--runtime-rounds", type=click.IntRange(min=1), default=5, show_default=True,
               help="Interleaved timing rounds (min of N).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, callback=_writable,
               help="Write eval.json and eval.csv here [default: the run directory, if MODEL is one].")
 @click.option("--table", "table_path", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Judge a selector by the measured table instead of building: leave-family-out and the "
@@ -285,6 +304,8 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
         return
     bench = select_benchmarks(benchmarks, split or (None if benchmarks else "test"))
     wanted = tuple(m.strip() for m in metrics.split(",") if m.strip())
+    if not wanted:
+        raise click.BadParameter(f"'{metrics}' names no metric", param_hint="--metrics")
     try:
         report = evaluate.evaluate(bench, policy, budget=budget, random_trials=random_trials, metrics=wanted,
                                    runtime_rounds=runtime_rounds, seed=seed,
@@ -324,7 +345,7 @@ def _eval_table(model: Selector, table_path: Path | None, out_dir: str | None) -
 
 @_group.command()
 @click.argument("run", type=click.Path(exists=True))
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, callback=_writable,
               help=f"The .onnx to write (card and vocabulary beside it) [default: RUN/{RUN_MODEL}].")
 def export(run: str, out_path: str | None) -> None:
     """Export a run's checkpoint (RUN: run directory or checkpoint.pt) to ONNX with a model card."""
@@ -372,6 +393,9 @@ def _list_programs(name: str) -> None:
     if name not in ds.IMPORTERS:
         from rlopt.training import benchmarks
 
+        if name != "rlopt-suite-v0":
+            known = ", ".join(["rlopt-suite-v0", *ds.IMPORTERS])
+            raise click.UsageError(f"no programs to list for '{name}' (datasets with a list: {known})")
         for b in benchmarks.suite():
             click.echo(f"{b.uri}  {b.split}")
         return
@@ -404,7 +428,10 @@ def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any
     from rlopt.training import datasets as ds
 
     if programs:
-        return [bm.get(n.strip()) for n in programs.split(",") if n.strip()]
+        chosen = [bm.get(n.strip()) for n in programs.split(",") if n.strip()]
+        if not chosen:
+            raise click.UsageError(f"--benchmarks '{programs}' names no benchmark")
+        return chosen
     out: list[Any] = []
     for name in names:
         if name == bm.SUITE:
@@ -421,7 +448,7 @@ def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any
 @click.option("--dataset", "dataset_names", multiple=True, metavar="NAME",
               help="Dataset to measure (repeatable) [default: rlopt-suite-v0 and every installed dataset].")
 @click.option("--benchmarks", "programs", help="Comma-separated program URIs instead of whole datasets.")
-@click.option("--table", "table_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--table", "table_path", type=click.Path(dir_okay=False), default=None, callback=_writable,
               help="The table to extend (resumes where it stopped) [default: the committed table].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
               help="Backend builds in parallel (timing is always serial).")
@@ -484,7 +511,7 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--objective", type=click.Choice(["speed", "size"]), default="speed", show_default=True,
               help="speed: judged by interleaved runtime against -O3; size: by IR instructions against -Oz.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, callback=_writable,
               help="Where to write the kept sequences [default: the committed file the table reads].")
 @click.option("--portfolio", "portfolio_seconds", type=click.FloatRange(min=0.5), default=None, metavar="SECONDS",
               help="Size only: tune each program for SECONDS (rlopt tune's exact search) and keep the winners that "
@@ -527,7 +554,7 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, obj
 @_group.command("headroom")
 @click.option("--table", "table_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help="The measured table [default: the committed one].")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, callback=_writable,
               help="Also write the figures as JSON here.")
 def headroom_cmd(table_path: str | None, json_out: str | None) -> None:
     """Oracle headroom per program and family over -O3 (speed) and -Oz (size), from the measured table."""
@@ -580,9 +607,9 @@ def portfolio_cmd(table_path: str | None, size: int, knob_screen: bool) -> None:
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["mlp", "knn", "exact"]),
               help="Selector kinds to compare (repeatable) [default: mlp and knn, and exact for size]; the best "
                    "on validation is exported.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, callback=_writable,
               help="Export the winner here (NAME.onnx, card beside it), e.g. models/speed.onnx.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, callback=_writable,
               help="Write the comparison (leave-family-out, splits) as JSON here.")
 @click.option("--max-full", type=click.IntRange(min=1), default=None,
               help="Compile time: leave out candidates that run more than N whole clang pipelines; for 'exact', which "
@@ -596,11 +623,18 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
     from rlopt.ir import write_file
     from rlopt.training import selector
 
+    if out_path and not out_path.endswith(".onnx"):
+        raise click.BadParameter(f"'{out_path}': a model is NAME.onnx (its card NAME.json beside it)",
+                                 param_hint="--out")
+    if out_path and report_path and Path(report_path).resolve() in (Path(out_path).resolve(),
+                                                                    Path(out_path).with_suffix(".json").resolve()):
+        raise click.BadParameter(f"'{report_path}' is where the model or its card goes", param_hint="--report")
     path, table = _measured_table(table_path)
     data = selector.load_data(table, objective)
     train_rows, val_rows, test_rows = selector.split_rows(data)
     if not train_rows or not val_rows:
-        raise click.UsageError(f"the table has too few {objective} programs ({len(data.uris)}) to train on")
+        raise click.UsageError(f"the table's {len(data.uris)} {objective} programs have {len(train_rows)} in the "
+                               f"train split and {len(val_rows)} in validation: both are needed")
     report: dict[str, Any] = {"objective": objective, "table": str(path), "programs": len(data.uris),
                               "max_full": max_full, "kinds": {}}
     best = None

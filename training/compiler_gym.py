@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import gymnasium
 import numpy as np
 
+from rlopt.errors import InputError
 from rlopt.training.observations import ObservationView
 from rlopt.training.programs import canonical
 
@@ -343,8 +344,8 @@ class CompilerGymMixin:
         try:
             replay.reset(benchmark=state.benchmark)
             replay.apply(state)
-        except (ValueError, LookupError, OSError, gymnasium.error.Error) as e:
-            result.actions_replay_failed = True
+        except (ValueError, LookupError, OSError, InputError, gymnasium.error.Error) as e:  # InputError: no such
+            result.actions_replay_failed = True                                                  # benchmark
             result.errors.append(f"Action replay failed: {type(e).__name__}: {e}")
         else:
             if state.reward is not None and self.reward_spec is not None and self.reward_spec.deterministic:

@@ -363,9 +363,15 @@ def machine() -> dict[str, Any]:
 
 
 def load_table(path: Path) -> dict[str, Any]:
-    """The table at ``path``, or a new empty one."""
+    """The table at ``path``, or a new empty one; a file that is not a table is an error that says so."""
     if path.is_file():
-        table = json.loads(path.read_text())
+        try:
+            table = json.loads(path.read_bytes())
+        except (OSError, ValueError) as e:  # ValueError: not JSON, not UTF-8
+            raise RloptError(f"{path}: not a pipeline table ({e})") from None
+        if not isinstance(table, dict) or not isinstance(table.get("programs"), dict) \
+                or not isinstance(table.get("candidates"), dict):
+            raise RloptError(f"{path}: not a pipeline table (no 'programs' and 'candidates')")
         if table.get("version") != TABLE_VERSION:
             raise RloptError(f"{path}: table version {table.get('version')}, expected {TABLE_VERSION}")
         return table
