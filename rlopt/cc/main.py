@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 NESTED_ENV = build.NESTED_ENV
 _ADMIN = {"-s": "show-stats", "--show-stats": "show-stats", "-z": "zero-stats", "--zero-stats": "zero-stats",
           "-C": "clear", "--clear": "clear", "--clear-cache": "clear", "-p": "show-config",
-          "--show-config": "show-config", "-h": "help", "--help": "help", "-V": "version", "--version": "version",
+          "--show-config": "show-config", "-h": "help", "--help": "help", "-V": "version",
           "--stop-server": "stop-server"}
 #: Inputs, never compilers, when they come first on the command line.
 _INPUT_EXTENSIONS = {".c", ".cc", ".cp", ".cxx", ".cpp", ".CPP", ".c++", ".C", ".i", ".ii", ".o", ".a", ".so",
@@ -46,7 +46,8 @@ Options (ccache's spelling):
   -M, --max-size SIZE   set the cache size limit in rlopt.conf (500M, 5G, 2Gi; 0: no limit) and clean up
   -p, --show-config     every setting, its value and where it came from
       --stop-server     stop the model server (and the fork server) of this cache directory
-  -V, --version         rlopt's and LLVM's versions
+  -V                    rlopt's and LLVM's versions (--version is the compiler's: build scripts ask
+                        $(CC) --version which compiler they have)
   -h, --help            this text
 
 Settings: environment variables, then rlopt.conf in the cache directory ($RLOPT_CACHE_DIR/cc), then
