@@ -316,6 +316,9 @@ def profile(project: Project, groups: list[list[Unit]], run_cmd: str, work: Path
     CPU seconds (the least)."""
     project.build()  # the build as it is: an earlier round's probe builds are undone (nothing to do otherwise)
     base = project.snapshot(work / "base")
+    problem = tune.run_failure(tune.run_program(run_cmd, base), tune.RUN_TIMEOUT)
+    if problem:  # before its CPU time is taken for a measurement ("too little to time" for a crash at once)
+        raise RloptError(f"the build's run {problem} (check --run)")
     slowdowns: list[float | None] = [None] * len(groups)
     timed: list[tuple[int, Path]] = []
     for i, group in enumerate(groups):

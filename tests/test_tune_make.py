@@ -238,7 +238,8 @@ def test_make_usage_errors_are_one_line(tmp_path, env):
             (["--make", "make", "--run", "./nope 1"], "must start with a program the build links", 2),
             (["--make", "make CC=" + sys.executable, "--run", "./prog"], "failed", 1),
             (["--make", "true", "--run", "./prog"], "compiled nothing through rlopt-cc", 1),
-            (["--make", "make", "--run", "./prog 1"], "nothing worth tuning", 1)):  # a run too short to matter
+            (["--make", "make", "--run", "./prog 1"], "nothing worth tuning", 1),  # a run too short to matter
+            (["--make", "make", "--run", "./prog 1; kill -SEGV $$"], "killed by signal 11", 1)):  # not "too little"
         r = rlopt("tune", *args, "-q", env=env, cwd=proj, check=False)
         assert r.returncode == status and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, (
             args, r.stderr)
