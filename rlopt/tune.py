@@ -819,8 +819,9 @@ def tune_size(program: Program, first: list[Candidate], *, evals: int | None, se
             best.append(cand)
             best.sort(key=lambda c: c.ir_instructions or 0)
             del best[SIZE_PARENTS * 2:]
+            left_now = "" if math.isinf(deadline) else f", {max(0.0, deadline - time.monotonic()):.1f} s left"
             progress(f"{len(history)} candidates, best {best[0].name} {best[0].ir_instructions} instructions "
-                     f"(-Oz {base}), {max(0.0, deadline - time.monotonic()):.1f} s left")
+                     f"(-Oz {base}){left_now}")
     except KeyboardInterrupt:
         interrupted = True
     result = Result("size", tuning.BASELINE["size"], "Oz", "no candidate has fewer IR instructions than -Oz",

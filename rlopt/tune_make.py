@@ -211,7 +211,7 @@ class Project:
         try:
             toolchain.run_command(["/bin/sh", "-c", self.make], name="make", env=env, timeout=BUILD_TIMEOUT)
         except ToolError as e:
-            last = (str(e).strip().splitlines() or ["no output"])[-1]
+            last = (e.detail.strip().splitlines() or [f"exit status {e.returncode}"])[-1]
             raise ToolError("make", f"'{self.make}' failed: {last}") from None
         return read_log(self.log, start)
 
