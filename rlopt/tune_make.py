@@ -126,12 +126,14 @@ def read_log(path: Path, start: int = 0) -> list[dict[str, Any]]:
     return out
 
 
-def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
-    """The units compiled on the rlopt path (the last call per source and output) and the programs linked
-    (real paths), from the wrapper's log lines; a unit whose object only shared libraries link (``-shared``)
+def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str], list[str]]:
+    """The units compiled on the rlopt path (the last call per source and output), the programs linked (real
+    paths) and the objects those links name that no call of this build wrote (a tree built before: its units
+    are not seen), from the wrapper's log lines; a unit whose object only shared libraries link (``-shared``)
     knows which."""
     units: dict[tuple[str, str], Unit] = {}
     programs: set[str] = set()
+    written: set[str] = set()  # every output a call of this build wrote
     in_library: dict[str, str] = {}  # object or source linked with -shared -> the library (real paths)
     in_program: set[str] = set()
     for line in lines:
@@ -148,6 +150,9 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
                 in_library.update(dict.fromkeys(linked, output))
             else:
                 in_program.update(linked)
+        for src in inv.sources:
+            out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
+            written.add(os.path.realpath(os.path.join(cwd, out)))
         if decision != "rlopt":
             continue
         for src in inv.sources:
@@ -160,7 +165,8 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str]]:
         code = os.path.realpath(u.output if u.inv.mode != "link" else os.path.join(u.cwd, u.src.path))
         if code in in_library and code not in in_program:
             u.shared_library = in_library[code]
-    return list(units.values()), programs
+    old = sorted(f for f in in_program | set(in_library) if f.endswith(".o") and f not in written)
+    return list(units.values()), programs, old
 
 
 def load_modules(units: list[Unit], engine: Any, tc: toolchain.Toolchain, scratch: Path) -> None:
@@ -454,7 +460,11 @@ def session(*, make: str, run_cmd: str | None, check_cmd: str | None, objective:
         try:
             say(f"building in place through rlopt-cc ({make}, every target): the tree's objects and programs are "
                 "rebuilt, and at the end they are the tuned build")
-            units, programs = units_of(project.build(always=True))
+            units, programs, old = units_of(project.build(always=True))
+            if old:  # make -B rebuilds everything; ninja and others only what is out of date
+                click.echo(f"rlopt tune: warning: {len(old)} object(s) the build links were not compiled by it "
+                           f"({Path(old[0]).name}{', ...' if len(old) > 1 else ''}): their units are not considered; "
+                           "clean the tree first (e.g. 'ninja -t clean') to tune every unit", err=True)
             if not units:
                 raise RloptError("the build compiled nothing through rlopt-cc: does it take CC from the environment?"
                                  " (try --make 'make CC=rlopt-cc'; with a build tool other than make, clean the tree"
@@ -522,7 +532,11 @@ def _choose(units: list[Unit], objective: str, project: Project, run_cmd: str | 
     libraries = sorted({os.path.relpath(u.shared_library) for u in untimed})
     hint = f"; the code in {', '.join(libraries)} is not timed: build it static to tune it" if libraries else ""
     if not fit:
-        raise RloptError(f"no unit of the build can take a {objective} answer (see --json: units' levels){hint}")
+        levels = sorted({f"-{u.inv.level}" for u in units if u.objective != objective})
+        at = f": the units are compiled at {', '.join(levels)}" if levels else ""
+        wanted = " and ".join("-" + lv for lv, o in tuning.OBJECTIVES.items() if o == objective)
+        raise RloptError(f"no unit of the build can take a {objective} answer{at} ({objective} answers are for "
+                         f"{wanted}){hint}")
     if objective == "size":
         return fit
     if len(fit) == 1:

@@ -197,6 +197,16 @@ def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
     assert [(m, o, p) for m, o, p, _ in recorded] == [(main["module"], "size", main["tuning"]["pipeline"])]
 
 
+def test_objects_the_build_did_not_compile_are_said(tc, tmp_path, env):
+    """A build tool that rebuilds only what is out of date (ninja; here make told to keep report.o) compiles a
+    part of the tree: the units it did not compile are said, not silently left out."""
+    proj = project(tmp_path / "proj")
+    subprocess.run(["make", "report.o", f"CC={tc.path('clang')}"], cwd=proj, check=True, capture_output=True)
+    r = rlopt("tune", "--make", "make -o report.o CFLAGS=-Oz", "--objective", "size", "--evals", "5", "-q", env=env,
+              cwd=proj)
+    assert "warning: 1 object(s) the build links were not compiled by it (report.o)" in r.stderr
+
+
 def test_a_configure_test_compiled_on_the_way_is_not_a_unit(tmp_path, env):
     """A build that runs configure compiles conftest.c through the wrapper and deletes it: not a unit (its module
     could not be made again; the session once failed on it)."""
