@@ -240,8 +240,10 @@ def test_size_portfolio_finds_each_programs_winner_and_appends_it(tmp_path):
     doc = json.loads(path.read_text())
     assert [e["name"] for e in doc["pipelines"]] == ["Z01", "Z02"]
     assert doc["pipelines"][1]["pipeline"] == got[0].pipeline and M.searched(path)["Z02"] == got[0].pipeline
-    with pytest.raises(Exception, match="only 0"):  # already in the file
+    before = path.read_bytes()
+    with pytest.raises(Exception, match="no sequence searched.json does not have already: nothing written"):
         S.write_searched(got, [prog], path, keep=12, prefix="Z", append=True)
+    assert path.read_bytes() == before
 
 
 def test_merge_tables(tmp_path):

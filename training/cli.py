@@ -549,6 +549,9 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, obj
     what = "mean rise of the best" if portfolio_seconds else "best"
     click.echo(f"search: kept {len(kept)} sequences ({what} {kept[0].fitness:.3f}x {base} on the search programs) "
                f"in {path}")
+    if not portfolio_seconds and kept[0].fitness <= 1.0:
+        click.echo(f"search: warning: none beat {base} on the search programs: the table would time them for "
+                   "nothing; more programs or another --seed may find some", err=True)
 
 
 @_group.command("headroom")

@@ -242,6 +242,8 @@ def write_searched(scored: Sequence[Scored], programs: Sequence[Benchmark], path
         doc = {"date": "", "programs": [b.uri for b in programs], "rounds": ROUNDS, "pipelines": []}
     known = plain | {e["pipeline"] for e in doc["pipelines"]}
     chosen = [c for c in scored if c.pipeline not in known and (c.fitness or 0) > 0][:keep]
+    if append and not chosen:
+        raise RloptError(f"the search found no sequence {path.name} does not have already: nothing written")
     if not chosen or (len(chosen) < keep and not append):
         raise RloptError(f"the search found only {len(chosen)} usable sequences (wanted {keep})")
     first = len(doc["pipelines"]) + 1
