@@ -348,7 +348,10 @@ def test_a_second_probe_round_times_against_the_build_as_it_is(monkeypatch, tmp_
     assert got["big.c"]["status"].startswith("not in the program")
     assert got["big.c"]["ir_instructions"] > got["main.c"]["ir_instructions"]
     assert got["main.c"]["slowdown_at_O0"] > 1.5 and got["main.c"]["status"].startswith("tuned")
-    assert got["report.c"]["status"].startswith("not probed: one of the 1 smaller units")
+    # not hot: unprobed when the runs left do not cover a third round, else probed and found so (a quiet machine
+    # needs fewer rounds per probe)
+    assert got["report.c"]["status"].startswith(("not probed: one of the 1 smaller units", "not tuned: "))
+    assert "slower at -O0 (needs" in got["report.c"]["status"] or "not probed" in got["report.c"]["status"]
 
 
 def test_a_libtool_units_object_goes_with_its_output(tmp_path):
