@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -31,6 +32,15 @@ def read_input(path: str) -> bytes:
         raise InputError(f"{path}: is a directory") from None
     except OSError as e:
         raise InputError(f"{path}: {e.strerror}") from None
+
+
+def with_module_id(text: bytes, name: str) -> bytes:
+    """Text IR whose ``; ModuleID`` comment names ``name``, as ``opt NAME`` and ``clang NAME`` write it, where the
+    module was made from stdin or a temporary file."""
+    first, newline, rest = text.partition(b"\n")
+    if not first.startswith(b"; ModuleID = "):
+        return text
+    return b"; ModuleID = '" + os.fsencode(name) + b"'" + newline + rest
 
 
 def optnone_functions(ir_text: str) -> list[str]:

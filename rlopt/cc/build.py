@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import sys
 import time
@@ -41,7 +40,6 @@ NESTED_ENV = "RLOPT_CC_ACTIVE"  # set for the compilers we run, so a wrapper und
 #: The setting that names each level's policy: the speed model at -O2/-O3, the size model at -Oz. -O1 and -Os
 #: keep their own pipeline: neither policy's goal is what they ask for (fast compiles; size at little cost).
 MODEL_LEVELS = {"O2": "model", "O3": "model", "Oz": "size_model"}
-_ANSI = None  # compiled on first use: only replayed diagnostics need it
 
 
 class Fallback(Exception):
@@ -144,14 +142,12 @@ def run_link(argv: list[str], output: str | None) -> int:
 def emit_stderr(data: bytes, colour: bool = False) -> None:
     """Show diagnostics recorded earlier; colour codes only when stderr is a terminal or the command asks for
     them (``colour``: :func:`colour_forced`)."""
-    global _ANSI
     if not data:
         return
     if not (colour or sys.stderr.isatty()):
-        import re
+        import re  # here, not for every call: a hit without diagnostics never needs it (re caches the pattern)
 
-        _ANSI = _ANSI or re.compile(rb"\x1b\[[0-9;]*m")
-        data = _ANSI.sub(b"", data)
+        data = re.sub(rb"\x1b\[[0-9;]*m", b"", data)
     sys.stderr.flush()
     sys.stderr.buffer.write(data)
     sys.stderr.buffer.flush()
@@ -356,7 +352,7 @@ class Builder:
             return status
         with open(bc, "rb") as f:
             bitcode = f.read()
-        if _FORCED_LOOP_TRANSFORM.search(bitcode):  # -Wpass-failed is clang's optimiser's to give, with its location
+        if _forces_a_loop_transform(bitcode):  # -Wpass-failed is clang's optimiser's to give, with its location
             raise PlainClang(None, Statistic.LOOP_PRAGMA)
         module = self._module_key(bc)
         tuned = self._tuned(module)
@@ -452,7 +448,9 @@ class Builder:
             self.ctx.record.timed("pipeline", start)
             made_by = {"pipeline": self.ctx.record.notes["pipeline"].encode()}
             if inv.emit_llvm:
-                return {"object": _name_module(optimized, src.path) if text else optimized, **made_by}
+                from rlopt.ir import with_module_id
+
+                return {"object": with_module_id(optimized, src.path) if text else optimized, **made_by}
             start = time.perf_counter()
             fields = self.backend(bitcode, optimize=True) if optimized is None else self.backend(optimized)
             self.ctx.record.timed("backend", start)
@@ -527,17 +525,21 @@ def unit_argv(compiler: str, inv: Invocation, src: Source, out: str, extra: list
 def _without_driver_warnings(stderr: bytes) -> bytes:
     """``stderr`` without the driver's warnings about the command line (``clang: warning: argument '-Ofast' is
     deprecated``): every clang process of a unit prints them, and clang's own compile prints them once."""
+    import re  # (on a miss only: the wrapper's hits do not import it; re caches the compiled pattern)
+
     return b"".join(line for line in stderr.splitlines(keepends=True)
-                    if not _DRIVER_WARNING.match(line))
+                    if not re.match(rb"[\w.+-]*clang[\w.+-]*: warning: ", line))
 
 
-_DRIVER_WARNING = re.compile(rb"[\w.+-]*clang[\w.+-]*: warning: ")
-#: Loop metadata of ``#pragma clang loop vectorize(enable)``, ``unroll_count(4)`` and the like (kept verbatim in the
-#: bitcode's metadata strings): where the optimiser cannot follow one, clang warns at the loop (an error with
-#: ``-Werror``), which only clang's own optimiser run can say.
-_FORCED_LOOP_TRANSFORM = re.compile(rb"llvm\.loop\.(?:vectorize\.(?:enable|width|scalable\.enable)|interleave\.count|"
-                                    rb"unroll\.(?:enable|count|full)|unroll_and_jam\.(?:enable|count)|"
-                                    rb"distribute\.enable)")
+def _forces_a_loop_transform(bitcode: bytes) -> bool:
+    """Whether the module carries loop metadata of ``#pragma clang loop vectorize(enable)``, ``unroll_count(4)``
+    and the like (kept verbatim in the bitcode's metadata strings): where the optimiser cannot follow one, clang
+    warns at the loop (an error with ``-Werror``), which only clang's own optimiser run can say."""
+    import re  # (on a miss only, as above)
+
+    return re.search(rb"llvm\.loop\.(?:vectorize\.(?:enable|width|scalable\.enable)|interleave\.count|"
+                     rb"unroll\.(?:enable|count|full)|unroll_and_jam\.(?:enable|count)|distribute\.enable)",
+                     bitcode) is not None
 
 
 def _replayable(dep: str | None) -> bool:
@@ -554,14 +556,6 @@ def _replayable(dep: str | None) -> bool:
         return True
     except OSError:
         return False
-
-
-def _name_module(ir: bytes, source: str) -> bytes:
-    """Textual IR with the ``; ModuleID`` line clang writes (the source's name), not the pipeline's input name."""
-    first, newline, rest = ir.partition(b"\n")
-    if not first.startswith(b"; ModuleID = "):
-        return ir
-    return b"; ModuleID = '" + os.fsencode(source) + b"'" + newline + rest
 
 
 def _read_bytes(path: str) -> bytes | None:

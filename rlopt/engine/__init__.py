@@ -17,6 +17,7 @@ from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import Module, parse_error
 from rlopt.engine.worker import Engine, StaleHandle, StepResult
 from rlopt.errors import InputError, PipelineError, ToolError
+from rlopt.ir import with_module_id
 
 __all__ = ["Backend", "Engine", "Module", "OptBackend", "StaleHandle", "StepResult", "backend_for"]
 
@@ -53,16 +54,12 @@ _STDIN_BROKEN = "-: error: input module is broken!"
 def _named(text: bytes, source: bytes, name: str) -> bytes:
     """opt's text output for a module it read on stdin, named as ``opt NAME`` (and the engine) name it: the
     ``ModuleID`` comment, and ``source_filename`` where the input had none (LLVM then takes the module's name)."""
-    if text.startswith(_STDIN_MODULE_ID):
-        text = f"; ModuleID = '{name}'".encode(errors="surrogateescape") + text[len(_STDIN_MODULE_ID):]
+    text = with_module_id(text, name)
     if b"source_filename" not in source:
         escaped = b"".join(bytes([b]) if 0x20 <= b < 0x7F and b not in b'\\"' else b"\\%02X" % b
                            for b in name.encode(errors="surrogateescape"))  # as LLVM's printEscapedString
         text = text.replace(b'\nsource_filename = "<stdin>"\n', b'\nsource_filename = "' + escaped + b'"\n', 1)
     return text
-
-
-_STDIN_MODULE_ID = b"; ModuleID = '<stdin>'"
 
 
 def _input_problem(detail: str, name: str) -> str | None:
