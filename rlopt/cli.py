@@ -146,7 +146,8 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
             try:
                 return policy.choose_pipeline(seen, model=chooser, backend=backend, explain=say, name=name)
             except InputError as e:  # rlopt's IR reader failed: LLVM's verdict decides whose fault it is
-                as_printed = backend.optimize(data, "verify", name=name)  # not valid IR: LLVM's own error
+                # not valid IR: LLVM's own error (printed above already where there is a tuning database)
+                as_printed = printed if printed is not None else backend.optimize(data, "verify", name=name)
                 if as_printed != seen:  # valid, but laid out otherwise (CRLF, tabs...): read LLVM's printing of it
                     with contextlib.suppress(InputError):
                         return policy.choose_pipeline(as_printed, model=chooser, backend=backend, explain=say,
