@@ -316,8 +316,8 @@ class UnitProgram(tune.Program):
 
 def profile(project: Project, groups: list[list[Unit]], run_cmd: str, work: Path,
             max_runs: int | None) -> tuple[list[float | None], float, int, float]:
-    """Each group's slowdown when its units alone are built at ``-O0``, against the build as it is (median of
-    interleaved rounds with a noise twin, :func:`probe_rounds`, within ``max_runs``; 1.0 when the ``-O0`` build
+    """Each group's :func:`slowdown` when its units alone are built at ``-O0``, against the build as it is
+    (interleaved rounds with a noise twin, :func:`probe_rounds`, within ``max_runs``; 1.0 when the ``-O0`` build
     leaves the program unchanged, None when it fails); the twin's deviation, the runs spent and the build's own
     CPU seconds (the least)."""
     project.build()  # the build as it is: an earlier round's probe builds are undone (nothing to do otherwise)
@@ -349,8 +349,15 @@ def profile(project: Project, groups: list[list[Unit]], run_cmd: str, work: Path
     most = PROBE_MAX_ROUNDS if max_runs is None else min(PROBE_MAX_ROUNDS, max_runs // len(exes))
     probe = probe_rounds(exes, lambda exe: tune.run_program(run_cmd, exe).cpu_seconds, most)
     for k, (i, _) in enumerate(timed, 1):
-        slowdowns[i] = 1 / probe.speedup(k)[1]
+        slowdowns[i] = slowdown(probe, k)
     return slowdowns, probe.noise, len(probe.samples[0]) * len(exes), min(probe.samples[0])
+
+
+def slowdown(probe: timing.Timing, k: int) -> float:
+    """How much slower binary ``k`` ran than the build: the smaller of the ratio of minima and the median ratio, so
+    that one loaded round of two cannot make a unit hot (a unit 25% slower in one round, as fast in the other:
+    1.11x by the median, 1.0x by the minima)."""
+    return 1 / max(probe.speedup(k))
 
 
 def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rounds: int) -> timing.Timing:
@@ -365,7 +372,7 @@ def probe_rounds(exes: list[Path], cpu_seconds: Callable[[Path], float], max_rou
                 samples[v].append(max(seconds, 1e-6))
             probe = timing.Timing(tuple(map(tuple, samples)))
             done, bar = len(samples[0]), max(HOT_SLOWDOWN, 1 + 2 * probe.noise)
-            slowdowns = [1 / probe.speedup(k)[1] for k in range(1, len(exes) - 1)]
+            slowdowns = [slowdown(probe, k) for k in range(1, len(exes) - 1)]
             undecided = any(s * (1 + probe.noise) >= HOT_SLOWDOWN and s < bar for s in slowdowns)
             if done >= PROBE_ROUNDS and (not undecided or done >= max_rounds):
                 return probe
