@@ -51,6 +51,7 @@ import click
 from rlopt import timing, toolchain, tune, tuning
 from rlopt.cache import digest
 from rlopt.cc import build, options
+from rlopt.cc.main import looks_like_compiler
 from rlopt.errors import RloptError, ToolError
 
 #: Seconds one run of the user's build command may take.
@@ -140,8 +141,10 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str], list[st
         argv, cwd, decision = line.get("argv") or [], line.get("cwd", ""), line.get("decision")
         if not argv or not os.path.isdir(cwd) or decision in ("compile error", "disabled"):
             continue
-        with contextlib.chdir(cwd):  # response files are relative to the call's directory
-            inv = options.classify(options.expand_response_files(argv[1:]))
+        with contextlib.chdir(cwd):  # response files and a named compiler are relative to the call's directory
+            args = argv[1:]
+            named = args.pop(0) if args and looks_like_compiler(args[0]) else ""  # rlopt-cc clang++ -c a.cc
+            inv = options.classify(options.expand_response_files(args))
         if inv.mode == "link":
             output = os.path.realpath(os.path.join(cwd, inv.output or "a.out"))
             programs.add(output)
@@ -159,7 +162,7 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str], list[st
             if not os.path.exists(os.path.join(cwd, src.path)):  # gone since: a configure test (conftest.c)
                 continue
             out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
-            unit = Unit(cwd, inv, src, argv[0].endswith("++"), os.path.join(cwd, out))
+            unit = Unit(cwd, inv, src, argv[0].endswith("++") or named.endswith("++"), os.path.join(cwd, out))
             units[(unit.name, unit.output)] = unit
     for u in units.values():
         code = os.path.realpath(u.output if u.inv.mode != "link" else os.path.join(u.cwd, u.src.path))

@@ -133,6 +133,7 @@ def test_the_compiler_named_first(env, tmp_path, tc, form):
     (tmp_path / "a.c").write_text(SOURCE)
     run(["rlopt-cc", form, "-O1", "a.c", "-o", "prog"], env, tmp_path)
     assert log(env)[-1]["decision"] == "rlopt"
+    assert log(env)[-1]["argv"] == ["rlopt-cc", form, "-O1", "a.c", "-o", "prog"]  # the call as made
     assert run([str(tmp_path / "prog")], env, tmp_path).stdout == "49\n"
 
 

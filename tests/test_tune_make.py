@@ -182,6 +182,19 @@ def test_a_library_the_program_loads_from_the_tree_regardless_is_named_not_timed
                                                "libhot.so from the tree"), found
 
 
+def test_units_of_calls_that_name_their_compiler(tmp_path):
+    """``CC="rlopt-cc clang++"``: the log keeps the named compiler; the unit's options start after it, and the
+    compiler's name says C++."""
+    for name in ("a.cc", "b.c"):
+        (tmp_path / name).write_text("int f(void) { return 1; }\n")
+    lines = [{"cwd": str(tmp_path), "argv": ["rlopt-cc", "clang++", "-O2", "-c", "a.cc"], "decision": "rlopt"},
+             {"cwd": str(tmp_path), "argv": ["rlopt-cc", "-O3", "-c", "b.c", "-o", "b.o"], "decision": "rlopt"}]
+    found, programs, old = tune_make.units_of(lines)
+    assert [(u.src.path, u.cxx, u.inv.level, os.path.basename(u.output)) for u in found] == [
+        ("a.cc", True, "O2", "a.o"), ("b.c", False, "O3", "b.o")]
+    assert programs == set() and old == []
+
+
 def test_size_tunes_each_unit_exactly_without_runs(tmp_path, env):
     proj = project(tmp_path / "proj", "report.o: override CFLAGS = -O1\n")
     rlopt("tune", "--make", "make CFLAGS=-Oz", "--objective", "size", "--evals", "30", "--json", "r.json", "-q",

@@ -317,8 +317,9 @@ def _exec(compiler: str, args: Sequence[str]) -> NoReturn:
         raise SystemExit(127) from None
 
 
-def _finish(store, record: Record, argv: list[str], started: float, config: Config) -> None:
-    """Count the call (a statistics failure must not fail the build), log it, close the store."""
+def _finish(store, record: Record, logged: list[str], started: float, config: Config) -> None:
+    """Count the call (a statistics failure must not fail the build), log it (``logged``: the command line as
+    called, a named compiler included), close the store."""
     if store is not None:
         from rlopt.cc.store import sqlite3
 
@@ -329,7 +330,7 @@ def _finish(store, record: Record, argv: list[str], started: float, config: Conf
         except sqlite3.Error as e:
             stats.warn(f"statistics not recorded ({e})")
         store.close()
-    stats.write_log(config.values["log_file"], record, [stats.program(), *argv], started)
+    stats.write_log(config.values["log_file"], record, logged, started)
 
 
 def main(argv: Sequence[str], *, cxx: bool = False) -> int:
@@ -355,6 +356,7 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
     store = open_store(config)
     tools = Tools(store)
     first = argv[0] if argv else ""
+    logged = [stats.program(), *argv]
     named = argv.pop(0) if argv and looks_like_compiler(argv[0]) else None
     # for a record: whether the first word is a compiler is known without the file system, or it is one
     certain = named is not None or not looks_like_compiler(first, syntax_only=True)
@@ -365,12 +367,12 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
         if store is not None:
             store.close()
         record.set(Decision.DISABLED)
-        stats.write_log(config.values["log_file"], record, [stats.program(), *argv], started)
+        stats.write_log(config.values["log_file"], record, logged, started)
         _exec(compiler, argv)
     if tools.problem:  # a build never breaks because of the wrapper
         stats.warn(f"{tools.problem}; running {compiler} without rlopt")
         record.set(Decision.FALLBACK, Statistic.TOOLCHAIN)
-        _finish(store, record, argv, started, config)
+        _finish(store, record, logged, started, config)
         _exec(compiler, argv)
     inv = options.classify(options.expand_response_files(argv))
     if not inv.bypass and any(not os.path.exists(p) for p in inv.inputs):
@@ -383,13 +385,13 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
         record.set(Decision.BYPASS, inv.bypass)
         link = inv.output if inv.bypass is Statistic.LINK_ONLY else None  # see build.run_link
         if store is not None:
-            native.record_exec(call, store, record, compiler, argv, [stats.program(), *argv], link)
-        _finish(store, record, argv, started, config)
+            native.record_exec(call, store, record, compiler, argv, logged, link)
+        _finish(store, record, logged, started, config)
         if link is not None:
             _unwind_on_signals()
             return build.run_link([compiler, *argv], link)
         _exec(compiler, argv)
-    return compile_call(inv, argv, compiler, tools, store, config, record, started, call)
+    return compile_call(inv, argv, compiler, tools, store, config, record, started, call, logged)
 
 
 class Terminated(BaseException):
@@ -426,8 +428,9 @@ def die_of(signum: int) -> NoReturn:
 
 
 def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools: Tools, store, config: Config,
-                 record: Record, started: float, call: native.Call | None = None) -> int:
-    """The rlopt path for a classified call; any failure in rlopt reruns the command with plain clang."""
+                 record: Record, started: float, call: native.Call | None, logged: list[str]) -> int:
+    """The rlopt path for a classified call; any failure in rlopt reruns the command with plain clang.
+    ``logged``: the command line as called, for the log."""
     _unwind_on_signals()
     model = None
     if inv.level in build.MODEL_LEVELS:
@@ -455,8 +458,8 @@ def compile_call(inv: options.Invocation, argv: list[str], compiler: str, tools:
     if status and record.decision is Decision.RLOPT:
         record.set(Decision.COMPILE_ERROR)
     if not status and record.decision is Decision.RLOPT and store is not None and call is not None:
-        native.record_hit(call, builder, [stats.program(), *argv])
-    _finish(store, record, argv, started, config)
+        native.record_hit(call, builder, logged)
+    _finish(store, record, logged, started, config)
     return status
 
 
