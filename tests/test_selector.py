@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -137,6 +138,22 @@ def test_eval_judges_an_exported_selector_by_the_table(exported, capsys, tmp_pat
     assert all(r["text_ratio"] == pytest.approx(text_ratio[r["chosen"]], abs=1e-4) for r in test["rows"])
     assert "| leave-family-out | 90 |" in printed and "| shipped model, test split | 18 |" in printed
     assert (tmp_path / "eval-table.md").read_text().strip() == printed.strip()
+
+
+def test_a_table_of_one_family_cannot_be_judged_leave_family_out(exported, capsys, tmp_path):
+    """Without another family no fold has programs to train on: one line, before any work (numpy once printed
+    'Mean of empty slice' and the table judged the baseline as the policy's choice)."""
+    table, model, _ = exported
+    one = json.loads(table.read_text())
+    one["programs"] = {u: {**p, "family": "f0"} for u, p in one["programs"].items()}
+    (tmp_path / "one.json").write_text(json.dumps(one))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for command in (["eval", str(model)], ["select", "--out", str(tmp_path / "m.onnx")]):
+            assert train_main([*command, "--table", str(tmp_path / "one.json")]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "without f0 the table has none outside the validation split" in err, err
+    assert not (tmp_path / "m.onnx").exists()
 
 
 def test_eval_table_refuses_a_stepwise_policy(tmp_path, capsys):

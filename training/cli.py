@@ -334,7 +334,10 @@ def _eval_table(model: Selector, table_path: Path | None, out_dir: str | None) -
     from rlopt.ir import write_file
     from rlopt.training import evaluate
 
-    result = evaluate.evaluate_table(_measured_table(table_path)[1], model)
+    try:
+        result = evaluate.evaluate_table(_measured_table(table_path)[1], model)
+    except ValueError as e:  # a table leave-family-out cannot judge by
+        raise click.UsageError(str(e)) from None
     text = evaluate.table_markdown(result)
     click.echo(text)
     if out_dir:
@@ -638,6 +641,8 @@ def select_cmd(objective: str, table_path: str | None, kinds: tuple[str, ...], o
     if not train_rows or not val_rows:
         raise click.UsageError(f"the table's {len(data.uris)} {objective} programs have {len(train_rows)} in the "
                                f"train split and {len(val_rows)} in validation: both are needed")
+    if problem := selector.leave_family_out_problem(data):
+        raise click.UsageError(problem)
     report: dict[str, Any] = {"objective": objective, "table": str(path), "programs": len(data.uris),
                               "max_full": max_full, "kinds": {}}
     best = None

@@ -316,6 +316,15 @@ def train(data: Data, objective: str, kind: str, *, train_rows: Sequence[int], v
 Trainer = Callable[[Data, Sequence[int], Sequence[int]], Model]
 
 
+def leave_family_out_problem(data: Data) -> str | None:
+    """Why :func:`leave_family_out` cannot run on ``data`` (a fold with nothing to train on), or None."""
+    for fam in sorted(set(data.families)):
+        if not any(f != fam and s != "validation" for f, s in zip(data.families, data.splits, strict=True)):
+            return (f"leave-family-out needs programs of another family to train on: without {fam} the table has "
+                    f"none outside the validation split")
+    return None
+
+
 def leave_family_out(data: Data, objective: str, kind: str, max_full: int | None = None,
                      trainer: Trainer | None = None) -> dict[str, Any]:
     """For every family: train on the others (validation split of the others calibrates), judge on it.
@@ -325,6 +334,9 @@ def leave_family_out(data: Data, objective: str, kind: str, max_full: int | None
     if trainer is None:
         def trainer(d: Data, tr: Sequence[int], val: Sequence[int]) -> Model:
             return train(d, objective, kind, train_rows=tr, val_rows=val, max_full=max_full)
+    problem = leave_family_out_problem(data)
+    if problem:
+        raise ValueError(problem)
     results: dict[str, Any] = {}
     per_program: list[tuple[str, str, float, bool, bool]] = []
     for fam in sorted(set(data.families)):
