@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rlopt.errors import InputError
+from rlopt.ir import is_bitcode
 from rlopt.irparse import CONST, GLOBAL, LOCAL, NAMED_TYPE_RE, Function, ParsedModule, parse
 from rlopt.vocab import DECLARATION_TEXT, ROOT_TEXT, Vocabulary
 
@@ -127,7 +128,7 @@ def build_from_file(path: str | os.PathLike) -> ProgramGraph:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read {p}: {e.strerror}") from e
-    if data[:4] in (b"BC\xc0\xde", b"\xde\xc0\x17\x0b"):
+    if is_bitcode(data):
         from rlopt import toolchain
 
         data = toolchain.find().run("llvm-dis", ["-", "-o", "-"], input=data)

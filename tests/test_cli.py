@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_fake_llvm
 
 from rlopt import __version__, tuning
 from rlopt.engine import Engine
@@ -412,6 +413,17 @@ def test_crashing_pass_is_contained(example_ir, crashing_llvm, tmp_path):
     out = tmp_path / "o.ll"
     proc = rlopt("--llvm-bin", str(crashing_llvm), "-O2", str(example_ir["sort.O3"]), "-S", "-o", str(out))
     assert_clean_error(proc, "crashed with SIGSEGV")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("form", [["-S"], []], ids=["text", "bitcode"])
+def test_an_opt_that_prints_no_module_is_an_error(example_ir, tmp_path, form):
+    """An ``opt`` that exits 0 having printed something else than a module (a wrapper script's banner) is an
+    error, not the output."""
+    junk = make_fake_llvm(tmp_path / "junk-bin", "cat >/dev/null; echo 'optimised!'")
+    out = tmp_path / "o.ll"
+    proc = rlopt("--llvm-bin", str(junk), "-O2", str(example_ir["sort.O3"]), *form, "-o", str(out))
+    assert_clean_error(proc, f"printed no {'IR text' if form else 'bitcode'} module but b'optimised!")
     assert not out.exists()
 
 

@@ -17,7 +17,7 @@ from rlopt import toolchain as _toolchain
 from rlopt.engine.llvm import Module, parse_error
 from rlopt.engine.worker import Engine, StaleHandle, StepResult
 from rlopt.errors import InputError, PipelineError, ToolError
-from rlopt.ir import with_module_id
+from rlopt.ir import is_bitcode, with_module_id
 
 __all__ = ["Backend", "Engine", "Module", "OptBackend", "StaleHandle", "StepResult", "backend_for"]
 
@@ -49,6 +49,8 @@ class Backend(Protocol):
 
 _STDIN_PARSE_ERROR = re.compile(r"<stdin>(:\d+:\d+)?: error: ")
 _STDIN_BROKEN = "-: error: input module is broken!"
+#: opt's flags after which its standard output holds no module (nothing, or the pipeline's text).
+_NO_MODULE = {f"{dashes}{flag}" for dashes in ("-", "--") for flag in ("disable-output", "print-pipeline-passes")}
 
 
 def _named(text: bytes, source: bytes, name: str) -> bytes:
@@ -91,9 +93,13 @@ class OptBackend:
         """``opt -passes=PIPELINE`` with the backend's and the knob ``options``; opt reads stdin, so its parse
         errors are reported under ``name`` as the engine reports them."""
         try:
-            out = self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout,
-                                     extra=[*self.opt_options(options), *self.diagnostics],
+            extra = [*self.opt_options(options), *self.diagnostics]
+            out = self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout, extra=extra,
                                      show_stderr=self.show_stderr)
+            if not _NO_MODULE.intersection(extra) and (
+                    is_bitcode(out) != bitcode or not (bitcode or out.startswith(b"; ModuleID = "))):
+                raise ToolError("opt", f"printed no {'bitcode' if bitcode else 'IR text'} module but "
+                                       f"{out[:40]!r} ({self.toolchain.path('opt')})")
             return out if bitcode or name == "<stdin>" else _named(out, data, name)
         except ToolError as e:
             problem = _input_problem(e.detail, name)
