@@ -82,7 +82,7 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     # A second run into the same directory needs --resume; --resume continues it.
     assert cli.main([algo, "--out", str(out), "--quiet"]) == 2
     assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--split", "validation"]) == 0
-    assert fake.calls[-1][4] is True
+    assert fake.calls[-1][4]["algorithm"] == algo  # the checkpoint, read once: checked, then resumed
 
 
 def test_train_takes_ir_files_as_the_env_does(trainer, tmp_path, monkeypatch):

@@ -137,13 +137,12 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
         from rlopt.training import sac as module  # type: ignore[no-redef]
 
         config = _override(module.SACConfig(**common), overrides)
-    if resume:
-        _check_resumable(out / CHECKPOINT, algorithm, config, action_space)
+    state = _check_resumable(out / CHECKPOINT, algorithm, config, action_space) if resume else False
     # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
     _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     _show_config(out, algorithm, config, bench, reward=reward, episode_length=episode_length,
                  action_space=action_space, resume=resume)
-    result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=resume)
+    result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=state)
     space = passes.ACTION_SPACES[action_space]
     click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; best return "
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
@@ -151,9 +150,9 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
                + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
 
 
-def _check_resumable(checkpoint: Path, algorithm: str, config: Any, action_space: str) -> None:
-    """Refuse to resume a checkpoint whose network these settings would not rebuild, before the run directory
-    changes (loading its weights would fail only after config.json and run.json were rewritten)."""
+def _check_resumable(checkpoint: Path, algorithm: str, config: Any, action_space: str) -> dict[str, Any]:
+    """The checkpoint to resume; refused if these settings would not rebuild its network, before the run
+    directory changes (loading its weights would fail only after config.json and run.json were rewritten)."""
     from rlopt.training.export import read_checkpoint
     from rlopt.training.models import gnn_config
 
@@ -167,6 +166,7 @@ def _check_resumable(checkpoint: Path, algorithm: str, config: Any, action_space
               for key, have in state.get("gnn_config", {}).items() if key in wanted and wanted[key] != have]
     if differ:
         raise click.UsageError(f"--resume: these settings do not fit {checkpoint}: {'; '.join(differ)}")
+    return state
 
 
 def _show_config(out: Path, algorithm: str, config: Any, bench: list[Any], **environment: Any) -> None:

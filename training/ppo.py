@@ -16,6 +16,7 @@ import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,9 +28,9 @@ from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_ma
 from rlopt.training.runlog import (
     RunLogger,
     TrainResult,
-    load_checkpoint,
     out_of_time,
     resolve_device,
+    resume_state,
     save_checkpoint,
     seed_everything,
 )
@@ -105,9 +106,10 @@ def explained_variance(pred: np.ndarray, target: np.ndarray) -> float:
 
 
 def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bool = True,
-          resume: bool = False) -> TrainResult:
+          resume: bool | dict[str, Any] = False) -> TrainResult:
     """Train a PPO policy; writes ``checkpoint.pt``, ``best.pt``, ``progress.csv``, ``diagnostics.csv``,
-    ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint."""
+    ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint (or from the
+    checkpoint dict given)."""
     out = Path(out_dir)
     device = resolve_device(config.device)
     torch.set_num_threads(config.torch_threads)
@@ -123,11 +125,11 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
         minibatch = max(1, batch_size // config.num_minibatches)
         num_updates = math.ceil(config.total_steps / batch_size)
         ckpt, best = out / "checkpoint.pt", out / "best.pt"
-        logger = RunLogger(out, num_updates * batch_size, progress=progress, resume=resume and ckpt.exists(),
+        state = resume_state(resume, ckpt)
+        logger = RunLogger(out, num_updates * batch_size, progress=progress, resume=state is not None,
                            hyperparameters=asdict(config))
         global_step, update = 0, 0
-        if resume and ckpt.exists():
-            state = load_checkpoint(ckpt)
+        if state is not None:
             model.load_state_dict(state["policy_state"])
             optimizer.load_state_dict(state["optimizer"])
             global_step, update = state["global_step"], state["update"]

@@ -104,6 +104,15 @@ def load_checkpoint(path: Path) -> dict:
         raise OutputError(f"cannot read checkpoint {path}: {e}") from e
 
 
+def resume_state(resume: bool | dict[str, Any], checkpoint: Path) -> dict[str, Any] | None:
+    """The checkpoint a run continues from: ``resume`` itself when the caller has read it already (rlopt-train
+    checks it fits the settings first: a SAC checkpoint with its replay buffer takes seconds to read), else
+    ``checkpoint`` when ``resume`` is true and it exists, else None (a new run)."""
+    if isinstance(resume, dict):
+        return resume
+    return load_checkpoint(checkpoint) if resume and checkpoint.exists() else None
+
+
 @dataclass
 class RunLogger:
     """Appends episodes and diagnostics to CSV (and TensorBoard), drives the tqdm bar, tracks the best episode."""

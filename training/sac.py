@@ -18,6 +18,7 @@ import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,9 +31,9 @@ from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_ma
 from rlopt.training.runlog import (
     RunLogger,
     TrainResult,
-    load_checkpoint,
     out_of_time,
     resolve_device,
+    resume_state,
     save_checkpoint,
     seed_everything,
 )
@@ -124,9 +125,10 @@ def _probs(logits: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torc
 
 
 def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bool = True,
-          resume: bool = False) -> TrainResult:
+          resume: bool | dict[str, Any] = False) -> TrainResult:
     """Train a discrete SAC policy; writes ``checkpoint.pt``, ``best.pt``, ``progress.csv``, ``diagnostics.csv``,
-    ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint."""
+    ``learning_curve.png`` and ``result.json`` into ``out_dir``; ``resume`` continues from its checkpoint (or from the
+    checkpoint dict given)."""
     out = Path(out_dir)
     device = resolve_device(config.device)
     torch.set_num_threads(config.torch_threads)
@@ -142,12 +144,12 @@ def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
         target_entropy = config.target_entropy_scale * math.log(int(allowed.sum()))
         rb = ReplayBuffer(config.buffer_size, n_act)
         ckpt, best = out / "checkpoint.pt", out / "best.pt"
+        state = resume_state(resume, ckpt)
         total = math.ceil(config.total_steps / n_env) * n_env
-        logger = RunLogger(out, total, progress=progress, resume=resume and ckpt.exists(),
+        logger = RunLogger(out, total, progress=progress, resume=state is not None,
                            hyperparameters=asdict(config))
         global_step, last_ckpt = 0, 0
-        if resume and ckpt.exists():
-            state = load_checkpoint(ckpt)
+        if state is not None:
             agent.load_state_dict(state["agent"])
             for opt, key in ((q_opt, "q_opt"), (actor_opt, "actor_opt"), (alpha_opt, "alpha_opt")):
                 opt.load_state_dict(state[key])
