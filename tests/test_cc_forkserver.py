@@ -164,7 +164,8 @@ def compilers_of(source: Path) -> list[int]:
 def test_the_fork_server_stops_with_stop_server_and_when_idle(env, tmp_path):
     assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0
     assert fork_servers(env)
-    assert Call(["rlopt-cc", "--stop-server"], env, tmp_path).returncode == 0
+    stop = Call(["rlopt-cc", "--stop-server"], env, tmp_path)
+    assert stop.returncode == 0 and stop.stdout.splitlines() == ["fork server stopped", "no model server was running"]
     assert wait_until(lambda: not fork_servers(env))
     env = {**env, "RLOPT_CC_SERVER_IDLE": "1"}
     assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0

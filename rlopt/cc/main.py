@@ -272,7 +272,8 @@ def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
         elif op == "stop-server":
             from rlopt.cc import forkserver, server
 
-            forkserver.stop_server()  # the one this call runs in, if any (it exits after this call)
+            if forkserver.stop_server():  # the one this call runs in, if any (it exits after this call)
+                print("fork server stopped")
             print("model server stopped" if server.stop(config.cache_dir) else "no model server was running")
         elif op == "max-size":
             try:
