@@ -4,6 +4,7 @@ geomeans."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 
@@ -55,6 +56,14 @@ def test_table_json_csv(report, tmp_path):
     assert data["benchmarks"]["crc32"]["policy"]["pipeline"].startswith("default<O3>")
     rows = list(csv.DictReader(cs.open()))
     assert len(rows) == 2 * 6 * 2 and {r["metric"] for r in rows} == {"instructions", "text_size"}
+
+
+def test_table_columns_line_up_under_long_names(report):
+    """llvm-test-suite's benchmark names are long paths: the columns stay aligned."""
+    long = dataclasses.replace(report, results={"SingleSource/Benchmarks/Shootout-C++/matrix": report.results["crc32"],
+                                                **report.results})
+    block = long.table().strip().split("\n\n")[0].splitlines()[1:]  # the instructions block without its title
+    assert len(block) == 5 and len({len(line.rstrip()) for line in block}) == 1, block  # header, 3 rows, geomean
 
 
 def test_random_search_keeps_the_best_valid_trial(tc):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import threading
 import time
@@ -33,6 +34,14 @@ def test_validate_accepts_correct_and_flags_broken_ir():
     broken = R.validate(ir.replace(b"1664525", b"1664527"), b)
     assert broken.status == "miscompile" and not broken.ok and "output differs" in broken.message
     assert R.validate(b"this is not IR", b).status == "build_error"
+
+
+def test_a_benchmark_named_by_a_path_builds_where_it_is_named(tmp_path):
+    """llvm-test-suite's names are paths (SingleSource/Benchmarks/...): the -O0 reference build of one went to a
+    directory nobody made, so `rlopt-train eval` of any of them failed to link."""
+    b = dataclasses.replace(B.get("qsort"), name="SingleSource/Benchmarks/Sorting/qsort")
+    exe = R.build_sources(b, tmp_path / b.name)
+    assert exe == tmp_path / "SingleSource" / "Benchmarks" / "Sorting" / "qsort" and exe.is_file()
 
 
 def test_validate_flags_a_hang_and_a_crash(tmp_path):

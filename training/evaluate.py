@@ -91,18 +91,19 @@ class Report:
         """One block per measured metric: benchmarks x candidates as ratios to -O3, then the geomean row."""
         out = io.StringIO()
         names = self.candidates
+        width = max([14, *(len(b) + 1 for b in self.results)])  # llvm-test-suite's names are long paths
         for metric in self.config["metrics"]:
             out.write(f"\n{metric} (ratio to -O3; lower is better)\n")
-            out.write(f"{'benchmark':14s}" + "".join(f"{n:>10s}" for n in names) + "\n")
+            out.write(f"{'benchmark':{width}s}" + "".join(f"{n:>9s} " for n in names).rstrip() + "\n")
             for bench in self.results:
                 cells = []
                 for n in names:
                     r = self.ratio(bench, n, metric)
                     status = self.results[bench][n].status
                     cells.append(f"{'-' if r is None else f'{r:.3f}':>9s}{'!' if status != 'ok' else ' '}")
-                out.write(f"{bench:14s}" + "".join(cells) + "\n")
+                out.write(f"{bench:{width}s}" + "".join(cells) + "\n")
             g = [self.geomean(n, metric) for n in names]
-            out.write(f"{'geomean':14s}" + "".join(f"{'-' if x is None else f'{x:.3f}':>9s} " for x in g) + "\n")
+            out.write(f"{'geomean':{width}s}" + "".join(f"{'-' if x is None else f'{x:.3f}':>9s} " for x in g) + "\n")
         bad = [f"{b}/{n}: {c.status}" for b, cs in self.results.items() for n, c in cs.items() if c.status != "ok"]
         if bad:
             out.write("\n! not valid (runtime metrics not reported): " + "; ".join(bad) + "\n")

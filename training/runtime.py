@@ -100,6 +100,7 @@ def build_sources(benchmark: Benchmark, out_path: str | os.PathLike, *, opt_leve
     """Build a benchmark straight from its sources with plain clang (the reference build)."""
     tc = toolchain.find()
     out = Path(out_path).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)  # a benchmark's name may be a path (llvm-test-suite's are)
     argv = [str(tc.path("clang")), f"-{opt_level}", *benchmark.cflags, *map(str, benchmark.sources),
             "-o", str(out), *benchmark.ldflags, *LINK_FLAGS]
     try:  # in the benchmark's directory, where its relative -I flags point
