@@ -289,6 +289,16 @@ def _resolve(actions: Iterable[Action | str | int], space: Sequence[Action]) -> 
     return [space[a] if isinstance(a, int) else get(a) if isinstance(a, str) else a for a in actions]
 
 
+def sequence(pipelines: Iterable[str]) -> str:
+    """Pipelines run one after another as the environment runs its steps, each in a pass manager of its own:
+    no analysis one of them computed is reused by the next, which ``opt``'s one pass manager would do (after a
+    loop pass, ``break-crit-edges`` split other edges with the loop info it had cached: one more block)."""
+    return f",{_BETWEEN},".join(p for p in pipelines if p)
+
+
+_BETWEEN = "invalidate<all>"
+
+
 def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EXTENDED_ACTIONS_V2) -> str:
     """The ``opt -passes=`` string for a sequence of actions (objects, names, or indices into ``space``).
 
@@ -298,7 +308,7 @@ def pipeline(actions: Iterable[Action | str | int], space: Sequence[Action] = EX
     knobbed = [a.name for a in resolved if a.options]
     if knobbed:
         raise ValueError(f"{', '.join(knobbed)}: knob actions need their LLVM options, use passes.stages()")
-    return ",".join(a.pipeline for a in resolved)
+    return sequence(a.pipeline for a in resolved)
 
 
 def stages(actions: Iterable[Action | str | int],
@@ -308,7 +318,7 @@ def stages(actions: Iterable[Action | str | int],
     out: list[tuple[str, _knobs.Options]] = []
     for a in _resolve(actions, space):
         if out and out[-1][1] == a.options:
-            out[-1] = (f"{out[-1][0]},{a.pipeline}", a.options)
+            out[-1] = (sequence([out[-1][0], a.pipeline]), a.options)
         else:
             out.append((a.pipeline, a.options))
     return out
@@ -340,13 +350,13 @@ def split_pipeline(pipeline: str) -> list[str]:
 
 
 def actions_of_pipeline(pipeline: str, space: Sequence[Action]) -> list[int]:
-    """Indices into ``space`` whose pipelines, joined, are ``pipeline`` (what :func:`pipeline` built); the first
+    """Indices into ``space`` whose pipelines, in :func:`sequence`, are ``pipeline`` (what :func:`pipeline` built); the first
     action wins where several share one. Raises ``LookupError`` naming the element that no action runs."""
     table: dict[tuple[str, ...], int] = {}
     for i, a in enumerate(space):
         table.setdefault(tuple(split_pipeline(a.pipeline)), i)
     longest = max(len(k) for k in table)
-    elements, out, at = split_pipeline(pipeline), [], 0
+    elements, out, at = [e for e in split_pipeline(pipeline) if e != _BETWEEN], [], 0
     while at < len(elements):
         n = next((n for n in range(min(longest, len(elements) - at), 0, -1) if tuple(elements[at:at + n]) in table), 0)
         if not n:

@@ -268,7 +268,7 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
 def _finish(data: bytes, start: bytes, taken: Sequence[passes.Action], apply: Apply, steps: int) -> RolloutResult:
     """Re-run the effective actions as one pipeline (what the CLI replays); fall back to no passes on failure."""
     names = [a.name for a in taken]
-    pipeline = ",".join(a.pipeline for a in taken)
+    pipeline = passes.sequence(a.pipeline for a in taken)
     if not pipeline:
         return RolloutResult("", [], start, steps)
     try:

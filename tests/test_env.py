@@ -4,6 +4,7 @@ and containment of crashing and hanging passes."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,6 +234,22 @@ def test_commandline_reproduces_the_state(engine: Engine, tmp_path: Path) -> Non
     drop_module_id = lambda text: text.split("\n", 1)[1]  # noqa: E731  (opt names the module after the file)
     assert drop_module_id(out.decode()) == drop_module_id(env.observation["Ir"])
     assert env.pipeline == passes.pipeline(env.actions, passes.ACTIONS)
+
+
+@pytest.mark.parametrize("name, actions", [("bfs_grid", ["-licm", "-dse", "-lcssa"])])
+def test_commandline_runs_each_action_as_the_env_does(engine: Engine, tmp_path: Path, name: str,
+                                                     actions: list[str]) -> None:
+    """Each step runs in a pass manager of its own; one ``opt -passes=a,b,c`` would let a pass reuse an
+    analysis an earlier action cached and change the code otherwise (here by a block or a few instructions)."""
+    env = make(name, engine, observation_space="Ir", reward_space="IrInstructionCount")
+    env.reset()
+    env.multistep([passes.ACTIONS.index(passes.get(a)) for a in actions])
+    source = env.write_ir(tmp_path / f"{name}.ll", initial=True)
+    out = subprocess.run(env.commandline(source), shell=True, check=True, capture_output=True).stdout.decode()
+    assert out.split("\n", 1)[1] == env.observation["Ir"].split("\n", 1)[1]
+    rlopt = subprocess.run([sys.executable, "-m", "rlopt.cli", f"--actions={','.join(actions)}", str(source), "-S"],
+                           check=True, capture_output=True).stdout.decode()
+    assert rlopt.split("\n", 1)[1] == out.split("\n", 1)[1]
 
 
 def test_fork_is_independent(engine: Engine) -> None:

@@ -68,7 +68,8 @@ def test_action_space_v2_extends_v1_with_knob_actions():
     with pytest.raises(ValueError, match="stages"):
         passes.pipeline(["-sroa", a])
     assert passes.stages(["-sroa", "-gvn", a, "-inline@inline-threshold=500", "-dse"]) == [
-        ("function(sroa),function(gvn)", ()), ("default<O3>,cgscc(inline)", ("-inline-threshold=500",)),
+        ("function(sroa),invalidate<all>,function(gvn)", ()),
+        ("default<O3>,invalidate<all>,cgscc(inline)", ("-inline-threshold=500",)),
         ("function(dse)", ())]
 
 

@@ -28,8 +28,11 @@ def test_renamed_passes_are_documented():
 
 
 def test_pipeline_joins_and_nests():
-    assert passes.pipeline(["-licm", "adce", 53]) == (
-        "function(loop-mssa(licm)),function(adce),function(instcombine<no-verify-fixpoint>)")
+    assert passes.pipeline(["-licm", "adce", 53]) == (  # each action in a pass manager of its own, as the env runs it
+        "function(loop-mssa(licm)),invalidate<all>,function(adce),invalidate<all>,"
+        "function(instcombine<no-verify-fixpoint>)")
+    assert passes.actions_of_pipeline(passes.pipeline(["-licm", "adce", 53]), passes.ACTIONS) == [
+        passes.ACTIONS.index(passes.get(a)) for a in ("-licm", "-adce", "-instcombine")]
     assert passes.get("-inline").pipeline == "cgscc(inline)"
     assert passes.get("-indvars").pipeline == "function(loop(indvars))"
 

@@ -199,7 +199,7 @@ def test_cli_o_rl_writes_verified_ir(tmp_path, example_ir, capsys):
     out = tmp_path / "out.ll"
     assert cli.main(["-O-rl", "--model", str(model), str(example_ir["sort.O0"]), "-S", "-o", str(out),
                      "--print-passes"]) == 0
-    assert "-passes=function(sroa),function(instcombine" in capsys.readouterr().err
+    assert "-passes=function(sroa),invalidate<all>,function(instcombine" in capsys.readouterr().err
     assert out.read_text().startswith("; ModuleID")
     assert cli.main(["-O-rl", "--model", str(tmp_path / "missing.onnx"), str(example_ir["sort.O0"])]) == 1
     assert "model '" in capsys.readouterr().err

@@ -238,7 +238,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
             raise gymnasium.error.ResetNeeded("call reset() before step()")
         chosen = [self.action_list[i] for i in indices]
         info: dict[str, Any] = {"action_name": " ".join(a.name for a in chosen),
-                                "pipeline": ",".join(a.pipeline for a in chosen)}
+                                "pipeline": passes.sequence(a.pipeline for a in chosen)}
         run = [i for i in indices if self.action_list[i].safe or not self.mask_unsafe]
         if len(run) < len(indices):
             skipped = [a.name for a in chosen if not (a.safe or not self.mask_unsafe)]
