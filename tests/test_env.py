@@ -69,6 +69,51 @@ def test_gymnasium_make_registers_and_limits_episodes() -> None:
     truncated = [env.step(MEM2REG)[3] for _ in range(3)]
     assert truncated == [False, False, True]
     assert env.unwrapped.commandline().count("mem2reg") == 3
+    env.reset()  # a multistep is one step of the time limit (it went past every wrapper)
+    truncated = [env.multistep([MEM2REG, GVN])[3] for _ in range(3)]
+    assert truncated == [False, False, True] and env.unwrapped.actions == [MEM2REG, GVN] * 3
+    env.close()
+
+
+def test_a_closed_environment_refuses_work_and_starts_no_worker() -> None:
+    env = make(observation_space="IrInstructionCount")
+    env.reset()
+    env.close()
+    for use in (lambda: env.step(MEM2REG), env.reset, lambda: env.observation["IrInstructionCount"],
+                lambda: env.state, env.commandline):
+        with pytest.raises(gymnasium.error.ClosedEnvironmentError):
+            use()
+    env.close()  # again: nothing
+    assert env.engine._proc is None or env.engine._proc.poll() is not None
+
+
+def test_a_fork_that_outlives_its_parent_stops_the_engine_last() -> None:
+    """Keep the best fork, close the parent: the engine they share runs until the last of them closes (a fork
+    once restarted a worker that nothing stopped)."""
+    env = make(observation_space="IrInstructionCount")
+    env.reset()
+    fork = env.fork()
+    env.close()
+    assert fork.step(MEM2REG)[4].get("error") is None
+    worker = fork.engine._proc
+    assert worker is not None and worker.poll() is None
+    fork.close()
+    assert fork.engine._proc is None or worker.poll() is not None
+
+
+def test_setting_the_reward_space_mid_episode_keeps_validation_true() -> None:
+    env = make("crc32", observation_space="IrInstructionCount", reward_space="IrInstructionCountOz")
+    env.reset()
+    env.step(MEM2REG)
+    before = env.episode_reward
+    env.reward_space = "IrInstructionCountOz"  # the same space: it goes on counting
+    assert env.episode_reward == before != 0 and env.state.reward == before
+    env.reward_space = "IrInstructionCount"  # another: the return covers only what follows, so none is recorded
+    env.step(GVN)
+    assert env.state.reward is None and env.validate().okay()
+    env.reset()
+    env.step(MEM2REG)
+    assert env.state.reward is not None and env.validate().okay()
     env.close()
 
 

@@ -279,10 +279,12 @@ class CompilerGymMixin:
     @property
     def state(self: LlvmEnv) -> CompilerEnvState:
         """This episode as CompilerGym records it: benchmark URI, CompilerGym's command line of the actions,
-        wall time, and the return (None without a reward space)."""
+        wall time, and the return (None without a reward space, or when it changed during the episode: then the
+        return covers only the steps since)."""
         program = self._require_program()
+        whole = self.reward_spec is not None and not self._partial_return
         return CompilerEnvState(str(program.uri), self.action_space.to_string(self.actions), self.episode_walltime,
-                                self.episode_reward if self.reward_spec is not None else None)
+                                self.episode_reward if whole else None)
 
     @property
     def reward(self: LlvmEnv) -> RewardView:
@@ -634,9 +636,23 @@ class CompilerGymAttributes(gymnasium.Wrapper, gymnasium.utils.RecordConstructor
 
     def step(self, action: Any, observation_spaces: Iterable[str] | None = None,
              reward_spaces: Iterable[str] | None = None) -> tuple[Any, Any, bool, bool, dict]:
+        return self._through_wrappers(action, None, observation_spaces, reward_spaces)
+
+    def multistep(self, actions: Iterable[Any], observation_spaces: Iterable[str] | None = None,
+                  reward_spaces: Iterable[str] | None = None) -> tuple[Any, Any, bool, bool, dict]:
+        """The environment's ``multistep`` as one step of the inner wrappers (``TimeLimit`` counts it once; the
+        order enforcer and the checker see its first action)."""
+        actions = list(actions)
+        return self._through_wrappers(actions[0] if actions else 0, actions, observation_spaces, reward_spaces)
+
+    def _through_wrappers(self, action: Any, actions: list[Any] | None, observation_spaces: Iterable[str] | None,
+                          reward_spaces: Iterable[str] | None) -> tuple[Any, Any, bool, bool, dict]:
+        """``step(action)`` through the inner wrappers, the env told what it really runs (the wrappers' step
+        takes no keywords)."""
         env = self.env.unwrapped
-        if observation_spaces is not None or reward_spaces is not None:
-            env._step_overrides = {"observation_spaces": observation_spaces, "reward_spaces": reward_spaces}
+        env._step_overrides = {k: v for k, v in (("observation_spaces", observation_spaces),
+                                                 ("reward_spaces", reward_spaces), ("actions", actions))
+                               if v is not None}
         try:
             return self.env.step(action)
         finally:

@@ -116,11 +116,11 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self.ir_level = ir_level
         self.timeout = timeout
         self.render_mode = render_mode
-        self._owns_engine = engine is None
         self.engine = engine or Engine(timeout=timeout)
-        self._owns_cache = not isinstance(cache, Cache)
         self.cache = cache if isinstance(cache, Cache) else Cache(
             default_dir() if cache is True else None if cache is False else cache, memory_items=_CACHE_MEMORY_ITEMS)
+        self._owned = _Owned(None if engine is not None else self.engine, None if isinstance(cache, Cache) else self.cache)
+        self._closed = False
         self._vocab = vocab
         self._salt = digest(CACHE_VERSION, self.engine.toolchain.version_string)
         self._source = benchmark
@@ -134,6 +134,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self.ir_state: State | None = None
         self.actions: list[int] = []
         self.episode_reward = 0.0
+        self._partial_return = False  # the reward space changed during the episode: the return covers a part
         self.episode_start = time.time()
         self._last_obs: Any = None
         self._reward_views: dict[str, _rewards.Reward] = {}
@@ -164,7 +165,9 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
     def reward_space(self) -> _rewards.Reward | None:
         """The reward ``step`` returns (``.name``, ``.deterministic``); set it by name, or None for reward 0.
 
-        Set during an episode, it starts counting from the current state and ``episode_reward`` restarts at 0.
+        Set to another space during an episode, it starts counting from the current state, ``episode_reward``
+        restarts at 0 and ``state`` records no return for the episode (validate() then checks the rest); set to
+        the same space, nothing changes.
         """
         return self.reward_spec
 
@@ -173,11 +176,14 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         name = reward.name if isinstance(reward, _rewards.Reward) else reward
         if name is not None and name not in _rewards.REWARDS:
             raise UnknownSpaceError(f"unknown reward space '{name}'; known: {', '.join(_rewards.REWARDS)}")
+        if name == self.__dict__.get("reward_space_name", ()) and (name is None or self.reward_spec is not None):
+            return  # the same space: it goes on counting
         self.reward_space_name = name
         self.reward_spec = _rewards.make(name) if name else None
         if self.reward_spec is not None and self.in_episode:
             self.reward_spec.reset(self)
             self.episode_reward = 0.0
+            self._partial_return = bool(self.actions)  # ``state`` then records no return: validate() has none
 
     @property
     def benchmark(self) -> Program | None:
@@ -196,6 +202,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
               observation_space: Any = UNCHANGED, reward_space: Any = UNCHANGED) -> tuple[Any, dict]:
         """Start from the benchmark's initial IR. ``benchmark=`` (or ``options={"benchmark": ...}``) switches
         benchmark; ``observation_space=``/``reward_space=`` switch spaces, as in CompilerGym."""
+        self._require_open()
         super().reset(seed=seed)
         source = options["benchmark"] if options and "benchmark" in options else self._source
         source = source if benchmark is None else benchmark
@@ -209,10 +216,11 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self.episode_start = time.time()
         self._reward_views = {}
         self._last_obs = None
-        if reward_space is not UNCHANGED:
+        if reward_space is not UNCHANGED and reward_space != self.reward_space_name:
             self.reward_space = reward_space
         elif self.reward_spec is not None:
             self.reward_spec.reset(self)
+        self._partial_return = False
         return self._gym_observation(), {"benchmark": str(self.program.uri), "action_mask": self.action_mask()}
 
     def step(self, action: Any, observation_spaces: Iterable[str] | None = None,
@@ -223,7 +231,8 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         ``observation_spaces``/``reward_spaces`` (CompilerGym; ``observations``/``rewards`` are its old names)
         return lists of those observations and rewards instead of the default ones.
         """
-        return self.multistep([action], observation_spaces, reward_spaces, observations, rewards)
+        actions = self._step_overrides.pop("actions", [action])  # a multistep through Gymnasium's wrappers
+        return self.multistep(actions, observation_spaces, reward_spaces, observations, rewards)
 
     def multistep(self, actions: Iterable[Any], observation_spaces: Iterable[str] | None = None,
                   reward_spaces: Iterable[str] | None = None, observations: Iterable[str] | None = None,
@@ -234,6 +243,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         obs_names = _first(observation_spaces, observations, overrides.get("observation_spaces"))
         reward_names = _first(reward_spaces, rewards, overrides.get("reward_spaces"))
         indices = [self._action_index(a) for a in actions]
+        self._require_open()
         if self.ir_state is None:
             raise gymnasium.error.ResetNeeded("call reset() before step()")
         chosen = [self.action_list[i] for i in indices]
@@ -300,12 +310,14 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         return text
 
     def close(self) -> None:
-        """Release the module and, if this environment created them, the engine and the cache."""
+        """Release the module and, if this environment created them, the engine and the cache (with the last of
+        this environment and its forks to close, which share them). Using it afterwards raises
+        ``gymnasium.error.ClosedEnvironmentError``; closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         self._drop_module()
-        if self._owns_engine:
-            self.engine.close()
-        if self._owns_cache:
-            self.cache.close()
+        self._owned.release()
 
     # -- rlopt's additions ---------------------------------------------------------------------------------
     @property
@@ -360,11 +372,13 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
                         self.reward_space_name, self.action_space_name, self.mask_unsafe, ir_level=self.ir_level,
                         timeout=self.timeout, cache=self.cache, engine=self.engine, vocab=self._vocab,
                         render_mode=self.render_mode)
+        other._owned = self._owned.share()  # a fork may outlive this environment: the last to close stops them
         other.loader = ProgramLoader(self.engine, self.ir_level, self.loader.programs)
         other.transitions, other.observations = self.transitions, self.observations
         other.program, other.ir_state, other.actions = program, self.ir_state, list(self.actions)
         other.episode_reward, other.episode_start, other._last_obs = self.episode_reward, self.episode_start, \
             self._last_obs
+        other._partial_return = self._partial_return
         other._source = self._source
         other.reward_spec = copy.copy(self.reward_spec)
         other._reward_views = {k: copy.copy(v) for k, v in self._reward_views.items()}
@@ -432,6 +446,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
     # -- observations -------------------------------------------------------------------------------------
     def _observe(self, name: str, state: State) -> Any:
         """Observation ``name`` of ``state`` (see :meth:`ObservationCache.get`)."""
+        self._require_open()
         return self.observations.get(self, name, state)
 
     def _run_context(self) -> list[str]:
@@ -487,7 +502,12 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         raise InvalidActionError(f"invalid action {action!r}: expected an integer in [0, {len(self.action_list)}) "
                                  f"for action space '{self.action_space_name}'")
 
+    def _require_open(self) -> None:
+        if self._closed:  # else a step would start a new engine worker that nothing stops
+            raise gymnasium.error.ClosedEnvironmentError("the environment is closed")
+
     def _require_program(self) -> Program:
+        self._require_open()
         if self.program is None or self.ir_state is None:
             raise gymnasium.error.ResetNeeded("call reset() first")
         return self.program
@@ -498,6 +518,26 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
             raise InputError(f"{program.name}: runtime observations need a benchmark with C sources and "
                              "arguments (a suite name, a csmith seed or a user manifest), not bare IR")
         return program.benchmark
+
+
+class _Owned:
+    """The engine and cache an environment created (None where the caller gave them), shared with its forks:
+    stopped when the last of them closes."""
+
+    def __init__(self, engine: Engine | None, cache: Cache | None):
+        self.engine, self.cache, self.users = engine, cache, 1
+
+    def share(self) -> _Owned:
+        self.users += 1
+        return self
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            if self.engine is not None:
+                self.engine.close()
+            if self.cache is not None:
+                self.cache.close()
 
 
 def _first(*values: Any) -> Any:
