@@ -75,6 +75,16 @@ def test_gymnasium_make_registers_and_limits_episodes() -> None:
     env.close()
 
 
+def test_compiler_gym_names_for_an_unknown_benchmark_and_the_text_size_reward() -> None:
+    env = make(reward_space="ObjectTextSizeBytes", observation_space="ObjectTextSizeBytes")
+    obs, _ = env.reset()
+    _, reward, *_ = env.step(MEM2REG)
+    assert reward == obs - env.observation["ObjectTextSize"] and env.reward_space.name == "ObjectTextSizeBytes"
+    with pytest.raises(LookupError, match="no benchmark 'nosuch'"):  # CompilerGym's users catch LookupError
+        env.reset(benchmark="nosuch")
+    env.close()
+
+
 def test_a_closed_environment_refuses_work_and_starts_no_worker() -> None:
     env = make(observation_space="IrInstructionCount")
     env.reset()

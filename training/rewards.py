@@ -127,6 +127,12 @@ class ObjectTextSize(Reward):
     cost = "ObjectTextSize"
 
 
+class ObjectTextSizeBytes(ObjectTextSize):
+    """CompilerGym's name for :class:`ObjectTextSize` (as for the observation)."""
+
+    name = "ObjectTextSizeBytes"
+
+
 class ObjectTextSizeNorm(_Normalized):
     """``.text`` bytes removed, as a fraction of the unoptimized size."""
 
@@ -178,7 +184,7 @@ class RuntimeProxyO3(_AgainstBaseline):
 
 REWARDS: dict[str, type[Reward]] = {cls.name: cls for cls in (
     IrInstructionCount, IrInstructionCountNorm, IrInstructionCountO3, IrInstructionCountOz,
-    ObjectTextSize, ObjectTextSizeNorm, ObjectTextSizeO3, ObjectTextSizeOz,
+    ObjectTextSize, ObjectTextSizeBytes, ObjectTextSizeNorm, ObjectTextSizeO3, ObjectTextSizeOz,
     Runtime, RuntimeProxy, RuntimeProxyO3,
 )}
 

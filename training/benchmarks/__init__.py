@@ -45,6 +45,10 @@ class BenchmarkError(InputError):
     """A benchmark is unknown, malformed, fails to compile, or (csmith) does not terminate quickly."""
 
 
+class UnknownBenchmark(BenchmarkError, LookupError):
+    """No benchmark or dataset by that name: a ``LookupError`` too, as CompilerGym raises (``except LookupError``)."""
+
+
 @dataclass(frozen=True)
 class Benchmark:
     """A runnable C program: its sources, how to run it, and which split it belongs to.
@@ -205,14 +209,14 @@ def get(name_or_uri: str) -> Benchmark:
         return datasets.get(u.netloc, unquote(u.path).lstrip("/"))
     if u.scheme == "generator":
         if u.netloc != CSMITH or not u.path.strip("/").isdigit():
-            raise BenchmarkError(f"unknown generator URI '{name_or_uri}' (expected generator://{CSMITH}/<seed>)")
+            raise UnknownBenchmark(f"unknown generator URI '{name_or_uri}' (expected generator://{CSMITH}/<seed>)")
         return csmith(int(u.path.strip("/")))
     if u.scheme == "file":
         return _from_file_uri(Path(unquote(u.path)), u.fragment, name_or_uri)
     if u.scheme == "benchmark":
         if u.netloc != SUITE:
             known = ", ".join([SUITE, *datasets.IMPORTERS])
-            raise BenchmarkError(f"unknown dataset '{u.netloc}' in '{name_or_uri}' (known: {known})")
+            raise UnknownBenchmark(f"unknown dataset '{u.netloc}' in '{name_or_uri}' (known: {known})")
         name = u.path.strip("/")
     elif u.scheme:
         raise BenchmarkError(f"unsupported benchmark URI scheme '{u.scheme}' in '{name_or_uri}'")
@@ -221,7 +225,7 @@ def get(name_or_uri: str) -> Benchmark:
     for b in _suite():
         if b.name == name:
             return b
-    raise BenchmarkError(f"no benchmark '{name}' in {SUITE} (known: {', '.join(b.name for b in _suite())})")
+    raise UnknownBenchmark(f"no benchmark '{name}' in {SUITE} (known: {', '.join(b.name for b in _suite())})")
 
 
 def _from_file_uri(path: Path, fragment: str, uri: str) -> Benchmark:
@@ -229,7 +233,7 @@ def _from_file_uri(path: Path, fragment: str, uri: str) -> Benchmark:
         for b in from_directory(path):
             if b.name == fragment:
                 return b
-        raise BenchmarkError(f"no benchmark '{fragment}' in {path}")
+        raise UnknownBenchmark(f"no benchmark '{fragment}' in {path}")
     if path.suffix != ".c" or not path.is_file():
         raise BenchmarkError(f"'{uri}' is not a C file (use file:///dir/{USER_MANIFEST}#name for a directory)")
     return Benchmark(name=path.stem, uri=path.as_uri(), sources=(path,), cwd=path.parent)

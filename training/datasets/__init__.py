@@ -32,7 +32,7 @@ from typing import Any
 from rlopt import toolchain
 from rlopt.ir import write_file
 from rlopt.training import benchmarks
-from rlopt.training.benchmarks import USER_MANIFEST, Benchmark, BenchmarkError
+from rlopt.training.benchmarks import USER_MANIFEST, Benchmark, BenchmarkError, UnknownBenchmark
 
 #: Importable datasets and the module that imports each.
 IMPORTERS = {
@@ -52,7 +52,7 @@ def root() -> Path:
 def importer(name: str) -> ModuleType:
     """The importer module of dataset ``name`` (``NAME``, ``DESCRIPTION``, ``HOW_TO_GET``, ``import_dataset``)."""
     if name not in IMPORTERS:
-        raise BenchmarkError(f"unknown dataset '{name}' (importable: {', '.join(IMPORTERS)})")
+        raise UnknownBenchmark(f"unknown dataset '{name}' (importable: {', '.join(IMPORTERS)})")
     return importlib.import_module(IMPORTERS[name])
 
 
@@ -139,7 +139,7 @@ def get(name: str, program: str) -> Benchmark:
     excluded = {e["name"]: e["reason"] for e in manifest(name).get("excluded", [])}
     if program in excluded:
         raise BenchmarkError(f"{name}/{program} is not runnable here: {excluded[program]}")
-    raise BenchmarkError(f"no program '{program}' in {name} ({len(load(name))} programs; "
+    raise UnknownBenchmark(f"no program '{program}' in {name} ({len(load(name))} programs; "
                          f"'rlopt-train datasets list --programs {name}' lists them)")
 
 
