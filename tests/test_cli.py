@@ -462,7 +462,12 @@ def test_sigterm_stops_the_workers_and_leaves_no_output(tmp_path, engine):
     out = tmp_path / "out.bc"
     for sig, status in ((signal.SIGTERM, 143), (signal.SIGKILL, -9))[:2 if engine == "--engine" else 1]:
         proc = subprocess.Popen([*RLOPT, "-O3", engine, str(big), "-o", str(out)], stderr=subprocess.PIPE)
-        time.sleep(1.5)  # parsing done, -O3 running
+        # the worker, or opt, started (0.7-1.1 s after the command on a loaded machine: a fixed wait of 1.5 s had
+        # little to spare); then -O3 running (~5 s)
+        deadline = time.monotonic() + 60
+        while not _descendants(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
         children = _descendants(proc.pid)
         assert children  # the worker, or opt
         proc.send_signal(sig)
