@@ -176,7 +176,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         name = reward.name if isinstance(reward, _rewards.Reward) else reward
         if name is not None and name not in _rewards.REWARDS:
             raise UnknownSpaceError(f"unknown reward space '{name}'; known: {', '.join(_rewards.REWARDS)}")
-        if name == self.__dict__.get("reward_space_name", ()) and (name is None or self.reward_spec is not None):
+        if name == self.reward_space_name:
             return  # the same space: it goes on counting
         self.reward_space_name = name
         self.reward_spec = _rewards.make(name) if name else None
@@ -216,9 +216,9 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self.episode_start = time.time()
         self._reward_views = {}
         self._last_obs = None
-        if reward_space is not UNCHANGED and reward_space != self.reward_space_name:
+        if reward_space is not UNCHANGED:
             self.reward_space = reward_space
-        elif self.reward_spec is not None:
+        if self.reward_spec is not None:  # (again, if the setter did: it is cheap, the observations are cached)
             self.reward_spec.reset(self)
         self._partial_return = False
         return self._gym_observation(), {"benchmark": str(self.program.uri), "action_mask": self.action_mask()}
