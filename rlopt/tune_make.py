@@ -162,7 +162,8 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str], list[st
             if not os.path.exists(os.path.join(cwd, src.path)):  # gone since: a configure test (conftest.c)
                 continue
             out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
-            unit = Unit(cwd, inv, src, argv[0].endswith("++") or named.endswith("++"), os.path.join(cwd, out))
+            # C++ as rlopt-cc compiles it: with the named compiler (clang++-19) if any, else as rlopt-c++
+            unit = Unit(cwd, inv, src, "++" in os.path.basename(named or argv[0]), os.path.join(cwd, out))
             units[(unit.name, unit.output)] = unit
     for u in units.values():
         code = os.path.realpath(u.output if u.inv.mode != "link" else os.path.join(u.cwd, u.src.path))

@@ -427,6 +427,12 @@ def test_an_opt_that_prints_no_module_is_an_error(example_ir, tmp_path, form):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("option", ["-disable-output=true", "--disable-output=1", "-print-pipeline-passes=true"])
+def test_opt_flags_with_a_value_that_print_no_module_are_not_an_error(example_ir, option):
+    proc = rlopt("-O2", "-S", "--no-engine", f"--llvm-option={option}", str(example_ir["sort.O3"]))
+    assert proc.returncode == 0 and b"ModuleID" not in proc.stdout, proc.stderr
+
+
 def _descendants(pid: int) -> set[int]:
     """The live processes under ``pid`` (from /proc)."""
     parent: dict[int, int] = {}

@@ -89,10 +89,14 @@ def test_a_closed_environment_refuses_work_and_starts_no_worker() -> None:
     env = make(observation_space="IrInstructionCount")
     env.reset()
     env.close()
+    def set_benchmark() -> None:
+        env.benchmark = "susan"
+
     for use in (lambda: env.step(MEM2REG), env.reset, lambda: env.observation["IrInstructionCount"],
-                lambda: env.state, env.commandline):
+                lambda: env.state, env.commandline, lambda: env.benchmark, set_benchmark):
         with pytest.raises(gymnasium.error.ClosedEnvironmentError):
             use()
+    assert not env.in_episode
     env.close()  # again: nothing
     assert env.engine._proc is None or env.engine._proc.poll() is not None
 

@@ -202,13 +202,17 @@ def test_a_library_the_program_loads_from_the_tree_regardless_is_named_not_timed
 def test_units_of_calls_that_name_their_compiler(tmp_path):
     """``CC="rlopt-cc clang++"``: the log keeps the named compiler; the unit's options start after it, and the
     compiler's name says C++."""
-    for name in ("a.cc", "b.c"):
+    for name in ("a.cc", "b.c", "c.c", "d.c"):
         (tmp_path / name).write_text("int f(void) { return 1; }\n")
     lines = [{"cwd": str(tmp_path), "argv": ["rlopt-cc", "clang++", "-O2", "-c", "a.cc"], "decision": "rlopt"},
-             {"cwd": str(tmp_path), "argv": ["rlopt-cc", "-O3", "-c", "b.c", "-o", "b.o"], "decision": "rlopt"}]
+             {"cwd": str(tmp_path), "argv": ["rlopt-cc", "-O3", "-c", "b.c", "-o", "b.o"], "decision": "rlopt"},
+             {"cwd": str(tmp_path), "argv": ["rlopt-cc", "/usr/bin/clang++-19", "-O3", "-c", "c.c"],
+              "decision": "rlopt"},
+             {"cwd": str(tmp_path), "argv": ["rlopt-c++", "clang", "-O3", "-c", "d.c"], "decision": "rlopt"}]
     found, programs, old = tune_make.units_of(lines)
     assert [(u.src.path, u.cxx, u.inv.level, os.path.basename(u.output)) for u in found] == [
-        ("a.cc", True, "O2", "a.o"), ("b.c", False, "O3", "b.o")]
+        ("a.cc", True, "O2", "a.o"), ("b.c", False, "O3", "b.o"), ("c.c", True, "O3", "c.o"),
+        ("d.c", False, "O3", "d.o")]  # the named compiler decides, as it compiles the unit
     assert programs == set() and old == []
 
 

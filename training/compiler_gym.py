@@ -264,7 +264,7 @@ class CompilerGymMixin:
 
     @property
     def in_episode(self: LlvmEnv) -> bool:
-        return self.ir_state is not None
+        return self.ir_state is not None and not self._closed
 
     @property
     def episode_walltime(self: LlvmEnv) -> float:

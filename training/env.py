@@ -189,12 +189,14 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
     def benchmark(self) -> Program | None:
         """The benchmark of this episode (a :class:`Program`: ``.uri``, and ``str()`` is the URI), or the one the
         next ``reset`` uses. Setting it (a name, URI, IR file or bytes, ``Benchmark``) takes effect at reset."""
+        self._require_open()
         if self.program is not None:
             return self.program
         return None if self._source is None else self.loader.resolve(self._source, self.np_random)
 
     @benchmark.setter
     def benchmark(self, source: BenchmarkSource) -> None:
+        self._require_open()
         self._source = self.loader.resolve(source, self.np_random) if source is not None else None
 
     # -- Gymnasium API ------------------------------------------------------------------------------------

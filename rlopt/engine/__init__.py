@@ -50,7 +50,17 @@ class Backend(Protocol):
 _STDIN_PARSE_ERROR = re.compile(r"<stdin>(:\d+:\d+)?: error: ")
 _STDIN_BROKEN = "-: error: input module is broken!"
 #: opt's flags after which its standard output holds no module (nothing, or the pipeline's text).
-_NO_MODULE = {f"{dashes}{flag}" for dashes in ("-", "--") for flag in ("disable-output", "print-pipeline-passes")}
+_NO_MODULE = ("disable-output", "print-pipeline-passes")
+
+
+def _prints_module(options: list[str]) -> bool:
+    """Whether opt run with ``options`` writes a module (``-disable-output``, ``--disable-output=true`` and
+    ``-print-pipeline-passes`` say it does not; a cl::opt flag is off with ``=false``/``=0``)."""
+    for option in options:
+        name, _, value = option.lstrip("-").partition("=")
+        if name in _NO_MODULE and value.lower() not in ("false", "0"):
+            return False
+    return True
 
 
 def _named(text: bytes, source: bytes, name: str) -> bytes:
@@ -96,7 +106,7 @@ class OptBackend:
             extra = [*self.opt_options(options), *self.diagnostics]
             out = self.toolchain.opt(data, pipeline, bitcode=bitcode, timeout=timeout or self.timeout, extra=extra,
                                      show_stderr=self.show_stderr)
-            if not _NO_MODULE.intersection(extra) and (
+            if _prints_module(extra) and (
                     is_bitcode(out) != bitcode or not (bitcode or out.startswith(b"; ModuleID = "))):
                 raise ToolError("opt", f"printed no {'bitcode' if bitcode else 'IR text'} module but "
                                        f"{out[:40]!r} ({self.toolchain.path('opt')})")
