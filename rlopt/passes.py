@@ -349,12 +349,16 @@ def split_pipeline(pipeline: str) -> list[str]:
     return [p for p in [*parts, tail] if p]
 
 
-def actions_of_pipeline(pipeline: str, space: Sequence[Action]) -> list[int]:
-    """Indices into ``space`` whose pipelines, in :func:`sequence`, are ``pipeline`` (what :func:`pipeline` built); the first
-    action wins where several share one. Raises ``LookupError`` naming the element that no action runs."""
+def actions_of_pipeline(pipeline: str, space: Sequence[Action], options: _knobs.Options = ()) -> list[int]:
+    """Indices into ``space`` whose pipelines, in :func:`sequence`, are ``pipeline`` (what :func:`pipeline` built,
+    or one of :func:`stages`, run with knob ``options``); the first action wins where several share one. Raises
+    ``LookupError`` naming the element that no action runs."""
     table: dict[tuple[str, ...], int] = {}
     for i, a in enumerate(space):
-        table.setdefault(tuple(split_pipeline(a.pipeline)), i)
+        if a.options == options:
+            table.setdefault(tuple(split_pipeline(a.pipeline)), i)
+    if not table:
+        raise LookupError(f"no action runs with the options {' '.join(options)}")
     longest = max(len(k) for k in table)
     elements, out, at = [e for e in split_pipeline(pipeline) if e != _BETWEEN], [], 0
     while at < len(elements):

@@ -185,6 +185,19 @@ def test_action_space_names_flags_and_command_lines(engine: Engine) -> None:
     env.close()
 
 
+def test_knob_episodes_read_back_from_their_command_line(engine: Engine) -> None:
+    """With knob actions ``commandline()`` is a shell pipeline of opt runs, each with its options: every stage
+    reads back, to the actions with those options (the first stage alone, without its knobs, was read before)."""
+    env = compiler_gym.make("llvm-v0", benchmark="benchmark://rlopt-suite-v0/hashtable", engine=engine,
+                            action_space="rlopt-extended-v2", cache=False)
+    env.reset()
+    env.multistep(["-O3@inline-threshold=50", "-loop-instsimplify", "-sroa", "-O3@unroll-count=4", "-gvn"])
+    assert env.commandline().count(" | ") == 3
+    assert env.commandline_to_actions(env.commandline()) == env.actions
+    assert env.commandline_to_actions(env.state.commandline) == env.actions
+    env.close()
+
+
 def test_state_apply_and_multistep(engine: Engine, tmp_path: Path) -> None:
     env = make(engine)
     env.reset()

@@ -313,14 +313,23 @@ class CompilerGymMixin:
 
     def commandline_to_actions(self: LlvmEnv, commandline: str) -> list[int]:
         """The actions of a command line: CompilerGym's (``opt -sroa -gvn input.bc -o output.bc``, as in
-        ``env.state``) or rlopt's ``env.commandline()`` (``opt -passes=...``)."""
-        from rlopt import passes
+        ``env.state``) or rlopt's ``env.commandline()`` (``opt -passes=...``, or with knob actions a shell
+        pipeline of such ``opt`` runs, each with its knob options)."""
+        import shlex
 
-        words = commandline.split()
-        given = [w.split("=", 1)[1].strip("'\"") for w in words if w.startswith(("-passes=", "'-passes="))]
-        if given:
-            return passes.actions_of_pipeline(given[0], self.action_list)
-        return self.action_space.from_string(commandline)
+        from rlopt import knobs, passes
+
+        if "-passes=" not in commandline:
+            return self.action_space.from_string(commandline)
+        actions: list[int] = []
+        for stage in commandline.split(" | "):
+            words = shlex.split(stage)
+            pipeline = next((w.split("=", 1)[1] for w in words if w.startswith("-passes=")), None)
+            if pipeline is None:
+                raise LookupError(f"no -passes= in '{stage}'")
+            options = [w for w in words if w.startswith("-") and "=" in w and not w.startswith("-passes=")]
+            actions += passes.actions_of_pipeline(pipeline, self.action_list, knobs.canonical(options))
+        return actions
 
     def apply(self: LlvmEnv, state: CompilerEnvState) -> None:
         """Replay ``state``'s actions (resetting to its benchmark first when not in an episode); a replay that
