@@ -167,6 +167,11 @@ def test_the_fork_server_stops_with_stop_server_and_when_idle(env, tmp_path):
     stop = Call(["rlopt-cc", "--stop-server"], env, tmp_path)
     assert stop.returncode == 0 and stop.stdout.splitlines() == ["fork server stopped", "no model server was running"]
     assert wait_until(lambda: not fork_servers(env))
+    assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0 and fork_servers(env)
+    stop = Call(["rlopt-cc", "--stop-server"], {**env, "RLOPT_CC_SERVER": "0"}, tmp_path)  # a call in no fork server
+    assert stop.returncode == 0 and stop.stdout.splitlines()[0] == "fork server stopped", stop.stdout
+    assert wait_until(lambda: not fork_servers(env))
+    assert not list((Path(env["RLOPT_CACHE_DIR"]) / "cc" / "fork-servers").iterdir())  # each took its marker
     env = {**env, "RLOPT_CC_SERVER_IDLE": "1"}
     assert Call(["rlopt-cc", "-C"], env, tmp_path).returncode == 0
     assert fork_servers(env)

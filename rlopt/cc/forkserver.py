@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 FORMAT = "rlopt-cc fork server 1"  # launcher.c's FORK_FORMAT: both change together
 MODEL_SERVER = "rlopt-cc fork server 1: model server"  # a fork asks for a fork that becomes the model server
 POLL = 0.2  # seconds between looks at the clock (idle time) and at finished forks
+NAME = "rlopt-cc-fork"  # the process's name (comm)
+REGISTRY = "fork-servers"  # in the cache directory: a file named by each running fork server's pid
 _server: int | None = None  # in a fork: the fork server's pid
 _path: str | None = None  # in the fork server and its forks: its socket
 
@@ -74,10 +76,10 @@ def serve() -> None:
     from rlopt.cc.main import cache_dir
     from rlopt.cc.server import code_id, name_process
 
-    name_process("rlopt-cc-fork")
+    name_process(NAME)
     global _path
     path = _path = sys.argv[1]
-    code, identity = code_id(), None
+    code, identity, registered = code_id(), None, ""
     try:
         config = Config(cache_dir())
         if not config.flag("server"):
@@ -96,10 +98,14 @@ def serve() -> None:
         identity = os.stat(path).st_ino
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path + ".failed")
+        registered = _register(config.cache_dir)
         listener.listen(64)
         listener.settimeout(POLL)
         _loop(listener, code, idle)
     finally:
+        if registered:
+            with contextlib.suppress(OSError):
+                os.unlink(registered)
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == identity:  # not one a newer fork server made meanwhile
                 os.unlink(path)
@@ -157,8 +163,41 @@ def spawn_model_server(path: str, idle: float, env: dict[str, str]) -> int | Non
         return None
 
 
+def _register(cache_dir: str) -> str:
+    """Record this fork server's pid in its cache directory, where ``rlopt-cc --stop-server`` finds it (also
+    from a call that runs in no fork server, or for another interpreter's)."""
+    directory = os.path.join(cache_dir, REGISTRY)
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, str(os.getpid()))
+    open(path, "w").close()  # noqa: SIM115 - an empty marker
+    return path
+
+
+def stop_servers(cache_dir: str) -> int:
+    """Stop every fork server of ``cache_dir`` (``rlopt-cc --stop-server``); how many were running."""
+    directory, stopped = os.path.join(cache_dir, REGISTRY), 0
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    for name in names:
+        try:
+            with open(f"/proc/{int(name)}/comm") as f:
+                running = f.read().strip() == NAME
+        except (OSError, ValueError):
+            running = False
+        if running:
+            with contextlib.suppress(OSError):
+                os.kill(int(name), signal.SIGTERM)
+                stopped += 1
+        else:  # a server that was killed: its marker stayed
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+    return stopped
+
+
 def stop_server() -> bool:
-    """Stop the fork server this call runs in (``rlopt-cc --stop-server``); False if it runs in none."""
+    """Stop the fork server this call runs in (its code or settings changed); False if it runs in none."""
     if _server is None:
         return False
     with contextlib.suppress(OSError):

@@ -272,8 +272,9 @@ def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
         elif op == "stop-server":
             from rlopt.cc import forkserver, server
 
-            if forkserver.stop_server():  # the one this call runs in, if any (it exits after this call)
-                print("fork server stopped")
+            stopped = forkserver.stop_servers(config.cache_dir)  # the one this call runs in exits after it
+            if stopped:
+                print("fork server stopped" if stopped == 1 else f"{stopped} fork servers stopped")
             print("model server stopped" if server.stop(config.cache_dir) else "no model server was running")
         elif op == "max-size":
             try:
