@@ -165,11 +165,15 @@ def spawn_model_server(path: str, idle: float, env: dict[str, str]) -> int | Non
 
 def _register(cache_dir: str) -> str:
     """Record this fork server's pid in its cache directory, where ``rlopt-cc --stop-server`` finds it (also
-    from a call that runs in no fork server, or for another interpreter's)."""
+    from a call that runs in no fork server, or for another interpreter's); "" where the directory is read-only
+    (the server still serves; only a call running in it can stop it then)."""
     directory = os.path.join(cache_dir, REGISTRY)
-    os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, str(os.getpid()))
-    open(path, "w").close()  # noqa: SIM115 - an empty marker
+    try:
+        os.makedirs(directory, exist_ok=True)
+        open(path, "w").close()  # noqa: SIM115 - an empty marker
+    except OSError:
+        return ""
     return path
 
 

@@ -273,6 +273,8 @@ def admin(ops: list[tuple[str, str | None]], config: Config) -> int:
             from rlopt.cc import forkserver, server
 
             stopped = forkserver.stop_servers(config.cache_dir)  # the one this call runs in exits after it
+            if not stopped and forkserver.stop_server():  # unrecorded: its cache directory is read-only
+                stopped = 1
             if stopped:
                 print("fork server stopped" if stopped == 1 else f"{stopped} fork servers stopped")
             print("model server stopped" if server.stop(config.cache_dir) else "no model server was running")
