@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rlopt import __version__, ir, knobs, passes, toolchain
-from rlopt.errors import InputError, RloptError
+from rlopt.errors import InputError, RloptError, Terminated
 
 if TYPE_CHECKING:
     from rlopt.engine import Backend
@@ -320,15 +320,6 @@ def _level(levels: tuple[str, ...]) -> str | None:
     return f"O{levels[0]}"
 
 
-class Terminated(BaseException):
-    """SIGTERM (``timeout``, ``kill``, make's cleanup): unwinds like Ctrl-C, so that children are stopped and no
-    partial output is left, then exits 143 as a process killed by it would report."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
 def run_click(command: click.Command, args: list[str], prog: str) -> int:
     """Run a click command so that every error is one line on stderr and a non-zero exit, never a traceback
     (2 for usage errors, 130 when interrupted, 143 when terminated, 1 otherwise). Shared by ``rlopt`` and
@@ -336,7 +327,7 @@ def run_click(command: click.Command, args: list[str], prog: str) -> int:
     handled = threading.current_thread() is threading.main_thread() and \
         signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     if handled:
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, Terminated.handler)
     try:
         status = command.main(args=args, prog_name=prog, standalone_mode=False)
         if isinstance(status, int):  # click returns a ctx.exit(N) from inside the command instead of raising it

@@ -55,6 +55,22 @@ class ToolCrash(ToolError):
     """An LLVM tool died from a signal (a crashing pass)."""
 
 
+class Terminated(BaseException):
+    """A signal that ends the process (SIGTERM from ``timeout``, ``kill`` or make's cleanup; SIGHUP, SIGQUIT):
+    raised from its handler so that the work unwinds like Ctrl-C (children stopped, temporary files removed, no
+    partial output); the entry point then ends as the signal would (``rlopt``: exit 143; ``rlopt-cc``: dies of
+    it, as clang would have)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @staticmethod
+    def handler(signum: int, frame: object) -> None:
+        """A signal handler that raises it."""
+        raise Terminated(signum)
+
+
 def _first_meaningful_line(text: str) -> str:
     """LLVM prints 'tool: file:line: error: msg' and then context; the first error line is the useful one.
 

@@ -353,6 +353,7 @@ def _run(conn: socket.socket, argv: list[str]) -> int:
     from importlib import import_module
 
     from rlopt.cc.build import Orphaned
+    from rlopt.errors import Terminated
 
     main = import_module("rlopt.cc.main")  # the module (the package exports its function of the same name)
 
@@ -375,7 +376,7 @@ def _run(conn: socket.socket, argv: list[str]) -> int:
             status = 1
     except KeyboardInterrupt:
         status = -signal.SIGINT
-    except main.Terminated as e:  # the launcher dies of it (as the fork would by the signal's default action)
+    except Terminated as e:  # the launcher dies of it (as the fork would by the signal's default action)
         status = -e.signum
     except Orphaned:  # nobody waits for the status
         status = -signal.SIGKILL

@@ -20,7 +20,7 @@ from rlopt.cache import default_dir_name
 from rlopt.cc import build, native, options, stats
 from rlopt.cc.config import SETTINGS, Config, parse_size
 from rlopt.cc.stats import Decision, Record, Statistic
-from rlopt.errors import RloptError
+from rlopt.errors import RloptError, Terminated
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -398,26 +398,13 @@ def main(argv: Sequence[str], *, cxx: bool = False) -> int:
     return compile_call(inv, argv, compiler, tools, store, config, record, started, call, logged)
 
 
-class Terminated(BaseException):
-    """SIGTERM, SIGHUP or SIGQUIT during a compile (``make`` interrupted): unwind, so that the call's temporary
-    directory goes, then die of the signal (:func:`die_of`), as clang would have."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _terminated(signum: int, frame) -> NoReturn:
-    raise Terminated(signum)
-
-
 def _unwind_on_signals() -> None:
     """From here on SIGTERM, SIGHUP and SIGQUIT raise :class:`Terminated`, so temporary files go."""
     import _signal
 
     for signum in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT):
         if _signal.getsignal(signum) == _signal.SIG_DFL:  # one the caller ignores (nohup) stays ignored
-            _signal.signal(signum, _terminated)
+            _signal.signal(signum, Terminated.handler)
 
 
 def die_of(signum: int) -> NoReturn:
