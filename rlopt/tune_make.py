@@ -153,15 +153,14 @@ def units_of(lines: list[dict[str, Any]]) -> tuple[list[Unit], set[str], list[st
                 in_library.update(dict.fromkeys(linked, output))
             else:
                 in_program.update(linked)
-        for src in inv.sources:
-            out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
-            written.add(os.path.realpath(os.path.join(cwd, out)))
+        outputs = [(src, inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv)))
+                   for src in inv.sources]
+        written.update(os.path.realpath(os.path.join(cwd, out)) for _, out in outputs)
         if decision != "rlopt":
             continue
-        for src in inv.sources:
+        for src, out in outputs:
             if not os.path.exists(os.path.join(cwd, src.path)):  # gone since: a configure test (conftest.c)
                 continue
-            out = inv.output or ("a.out" if inv.mode == "link" else options.default_output(src.path, inv))
             # C++ as rlopt-cc compiles it: with the named compiler (clang++-19) if any, else as rlopt-c++
             unit = Unit(cwd, inv, src, "++" in os.path.basename(named or argv[0]), os.path.join(cwd, out))
             units[(unit.name, unit.output)] = unit
