@@ -431,10 +431,7 @@ def dataset_benchmarks(names: tuple[str, ...], programs: str | None) -> list[Any
     from rlopt.training import datasets as ds
 
     if programs:
-        chosen = [bm.get(n.strip()) for n in programs.split(",") if n.strip()]
-        if not chosen:
-            raise click.UsageError(f"--benchmarks '{programs}' names no benchmark")
-        return chosen
+        return select_benchmarks(programs, None)
     out: list[Any] = []
     for name in names:
         if name == bm.SUITE:
