@@ -237,12 +237,11 @@ def block_counts(annotated: bytes, tc: toolchain.Toolchain) -> dict[str, list[fl
     return out
 
 
-def profile_run(bench: benchmarks.Benchmark, tc: toolchain.Toolchain) -> tuple[str, dict[str, list[float]]]:
-    """The program's module annotated with its profile on its own input, and that module's block counts: the
+def profile_run(bench: benchmarks.Benchmark, ir: bytes, tc: toolchain.Toolchain) -> tuple[str, dict[str, list[float]]]:
+    """The program's module ``ir`` annotated with its profile on its own input, and that module's block counts: the
     module instrumented (``pgo-instr-gen``), built with the profile runtime, run as the table runs it, and its
     profile read back onto the module (``pgo-instr-use``, which may split a few edges: the counts are the
     annotated module's)."""
-    ir = benchmarks.ir(bench, "O3")
     opt = str(tc.path("opt"))
     with tempfile.TemporaryDirectory(prefix="rlopt-profile-") as tmp:
         raw, data = Path(tmp) / "run.profraw", Path(tmp) / "run.profdata"
@@ -269,8 +268,9 @@ def input_profile(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine
     as calls), and ``-O3``'s remarks weighted by their function's share of executed instructions
     (``hot-remarks``). ``profile`` is None where the program could not be profiled."""
     tc = toolchain.find()
+    ir = benchmarks.ir(bench, "O3")
     try:
-        annotated, counts = profile_run(bench, tc)
+        annotated, counts = profile_run(bench, ir, tc)
         module = parse(annotated)
         if any(len(counts.get(f.name, f.blocks)) != len(f.blocks) for f in module.functions):
             raise ToolError("profile", "block counts do not match the module's blocks")
@@ -280,8 +280,8 @@ def input_profile(bench: benchmarks.Benchmark, pipelines: dict[str, str], engine
         dyn[AUTOPHASE_NAMES.index("TotalInsts")] = math.log(total)
         share = {f.name: sum(n * len(b.instructions) for n, b in zip(counts[f.name], f.blocks, strict=True)) / total
                  for f in module.functions if f.name in counts}
-        text = benchmarks.ir(bench, "O3").decode(errors="replace")
-        return {"profile": dyn, "hot-remarks": o3_remarks(text, tc, lambda f: share.get(f, 0.0))}
+        return {"profile": dyn, "hot-remarks": o3_remarks(ir.decode(errors="replace"), tc,
+                                                          lambda f: share.get(f, 0.0))}
     except ToolError as e:
         print(f"  {bench.name}: not profiled: {e}", flush=True)
         return {"profile": None}

@@ -476,7 +476,7 @@ def test_profile_counts_what_the_program_executed(selector_features):
 
     bench = benchmarks.get("benchmark://rlopt-suite-v0/matmul")
     tc = toolchain.find()
-    annotated, counts = selector_features.profile_run(bench, tc)
+    annotated, counts = selector_features.profile_run(bench, benchmarks.ir(bench, "O3"), tc)
     module = parse(annotated)
     assert counts["@main"][0] == 1 and max(max(c, default=0) for c in counts.values()) > 10_000
     assert all(len(counts[f.name]) == len(f.blocks) for f in module.functions if f.blocks)
