@@ -6,7 +6,7 @@
   ``write_bitcode``, ``ir``, ``ir_sha1``, ``episode_walltime``, ``compiler_version``, ``in_episode``.
 - :func:`make` returns a :class:`CompilerEnv`: the same environment with CompilerGym's (gym 0.21) calling
   convention, ``reset() -> observation`` and ``step() -> (observation, reward, done, info)``;
-  ``wrappers.TimeLimit`` limits its episodes.
+  ``wrappers`` holds CompilerGym's wrappers for it (:mod:`rlopt.training.compiler_gym_wrappers`).
 - :class:`CompilerEnvState` with its CSV :class:`CompilerEnvStateWriter`/:class:`CompilerEnvStateReader`,
   :class:`ValidationResult` and :func:`validate_states`; :class:`Datasets` of :class:`Dataset` over the
   suite, csmith and the imported datasets.
@@ -35,6 +35,7 @@ import gymnasium
 import numpy as np
 
 from rlopt.errors import InputError
+from rlopt.training import compiler_gym_wrappers as wrappers  # noqa: F401  (compiler_gym.wrappers)
 from rlopt.training.observations import ObservationView
 from rlopt.training.programs import canonical
 
@@ -547,46 +548,6 @@ class CompilerEnv(_Forwarding):
 def _done(result: tuple[Any, Any, bool, bool, dict]) -> tuple[Any, Any, bool, dict]:
     obs, reward, terminated, truncated, info = result
     return obs, reward, terminated or truncated, info
-
-
-class TimeLimit(_Forwarding):
-    """CompilerGym's ``wrappers.TimeLimit``: the episode is done after ``max_episode_steps`` actions
-    (``info["TimeLimit.truncated"]`` says it was the limit); ``multistep`` counts each of its actions."""
-
-    def __init__(self, env: Any, max_episode_steps: int | None = None):
-        super().__init__(env)
-        object.__setattr__(self, "max_episode_steps", max_episode_steps)
-        object.__setattr__(self, "elapsed_steps", None)
-
-    def reset(self, *args: Any, **kwargs: Any) -> Any:
-        object.__setattr__(self, "elapsed_steps", 0)
-        return self.env.reset(*args, **kwargs)
-
-    def step(self, action: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any, bool, dict]:
-        return self._limit(self.env.step(action, *args, **kwargs), 1)
-
-    def multistep(self, actions: Iterable[Any], *args: Any, **kwargs: Any) -> tuple[Any, Any, bool, dict]:
-        actions = list(actions)
-        return self._limit(self.env.multistep(actions, *args, **kwargs), len(actions))
-
-    def _limit(self, result: tuple[Any, Any, bool, dict], steps: int) -> tuple[Any, Any, bool, dict]:
-        if self.elapsed_steps is None:
-            raise gymnasium.error.ResetNeeded("call reset() before step()")
-        obs, reward, done, info = result
-        object.__setattr__(self, "elapsed_steps", self.elapsed_steps + steps)
-        if self.max_episode_steps is not None and self.elapsed_steps >= self.max_episode_steps:
-            info["TimeLimit.truncated"] = not done
-            done = True
-        return obs, reward, done, info
-
-    def fork(self) -> TimeLimit:
-        other = TimeLimit(self.env.fork(), self.max_episode_steps)
-        object.__setattr__(other, "elapsed_steps", self.elapsed_steps)
-        return other
-
-
-#: ``compiler_gym.wrappers.TimeLimit``.
-wrappers = types.SimpleNamespace(TimeLimit=TimeLimit)
 
 
 def make(id: str = "llvm-v0", **kwargs: Any) -> CompilerEnv:

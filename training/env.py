@@ -140,7 +140,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self._reward_views: dict[str, _rewards.Reward] = {}
         self._step_overrides: dict[str, Any] = {}
         self.observation = ObservationView(self)
-        self.action_space = Commandline(self.action_list, action_space)
+        self.action_space = Commandline.of_actions(self.action_list, action_space)
         self.reward_spec: _rewards.Reward | None = None
         self.reward_space_name: str | None = None
         self.observation_space = observation_space  # type: ignore[assignment]  (set by name, see the setter)

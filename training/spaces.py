@@ -263,20 +263,28 @@ class IrText(SharedMemoryBlob, spaces.Text):
 class Commandline(spaces.Discrete):
     """CompilerGym's ``Commandline`` action space: a ``Discrete`` whose actions are ``opt`` flags.
 
-    ``names`` and ``flags`` are both the flag names, as in CompilerGym's LLVM environment (``-mem2reg``);
-    ``descriptions`` the LLVM 19 pipeline each runs. ``to_string``/``from_string`` convert action lists to and
+    ``flags`` are the ``opt`` flags (``-mem2reg``); ``names`` default to them, as in CompilerGym's LLVM
+    environment; ``descriptions`` say what each runs. ``to_string``/``from_string`` convert action lists to and
     from CompilerGym's command line, ``opt -sroa -gvn input.bc -o output.bc``.
     """
 
     PREFIX, SUFFIX = "opt", "input.bc -o output.bc"
 
-    def __init__(self, actions: Sequence[Any], name: str, seed: int | np.random.Generator | None = None):
-        super().__init__(len(actions), seed=seed)
+    def __init__(self, flags: Sequence[str], name: str, *, descriptions: Sequence[str] | None = None,
+                 names: Sequence[str] | None = None, seed: int | np.random.Generator | None = None):
+        super().__init__(len(flags), seed=seed)
         self.name = name
-        self.flags = [a.name for a in actions]
-        self.names = list(self.flags)
-        self.descriptions = [a.pipeline + (f" ({a.note})" if a.note else "") for a in actions]
+        self.flags = list(flags)
+        self.names = list(names if names is not None else flags)
+        self.descriptions = list(descriptions if descriptions is not None else flags)
         self._index = {f: i for i, f in enumerate(self.flags)}
+
+    @classmethod
+    def of_actions(cls, actions: Sequence[Any], name: str) -> Commandline:
+        """The space of rlopt's :class:`~rlopt.passes.Action` list: each description is the LLVM 19 pipeline
+        the action runs."""
+        return cls([a.name for a in actions], name,
+                   descriptions=[a.pipeline + (f" ({a.note})" if a.note else "") for a in actions])
 
     def __getitem__(self, flag: str) -> int:
         return self._index[flag]
