@@ -122,6 +122,20 @@ def test_environment_attributes_through_gymnasium_wrappers() -> None:
     env.close()
 
 
+def test_fork_through_gymnasium_make_keeps_the_wrappers_and_their_state() -> None:
+    env = gymnasium.make("rlopt/llvm-v0", benchmark="bitcount", observation_space="IrInstructionCount",
+                         cache=False, max_episode_steps=3)
+    env.reset(seed=0)
+    env.step("-mem2reg")
+    fork = env.fork()
+    assert isinstance(fork, gymnasium.Wrapper) and fork.actions == env.actions
+    assert not fork.step("-gvn")[3] and fork.step("-sroa")[3]  # TimeLimit's count went on from the parent's
+    assert not env.step("-gvn")[3] and env.actions != fork.actions
+    fork.close()
+    assert env.step("-sroa")[3]  # the parent outlives its fork
+    env.close()
+
+
 # --------------------------------------------------------------------------------------- spaces and benchmark
 
 def test_spaces_settable_by_name(engine: Engine) -> None:

@@ -19,6 +19,7 @@ What differs from CompilerGym is listed in the README ("CompilerGym compatibilit
 
 from __future__ import annotations
 
+import copy
 import csv
 import itertools
 import math
@@ -564,8 +565,8 @@ def make(id: str = "llvm-v0", **kwargs: Any) -> CompilerEnv:
 
 class CompilerGymAttributes(gymnasium.Wrapper, gymnasium.utils.RecordConstructorArgs):
     """The outermost wrapper of ``gymnasium.make("rlopt/llvm-v0")``: Gymnasium 1.x wrappers hide the
-    environment's attributes, so this one forwards them (``env.commandline()``, ``env.state``, ``env.fork()``)
-    and the settable spaces and benchmark to it. CompilerGym's ``step`` keywords pass through the inner
+    environment's attributes, so this one forwards them (``env.commandline()``, ``env.state``) and the
+    settable spaces and benchmark to it; ``env.fork()`` keeps the wrappers. CompilerGym's ``step`` keywords pass through the inner
     wrappers, so ``TimeLimit`` still counts the step (``multistep`` counts as one step there)."""
 
     _SETTABLE = ("observation_space", "reward_space", "benchmark")
@@ -592,6 +593,21 @@ class CompilerGymAttributes(gymnasium.Wrapper, gymnasium.utils.RecordConstructor
     @property
     def reward_space(self) -> Any:
         return self.env.unwrapped.reward_space
+
+    def fork(self) -> CompilerGymAttributes:
+        """A fork of the environment inside copies of the wrappers around it, in their state (``TimeLimit``'s
+        count of steps)."""
+        layers: list[gymnasium.Wrapper] = []
+        env: gymnasium.Env = self
+        while isinstance(env, gymnasium.Wrapper):
+            layers.append(env)
+            env = env.env
+        forked = env.fork()  # type: ignore[attr-defined]
+        for layer in reversed(layers):
+            clone = copy.copy(layer)
+            clone.env = forked
+            forked = clone
+        return forked
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None, benchmark: Any = None,
               observation_space: Any = UNCHANGED, reward_space: Any = UNCHANGED) -> tuple[Any, dict]:
