@@ -31,17 +31,7 @@ import cc_speed
 
 from rlopt import toolchain
 from rlopt.output import write_file
-
-
-def text_size(path: Path, tc: toolchain.Toolchain) -> int:
-    """Bytes of code in an object, program or archive: its ``.text`` and ``.text.*`` sections (``llvm-size -A``)."""
-    out = toolchain.run_command([str(tc.path("llvm-size")), "-A", str(path)], name="llvm-size").decode()
-    total = 0
-    for line in out.splitlines():
-        fields = line.split()
-        if len(fields) >= 2 and (fields[0] == ".text" or fields[0].startswith(".text.")) and fields[1].isdigit():
-            total += int(fields[1])
-    return total
+from rlopt.training.runtime import text_size
 
 
 def compare(ours: dict[str, int], clang: dict[str, int]) -> dict[str, Any]:

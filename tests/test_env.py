@@ -3,6 +3,7 @@ and containment of crashing and hanging passes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -215,6 +216,58 @@ def test_static_observations(engine: Engine, program: str) -> None:
             env.step(MEM2REG)
         else:
             assert values["IrInstructionCount"] < values["IrInstructionCountO0"]
+
+
+def test_compiler_gyms_derived_observations(engine: Engine) -> None:
+    env = make("crc32", engine, observation_space="InstCountDict")
+    obs, _ = env.reset()
+    counts = env.observation["InstCount"]
+    assert obs == {f"{n}Count": np.asarray(v) for n, v in zip(features.INSTCOUNT_NAMES, counts, strict=True)}
+    assert all(v.dtype == np.int64 and v.shape == () for v in obs.values())  # 0-d arrays for Gymnasium
+    assert env.observation["AutophaseDict"] == dict(zip(features.AUTOPHASE_NAMES,
+                                                        env.observation["Autophase"].tolist(), strict=True))
+    density = env.observation["InstCountNorm"]
+    assert density.dtype == np.float32 and density.shape == (69,)
+    assert np.allclose(density, counts[1:] / counts[0])
+    assert env.observation["InstCountNormDict"]["TotalBlocksDensity"] == pytest.approx(counts[1] / counts[0])
+    as_json = env.observation["ProgramlJson"]
+    assert nx.utils.graphs_equal(nx.node_link_graph(as_json, edges="links"), env.observation["Programl"])
+    assert env.observation["Bitcode"][:4] == b"BC\xc0\xde"
+    assert env.observation["IsBuildable"] is True and env.observation["IsRunnable"] is True
+    info = env.observation["CpuInfo"]
+    assert info["cores_count"] == os.cpu_count() and info["name"] and info["l1d_cache_size"] != 0
+    bare = make(env.observation["Ir"].encode(), engine)
+    bare.reset()
+    assert bare.observation["IsBuildable"] is False
+    with pytest.raises(InputError, match="linked-size observations need a benchmark with C sources"):
+        bare.observation["TextSizeBytes"]
+    bare.close()
+    env.close()
+
+
+def test_bitcode_files_are_new_files_until_the_environment_closes(engine: Engine, tmp_path: Path) -> None:
+    env = make("crc32", engine)
+    env.reset()
+    first, second = Path(env.observation["BitcodeFile"]), Path(env.observation["BitcodeFile"])
+    assert first != second and first.read_bytes() == second.read_bytes() == env.observation["Bitcode"]
+    kept = first.rename(tmp_path / "kept.bc")
+    disassembled = subprocess.run([str(env.engine.toolchain.path("llvm-dis")), str(kept), "-o", "-"],
+                                  capture_output=True, text=True, check=True).stdout
+    assert "define" in disassembled
+    env.close()
+    assert not second.exists() and not second.parent.exists() and kept.exists()
+
+
+def test_linked_text_size_observations_and_rewards(engine: Engine) -> None:
+    env = make("crc32", engine, reward_space="TextSizeOz", observation_space="TextSizeBytes")
+    obs, _ = env.reset()
+    assert obs == env.observation["TextSizeO0"] and 0 < env.observation["TextSizeOz"] < obs
+    assert env.observation["TextSize"] == obs  # TextSizeBytes is CompilerGym's name for it
+    _, reward, *_ = env.step(MEM2REG)
+    saved = obs - env.observation["TextSize"]
+    assert saved > 0 and reward == pytest.approx(saved / (obs - env.observation["TextSizeOz"]))
+    assert env.observation["TextSize"] > env.observation["ObjectTextSize"]  # linked: the C runtime's code too
+    env.close()
 
 
 def test_observations_are_fresh_objects(engine: Engine) -> None:

@@ -24,6 +24,7 @@ import contextlib
 import copy
 import dataclasses
 import json
+import os
 import shlex
 import tempfile
 import time
@@ -139,6 +140,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self._last_obs: Any = None
         self._reward_views: dict[str, _rewards.Reward] = {}
         self._step_overrides: dict[str, Any] = {}
+        self._scratch: tempfile.TemporaryDirectory | None = None  # BitcodeFile's files (gone at close or exit)
         self.observation = ObservationView(self)
         self.action_space = Commandline.of_actions(self.action_list, action_space)
         self.reward_spec: _rewards.Reward | None = None
@@ -290,16 +292,13 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         return reward
 
     def _gym_observation(self) -> Any:
-        """The current observation as Gymnasium wants it: a fresh object, scalars as 0-d arrays of the space's
-        dtype (``env.observation[name]`` returns plain ``int``/``float`` scalars, as CompilerGym does)."""
+        """The current observation as Gymnasium wants it: a fresh object, scalars (also in a ``Dict``) as 0-d
+        arrays of the space's dtype (``env.observation[name]`` returns plain scalars, as CompilerGym does)."""
         if self.observation_space_name is None:
             return None
         if self._last_obs is None:
             self._last_obs = self._observe(self.observation_space_name, self.ir_state)  # type: ignore[arg-type]
-        space = self._observation_space
-        if isinstance(space, spaces.Box) and space.shape == ():
-            return np.asarray(self._last_obs, dtype=space.dtype)
-        return fresh(self._last_obs)
+        return _in_space(self._last_obs, self._observation_space)
 
     def render(self) -> str | None:
         """The current IR (``ansi`` returns it, ``human`` prints it)."""
@@ -320,6 +319,8 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self._closed = True
         self._drop_module()
         self._owned.release()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     # -- rlopt's additions ---------------------------------------------------------------------------------
     @property
@@ -475,6 +476,29 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
                     return runtime.callgrind_instructions(exe, bench.small_args, cwd=cwd, stdin=bench.stdin)
                 return runtime.measure_runtime(exe, bench.args, cwd=cwd, stdin=bench.stdin, env=bench.env).median
 
+    def _text_size(self, state: State) -> int:
+        """Bytes of ``.text`` in the program built from ``state`` (CompilerGym's ``TextSizeBytes``: linked with
+        the benchmark's libraries, neither validated nor run)."""
+        runtime = runtime_module()
+        bench = self._runnable(self._require_program())
+        with tempfile.TemporaryDirectory(prefix="rlopt-env-") as d:
+            return runtime.text_size(runtime.build(state.ir, Path(d) / bench.name, extra_link=bench.ldflags))
+
+    def _bitcode_file(self, state: State) -> Path:
+        """A new file holding the state's bitcode (CompilerGym's ``BitcodeFile``), in a directory that
+        :meth:`close` removes, as CompilerGym's service did: the caller moves or deletes it."""
+        bitcode = self._with_module(state, self.engine.bitcode)
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="rlopt-env-", ignore_cleanup_errors=True)
+        fd, path = tempfile.mkstemp(prefix="bitcode-", suffix=".bc", dir=self._scratch.name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(bitcode)
+        except OSError:
+            os.unlink(path)
+            raise
+        return Path(path)
+
     def _validation(self, state: State, bench: Benchmark) -> ValidationResult:
         """``runtime.validate`` of a state, cached by IR digest (a miscompile is a property of the IR)."""
         runtime = runtime_module()
@@ -517,8 +541,8 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
     @staticmethod
     def _runnable(program: Program) -> Benchmark:
         if program.benchmark is None:
-            raise InputError(f"{program.name}: runtime observations need a benchmark with C sources and "
-                             "arguments (a suite name, a csmith seed or a user manifest), not bare IR")
+            raise InputError(f"{program.name}: runtime and linked-size observations need a benchmark with C "
+                             "sources and arguments (a suite name, a csmith seed or a user manifest), not bare IR")
         return program.benchmark
 
 
@@ -545,3 +569,13 @@ class _Owned:
 def _first(*values: Any) -> Any:
     """The first of ``values`` that is not None (CompilerGym's old and new keyword names, or an override)."""
     return next((v for v in values if v is not None), None)
+
+
+def _in_space(value: Any, space: spaces.Space) -> Any:
+    """A fresh copy of ``value`` with its scalars as 0-d arrays of their ``Box``'s dtype, also inside a
+    ``Dict``."""
+    if isinstance(space, spaces.Box) and space.shape == ():
+        return np.asarray(value, dtype=space.dtype)
+    if isinstance(space, spaces.Dict) and isinstance(value, dict):
+        return {k: _in_space(v, space[k]) if k in space.spaces else fresh(v) for k, v in value.items()}
+    return fresh(value)

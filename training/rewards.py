@@ -39,7 +39,7 @@ class Reward:
     cost: ClassVar[str]
     #: Whether the same state always yields the same value (False for wall-clock measurements).
     deterministic: ClassVar[bool] = True
-    #: Whether the cost is measured by running the program (needs a runnable benchmark).
+    #: Whether the cost is measured on the built program (needs a benchmark with sources, not bare IR).
     needs_run: ClassVar[bool] = False
     #: The level (``O0``, ``O3``, ``Oz``) that :meth:`speedup` compares with.
     baseline: ClassVar[str] = "O0"
@@ -156,6 +156,46 @@ class ObjectTextSizeOz(_AgainstBaseline):
     baseline = "Oz"
 
 
+class TextSize(Reward):
+    """Bytes of ``.text`` removed from the linked program by the step."""
+
+    name = "TextSize"
+    cost = "TextSize"
+    needs_run = True
+
+
+class TextSizeBytes(TextSize):
+    """CompilerGym's name for :class:`TextSize` (as for the observation)."""
+
+    name = "TextSizeBytes"
+
+
+class TextSizeNorm(_Normalized):
+    """The linked program's ``.text`` bytes removed, as a fraction of the unoptimized size."""
+
+    name = "TextSizeNorm"
+    cost = "TextSize"
+    needs_run = True
+
+
+class TextSizeO3(_AgainstBaseline):
+    """The linked program's ``.text`` bytes removed, relative to what ``-O3`` removes."""
+
+    name = "TextSizeO3"
+    cost = "TextSize"
+    baseline = "O3"
+    needs_run = True
+
+
+class TextSizeOz(_AgainstBaseline):
+    """The linked program's ``.text`` bytes removed, relative to what ``-Oz`` removes."""
+
+    name = "TextSizeOz"
+    cost = "TextSize"
+    baseline = "Oz"
+    needs_run = True
+
+
 class Runtime(_Normalized):
     """Wall time saved, as a fraction of the unoptimized runtime (noise-controlled repeated measurement)."""
 
@@ -185,6 +225,7 @@ class RuntimeProxyO3(_AgainstBaseline):
 REWARDS: dict[str, type[Reward]] = {cls.name: cls for cls in (
     IrInstructionCount, IrInstructionCountNorm, IrInstructionCountO3, IrInstructionCountOz,
     ObjectTextSize, ObjectTextSizeBytes, ObjectTextSizeNorm, ObjectTextSizeO3, ObjectTextSizeOz,
+    TextSize, TextSizeBytes, TextSizeNorm, TextSizeO3, TextSizeOz,
     Runtime, RuntimeProxy, RuntimeProxyO3,
 )}
 

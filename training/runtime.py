@@ -78,6 +78,18 @@ class ValidationResult:
 
 # ---------------------------------------------------------------- building
 
+def text_size(path: str | os.PathLike, tc: toolchain.Toolchain | None = None) -> int:
+    """Bytes of code in an object, program or archive: its ``.text`` and ``.text.*`` sections (``llvm-size -A``)."""
+    llvm_size = (tc or toolchain.find()).path("llvm-size")
+    out = toolchain.run_command([str(llvm_size), "-A", str(path)], name="llvm-size").decode()
+    total = 0
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and (fields[0] == ".text" or fields[0].startswith(".text.")) and fields[1].isdigit():
+            total += int(fields[1])
+    return total
+
+
 def build(ir: bytes, out_path: str | os.PathLike, *, extra_link: Sequence[str] | None = None,
           timeout: float = BUILD_TIMEOUT) -> Path:
     """Compile text or bitcode IR to an executable with the fixed backend; returns ``out_path``."""

@@ -249,8 +249,30 @@ class NoObservation(_ValueSpace):
         return None
 
 
-class IrText(SharedMemoryBlob, spaces.Text):
-    """The ``Ir`` observation: module text of any length (``sample`` draws short strings, not gigabytes)."""
+class BytesSpace(_ValueSpace):
+    """The space of ``bytes`` values of any length (the ``Bitcode`` observation)."""
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, bytes)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> bytes:
+        return self.np_random.bytes(int(self.np_random.integers(0, 65)))
+
+
+class JsonSpace(_ValueSpace):
+    """The space of ``ProgramlJson``: a graph in networkx's node-link form (``nodes``, ``links``), as JSON
+    would hold it."""
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, dict) and isinstance(x.get("nodes"), list) and isinstance(x.get("links"), list)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> dict[str, Any]:
+        return {"directed": True, "multigraph": True, "graph": {}, "nodes": [], "links": []}
+
+
+class LongText(SharedMemoryBlob, spaces.Text):
+    """Text of any length: the ``Ir`` observation, ``BitcodeFile``'s path (``sample`` draws short strings, not
+    gigabytes)."""
 
     def __init__(self, seed: int | np.random.Generator | None = None):
         super().__init__(1 << 31, min_length=0, charset=string.printable, seed=seed)

@@ -122,6 +122,8 @@ class ObservationCache:
             spec = OBSERVATIONS[name]
         except KeyError:
             raise KeyError(f"unknown observation '{name}'; known: {', '.join(OBSERVATIONS)}") from None
+        if not spec.remembered:
+            return spec.compute(env, state)
         memo = self._heavy_memo if spec.heavy else self._memo
         memo_key = (name, state.digest)
         if memo_key in memo:
