@@ -77,6 +77,17 @@ def test_every_reward_reads_existing_observations() -> None:
         assert cls.deterministic == OBSERVATIONS[cls.cost].deterministic
 
 
+def test_compiler_gyms_reward_attributes() -> None:
+    oz = rewards.make("IrInstructionCountOz")
+    assert oz.success_threshold == 1.0 and not oz.platform_dependent and oz.range == (-np.inf, np.inf)
+    assert oz.observation_spaces == ["IrInstructionCount", "IrInstructionCountO0", "IrInstructionCountOz"]
+    assert oz.reward_on_error(episode_reward=0.7) == 0.0  # as the environment does: the return is kept
+    norm = rewards.make("ObjectTextSizeNorm")
+    assert norm.success_threshold is None and norm.platform_dependent
+    assert norm.observation_spaces == ["ObjectTextSize", "ObjectTextSizeO0"]
+    assert all(rewards.make(n).platform_dependent for n in ("TextSizeBytes", "Runtime", "RuntimeProxyO3"))
+
+
 # --------------------------------------------------------------------------------- static rewards in the env
 
 @pytest.fixture(scope="module")

@@ -270,7 +270,8 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         except RloptError as e:
             self.ir_state = previous
             info["error"] = f"{type(e).__name__}: {e}"
-            failed = [0.0] * len(reward_names) if reward_names is not None else 0.0
+            failed = [0.0] * len(reward_names) if reward_names is not None else \
+                self.reward_spec.reward_on_error(self.episode_reward) if self.reward_spec is not None else 0.0
             return (None if obs_names is not None else self._gym_observation()), failed, True, False, info
         self.actions += run
         info["action_had_no_effect"] = self.ir_state.digest == previous.digest

@@ -43,6 +43,14 @@ class Reward:
     needs_run: ClassVar[bool] = False
     #: The level (``O0``, ``O3``, ``Oz``) that :meth:`speedup` compares with.
     baseline: ClassVar[str] = "O0"
+    #: CompilerGym's: the episode return that counts as success (matching the baseline), if any.
+    success_threshold: ClassVar[float | None] = None
+    #: CompilerGym's: a failed step's reward (the episode then ends); it does not take the return back.
+    default_value: ClassVar[float] = 0.0
+    default_negates_returns: ClassVar[bool] = False
+    #: CompilerGym's bounds of one reward.
+    min: ClassVar[float] = -float("inf")
+    max: ClassVar[float] = float("inf")
 
     def __init__(self) -> None:
         self.previous: float | None = None
@@ -66,6 +74,24 @@ class Reward:
         self.previous = current
         return reward
 
+    @property
+    def platform_dependent(self) -> bool:
+        """CompilerGym's: whether the cost depends on the machine (IR counts do not; code and time do)."""
+        return self.cost != "IrInstructionCount"
+
+    @property
+    def range(self) -> tuple[float, float]:
+        return self.min, self.max
+
+    @property
+    def observation_spaces(self) -> list[str]:
+        """The observations the reward reads (CompilerGym's attribute)."""
+        return [self.cost, *(f"{self.cost}{level}" for level in dict.fromkeys(("O0", self.baseline)))]
+
+    def reward_on_error(self, episode_reward: float) -> float:
+        """The reward of a step that failed (CompilerGym's method)."""
+        return -episode_reward if self.default_negates_returns else self.default_value
+
     def speedup(self, env: ObservationSource) -> float:
         """Baseline cost / current cost: above 1 the current state beats the baseline (O0, O3 or Oz)."""
         current = float(env.observation[self.cost])
@@ -81,6 +107,8 @@ class _Normalized(Reward):
 
 class _AgainstBaseline(Reward):
     """Scaled by what a baseline pipeline saves over O0: a return of 1.0 matches the baseline."""
+
+    success_threshold = 1.0
 
     def scale_for(self, env: ObservationSource) -> float:
         o0 = float(env.observation[f"{self.cost}O0"])
