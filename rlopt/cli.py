@@ -139,6 +139,7 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
             if isinstance(chooser, policy.Selector) and not chooser.exact:
                 if ir.is_bitcode(data):  # it reads text: bitcode is printed once, above or here
                     seen = printed if printed is not None else backend.optimize(data, "verify", name=name)
+                    _warn_optnone(name, seen.decode(errors="replace"))  # (text input was checked before)
                 if final_bitcode is not None and isinstance(backend, Engine):
                     # the selector reads the text's features without the engine: meanwhile its baseline, the
                     # usual answer, runs there on another core (stopped if the choice is another pipeline)
@@ -166,6 +167,15 @@ def resolve_pipeline(data: bytes, *, passes_opt: str | None, actions_opt: str | 
 
 def _warn(msg: str) -> None:
     click.echo(f"rlopt: warning: {msg}", err=True)
+
+
+def _warn_optnone(name: str, text: str) -> None:
+    """Say so when the module's functions are ``optnone`` (clang -O0's IR): every pass skips them."""
+    optnone = ir.optnone_functions(text)
+    if optnone:
+        shown = ", ".join(optnone[:5]) + (", ..." if len(optnone) > 5 else "")
+        _warn(f"{name}: {len(optnone)} function(s) are optnone ({shown}); passes skip them. Emit IR with "
+              "'clang -O3 -Xclang -disable-llvm-passes -emit-llvm' or pass --strip-optnone")
 
 
 class _OptStyleCommand(click.Command):
@@ -247,13 +257,10 @@ def _command(input_path: str, output: str, text: bool, levels: tuple[str, ...], 
         data = OptBackend(tc, timeout).optimize(data, "verify", name=name)
     if not ir.is_bitcode(data):
         source = data.decode(errors="replace")
-        optnone = ir.optnone_functions(source)
-        if optnone and strip_optnone:
+        if strip_optnone and ir.optnone_functions(source):
             data, stripped = ir.strip_optnone(source).encode(), True
-        elif optnone and (level or passes_opt or actions_opt):
-            shown = ", ".join(optnone[:5]) + (", ..." if len(optnone) > 5 else "")
-            _warn(f"{name}: {len(optnone)} function(s) are optnone ({shown}); passes skip them. Emit IR with "
-                  "'clang -O3 -Xclang -disable-llvm-passes -emit-llvm' or pass --strip-optnone")
+        elif level or passes_opt or actions_opt:
+            _warn_optnone(name, source)
 
     from rlopt.engine import OptBackend, backend_for
 

@@ -518,6 +518,16 @@ def test_optnone_input_warns_and_can_be_stripped(example_ir, tmp_path):
     assert " optnone" not in stripped and stripped.count("alloca") < src.read_text().count("alloca") / 2
 
 
+def test_optnone_bitcode_warns_under_o_rl(tc, example_ir, tmp_path):
+    bitcode = tmp_path / "sort0.bc"
+    tc.run("llvm-as", [str(example_ir["sort.optnone"]), "-o", str(bitcode)])
+    proc = rlopt("-O-rl", str(bitcode), "-o", str(tmp_path / "out.bc"))
+    assert proc.returncode == 0 and b"function(s) are optnone" in proc.stderr
+    assert proc.stderr.count(b"function(s) are optnone") == 1
+    proc = rlopt("-O-rl", str(example_ir["sort.O3"]), "-S", "-o", str(tmp_path / "clean.ll"))
+    assert proc.returncode == 0 and b"optnone" not in proc.stderr
+
+
 def test_version_and_help(tc):
     assert rlopt("--version").stdout.decode().splitlines() == [
         f"rlopt {__version__}", f"LLVM version {tc.version_string} ({tc.bin_dir})"]
