@@ -226,6 +226,9 @@ def test_compiler_gyms_derived_observations(engine: Engine) -> None:
     assert all(v.dtype == np.int64 and v.shape == () for v in obs.values())  # 0-d arrays for Gymnasium
     assert env.observation["AutophaseDict"] == dict(zip(features.AUTOPHASE_NAMES,
                                                         env.observation["Autophase"].tolist(), strict=True))
+    assert np.array_equal(env.observation.InstCount(), counts)  # CompilerGym's attribute spelling
+    with pytest.raises(AttributeError, match="no observation space 'Nope'"):
+        env.observation.Nope()
     density = env.observation["InstCountNorm"]
     assert density.dtype == np.float32 and density.shape == (69,)
     assert np.allclose(density, counts[1:] / counts[0])

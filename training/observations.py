@@ -300,6 +300,12 @@ class ObservationView(Mapping[str, Any]):
             raise gymnasium.error.ResetNeeded("call reset() first")
         return fresh(self._env._observe(name, state))
 
+    def __getattr__(self, name: str) -> Callable[[], Any]:
+        """CompilerGym's other spelling: ``env.observation.Autophase()`` is ``env.observation["Autophase"]``."""
+        if name in OBSERVATIONS:
+            return lambda: self[name]
+        raise AttributeError(f"no observation space '{name}'")
+
     def __iter__(self) -> Iterator[str]:
         return iter(OBSERVATIONS)
 
