@@ -227,6 +227,10 @@ def test_compiler_gyms_derived_observations(engine: Engine) -> None:
     assert env.observation["AutophaseDict"] == dict(zip(features.AUTOPHASE_NAMES,
                                                         env.observation["Autophase"].tolist(), strict=True))
     assert np.array_equal(env.observation.InstCount(), counts)  # CompilerGym's attribute spelling
+    spec = env.observation.spaces["InstCountDict"]  # CompilerGym's ObservationSpaceSpec, and the space itself
+    assert spec.id == "InstCountDict" and spec.deterministic and not spec.platform_dependent
+    assert isinstance(spec.space, gymnasium.spaces.Dict) and spec.contains(obs) and spec.space.contains(obs)
+    assert env.observation_space_spec.id == "InstCountDict" and env.observation.spaces["CpuInfo"].platform_dependent
     with pytest.raises(AttributeError, match="no observation space 'Nope'"):
         env.observation.Nope()
     density = env.observation["InstCountNorm"]
@@ -492,7 +496,7 @@ def test_every_observation_is_registered_with_a_space(engine: Engine) -> None:
 
 @pytest.mark.parametrize("name", sorted(set(OBSERVATIONS) - {"Programl"}))  # NetworkxSpace cannot sample
 def test_every_observation_space_samples_what_it_contains(engine: Engine, name: str) -> None:
-    space = make("bitcount", engine).observation.spaces[name]
+    space = make("bitcount", engine).observation.spaces[name].space
     for sampled in (space, batch_space(space, 2)):  # also as a vector environment batches it
         sampled.seed(0)
         assert sampled.contains(sampled.sample()), name

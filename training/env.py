@@ -45,10 +45,12 @@ from rlopt.training import rewards as _rewards
 from rlopt.training.compiler_gym import UNCHANGED, CompilerGymMixin
 from rlopt.training.observations import (
     OBSERVATIONS,
+    ObservationSpaceSpec,
     ObservationView,
     fingerprint,
     fresh,
     runtime_module,
+    space_spec,
 )
 from rlopt.training.programs import BenchmarkSource, Program, ProgramLoader, State
 from rlopt.training.spaces import (
@@ -162,6 +164,12 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
         self.observation_space_name = name
         self._observation_space = OBSERVATIONS[name].space(self) if name else NoObservation()
         self._last_obs = None  # the next observation is computed in the new space
+
+    @property
+    def observation_space_spec(self) -> ObservationSpaceSpec | None:
+        """CompilerGym's description of the observation space (None without one)."""
+        name = self.observation_space_name
+        return space_spec(self, name) if name is not None else None
 
     @property
     def reward_space(self) -> _rewards.Reward | None:

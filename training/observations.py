@@ -313,9 +313,37 @@ class ObservationView(Mapping[str, Any]):
         return len(OBSERVATIONS)
 
     @property
-    def spaces(self) -> dict[str, spaces.Space]:
-        """The space of every observation."""
-        return {name: spec.space(self._env) for name, spec in OBSERVATIONS.items()}
+    def spaces(self) -> dict[str, ObservationSpaceSpec]:
+        """Every observation's :class:`ObservationSpaceSpec` (which also acts as its space)."""
+        return {name: space_spec(self._env, name) for name in OBSERVATIONS}
+
+
+@dataclass(frozen=True)
+class ObservationSpaceSpec:
+    """CompilerGym's description of an observation space: ``id``, the Gymnasium ``space``, whether a state's value
+    is ``deterministic`` and whether it is ``platform_dependent``. Anything else is read from ``space``, so that the
+    spec serves as the space itself (``contains``, ``sample``, ``shape``); Gymnasium's functions that dispatch on
+    the space's type (``batch_space``) want ``spec.space``."""
+
+    id: str
+    space: spaces.Space
+    deterministic: bool
+    platform_dependent: bool
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.space, name)
+
+
+#: Observations whose value depends on the machine: code generation, linking, timing, the processor itself.
+_PLATFORM_DEPENDENT = ("ObjectTextSize", "TextSize", "Runtime", "Buildtime", "CpuInfo")
+
+
+def space_spec(env: LlvmEnv, name: str) -> ObservationSpaceSpec:
+    """The :class:`ObservationSpaceSpec` of observation ``name`` in ``env``."""
+    spec = OBSERVATIONS[name]
+    return ObservationSpaceSpec(name, spec.space(env), spec.deterministic, name.startswith(_PLATFORM_DEPENDENT))
 
 
 
