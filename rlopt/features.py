@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rlopt.irparse import (
@@ -58,18 +59,23 @@ _CLASS_OF = dict(zip(OPCODES, _OPCODE_CLASS_NAMES, strict=True))
 _UNARY = frozenset(("fneg", "alloca", "load", "va_arg", "extractvalue", "freeze", "trunc", "zext", "sext",
                     "fptoui", "fptosi", "uitofp", "sitofp", "fptrunc", "fpext", "ptrtoint", "inttoptr",
                     "bitcast", "addrspacecast"))
+_SHAPE_COUNTERS = {(1, 1): "onePredOneSuc", (2, 1): "twoPredOneSuc", (1, 2): "onePredTwoSuc", (2, 2): "twoEach"}
 _MEMORY = ("GetElementPtr", "Load", "Store", "Call", "Invoke", "Alloca")
 _INT_CONSTANT_RE = re.compile(r"i(\d+) (-?\d+|true|false)$")
 _INT_TYPE_RE = re.compile(r"i\d+$")
+_CONSTANT_COUNTERS = ("const32Bit", "const64Bit", "numConstOnes", "numConstZeroes")
 
 
-def _int_constant(ref: str) -> tuple[int, int] | None:
-    """(bit width, value) of a ConstantInt operand such as ``i32 7`` or ``i1 true``, else None."""
+@lru_cache(maxsize=1 << 14)
+def _constant_flags(ref: str) -> tuple[bool, bool, bool, bool] | None:
+    """What a constant operand adds to each of :data:`_CONSTANT_COUNTERS` if it is a ConstantInt such as ``i32 7``
+    or ``i1 true``, else None. Cached, as a module uses a few constants many times."""
     m = _INT_CONSTANT_RE.match(ref)
     if m is None:
         return None
-    v = m[2]
-    return int(m[1]), 1 if v == "true" else 0 if v == "false" else int(v)
+    bits, v = int(m[1]), m[2]
+    value = 1 if v == "true" else 0 if v == "false" else int(v)
+    return bits == 32, bits == 64, value == 1, value == 0
 
 
 def counters(module: ParsedModule, block_counts: Mapping[str, Sequence[float]] | None = None) -> Counter:
@@ -81,9 +87,7 @@ def counters(module: ParsedModule, block_counts: Mapping[str, Sequence[float]] |
     c: Counter = Counter()
     int_returning = {f.name for f in module.functions if _INT_TYPE_RE.match(f.return_type)}
     for fn in module.functions:
-        preds: Counter = Counter()
-        for b in fn.blocks:
-            preds.update(b.instructions[-1].successors)
+        preds = Counter([s for b in fn.blocks for s in b.instructions[-1].successors])
         if block_counts is None:
             c["TotalFuncs"] += 1  # as in CompilerGym: every function of the module, declarations included
             for b in fn.blocks:
@@ -117,35 +121,36 @@ def _count_block(c: Counter, block: Block, preds: Counter, int_returning: set[st
         c["oneSuccessor" if nsucc == 1 else "twoSuccessor" if nsucc == 2 else "moreSuccessors"] += 1
     if npred:
         c["onePred" if npred == 1 else "twoPred" if npred == 2 else "morePreds"] += 1
-    shape = {(1, 1): "onePredOneSuc", (2, 1): "twoPredOneSuc", (1, 2): "onePredTwoSuc", (2, 2): "twoEach"}
-    if (npred, nsucc) in shape:
-        c[shape[npred, nsucc]] += 1
+    shape = _SHAPE_COUNTERS.get((npred, nsucc))
+    if shape:
+        c[shape] += 1
     elif npred > 2 and nsucc > 2:
         c["moreEach"] += 1
-    phis = phi_args = 0
+    # Each instruction updates only the counters of its opcode (the opcode sets are disjoint) and a constant's
+    # text is read once (cached): updating every counter for every instruction took most of the time.
+    phis = phi_args = unary = 0
     for inst in insts:
         op = inst.opcode
         c[_CLASS_OF[op]] += 1
-        if op == "br":
+        if op in _UNARY:
+            unary += 1
+        elif op == "br":
             c["BranchCount"] += 1
             c["UncondBranches"] += len(inst.successors) == 1
-        for kind, ref, _ in inst.operands:
-            ci = _int_constant(ref) if kind == CONST else None
-            if ci is not None:
-                bits, value = ci
-                c["const32Bit"] += bits == 32
-                c["const64Bit"] += bits == 64
-                c["numConstOnes"] += value == 1
-                c["numConstZeroes"] += value == 0
-        if op == "call":
+        elif op == "call":
             c["callLargeNumArgs"] += inst.nargs > 4
             c["returnInt"] += inst.callee in int_returning
-        c["testUnary"] += op in _UNARY
-        if op in BINARY_OPCODES and any(k in (CONST, GLOBAL) for k, _, _ in inst.operands[:2]):
-            c["binaryConstArg"] += 1
-        if op == "phi":
+        elif op == "phi":
             phis += 1
             phi_args += len(inst.operands)
+        elif op in BINARY_OPCODES and any(k in (CONST, GLOBAL) for k, _, _ in inst.operands[:2]):
+            c["binaryConstArg"] += 1
+    c["testUnary"] += unary
+    refs = [ref for inst in insts for kind, ref, _ in inst.operands if kind == CONST]
+    constants = [flags for flags in map(_constant_flags, refs) if flags]
+    if constants:  # each ConstantInt adds to all four counters, zeros included
+        for name, n in zip(_CONSTANT_COUNTERS, map(sum, zip(*constants, strict=True)), strict=True):
+            c[name] += n
     c["BeginPhi"] += insts[0].opcode == "phi"
     c["ArgsPhi"] += phi_args
     c["BBNoPhi" if phis == 0 else "BB03Phi" if phis <= 3 else "BBHiPhi"] += 1
