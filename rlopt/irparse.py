@@ -78,7 +78,9 @@ _METADATA_ATTACHMENT_RE = re.compile(r", ![A-Za-z_]")
 _BRACKETS_RE = re.compile(r'[()\[\]{}<>"]')
 _SPLIT_RE = re.compile(r'[()\[\]{}<>",]')
 _CONTINUATION_RE = re.compile(r"\n(?: {3,}(?!#dbg_)| *\])")
-_STRUCT_DEF_RE = re.compile(r'^(%' + _NAME + r') = type (.*)$', re.M)
+# A named struct's definition, at the start of a line: matched after a newline (a text is searched with one in
+# front), since a pattern that starts with a literal lets the regex engine skip to where that occurs.
+_STRUCT_DEF_RE = re.compile(r'\n(%' + _NAME + r') = type (.*)$', re.M)
 _INSTRUCTION_LINE_RE = re.compile(r"^  (?! |;|#dbg_|\]|uselistorder)", re.M)
 _ADDRSPACE_END_RE = re.compile(r"ptr addrspace\(\d+\)$")
 _BUNDLE_RE = re.compile(r'"[^"]*"\(([^)]*)\)')
@@ -671,7 +673,7 @@ def parse(ir_text: str) -> ParsedModule:
             ("; ModuleID", "source_filename", "target")):
         raise InputError("input is not textual LLVM IR (no function, no module header)")
     text = _CONTINUATION_RE.sub(" ", ir_text)
-    structs = dict(_STRUCT_DEF_RE.findall(text))
+    structs = dict(_STRUCT_DEF_RE.findall("\n" + text))
     try:
         with collector_paused():
             return ParsedModule(_functions(text.split("\n"), structs), structs)
