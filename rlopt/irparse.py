@@ -52,6 +52,8 @@ _NAME = r'(?:"[^"]*"|[-\w.$]+)'
 _LOCAL_RE = re.compile(r"%" + _NAME)
 #: A local value or named type (``%name``, ``%"quoted name"``).
 NAMED_TYPE_RE = _LOCAL_RE
+# Splits a text at its local names, which are the odd items: the names and the text without them in one pass.
+_LOCAL_SPLIT_RE = re.compile(f"({_LOCAL_RE.pattern})")
 _SIMPLE_TYPE_RE = re.compile(
     r'(?:i\d+|ptr(?: addrspace\(\d+\))?|half|bfloat|float|double|fp128|x86_fp80|ppc_fp128|x86_amx|'
     r'x86_mmx|void|label|metadata|token|target\("[^"]*"[^)]*\)|%' + _NAME + r')(?![-\w.$])')
@@ -321,11 +323,13 @@ def _parse_line(line: str, structs: Structs) -> Instruction:
     if line[0] == "%":
         eq = line.find(" = ")
         name, rhs = line[:eq], line[eq + 3:]
-    cut = _METADATA_ATTACHMENT_RE.search(rhs)
-    if cut:
-        rhs = rhs[:cut.start()]
-    names = _LOCAL_RE.findall(rhs)
-    shape = _LOCAL_RE.sub("%", rhs) if names else rhs
+    if ", !" in rhs:  # cheaper than the search on the many lines without attachments
+        cut = _METADATA_ATTACHMENT_RE.search(rhs)
+        if cut:
+            rhs = rhs[:cut.start()]
+    parts = _LOCAL_SPLIT_RE.split(rhs)
+    names = parts[1::2]
+    shape = "%".join(parts[::2])
     try:
         template = _SHAPES[shape]
     except KeyError:
