@@ -96,6 +96,46 @@ def test_ppo_resume_continues_the_run(tmp_path) -> None:
     assert len(steps) == second.episodes and steps == sorted(steps) and steps[-1] == 512
 
 
+def test_ppo_resume_counts_steps_whatever_the_batch(tmp_path) -> None:
+    """A resumed run may change num_steps: it goes on to the new total of steps (it used to compare update
+    counts made with different batch sizes, and trained nothing or too much)."""
+    first = train(PPOConfig(total_steps=256, **PPO_TINY), trap_env, out_dir=tmp_path, progress=False)
+    smaller = PPOConfig(total_steps=384, **{**PPO_TINY, "num_steps": 8})  # batches of 32 steps instead of 128
+    second = train(smaller, trap_env, out_dir=tmp_path, progress=False, resume=True)
+    assert (first.global_step, second.global_step) == (256, 384)
+
+
+class _Interrupting(KeyTokenEnv):
+    """The trap task, with a Ctrl-C once ``left`` steps (over all instances) have been taken."""
+
+    left = 0
+
+    def step(self, action: int):  # type: ignore[override]
+        type(self).left -= 1
+        if type(self).left < 0:
+            raise KeyboardInterrupt
+        return super().step(action)
+
+
+def test_an_interrupted_run_keeps_its_finished_updates(tmp_path, capsys) -> None:
+    cfg = PPOConfig(total_steps=1024, **{**PPO_TINY, "checkpoint_every": 100})
+    _Interrupting.left = 300  # two updates of 128 steps, then 44 steps into the third rollout
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, lambda: _Interrupting(trap_reward=2.0), out_dir=tmp_path, progress=False)
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert (saved["global_step"], saved["update"]) == (256, 2)
+    assert "interrupted; " in capsys.readouterr().err
+    with (tmp_path / "progress.csv").open() as f:
+        assert max(int(r["global_step"]) for r in csv.DictReader(f)) > 256  # logged, then dropped on resume
+    result = train(PPOConfig(total_steps=512, **PPO_TINY), trap_env, out_dir=tmp_path, progress=False, resume=True)
+    with (tmp_path / "progress.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    steps = [int(r["global_step"]) for r in rows]
+    assert result.global_step == 512 and steps == sorted(steps)
+    assert [int(r["episode"]) for r in rows] == list(range(1, len(rows) + 1))  # no episode twice
+    assert float(rows[-1]["wall_time"]) >= float(rows[0]["wall_time"])
+
+
 def test_device_is_checked_and_used(tmp_path) -> None:
     with pytest.raises(RloptError, match="not available"):
         resolve_device("cuda:99")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from rlopt.training import sac
@@ -76,3 +77,22 @@ def test_sac_resume_keeps_the_replay_buffer(tmp_path) -> None:
     assert (first.global_step, second.global_step) == (100, 200)
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
     assert len(state["replay"]) == 200 and state["global_step"] == 200
+
+
+def test_an_interrupted_run_is_checkpointed_where_it_stopped(tmp_path, capsys) -> None:
+    class Interrupting(KeyTokenEnv):
+        left = 130  # over both environments: the Ctrl-C comes in the 66th vector step
+
+        def step(self, action: int):  # type: ignore[override]
+            type(self).left -= 1
+            if type(self).left < 0:
+                raise KeyboardInterrupt
+            return super().step(action)
+
+    cfg = SACConfig(total_steps=400, **{**SAC_TINY, "learning_starts": 50, "checkpoint_every": 1000})
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, Interrupting, out_dir=tmp_path, progress=False)
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert saved["global_step"] == 130 and len(saved["replay"]) == 130
+    assert f"{tmp_path / 'checkpoint.pt'} holds step 130" in capsys.readouterr().err
+    assert train(cfg, KeyTokenEnv, out_dir=tmp_path, progress=False, resume=True).global_step == 400

@@ -39,8 +39,8 @@ class FakeTrainer(types.ModuleType):
         self.calls.append((config, env_fn, out_dir, progress, resume))
         space = passes.ACTION_SPACES[json.loads((out_dir / "run.json").read_text())["action_space"]]
         cfg = gnn_config(config.vocab_size, len(space), config.hidden, config.layers, config.autophase)
-        torch.save({"algorithm": self.__name__.rpartition(".")[2], "gnn_config": cfg.to_dict()},
-                   out_dir / cli.CHECKPOINT)
+        torch.save({"algorithm": self.__name__.rpartition(".")[2], "gnn_config": cfg.to_dict(),
+                    "config": dataclasses.asdict(config), "global_step": 8}, out_dir / cli.CHECKPOINT)
         return types.SimpleNamespace(global_step=8, episodes=2, best_return=0.5, best_actions=[124, 1],
                                      mean_return_last=0.25, checkpoint=str(out_dir / cli.CHECKPOINT),
                                      best_checkpoint=None)
@@ -149,6 +149,22 @@ def test_resume_continues_the_runs_environment(trainer, tmp_path):
     assert json.loads((out / "run.json").read_text()) == saved
     assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--episode-length", "7"]) == 0
     assert json.loads((out / "run.json").read_text()) == {**saved, "episode_length": 7}
+
+
+def test_resume_goes_on_with_the_runs_hyperparameters(trainer, tmp_path, capsys):
+    """A resumed run keeps its --set values (it went back to the defaults) unless they are given again."""
+    algo, fake = trainer
+    out = tmp_path / "run"
+    assert cli.main([algo, "--benchmarks", "qsort", "--steps", "64", "--seed", "5", "--set", "num_steps=32",
+                     "--set", "learning_rate=1e-3", "--out", str(out), "--quiet"]) == 0
+    assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--steps", "128"]) == 0
+    config = fake.calls[-1][0]
+    assert (config.total_steps, config.seed, config.num_steps, config.learning_rate) == (128, 5, 32, 1e-3)
+    assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--set", "num_steps=16"]) == 0
+    assert (fake.calls[-1][0].num_steps, fake.calls[-1][0].total_steps) == (16, 128)
+    capsys.readouterr()
+    assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--steps", "8"]) == 2
+    assert "the run has done 8 of its 8 steps: give a larger total with --steps" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("content", [b"global_step,episode,return\n1,1,0.5\n", b"\x80\x02junk", None])

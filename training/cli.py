@@ -7,6 +7,7 @@ and ``export.export``. Every error is one line on stderr and a non-zero exit sta
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -127,22 +128,26 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
         raise click.UsageError(f"{out} already holds a run: use --resume or another --out")
     bench = select_benchmarks(benchmarks, split or (None if benchmarks else "train"), ir_files=True)
     env_fn = env_factory(bench, reward=reward, episode_length=episode_length, action_space=action_space)
-    common = dict(total_steps=steps, seed=seed, workers=workers, allowed_actions=trainable_actions(action_space),
-                  device=device)
     if algorithm == "ppo":
         from rlopt.training import ppo as module
-
-        config = _override(module.PPOConfig(**common), overrides)
     else:
         from rlopt.training import sac as module  # type: ignore[no-redef]
-
-        config = _override(module.SACConfig(**common), overrides)
-    state = _check_resumable(out / CHECKPOINT, algorithm, config, action_space) if resume else False
+    config_class = module.PPOConfig if algorithm == "ppo" else module.SACConfig
+    state = _read_resumable(out / CHECKPOINT, algorithm) if resume else None
+    # A resumed run goes on with its own hyperparameters but for what this command line gives again.
+    base = _saved_config(config_class, state["config"]) if state else config_class()
+    given = {field: value for field, option, value in (("total_steps", "steps", steps), ("seed", "seed", seed),
+                                                       ("workers", "workers", workers), ("device", "device", device))
+             if not (resume and _defaulted(option))}
+    config = _override(dataclasses.replace(base, allowed_actions=trainable_actions(action_space), **given),
+                       overrides)
+    if state is not None:
+        _check_resumable(out / CHECKPOINT, state, config, action_space)
     # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
     _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     _show_config(out, algorithm, config, bench, reward=reward, episode_length=episode_length,
                  action_space=action_space, resume=resume)
-    result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=state)
+    result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=state or False)
     space = passes.ACTION_SPACES[action_space]
     click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; best return "
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
@@ -150,15 +155,31 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
                + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
 
 
-def _check_resumable(checkpoint: Path, algorithm: str, config: Any, action_space: str) -> dict[str, Any]:
-    """The checkpoint to resume; refused if these settings would not rebuild its network, before the run
-    directory changes (loading its weights would fail only after config.json and run.json were rewritten)."""
+def _read_resumable(checkpoint: Path, algorithm: str) -> dict[str, Any]:
+    """The checkpoint to resume, read once (a SAC checkpoint with its replay buffer takes seconds)."""
     from rlopt.training.export import read_checkpoint
-    from rlopt.training.models import gnn_config
 
     state = read_checkpoint(checkpoint)
     if state["algorithm"] != algorithm:
         raise click.UsageError(f"--resume: {checkpoint} is a {state['algorithm']} run, not {algorithm}")
+    return state
+
+
+def _saved_config(config_class: type, saved: dict[str, Any]) -> Any:
+    """The hyperparameters a checkpoint was trained with (fields this version no longer has are left out)."""
+    known = {f.name for f in dataclasses.fields(config_class)}
+    return config_class(**{k: v for k, v in saved.items() if k in known})
+
+
+def _check_resumable(checkpoint: Path, state: dict[str, Any], config: Any, action_space: str) -> None:
+    """Refuse a resume whose settings would not rebuild the checkpoint's network or would train no further,
+    before the run directory changes (loading its weights would fail only after config.json and run.json were
+    rewritten)."""
+    from rlopt.training.models import gnn_config
+
+    if state["global_step"] >= config.total_steps:
+        raise click.UsageError(f"--resume: the run has done {state['global_step']} of its {config.total_steps} "
+                               "steps: give a larger total with --steps")
     actions = len(passes.ACTION_SPACES[action_space])
     wanted = gnn_config(config.vocab_size, actions, config.hidden, config.layers, config.autophase).to_dict()
     differ = [f"--action-space {action_space} has {actions} actions, the checkpoint {have}" if key == "num_actions"
@@ -166,13 +187,11 @@ def _check_resumable(checkpoint: Path, algorithm: str, config: Any, action_space
               for key, have in state.get("gnn_config", {}).items() if key in wanted and wanted[key] != have]
     if differ:
         raise click.UsageError(f"--resume: these settings do not fit {checkpoint}: {'; '.join(differ)}")
-    return state
 
 
 def _show_config(out: Path, algorithm: str, config: Any, bench: list[Any], **environment: Any) -> None:
     """Print the run's whole configuration and save it as ``config.json``: what was trained, on what, with
     which hyperparameters and versions."""
-    import dataclasses
     import json
 
     import torch
@@ -191,8 +210,6 @@ def _show_config(out: Path, algorithm: str, config: Any, bench: list[Any], **env
 
 def _override(config: Any, overrides: tuple[str, ...]) -> Any:
     """``config`` with ``FIELD=VALUE`` overrides, each value parsed as the field's current type."""
-    import dataclasses
-
     changes = {}
     for item in overrides:
         name, sep, text = item.partition("=")

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rlopt.errors import Terminated
 from rlopt.training.buffers import RolloutBuffer, compute_gae
 from rlopt.training.models import ActorCritic, collate, dedupe, gnn_config, graph_key, masked_logits
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
@@ -123,67 +124,79 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
         optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, eps=1e-5)
         batch_size = n_env * config.num_steps
         minibatch = max(1, batch_size // config.num_minibatches)
-        num_updates = math.ceil(config.total_steps / batch_size)
         ckpt, best = out / "checkpoint.pt", out / "best.pt"
         state = resume_state(resume, ckpt)
-        logger = RunLogger(out, num_updates * batch_size, progress=progress, resume=state is not None,
+        global_step, update = (state["global_step"], state["update"]) if state is not None else (0, 0)
+        # Progress is counted in steps (a resumed run may have another batch size): whole rollouts up to the total.
+        planned = global_step + max(0, math.ceil((config.total_steps - global_step) / batch_size)) * batch_size
+        logger = RunLogger(out, planned, progress=progress, resume=state is not None,
                            hyperparameters=asdict(config))
-        global_step, update = 0, 0
         if state is not None:
             model.load_state_dict(state["policy_state"])
             optimizer.load_state_dict(state["optimizer"])
-            global_step, update = state["global_step"], state["update"]
             rng.bit_generator.state = state["numpy_rng"]
             torch.set_rng_state(state["torch_rng"])
             logger.restore(state["logger"], global_step)
+
+        # The state as of the last finished update: what a checkpoint holds, also one written mid-rollout when
+        # the run is interrupted (the rollout's steps are lost with it).
+        done_step, logged = global_step, logger.state()
 
         def checkpoint(path: Path = ckpt) -> None:
             save_checkpoint(path, {
                 "algorithm": "ppo", "config": asdict(config), "gnn_config": gcfg.to_dict(),
                 "allowed_actions": np.flatnonzero(allowed).tolist(), "policy_state": model.state_dict(),
-                "optimizer": optimizer.state_dict(), "global_step": global_step, "update": update,
-                "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                "logger": logger.state()})
+                "optimizer": optimizer.state_dict(), "global_step": done_step, "update": update,
+                "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "logger": logged})
 
         # A resumed run starts fresh episodes (environment state is not checkpointed).
         obs, infos = envs.reset(seed=config.seed + 7919 * update)
         masks = action_masks(infos, allowed)
         dones = np.zeros(n_env, dtype=np.float32)
-        began = time.time()
-        while update < num_updates and not out_of_time(config.time_limit, began):
-            start = time.time()
-            if config.anneal_lr:
-                optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - update / num_updates)
-            buf = RolloutBuffer(config.num_steps, n_env, n_act)
-            for t in range(config.num_steps):
+        began, saved_step = time.time(), global_step
+        try:
+            while global_step < planned and not out_of_time(config.time_limit, began):
+                start = time.time()
+                if config.anneal_lr:
+                    optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - global_step / planned)
+                buf = RolloutBuffer(config.num_steps, n_env, n_act)
+                for t in range(config.num_steps):
+                    with torch.no_grad():
+                        logits, value = model(collate(obs, autophase=config.autophase).to(device))
+                        dist = torch.distributions.Categorical(
+                            logits=masked_logits(logits, torch.as_tensor(masks, device=device)))
+                        action = dist.sample()
+                    next_obs, rewards, terminated, truncated, infos = envs.step(action.tolist())
+                    buf.add(t, obs, masks, dones, action.cpu().numpy(), dist.log_prob(action).cpu().numpy(),
+                            value.cpu().numpy(), rewards * config.reward_scale)
+                    global_step += n_env
+                    for info in infos:
+                        if "episode" in info:
+                            logger.episode(info["episode"], global_step)
+                    obs, masks = next_obs, action_masks(infos, allowed)
+                    dones = (terminated | truncated).astype(np.float32)
+                    logger.advance(n_env)
                 with torch.no_grad():
-                    logits, value = model(collate(obs, autophase=config.autophase).to(device))
-                    dist = torch.distributions.Categorical(
-                        logits=masked_logits(logits, torch.as_tensor(masks, device=device)))
-                    action = dist.sample()
-                next_obs, rewards, terminated, truncated, infos = envs.step(action.tolist())
-                buf.add(t, obs, masks, dones, action.cpu().numpy(), dist.log_prob(action).cpu().numpy(),
-                        value.cpu().numpy(), rewards * config.reward_scale)
-                global_step += n_env
-                for info in infos:
-                    if "episode" in info:
-                        logger.episode(info["episode"], global_step)
-                obs, masks = next_obs, action_masks(infos, allowed)
-                dones = (terminated | truncated).astype(np.float32)
-                logger.advance(n_env)
-            with torch.no_grad():
-                last_values = model(collate(obs, autophase=config.autophase).to(device))[1].cpu().numpy()
-            advantages, returns = compute_gae(buf.rewards, buf.values, buf.dones, last_values, dones,
-                                              config.gamma, config.gae_lambda)
-            stats = _optimise(model, optimizer, config, buf, advantages, returns, minibatch, rng, device)
-            update += 1
-            stats["charts/SPS"] = batch_size / max(time.time() - start, 1e-9)
-            stats["charts/learning_rate"] = optimizer.param_groups[0]["lr"]
-            logger.diagnostics(global_step, stats)
-            if logger.improved():
-                checkpoint(best)
-            if update % config.checkpoint_every == 0 or update == num_updates:
+                    last_values = model(collate(obs, autophase=config.autophase).to(device))[1].cpu().numpy()
+                advantages, returns = compute_gae(buf.rewards, buf.values, buf.dones, last_values, dones,
+                                                  config.gamma, config.gae_lambda)
+                stats = _optimise(model, optimizer, config, buf, advantages, returns, minibatch, rng, device)
+                update += 1
+                stats["charts/SPS"] = batch_size / max(time.time() - start, 1e-9)
+                stats["charts/learning_rate"] = optimizer.param_groups[0]["lr"]
+                logger.diagnostics(global_step, stats)
+                improved = logger.improved()
+                done_step, logged = global_step, logger.state()
+                if improved:
+                    checkpoint(best)
+                if update % config.checkpoint_every == 0 or global_step >= planned:
+                    checkpoint()
+                    saved_step = done_step
+        except (KeyboardInterrupt, Terminated):  # keep what the finished updates learnt, and say where it is
+            if done_step > saved_step or not ckpt.exists():
                 checkpoint()
+            logger.interrupted("ppo", ckpt, done_step)
+            raise
         if not ckpt.exists():
             checkpoint()
         return logger.finish("PPO", ckpt, global_step, best)

@@ -15,6 +15,7 @@ import io
 import json
 import math
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -132,11 +133,13 @@ class RunLogger:
 
     def __post_init__(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        mode = "a" if self.resume else "w"
         for name in ("progress.csv", "diagnostics.csv"):
             path = self.out_dir / name
-            if mode == "w" or not path.exists():
+            if not self.resume or not path.exists():
                 path.write_text("")
+        if not self.resume:  # a new run in a directory an interrupted one left: not its TensorBoard events
+            for stale in self.out_dir.glob("events.out.tfevents.*"):
+                stale.unlink()
         if self.progress:
             from tqdm import tqdm
 
@@ -153,11 +156,17 @@ class RunLogger:
 
     def state(self) -> dict:
         """What a checkpoint must hold to resume the bookkeeping."""
-        return {"episodes": self.episodes, "best": self.best, "recent": self.recent, "best_mean": self.best_mean}
+        return {"episodes": self.episodes, "best": self.best, "recent": self.recent, "best_mean": self.best_mean,
+                "wall_time": time.time() - self._start}
 
     def restore(self, state: dict, global_step: int) -> None:
+        """Go on from a checkpoint at ``global_step``: what was logged after it (a run interrupted later) is
+        dropped, and wall time goes on from the checkpoint's."""
         self.episodes, self.best, self.recent = state["episodes"], state["best"], state["recent"]
         self.best_mean = state.get("best_mean", -math.inf)
+        self._start = time.time() - state.get("wall_time", 0.0)
+        for name in ("progress.csv", "diagnostics.csv"):
+            _truncate_csv(self.out_dir / name, global_step)
         if self._bar is not None:
             self._bar.update(global_step)
 
@@ -181,10 +190,11 @@ class RunLogger:
             self._tb.add_scalar("charts/episodic_return", ep.total_return, global_step)
             if not math.isnan(ep.speedup):
                 self._tb.add_scalar("charts/speedup", ep.speedup, global_step)
-        if self._bar is not None:
+        if self._bar is not None:  # means over the recent episodes, both
             postfix = {"return": f"{self.mean_return():.3f}", "best": f"{self.best.total_return:.3f}"}
-            if not math.isnan(ep.speedup):
-                postfix["speedup"] = f"{ep.speedup:.3f}x"
+            speedups = [e.speedup for e in self.recent if not math.isnan(e.speedup)]
+            if speedups:
+                postfix["speedup"] = f"{np.mean(speedups):.3f}x"
             self._bar.set_postfix(postfix, refresh=False)
 
     def diagnostics(self, global_step: int, values: dict[str, float]) -> None:
@@ -201,13 +211,24 @@ class RunLogger:
     def mean_return(self) -> float:
         return float(np.mean([e.total_return for e in self.recent])) if self.recent else float("nan")
 
+    def stop(self) -> None:
+        """Close the progress bar and the TensorBoard writer (also when a run is interrupted)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        if self._tb is not None:
+            self._tb.close()
+            self._tb = None
+
+    def interrupted(self, algorithm: str, checkpoint: Path, global_step: int) -> None:
+        """Stop, and say on stderr where the run can go on from."""
+        self.stop()
+        print(f"{algorithm}: interrupted; {checkpoint} holds step {global_step}: resume from it", file=sys.stderr)
+
     def finish(self, algorithm: str, checkpoint: Path, global_step: int,
                best_checkpoint: Path | None = None) -> TrainResult:
         """Close the bar, draw the learning curves and write ``result.json``."""
-        if self._bar is not None:
-            self._bar.close()
-        if self._tb is not None:
-            self._tb.close()
+        self.stop()
         plot_learning_curves(self.out_dir / "progress.csv", self.out_dir / "learning_curve.png", algorithm)
         best = self.best or Episode(float("nan"), 0, [])
         result = TrainResult(
@@ -227,6 +248,22 @@ def _append_csv(path: Path, row: dict) -> None:
         if new:
             writer.writeheader()
         writer.writerow(row)
+
+
+def _truncate_csv(path: Path, global_step: int) -> None:
+    """Drop the rows of a log logged after ``global_step``."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    kept = [r for r in rows if float(r["global_step"]) <= global_step]
+    if len(kept) < len(rows):
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=fields or [])
+        writer.writeheader()
+        writer.writerows(kept)
+        write_file(path, buf.getvalue().encode())
 
 
 def read_progress(path: Path) -> dict[str, np.ndarray]:

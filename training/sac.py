@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rlopt.errors import Terminated
 from rlopt.training.buffers import ReplayBuffer
 from rlopt.training.models import Actor, SacPolicy, TwinQ, collate, dedupe, gnn_config, masked_logits
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
@@ -176,41 +177,46 @@ def train(config: SACConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
         obs, infos = envs.reset(seed=config.seed + 7919 * (global_step // n_env))
         masks = action_masks(infos, allowed)
         start, start_step, stats = time.time(), global_step, {}
-        while global_step < total and not out_of_time(config.time_limit, start):
-            if global_step < config.learning_starts:
-                actions = [int(rng.choice(np.flatnonzero(m))) for m in masks]
-            else:
-                with torch.no_grad():
-                    logits = agent.actor(collate(obs, autophase=config.autophase).to(device))
-                    probs, _ = _probs(logits, torch.as_tensor(masks, device=device))
-                    actions = torch.multinomial(probs, 1).squeeze(1).tolist()
-            next_obs, rewards, terminated, truncated, infos = envs.step(actions)
-            next_masks = action_masks(infos, allowed)
-            for i, info in enumerate(infos):
-                # After an automatic reset the transition still ends in the episode's real last observation;
-                # its mask is unknown, so use the static one (it only matters if not terminated).
-                final = "episode" in info
-                rb.add(obs[i], masks[i], actions[i], float(rewards[i]) * config.reward_scale,
-                       info["final_observation"] if final else next_obs[i], bool(terminated[i]),
-                       allowed if final else next_masks[i])
-            global_step += n_env
-            for info in infos:
-                if "episode" in info:
-                    logger.episode(info["episode"], global_step)
-            obs, masks = next_obs, next_masks
-            logger.advance(n_env)
-            if global_step >= config.learning_starts and (global_step // n_env) % config.train_frequency == 0:
-                for _ in range(config.gradient_steps):
-                    stats = _update(agent, q_opt, actor_opt, alpha_opt, rb.sample(config.batch_size, rng),
-                                    config, target_entropy, device)
-            if stats and global_step % (100 * n_env) < n_env:
-                stats["charts/SPS"] = (global_step - start_step) / max(time.time() - start, 1e-9)
-                logger.diagnostics(global_step, stats)
-                if logger.improved():  # only once learning began: before, the network did not choose
-                    checkpoint(best)
-            if global_step - last_ckpt >= config.checkpoint_every:
-                checkpoint()
-                last_ckpt = global_step
+        try:
+            while global_step < total and not out_of_time(config.time_limit, start):
+                if global_step < config.learning_starts:
+                    actions = [int(rng.choice(np.flatnonzero(m))) for m in masks]
+                else:
+                    with torch.no_grad():
+                        logits = agent.actor(collate(obs, autophase=config.autophase).to(device))
+                        probs, _ = _probs(logits, torch.as_tensor(masks, device=device))
+                        actions = torch.multinomial(probs, 1).squeeze(1).tolist()
+                next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+                next_masks = action_masks(infos, allowed)
+                for i, info in enumerate(infos):
+                    # After an automatic reset the transition still ends in the episode's real last observation;
+                    # its mask is unknown, so use the static one (it only matters if not terminated).
+                    final = "episode" in info
+                    rb.add(obs[i], masks[i], actions[i], float(rewards[i]) * config.reward_scale,
+                           info["final_observation"] if final else next_obs[i], bool(terminated[i]),
+                           allowed if final else next_masks[i])
+                global_step += n_env
+                for info in infos:
+                    if "episode" in info:
+                        logger.episode(info["episode"], global_step)
+                obs, masks = next_obs, next_masks
+                logger.advance(n_env)
+                if global_step >= config.learning_starts and (global_step // n_env) % config.train_frequency == 0:
+                    for _ in range(config.gradient_steps):
+                        stats = _update(agent, q_opt, actor_opt, alpha_opt, rb.sample(config.batch_size, rng),
+                                        config, target_entropy, device)
+                if stats and global_step % (100 * n_env) < n_env:
+                    stats["charts/SPS"] = (global_step - start_step) / max(time.time() - start, 1e-9)
+                    logger.diagnostics(global_step, stats)
+                    if logger.improved():  # only once learning began: before, the network did not choose
+                        checkpoint(best)
+                if global_step - last_ckpt >= config.checkpoint_every:
+                    checkpoint()
+                    last_ckpt = global_step
+        except (KeyboardInterrupt, Terminated):  # keep what was learnt, and say where it is
+            checkpoint()
+            logger.interrupted("sac", ckpt, global_step)
+            raise
         checkpoint()
         return logger.finish("SAC", ckpt, global_step, best)
     finally:
