@@ -13,6 +13,7 @@ import torch
 
 from rlopt import passes
 from rlopt.training.models import gnn_config
+from rlopt.training.ppo import PPOConfig
 
 pytest.importorskip("onnx")
 cli = pytest.importorskip("rlopt.training.cli")
@@ -108,17 +109,51 @@ def test_train_takes_ir_files_as_the_env_does(trainer, tmp_path, monkeypatch):
     (["--benchmarks", "qsort", "--split", "test"], "not both"),
     (["--resume"], "--resume: no checkpoint.pt"),
     (["--action-space", "gym"], "Invalid value for '--action-space'"),
-    (["--set", "gamma=0.9"], "expected FIELD=VALUE with FIELD one of total_steps"),
+    (["--set", "gamme=0.9"], "expected FIELD=VALUE with FIELD one of total_steps"),
     (["--set", "num_steps=many"], "'many' is not a valid int"),
     (["--set", "allowed_actions=1"], "cannot be set from the command line"),
     (["--device", "cuda:7"], "Invalid value for --device: device 'cuda:7' is not available"),
     (["--device", "toaster"], "unknown device 'toaster'"),
+    (["--set", "device=cuda:7"], "Invalid value for --device: device 'cuda:7' is not available"),
+    (["--benchmarks", "../examples/ir/sort.O3.ll", "--reward", "RuntimeProxyO3"], "sort.O3 is bare IR"),
 ])
-def test_train_errors_are_one_line(trainer, tmp_path, capsys, args, message):
+def test_train_errors_are_one_line(trainer, tmp_path, capsys, monkeypatch, args, message):
     algo, fake = trainer
+    monkeypatch.chdir(ROOT / "tests")
     code = cli.main([algo, "--out", str(tmp_path / "r"), "--quiet", *args])
     err = capsys.readouterr().err
     assert code != 0 and message in err and err.count("\n") == 1 and not fake.calls
+    assert not (tmp_path / "r").exists()  # refused before the run directory was made
+
+
+@pytest.mark.parametrize(("algo", "args", "message"), [
+    ("ppo", ["--set", "num_steps=0"], "num_steps must be positive, not 0"),
+    ("ppo", ["--set", "seed=1", "--set", "hidden=-3"], "hidden must be positive, not -3"),
+    ("ppo", ["--set", "gamma=-5"], "gamma must be between 0 and 1, not -5.0"),
+    ("sac", ["--set", "batch_size=0"], "batch_size must be positive, not 0"),
+    ("sac", ["--set", "train_frequency=0"], "train_frequency must be positive"),
+])
+def test_hyperparameters_that_cannot_work_are_refused_up_front(tmp_path, capsys, algo, args, message):
+    """The real trainers' configurations check their ranges (these divided by zero or made negative tensors
+    once the run had started, leaving a half-made run directory)."""
+    code = cli.main([algo, "--benchmarks", "qsort", "--out", str(tmp_path / "r"), "--quiet", *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1 and not (tmp_path / "r").exists()
+
+
+def test_target_kl_can_be_set_back_to_none():
+    config = cli._override(PPOConfig(), ("target_kl=0.02",))
+    assert config.target_kl == 0.02 and cli._override(config, ("target_kl=none",)).target_kl is None
+
+
+def test_workers_without_ray_is_refused_before_the_run_starts(trainer, tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    algo, fake = trainer
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    assert cli.main([algo, "--workers", "2", "--out", str(tmp_path / "r"), "--quiet"]) == 2
+    assert "--workers needs Ray" in capsys.readouterr().err and not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -101,7 +101,7 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
            overrides: tuple[str, ...], device: str) -> None:
     """Shared body of ``ppo`` and ``sac``: validate, build the environment factory, show and save the whole
     configuration, train, summarise."""
-    from rlopt.training import rewards, runlog
+    from rlopt.training import rewards
     from rlopt.training.rollouts import env_factory, trainable_actions
 
     if resume:  # the run's environment unless this command line changes it (the network and the --set
@@ -117,10 +117,6 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
         rewards.make(reward)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--reward") from None
-    try:
-        runlog.resolve_device(device)
-    except RloptError as e:
-        raise click.BadParameter(str(e), param_hint="--device") from None
     out = Path(out_dir)
     if resume and not (out / CHECKPOINT).is_file():
         raise click.UsageError(f"--resume: no {CHECKPOINT} in {out}")
@@ -143,6 +139,7 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
                        overrides)
     if state is not None:
         _check_resumable(out / CHECKPOINT, state, config, action_space)
+    _check_runnable(config, bench, reward)
     # Written first, so that any checkpoint of the run (also of one killed half-way) can be exported.
     _write_run_info(out, bench, reward=reward, episode_length=episode_length, action_space=action_space)
     _show_config(out, algorithm, config, bench, reward=reward, episode_length=episode_length,
@@ -153,6 +150,25 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
                f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
                f"mean of last episodes {result.mean_return_last:.4f}; checkpoint {result.checkpoint}"
                + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
+
+
+def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
+    """Refuse, before the run directory is written, what would fail once the run starts: a device set with
+    ``--set``, Ray missing for ``workers``, a reward that builds and runs programs on bare IR."""
+    import importlib.util
+
+    from rlopt.training import programs, rewards, runlog
+
+    try:
+        runlog.resolve_device(config.device)
+    except RloptError as e:
+        raise click.BadParameter(str(e), param_hint="--device") from None
+    if config.workers > 0 and importlib.util.find_spec("ray") is None:
+        raise click.UsageError("--workers needs Ray: pip install 'rlopt[distributed]'")
+    bare = [b.name for b in bench if isinstance(b, programs.IrFile)]
+    if bare and rewards.REWARDS[reward].needs_run:
+        raise click.UsageError(f"--reward {reward} builds and runs the program, but {bare[0]} is bare IR (no C "
+                               "sources): use an IR-count or code-size reward")
 
 
 def _read_resumable(checkpoint: Path, algorithm: str) -> dict[str, Any]:
@@ -219,8 +235,11 @@ def _override(config: Any, overrides: tuple[str, ...]) -> Any:
         current = getattr(config, name)
         if not (current is None or isinstance(current, int | float | str)):
             raise click.BadParameter(f"'{name}' cannot be set from the command line", param_hint="--set")
+        default = next(f.default for f in dataclasses.fields(config) if f.name == name)
         try:
-            if isinstance(current, bool):
+            if default is None and text.lower() == "none":  # back to "off" (target_kl)
+                changes[name] = None
+            elif isinstance(current, bool):
                 if text.lower() not in ("true", "false", "1", "0"):
                     raise ValueError(text)
                 changes[name] = text.lower() in ("true", "1")
@@ -231,7 +250,10 @@ def _override(config: Any, overrides: tuple[str, ...]) -> Any:
         except ValueError:
             raise click.BadParameter(f"'{item}': {text!r} is not a valid {type(current).__name__}",
                                      param_hint="--set") from None
-    return dataclasses.replace(config, **changes)
+    try:
+        return dataclasses.replace(config, **changes)
+    except ValueError as e:  # out of range (the config's own check)
+        raise click.BadParameter(str(e), param_hint="--set") from None
 
 
 def _defaulted(name: str) -> bool:

@@ -29,6 +29,7 @@ from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_ma
 from rlopt.training.runlog import (
     RunLogger,
     TrainResult,
+    check_ranges,
     out_of_time,
     resolve_device,
     resume_state,
@@ -98,6 +99,15 @@ class PPOConfig:
     budget on a shared machine; the result's ``global_step`` says how far it got."""
     device: str = "cpu"
     """Where the network trains and acts: ``cpu``, ``cuda``, ``cuda:1``, ``mps`` (environments stay on the CPU)."""
+
+    def __post_init__(self) -> None:
+        check_ranges(self, positive=("total_steps", "num_envs", "num_steps", "learning_rate", "num_minibatches",
+                                     "update_epochs", "clip_coef", "max_grad_norm", "reward_scale", "hidden",
+                                     "layers", "torch_threads", "checkpoint_every"),
+                     non_negative=("workers", "ent_coef", "vf_coef", "vocab_size", "time_limit"),
+                     fractions=("gamma", "gae_lambda"))
+        if self.target_kl is not None and not self.target_kl > 0:
+            raise ValueError(f"target_kl must be positive or None, not {self.target_kl!r}")
 
 
 def explained_variance(pred: np.ndarray, target: np.ndarray) -> float:

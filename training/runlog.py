@@ -70,6 +70,21 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def check_ranges(config: Any, *, positive: tuple[str, ...] = (), non_negative: tuple[str, ...] = (),
+                 fractions: tuple[str, ...] = ()) -> None:
+    """Refuse hyperparameters that cannot work (a zero batch size divides by zero an hour into a run) with a
+    ``ValueError`` that names the field."""
+    for name in positive:
+        if not getattr(config, name) > 0:
+            raise ValueError(f"{name} must be positive, not {getattr(config, name)!r}")
+    for name in non_negative:
+        if not getattr(config, name) >= 0:
+            raise ValueError(f"{name} must not be negative, not {getattr(config, name)!r}")
+    for name in fractions:
+        if not 0 <= getattr(config, name) <= 1:
+            raise ValueError(f"{name} must be between 0 and 1, not {getattr(config, name)!r}")
+
+
 def write_config(out_dir: Path, config: dict[str, Any]) -> Path:
     """Write the run's full configuration to ``out_dir/config.json`` (a resumed run rewrites it)."""
     path = Path(out_dir) / "config.json"

@@ -32,6 +32,7 @@ from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_ma
 from rlopt.training.runlog import (
     RunLogger,
     TrainResult,
+    check_ranges,
     out_of_time,
     resolve_device,
     resume_state,
@@ -100,6 +101,13 @@ class SACConfig:
     budget on a shared machine; the result's ``global_step`` says how far it got."""
     device: str = "cpu"
     """Where the networks train and act: ``cpu``, ``cuda``, ``cuda:1``, ``mps`` (environments stay on the CPU)."""
+
+    def __post_init__(self) -> None:
+        check_ranges(self, positive=("total_steps", "num_envs", "buffer_size", "batch_size", "gradient_steps",
+                                     "train_frequency", "policy_lr", "q_lr", "tau", "alpha", "reward_scale",
+                                     "max_grad_norm", "hidden", "layers", "torch_threads", "checkpoint_every"),
+                     non_negative=("workers", "learning_starts", "vocab_size", "time_limit"),
+                     fractions=("gamma", "tau", "target_entropy_scale"))
 
 
 class _Agent(nn.Module):
