@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from rlopt.errors import RloptError
-from rlopt.training.buffers import compute_gae
+from rlopt.training.buffers import RolloutBuffer, compute_gae
 from rlopt.training.export import load_policy
-from rlopt.training.models import collate
-from rlopt.training.ppo import PPOConfig, explained_variance, train
+from rlopt.training.models import ActorCritic, collate, gnn_config, graph_key, node_chunks
+from rlopt.training.ppo import PPOConfig, _optimise, explained_variance, train
 from rlopt.training.runlog import resolve_device
 from rlopt.training.synthetic import VOCAB_SIZE, KeyTokenEnv, greedy_accuracy, trap_env
 
@@ -134,6 +134,32 @@ def test_an_interrupted_run_keeps_its_finished_updates(tmp_path, capsys) -> None
     assert result.global_step == 512 and steps == sorted(steps)
     assert [int(r["episode"]) for r in rows] == list(range(1, len(rows) + 1))  # no episode twice
     assert float(rows[-1]["wall_time"]) >= float(rows[0]["wall_time"])
+
+
+def test_an_update_in_parts_is_the_update_at_once() -> None:
+    """A minibatch over the node budget accumulates its gradient in parts: the same step as all at once."""
+    env = KeyTokenEnv()
+    buf = RolloutBuffer(num_steps=4, num_envs=2, num_actions=4)
+    rng = np.random.default_rng(0)
+    for t in range(4):
+        buf.add(t, [env.reset(seed=2 * t + i)[0] for i in range(2)], np.ones((2, 4), dtype=bool), np.zeros(2),
+                rng.integers(0, 4, 2), rng.normal(-1.4, 0.1, 2), rng.normal(size=2), rng.normal(size=2))
+    advantages, returns = rng.normal(size=(4, 2)).astype(np.float32), rng.normal(size=(4, 2)).astype(np.float32)
+    steps = []
+    for budget in (1_000_000, 1):  # everything at once; one graph at a time
+        cfg = PPOConfig(**{**PPO_TINY, "update_epochs": 1, "num_minibatches": 1, "max_batch_nodes": budget})
+        torch.manual_seed(0)
+        model = ActorCritic(gnn_config(VOCAB_SIZE, 4, cfg.hidden, cfg.layers, False))
+        before = [p.detach().clone() for p in model.parameters()]
+        stats = _optimise(model, torch.optim.SGD(model.parameters(), lr=1.0), cfg, buf, advantages, returns,
+                          minibatch=8, rng=np.random.default_rng(1), device=torch.device("cpu"))
+        steps.append(([p.detach() - b for p, b in zip(model.parameters(), before, strict=True)], stats))
+    (whole, whole_stats), (parts, parts_stats) = steps
+    assert any(d.abs().max() > 1e-4 for d in whole)  # a real step
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(whole, parts, strict=True))
+    assert whole_stats["losses/policy_loss"] == pytest.approx(parts_stats["losses/policy_loss"], abs=1e-5)
+    assert node_chunks([[o] for o in buf.flat_obs()], [[graph_key(o)] for o in buf.flat_obs()], 1) == \
+        [[i] for i in range(8)]
 
 
 def test_device_is_checked_and_used(tmp_path) -> None:

@@ -96,3 +96,29 @@ def test_an_interrupted_run_is_checkpointed_where_it_stopped(tmp_path, capsys) -
     assert saved["global_step"] == 130 and len(saved["replay"]) == 130
     assert f"{tmp_path / 'checkpoint.pt'} holds step 130" in capsys.readouterr().err
     assert train(cfg, KeyTokenEnv, out_dir=tmp_path, progress=False, resume=True).global_step == 400
+
+
+def test_an_update_in_parts_is_the_update_at_once() -> None:
+    """A batch over the node budget is encoded in parts; the critics', actor's and temperature's steps are the
+    same as with the whole batch at once."""
+    env = KeyTokenEnv()
+    rb = ReplayBuffer(16, num_actions=4)
+    data = np.random.default_rng(0)
+    states = [env.reset(seed=i)[0] for i in range(6)]
+    for i in range(12):  # states repeat, as they do when training on one program
+        rb.add(states[i % 6], np.ones(4, dtype=bool), int(data.integers(4)), float(data.normal()),
+               states[(i + 1) % 6], i % 5 == 4, np.ones(4, dtype=bool))
+    results = []
+    for budget in (1_000_000, 1):
+        cfg = SACConfig(**{**SAC_TINY, "max_batch_nodes": budget})
+        torch.manual_seed(0)
+        agent = sac._Agent(cfg, num_actions=4)
+        opts = [torch.optim.SGD(ps, lr=1.0) for ps in (agent.critic.parameters(), agent.actor.parameters(),
+                                                       [agent.log_alpha])]
+        stats = sac._update(agent, *opts, rb.sample(10, np.random.default_rng(1)), cfg, 1.0, torch.device("cpu"))
+        results.append(([p.detach().clone() for p in agent.parameters()], stats))
+    (whole, whole_stats), (parts, parts_stats) = results
+    assert whole_stats["charts/parts"] == 1 and parts_stats["charts/parts"] == 10
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(whole, parts, strict=True))
+    for key in ("losses/qf_loss", "losses/actor_loss", "losses/entropy"):
+        assert whole_stats[key] == pytest.approx(parts_stats[key], abs=1e-5)

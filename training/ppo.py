@@ -24,7 +24,15 @@ from torch import nn
 
 from rlopt.errors import Terminated
 from rlopt.training.buffers import RolloutBuffer, compute_gae
-from rlopt.training.models import ActorCritic, collate, dedupe, gnn_config, graph_key, masked_logits
+from rlopt.training.models import (
+    ActorCritic,
+    collate,
+    dedupe,
+    gnn_config,
+    graph_key,
+    masked_logits,
+    node_chunks,
+)
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
 from rlopt.training.runlog import (
     RunLogger,
@@ -99,11 +107,14 @@ class PPOConfig:
     budget on a shared machine; the result's ``global_step`` says how far it got."""
     device: str = "cpu"
     """Where the network trains and acts: ``cpu``, ``cuda``, ``cuda:1``, ``mps`` (environments stay on the CPU)."""
+    max_batch_nodes: int = 100_000
+    """Graph nodes encoded at once in an update (a bigger minibatch accumulates its gradient in parts): bounds
+    the memory a run takes, about 2 GB per 100k nodes at the default width."""
 
     def __post_init__(self) -> None:
         check_ranges(self, positive=("total_steps", "num_envs", "num_steps", "learning_rate", "num_minibatches",
                                      "update_epochs", "clip_coef", "max_grad_norm", "reward_scale", "hidden",
-                                     "layers", "torch_threads", "checkpoint_every"),
+                                     "layers", "torch_threads", "checkpoint_every", "max_batch_nodes"),
                      non_negative=("workers", "ent_coef", "vf_coef", "vocab_size", "time_limit"),
                      fractions=("gamma", "gae_lambda"))
         if self.target_kl is not None and not self.target_kl > 0:
@@ -217,7 +228,8 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
 def _optimise(model: ActorCritic, optimizer: torch.optim.Optimizer, config: PPOConfig, buf: RolloutBuffer,
               advantages: np.ndarray, returns: np.ndarray, minibatch: int, rng: np.random.Generator,
               device: torch.device) -> dict[str, float]:
-    """The PPO update: ``update_epochs`` passes of clipped-objective minibatch steps over one rollout."""
+    """The PPO update: ``update_epochs`` passes of clipped-objective minibatch steps over one rollout. A minibatch
+    whose graphs exceed ``max_batch_nodes`` is encoded in parts whose gradients add up to the minibatch's."""
     obs = buf.flat_obs()
     keys = [graph_key(o) for o in obs]
     on = functools.partial(torch.as_tensor, device=device)
@@ -225,44 +237,48 @@ def _optimise(model: ActorCritic, optimizer: torch.optim.Optimizer, config: PPOC
     b_actions, b_logprobs, b_values = on(buf.actions.reshape(-1)), on(buf.logprobs.reshape(-1)), \
         on(buf.values.reshape(-1))
     b_adv, b_ret = on(advantages.reshape(-1)), on(returns.reshape(-1))
-    clipfracs, approx_kl = [], torch.tensor(0.0)
-    pg_loss = v_loss = entropy = torch.tensor(0.0)
+    clipfracs, approx_kl = [], 0.0
+    pg_loss = v_loss = entropy = 0.0
     for _ in range(config.update_epochs):
         order = rng.permutation(len(obs))
         for start in range(0, len(obs), minibatch):
             mb = order[start:start + minibatch]
-            mb_t = on(mb)
-            graphs, index = dedupe([obs[i] for i in mb], [keys[i] for i in mb])  # encode repeats once
-            logits, value = model(collate(graphs, autophase=config.autophase).to(device))
-            logits, value = logits[index.to(device)], value[index.to(device)]
-            dist = torch.distributions.Categorical(logits=masked_logits(logits, b_masks[mb_t]))
-            logratio = dist.log_prob(b_actions[mb_t]) - b_logprobs[mb_t]
-            ratio = logratio.exp()
-            with torch.no_grad():
-                approx_kl = ((ratio - 1) - logratio).mean()  # the low-variance k3 estimator
-                clipfracs.append(((ratio - 1.0).abs() > config.clip_coef).float().mean().item())
-            adv = b_adv[mb_t]
-            if config.norm_adv and len(mb) > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            pg_loss = torch.max(-adv * ratio,
-                                -adv * ratio.clamp(1 - config.clip_coef, 1 + config.clip_coef)).mean()
-            ret = b_ret[mb_t]
-            if config.clip_vloss:
-                clipped = b_values[mb_t] + (value - b_values[mb_t]).clamp(-config.clip_coef, config.clip_coef)
-                v_loss = 0.5 * torch.max((value - ret) ** 2, (clipped - ret) ** 2).mean()
-            else:
-                v_loss = 0.5 * ((value - ret) ** 2).mean()
-            entropy = dist.entropy().mean()
-            loss = pg_loss - config.ent_coef * entropy + config.vf_coef * v_loss
+            adv = b_adv[on(mb)]
+            mean, std = (adv.mean(), adv.std() + 1e-8) if config.norm_adv and len(mb) > 1 else (0.0, 1.0)
             optimizer.zero_grad()
-            loss.backward()
+            pg_loss = v_loss = entropy = approx_kl = clipfrac = 0.0
+            for part in node_chunks([[obs[i]] for i in mb], [[keys[i]] for i in mb], config.max_batch_nodes):
+                idx = on(mb[part])
+                weight = len(part) / len(mb)
+                graphs, index = dedupe([obs[i] for i in mb[part]], [keys[i] for i in mb[part]])  # repeats once
+                logits, value = model(collate(graphs, autophase=config.autophase).to(device))
+                logits, value = logits[index.to(device)], value[index.to(device)]
+                dist = torch.distributions.Categorical(logits=masked_logits(logits, b_masks[idx]))
+                logratio = dist.log_prob(b_actions[idx]) - b_logprobs[idx]
+                ratio = logratio.exp()
+                with torch.no_grad():
+                    approx_kl += weight * ((ratio - 1) - logratio).mean().item()  # the low-variance k3 estimator
+                    clipfrac += weight * ((ratio - 1.0).abs() > config.clip_coef).float().mean().item()
+                a = (b_adv[idx] - mean) / std
+                part_pg = torch.max(-a * ratio, -a * ratio.clamp(1 - config.clip_coef, 1 + config.clip_coef)).mean()
+                ret = b_ret[idx]
+                if config.clip_vloss:
+                    clipped = b_values[idx] + (value - b_values[idx]).clamp(-config.clip_coef, config.clip_coef)
+                    part_v = 0.5 * torch.max((value - ret) ** 2, (clipped - ret) ** 2).mean()
+                else:
+                    part_v = 0.5 * ((value - ret) ** 2).mean()
+                part_entropy = dist.entropy().mean()
+                (weight * (part_pg - config.ent_coef * part_entropy + config.vf_coef * part_v)).backward()
+                pg_loss += weight * part_pg.item()
+                v_loss += weight * part_v.item()
+                entropy += weight * part_entropy.item()
+            clipfracs.append(clipfrac)
             nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
         if config.target_kl is not None and approx_kl > config.target_kl:
             break
     return {
-        "losses/policy_loss": pg_loss.item(), "losses/value_loss": v_loss.item(),
-        "losses/entropy": entropy.item(), "losses/approx_kl": approx_kl.item(),
-        "losses/clipfrac": float(np.mean(clipfracs)) if clipfracs else 0.0,
+        "losses/policy_loss": pg_loss, "losses/value_loss": v_loss, "losses/entropy": entropy,
+        "losses/approx_kl": approx_kl, "losses/clipfrac": float(np.mean(clipfracs)) if clipfracs else 0.0,
         "losses/explained_variance": explained_variance(buf.values.reshape(-1), returns.reshape(-1)),
     }

@@ -23,11 +23,21 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 from rlopt.errors import Terminated
 from rlopt.training.buffers import ReplayBuffer
-from rlopt.training.models import Actor, SacPolicy, TwinQ, collate, dedupe, gnn_config, masked_logits
+from rlopt.training.models import (
+    Actor,
+    GraphBatch,
+    SacPolicy,
+    TwinQ,
+    collate,
+    dedupe,
+    gnn_config,
+    masked_logits,
+    node_chunks,
+)
 from rlopt.training.rollouts import EnvFn, action_masks, make_vec_env, static_mask
 from rlopt.training.runlog import (
     RunLogger,
@@ -101,11 +111,15 @@ class SACConfig:
     budget on a shared machine; the result's ``global_step`` says how far it got."""
     device: str = "cpu"
     """Where the networks train and act: ``cpu``, ``cuda``, ``cuda:1``, ``mps`` (environments stay on the CPU)."""
+    max_batch_nodes: int = 100_000
+    """Graph nodes encoded at once in an update (a bigger batch accumulates its gradients in parts): bounds the
+    memory a run takes, about 2 GB per 100k nodes at the default width."""
 
     def __post_init__(self) -> None:
         check_ranges(self, positive=("total_steps", "num_envs", "buffer_size", "batch_size", "gradient_steps",
                                      "train_frequency", "policy_lr", "q_lr", "tau", "alpha", "reward_scale",
-                                     "max_grad_norm", "hidden", "layers", "torch_threads", "checkpoint_every"),
+                                     "max_grad_norm", "hidden", "layers", "torch_threads", "checkpoint_every",
+                                     "max_batch_nodes"),
                      non_negative=("workers", "learning_starts", "vocab_size", "time_limit"),
                      fractions=("gamma", "tau", "target_entropy_scale"))
 
@@ -236,44 +250,60 @@ def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.
             target_entropy: float, device: torch.device) -> dict[str, float]:
     """One gradient step of the critics, the actor and the temperature, then the Polyak target update.
 
-    Observations and next observations are encoded together, each distinct graph once (:func:`dedupe`): the
-    same losses as encoding both halves of the batch separately, at a fraction of the cost.
+    Each distinct graph of the batch is encoded once per network and role (:func:`dedupe`). A batch whose graphs
+    exceed ``max_batch_nodes`` is encoded in parts (:func:`node_chunks`) whose gradients add up to the batch's:
+    the critics' step first, over every part, then the actor's, with the critics' values from before their step.
     """
     n = len(batch["obs"])
-    graphs, index = dedupe([*batch["obs"], *batch["next_obs"]], [*batch["obs_keys"], *batch["next_keys"]])
-    graph_batch = collate(graphs, autophase=config.autophase).to(device)
-    index = index.to(device)
-    now, nxt = index[:n], index[n:]
     on = functools.partial(torch.as_tensor, device=device)
     masks, next_masks = on(batch["masks"]), on(batch["next_masks"])
     actions = on(batch["actions"]).unsqueeze(1)
     rewards, terminated = on(batch["rewards"]), on(batch["terminated"])
     alpha = agent.log_alpha.exp().detach()
+    parts = node_chunks(list(zip(batch["obs"], batch["next_obs"], strict=True)),
+                        list(zip(batch["obs_keys"], batch["next_keys"], strict=True)), config.max_batch_nodes)
 
-    logits = agent.actor(graph_batch)
-    with torch.no_grad():
-        next_p, next_logp = _probs(logits[nxt].detach(), next_masks)
-        tq1, tq2 = agent.target(graph_batch)
-        next_v = (next_p * (torch.minimum(tq1[nxt], tq2[nxt]) - alpha * next_logp)).sum(1)
-        target_q = rewards + (1.0 - terminated) * config.gamma * next_v
-    q1, q2 = agent.critic(graph_batch)
-    q1, q2 = q1[now], q2[now]
-    q1_a, q2_a = q1.gather(1, actions).squeeze(1), q2.gather(1, actions).squeeze(1)
-    q_loss = F.mse_loss(q1_a, target_q) + F.mse_loss(q2_a, target_q)
+    def encode(role: str, part: list[int]) -> tuple[GraphBatch, Tensor]:
+        """The distinct ``obs`` or ``next_obs`` graphs of a part as one batch, and each transition's index in it."""
+        keys = batch["obs_keys" if role == "obs" else "next_keys"]
+        graphs, index = dedupe([batch[role][i] for i in part], [keys[i] for i in part])
+        return collate(graphs, autophase=config.autophase).to(device), index.to(device)
+
     q_opt.zero_grad()
-    q_loss.backward()
+    q_loss, q1_sum, min_qs = 0.0, 0.0, []
+    for part in parts:
+        idx = on(part)
+        now, now_index = encode("obs", part)
+        nxt, nxt_index = encode("next_obs", part)
+        with torch.no_grad():
+            next_p, next_logp = _probs(agent.actor(nxt)[nxt_index], next_masks[idx])
+            tq1, tq2 = agent.target(nxt)
+            next_v = (next_p * (torch.minimum(tq1[nxt_index], tq2[nxt_index]) - alpha * next_logp)).sum(1)
+            target_q = rewards[idx] + (1.0 - terminated[idx]) * config.gamma * next_v
+        q1, q2 = agent.critic(now)
+        q1, q2 = q1[now_index], q2[now_index]
+        q1_a, q2_a = q1.gather(1, actions[idx]).squeeze(1), q2.gather(1, actions[idx]).squeeze(1)
+        loss = (F.mse_loss(q1_a, target_q, reduction="sum") + F.mse_loss(q2_a, target_q, reduction="sum")) / n
+        loss.backward()
+        q_loss += loss.item()
+        q1_sum += q1_a.sum().item()
+        min_qs.append(torch.minimum(q1, q2).detach())
     nn.utils.clip_grad_norm_(agent.critic.parameters(), config.max_grad_norm)
     q_opt.step()
 
-    p, logp = _probs(logits[now], masks)
-    min_q = torch.minimum(q1, q2).detach()
-    actor_loss = (p * (alpha * logp - min_q)).sum(1).mean()
     actor_opt.zero_grad()
-    actor_loss.backward()
+    actor_loss, entropies = 0.0, []
+    for part, min_q in zip(parts, min_qs, strict=True):
+        now, now_index = encode("obs", part)
+        p, logp = _probs(agent.actor(now)[now_index], masks[on(part)])
+        loss = (p * (alpha * logp - min_q)).sum(1).sum() / n
+        loss.backward()
+        actor_loss += loss.item()
+        entropies.append(-(p.detach() * logp.detach()).sum(1))
     nn.utils.clip_grad_norm_(agent.actor.parameters(), config.max_grad_norm)
     actor_opt.step()
 
-    entropy = -(p.detach() * logp.detach()).sum(1)
+    entropy = torch.cat(entropies)
     if config.autotune:
         alpha_loss = (agent.log_alpha.exp() * (entropy - target_entropy)).mean()
         alpha_opt.zero_grad()
@@ -283,6 +313,6 @@ def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.
     with torch.no_grad():
         for t, s in zip(agent.target.parameters(), agent.critic.parameters(), strict=True):
             t.lerp_(s, config.tau)
-    return {"losses/qf_loss": q_loss.item() / 2, "losses/qf1_values": q1_a.mean().item(),
-            "losses/actor_loss": actor_loss.item(), "losses/alpha": float(alpha),
-            "losses/entropy": entropy.mean().item(), "charts/unique_graphs": len(graphs)}
+    return {"losses/qf_loss": q_loss / 2, "losses/qf1_values": q1_sum / n, "losses/actor_loss": actor_loss,
+            "losses/alpha": float(alpha), "losses/entropy": entropy.mean().item(),
+            "charts/parts": len(parts)}
