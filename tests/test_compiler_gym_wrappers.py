@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import gymnasium
 import numpy as np
 import pytest
 
@@ -227,3 +228,23 @@ def test_wrapper_attributes(env: compiler_gym.CompilerEnv) -> None:
     assert not hasattr(env.unwrapped, "note")
     with pytest.raises(TypeError, match="Commandline"):
         W.CommandlineWithTerminalAction(type("Other", (), {"action_space": object()})())
+
+
+class _Normalized(W.ObservationWrapper):
+    """CompilerGym's way to wrap a transformed observation space (its AutophaseNormalizedFeatures example)."""
+
+    def __init__(self, env: compiler_gym.CompilerEnv):
+        super().__init__(env)
+        self.env.observation_space = self.env.unwrapped.observation.spaces["Autophase"]
+        self.env.observation_space_spec.space = gymnasium.spaces.Box(0.0, 1.0, shape=(56,), dtype=np.float32)
+
+    def convert_observation(self, observation: np.ndarray) -> np.ndarray:
+        return (observation / max(int(observation.max()), 1)).astype(np.float32)
+
+
+def test_an_observation_wrapper_sets_the_space_of_what_it_returns(env: compiler_gym.CompilerEnv) -> None:
+    wrapped = _Normalized(env)
+    assert wrapped.observation_space.dtype == np.float32 and env.observation_space_spec.id == "Autophase"
+    obs = wrapped.reset()
+    assert wrapped.observation_space.contains(obs) and obs.max() == 1.0
+    assert wrapped.step("-mem2reg")[0].dtype == np.float32

@@ -153,23 +153,28 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
     # -- spaces by name, as in CompilerGym ----------------------------------------------------------------
     @property
     def observation_space(self) -> spaces.Space:  # type: ignore[override]
-        """The space of the observation ``reset``/``step`` return; set it by name, or None for no observation
-        (the space is then :class:`NoObservation`, which contains only ``None``)."""
-        return self._observation_space
+        """The space of the observation ``reset``/``step`` return; set it by name (or CompilerGym's
+        :class:`ObservationSpaceSpec`), or None for no observation (the space is then :class:`NoObservation`,
+        which contains only ``None``)."""
+        spec = self._observation_space_spec
+        return spec.space if spec is not None else NoObservation()
 
     @observation_space.setter
-    def observation_space(self, name: str | None) -> None:
+    def observation_space(self, space: str | ObservationSpaceSpec | None) -> None:
+        name = space.id if isinstance(space, ObservationSpaceSpec) else space
         if name is not None and name not in OBSERVATIONS:
             raise UnknownSpaceError(f"unknown observation space '{name}'; known: {', '.join(OBSERVATIONS)}")
         self.observation_space_name = name
-        self._observation_space = OBSERVATIONS[name].space(self) if name else NoObservation()
+        self._observation_space_spec = space_spec(self, name) if name else None
+        # the space observations are made in (a wrapper may give the spec the space of what it makes of them)
+        self._native_space = self.observation_space
         self._last_obs = None  # the next observation is computed in the new space
 
     @property
     def observation_space_spec(self) -> ObservationSpaceSpec | None:
-        """CompilerGym's description of the observation space (None without one)."""
-        name = self.observation_space_name
-        return space_spec(self, name) if name is not None else None
+        """CompilerGym's description of the observation space (None without one). A wrapper that transforms
+        the observation may set its ``space`` to the transformed one's, which ``observation_space`` then is."""
+        return self._observation_space_spec
 
     @property
     def reward_space(self) -> _rewards.Reward | None:
@@ -307,7 +312,7 @@ class LlvmEnv(CompilerGymMixin, gymnasium.Env[Any, int]):
             return None
         if self._last_obs is None:
             self._last_obs = self._observe(self.observation_space_name, self.ir_state)  # type: ignore[arg-type]
-        return _in_space(self._last_obs, self._observation_space)
+        return _in_space(self._last_obs, self._native_space)
 
     def render(self) -> str | None:
         """The current IR (``ansi`` returns it, ``human`` prints it)."""

@@ -318,12 +318,13 @@ class ObservationView(Mapping[str, Any]):
         return {name: space_spec(self._env, name) for name in OBSERVATIONS}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ObservationSpaceSpec:
     """CompilerGym's description of an observation space: ``id``, the Gymnasium ``space``, whether a state's value
     is ``deterministic`` and whether it is ``platform_dependent``. Anything else is read from ``space``, so that the
     spec serves as the space itself (``contains``, ``sample``, ``shape``); Gymnasium's functions that dispatch on
-    the space's type (``batch_space``) want ``spec.space``."""
+    the space's type (``batch_space``) want ``spec.space``. The environment's own spec
+    (``env.observation_space_spec``) takes another ``space`` for a wrapper that transforms the observation."""
 
     id: str
     space: spaces.Space
