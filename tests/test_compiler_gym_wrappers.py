@@ -228,6 +228,12 @@ def test_wrapper_attributes(env: compiler_gym.CompilerEnv) -> None:
     assert not hasattr(env.unwrapped, "note")
     with pytest.raises(TypeError, match="Commandline"):
         W.CommandlineWithTerminalAction(type("Other", (), {"action_space": object()})())
+    with pytest.raises(TypeError, match="not a Gymnasium one"):
+        W.TimeLimit(gymnasium.make("rlopt/llvm-v0", benchmark="bitcount", cache=False))
+    terminal = W.CommandlineWithTerminalAction(env)
+    terminal.reset()
+    with pytest.raises(InvalidActionError, match=r"\[0, 125\) for action space 'CommandlineWithTerminalAction"):
+        terminal.step(125)
 
 
 class _Normalized(W.ObservationWrapper):

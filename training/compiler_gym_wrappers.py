@@ -34,6 +34,9 @@ class CompilerEnvWrapper:
     _SET_ON_ENV = frozenset({"observation_space", "reward_space", "action_space", "benchmark", "episode_reward"})
 
     def __init__(self, env: Any):
+        if isinstance(env, gymnasium.Env):
+            raise TypeError(f"{type(self).__name__} wraps the environment of compiler_gym.make() (CompilerGym's "
+                            "calling convention), not a Gymnasium one: use Gymnasium's own wrappers there")
         self.env = env
 
     def __getattr__(self, name: str) -> Any:
@@ -161,6 +164,10 @@ class CommandlineWithTerminalAction(CompilerEnvWrapper):
 
     def multistep(self, actions: Iterable[Any], *args: Any, **kwargs: Any) -> StepResult:
         actions = list(actions)
+        for a in actions:
+            if not isinstance(a, str) and not 0 <= _index(a) < self.action_space.n:
+                raise _invalid(f"invalid action {a!r}: expected an integer in [0, {self.action_space.n}) for "
+                               f"action space '{self.action_space.name}'")
         ends = [i for i, a in enumerate(actions) if self._is_terminal(a)]
         obs, reward, done, info = self.env.multistep(actions[:ends[0]] if ends else actions, *args, **kwargs)
         if ends and not done:
