@@ -39,10 +39,22 @@ GRAPH_INPUTS = ("node_tokens", "node_types", "edge_index", "edge_flow", "edge_po
 DEFAULT_PATIENCE = 3
 
 
+#: The exported model inside a training run's directory (``rlopt-train export RUN`` writes it there).
+RUN_MODEL = "policy.onnx"
+
+
 def resolve_model(model: str | os.PathLike | None) -> Path:
-    """A model name (``speed`` -> ``models/speed.onnx``) or a path to an ``.onnx`` file; ``$RLOPT_MODEL``."""
+    """A model name (``speed`` -> ``models/speed.onnx``), a path to an ``.onnx`` file or a training run's
+    directory (its exported :data:`RUN_MODEL`); ``$RLOPT_MODEL``."""
     model = str(model or os.environ.get("RLOPT_MODEL") or DEFAULT_MODEL)
     path = Path(model)
+    if path.is_dir():
+        if not (path / RUN_MODEL).is_file():
+            raise RloptError(f"{model} has no {RUN_MODEL}: run 'rlopt-train export {model}' first")
+        return path / RUN_MODEL
+    if path.is_file() and path.suffix != ".onnx":
+        what = "a training checkpoint, not a model" if path.suffix == ".pt" else "not an ONNX model"
+        raise RloptError(f"{model} is {what}: export it first with 'rlopt-train export {model}'")
     if path.suffix != ".onnx":
         path = MODELS_DIR / f"{model}.onnx"
     if not path.is_file():

@@ -84,6 +84,15 @@ def test_resolve_model_by_name_env_and_path(tmp_path, monkeypatch):
     assert policy.resolve_model("toy") == path
     with pytest.raises(RloptError, match="model 'nope' not found .*available: toy"):
         policy.resolve_model("nope")
+    run = tmp_path / "run"  # a training run: its exported model, or a pointer to the export
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes(b"")
+    with pytest.raises(RloptError, match=f"{run} has no policy.onnx: run 'rlopt-train export {run}' first"):
+        policy.resolve_model(str(run))
+    with pytest.raises(RloptError, match="checkpoint.pt is a training checkpoint, not a model: export it first"):
+        policy.resolve_model(str(run / "checkpoint.pt"))
+    (run / "policy.onnx").write_bytes(path.read_bytes())
+    assert policy.resolve_model(str(run)) == run / "policy.onnx"
 
 
 @pytest.mark.parametrize(("card", "message"), [

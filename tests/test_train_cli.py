@@ -231,8 +231,8 @@ def test_eval_errors(tmp_path, capsys):
     model = write_model(tmp_path / "m", {"-O3": 3.0})
     assert cli.main(["eval", str(model), "--benchmarks", "bitcount", "--metrics", "speed"]) == 2
     assert "unknown metric" in capsys.readouterr().err
-    assert cli.main(["eval", str(tmp_path)]) == 2
-    assert f"has no {cli.RUN_MODEL}" in capsys.readouterr().err
+    assert cli.main(["eval", str(tmp_path)]) == 1
+    assert f"has no {cli.RUN_MODEL}: run 'rlopt-train export {tmp_path}' first" in capsys.readouterr().err
     assert cli.main(["eval", "no-such-model"]) == 1
     assert "model 'no-such-model' not found" in capsys.readouterr().err
 

@@ -19,6 +19,7 @@ import click
 from rlopt import passes
 from rlopt.cli import run_click
 from rlopt.errors import RloptError
+from rlopt.policy import RUN_MODEL
 
 if TYPE_CHECKING:
     from rlopt.policy import Selector
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 DEFAULT_REWARD = "IrInstructionCountO3"
 DEFAULT_SPACE = "rlopt-extended-v1"
 CHECKPOINT = "checkpoint.pt"
-#: The exported model inside a run directory (``rlopt-train export RUN`` writes it; ``eval RUN`` reads it).
-RUN_MODEL = "policy.onnx"
 
 
 def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -328,13 +327,9 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
     from rlopt.policy import Selector, load_model
     from rlopt.training import evaluate
 
-    path = Path(model)
-    if path.is_dir():
-        out_dir = out_dir or str(path)
-        path = path / RUN_MODEL
-        if not path.is_file():
-            raise click.UsageError(f"{model} has no {RUN_MODEL}: run 'rlopt-train export {model}' first")
-    policy = load_model(str(path) if path.suffix == ".onnx" else model)
+    if Path(model).is_dir():  # a run directory: its exported model, and its results beside it
+        out_dir = out_dir or model
+    policy = load_model(model)
     if table_path is not None:
         if not isinstance(policy, Selector):
             raise click.UsageError("--table judges a selector (models/speed, models/size); a step-by-step "
