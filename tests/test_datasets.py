@@ -92,7 +92,7 @@ def toy_importer(monkeypatch):
     """A registered importer that writes the toy dataset, or fails when asked to."""
     mod = types.ModuleType("toy_importer")
     mod.NAME, mod.DESCRIPTION = "toy-v0", "a toy dataset"
-    mod.HOW_TO_GET = "a directory with a file named OK (made by the test)"
+    mod.HOW_TO_GET = "a directory with a file named OK:\n  touch DIR/OK"
 
     def import_dataset(src: Path, dest: Path, *, jobs: int = 2, log=print) -> None:
         if not (src / "OK").is_file():
@@ -113,8 +113,10 @@ def test_import_installs_atomically_and_uris_resolve(toy_importer, tmp_path, mon
     D.load.cache_clear()
     src = tmp_path / "checkout"
     src.mkdir()
-    with pytest.raises(B.BenchmarkError, match="is not installed: run 'rlopt-train datasets import toy-v0"):
+    with pytest.raises(B.BenchmarkError, match="is not installed: run 'rlopt-train datasets import toy-v0") as e:
         B.get("benchmark://toy-v0/p")
+    assert str(e.value).endswith("(DIR: a directory with a file named OK; 'rlopt-train datasets list' shows how "
+                                 "to get it)")  # one line, not cut at the ':' that leads to the commands
     assert train_main(["datasets", "import", "toy-v0", "--from", str(src)]) == 1
     assert "no OK file" in capsys.readouterr().err
     (src / "OK").write_text("")

@@ -95,7 +95,7 @@ def import_dataset(name: str, src: str | os.PathLike, *, jobs: int = 2,
     mod = importer(name)
     src_path = Path(src).expanduser().resolve()
     if not src_path.is_dir():
-        raise BenchmarkError(f"{src}: no such directory (expected: {mod.HOW_TO_GET.splitlines()[0]})")
+        raise BenchmarkError(f"{src}: no such directory (expected: {_what_to_get(mod)})")
     root().mkdir(parents=True, exist_ok=True)
     final = root() / name
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-import-", dir=root()))
@@ -114,13 +114,18 @@ def import_dataset(name: str, src: str | os.PathLike, *, jobs: int = 2,
     return final
 
 
+def _what_to_get(mod: ModuleType) -> str:
+    """The first line of an importer's ``HOW_TO_GET``, for a one-line error that points at the rest."""
+    return f"{mod.HOW_TO_GET.splitlines()[0].rstrip(':')}; 'rlopt-train datasets list' shows how to get it"
+
+
 def manifest(name: str) -> dict[str, Any]:
     """The installed manifest of dataset ``name`` (raises with install instructions if it is not installed)."""
     path = root() / name / USER_MANIFEST
     if not path.is_file():
         mod = importer(name)
         raise BenchmarkError(f"dataset '{name}' is not installed: run 'rlopt-train datasets import {name} "
-                             f"--from DIR' ({mod.HOW_TO_GET.splitlines()[0]})")
+                             f"--from DIR' (DIR: {_what_to_get(mod)})")
     return json.loads(path.read_text())
 
 
