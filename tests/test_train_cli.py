@@ -80,6 +80,8 @@ def test_train_wires_options(trainer, tmp_path, capsys):
     assert config["hyperparameters"]["num_steps"] == 32 and config["hyperparameters"]["device"] == "cpu"
     assert config["environment"]["reward"] == "RuntimeProxyO3" and config["versions"]["llvm"].startswith("19.")
     assert printed.index('"num_steps": 32') < printed.index("best return")
+    n = len(config["hyperparameters"]["allowed_actions"])  # all of them in config.json, their count on screen
+    assert f'"allowed_actions": "{n} actions"' in printed and n > 100
     # A second run into the same directory needs --resume; --resume continues it.
     assert cli.main([algo, "--out", str(out), "--quiet"]) == 2
     assert cli.main([algo, "--out", str(out), "--quiet", "--resume", "--split", "validation"]) == 0

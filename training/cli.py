@@ -145,10 +145,10 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
                  action_space=action_space, resume=resume)
     result = module.train(config, env_fn, out_dir=out, progress=not quiet, resume=state or False)
     space = passes.ACTION_SPACES[action_space]
-    click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; best return "
-               f"{result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
-               f"mean of last episodes {result.mean_return_last:.4f}; checkpoint {result.checkpoint}"
-               + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
+    returns = (f"best return {result.best_return:.4f} ({' '.join(space[i].name for i in result.best_actions)}); "
+               f"mean of last episodes {result.mean_return_last:.4f}") if result.episodes else "no episode finished"
+    click.echo(f"{algorithm}: {result.global_step} steps, {result.episodes} episodes; {returns}; checkpoint "
+               f"{result.checkpoint}" + (f"; best policy {result.best_checkpoint}" if result.best_checkpoint else ""))
 
 
 def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
@@ -220,7 +220,10 @@ def _show_config(out: Path, algorithm: str, config: Any, bench: list[Any], **env
             "versions": {"rlopt": __version__, "torch": torch.__version__,
                          "llvm": toolchain.find().version_string, "python": sys.version.split()[0]}}
     path = runlog.write_config(out, full)
-    click.echo(f"{algorithm}: configuration (saved to {path}):\n{json.dumps(full, indent=2, default=str)}")
+    allowed = full["hyperparameters"]["allowed_actions"]
+    shown = {**full, "hyperparameters": {**full["hyperparameters"], "allowed_actions": f"{len(allowed)} actions"}} \
+        if allowed else full  # (the list, one index per line, filled screens; config.json has it)
+    click.echo(f"{algorithm}: configuration (saved to {path}):\n{json.dumps(shown, indent=2, default=str)}")
 
 
 def _override(config: Any, overrides: tuple[str, ...]) -> Any:
