@@ -139,6 +139,19 @@ def test_measure_cli(toy, tmp_path, capsys):
     assert train_main(["measure", "--benchmarks", toy.uri, "--min-rounds", "5", "--max-rounds", "3"]) == 2
 
 
+def test_an_installed_packages_committed_files_are_not_rewritten(toy, tmp_path, capsys, monkeypatch):
+    """Outside a source checkout the committed table and sequence files are package data: no default there."""
+    installed = tmp_path / "site-packages" / "rlopt" / "training" / "tables"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(M, "TABLE_FILE", installed / "pipeline-table.json")
+    monkeypatch.setattr(M, "SEARCHED_FILE", installed / "searched.json")
+    for args, option in ((["measure", "--benchmarks", toy.uri, "--no-time"], "--table"),
+                         (["search", "--programs", "1"], "--out")):
+        assert train_main(args) == 2
+        assert f"{option}: give a FILE (the default, {installed}" in capsys.readouterr().err
+    assert list(installed.iterdir()) == []
+
+
 def test_headroom_counts_only_wins_beyond_noise():
     from rlopt.training import headroom as H
 

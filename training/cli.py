@@ -44,6 +44,15 @@ def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value
 
 
+def _committed(path: Path, option: str) -> Path:
+    """A default output that is one of rlopt's committed files: only in a source checkout (a git work tree), where
+    regenerating it is the point; an installed package is not rewritten in place."""
+    if not any((parent / ".git").exists() for parent in path.resolve().parents):
+        raise click.UsageError(f"{option}: give a FILE (the default, {path}, is rlopt's installed package data; "
+                               "it is rewritten only in a source checkout)")
+    return path
+
+
 def select_benchmarks(names: str | None, split: str | None, *, ir_files: bool = False) -> list[Any]:
     """Benchmarks by comma-separated names/URIs, or a split of the suite (exactly one of the two). With
     ``ir_files`` (training: the environment takes them), IR files too, as :class:`~rlopt.training.programs.IrFile`."""
@@ -510,7 +519,7 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
     from rlopt.training import measure
 
     if merge_paths:
-        path = Path(table_path) if table_path else measure.TABLE_FILE
+        path = Path(table_path) if table_path else _committed(measure.TABLE_FILE, "--table")
         table = measure.load_table(path)
         for other in merge_paths:
             n = measure.merge_tables(table, measure.load_table(Path(other)))
@@ -523,8 +532,8 @@ def measure_cmd(dataset_names: tuple[str, ...], programs: str | None, table_path
         raise click.UsageError("--knobs writes its own table: give --table FILE")
     if not dataset_names and not programs:
         dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
+    path = Path(table_path) if table_path else _committed(measure.TABLE_FILE, "--table")
     bench = dataset_benchmarks(dataset_names, programs)
-    path = Path(table_path) if table_path else measure.TABLE_FILE
     table = measure.load_table(path)
     wanted = measure.knob_candidates() if knobs else {**measure.candidates(), **measure.size_candidates()}
     todo = [b for b in bench if measure.missing(table, b, wanted)]
@@ -562,6 +571,8 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, obj
     from rlopt.training import datasets as ds
     from rlopt.training import measure, search
 
+    default = measure.SIZE_SEARCHED_FILE if objective == "size" else measure.SEARCHED_FILE
+    path = Path(out_path) if out_path else _committed(default, "--out")
     if not dataset_names:
         dataset_names = (bm.SUITE, *(d.name for d in ds.info() if d.installed and d.name in ds.IMPORTERS))
     pool = [b for b in dataset_benchmarks(dataset_names, None) if b.split == "train"
@@ -578,8 +589,6 @@ def search_cmd(dataset_names: tuple[str, ...], max_programs: int, seed: int, obj
 
     scored = (search.size_portfolio(programs, seconds=portfolio_seconds, seed=seed, log=log) if portfolio_seconds
               else search.search(programs, objective=objective, seed=seed, log=log))
-    default = measure.SIZE_SEARCHED_FILE if objective == "size" else measure.SEARCHED_FILE
-    path = Path(out_path) if out_path else default
     kept = search.write_searched(scored, programs, path, prefix="Z" if objective == "size" else "S",
                                  append=portfolio_seconds is not None)
     base = "-Oz" if objective == "size" else "-O3"
