@@ -224,6 +224,8 @@ def test_eval_prints_table_and_writes_files(tmp_path, capsys):
                      "--metrics", "instructions", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "instructions (ratio to -O3" in text and "bitcount" in text
+    assert "random: the fewest IR instructions of 1 random 1-step pipelines" in text  # the legend
+    assert f"policy: the model ({model}), at most 1 steps" in text
     data = json.loads((out / "eval.json").read_text())
     assert data["benchmarks"]["bitcount"]["policy"]["actions"] == ["-O3"]
     assert (out / "eval.csv").is_file()

@@ -107,7 +107,20 @@ class Report:
         bad = [f"{b}/{n}: {c.status}" for b, cs in self.results.items() for n, c in cs.items() if c.status != "ok"]
         if bad:
             out.write("\n! not valid (runtime metrics not reported): " + "; ".join(bad) + "\n")
+        out.write(self.legend())
         return out.getvalue()
+
+    def legend(self) -> str:
+        """What the candidates are, with this evaluation's budget (the table's columns do not say)."""
+        c = self.config
+        lines = ["", "candidates, each from the IR clang -O3 hands its optimizer:",
+                 "  O0, O3, Oz: no passes, default<O3>, default<Oz>",
+                 f"  random: the fewest IR instructions of {c['random_trials']} random {c['budget']}-step pipelines "
+                 "(a size search, also under the speed metrics)",
+                 f"  tuner: rlopt tune's size search, {c['tuner_evals']} pipelines (also a size search)"]
+        if "policy" in self.candidates:
+            lines.append(f"  policy: the model ({c['model']}), at most {c['budget']} steps")
+        return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
         names = self.candidates
