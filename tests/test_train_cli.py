@@ -231,6 +231,17 @@ def test_eval_prints_table_and_writes_files(tmp_path, capsys):
     assert (out / "eval.csv").is_file()
 
 
+def test_eval_takes_ir_files_for_size_metrics(tmp_path, capsys):
+    model = write_model(tmp_path / "m", {"-O3": 3.0})
+    ir = ROOT / "examples" / "ir" / "sort.O3.ll"
+    assert cli.main(["eval", str(model), "--benchmarks", str(ir), "--budget", "1", "--random-trials", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "sort.O3" in text and "text_size (ratio to -O3" in text and "runtime (ratio" not in text
+    assert cli.main(["eval", str(model), "--benchmarks", str(ir), "--metrics", "runtime"]) == 2
+    assert "sort.O3 is bare IR (no sources to build and run): metrics instructions, text_size only" in \
+        capsys.readouterr().err
+
+
 def test_eval_errors(tmp_path, capsys):
     model = write_model(tmp_path / "m", {"-O3": 3.0})
     assert cli.main(["eval", str(model), "--benchmarks", "bitcount", "--metrics", "speed"]) == 2

@@ -315,7 +315,8 @@ def sac(**kwargs: Any) -> None:
 
 @_group.command("eval")
 @click.argument("model")
-@click.option("--benchmarks", help="Comma-separated benchmark names or URIs (default: the --split).")
+@click.option("--benchmarks", help="Comma-separated benchmark names or URIs, or IR files (x.ll, x.bc: sizes only) "
+                                   "(default: the --split).")
 @click.option("--split", type=click.Choice(["train", "validation", "test"]), default=None,
               help="A split of rlopt-suite-v0 [default: test].")
 @click.option("--budget", type=click.IntRange(min=1), default=None,
@@ -337,7 +338,7 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
     """Compare a model (MODEL: name, .onnx file or run directory) with -O0, -O3, -Oz, random search and the size
     tuner at the same budget."""
     from rlopt.policy import Selector, load_model
-    from rlopt.training import evaluate
+    from rlopt.training import evaluate, programs
 
     if Path(model).is_dir():  # a run directory: its exported model, and its results beside it
         out_dir = out_dir or model
@@ -348,10 +349,12 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
                                    "policy is evaluated by building: drop --table")
         _eval_table(policy, Path(table_path) if table_path else None, out_dir)
         return
-    bench = select_benchmarks(benchmarks, split or (None if benchmarks else "test"))
+    bench = select_benchmarks(benchmarks, split or (None if benchmarks else "test"), ir_files=True)
     wanted = tuple(m.strip() for m in metrics.split(",") if m.strip())
     if not wanted:
         raise click.BadParameter(f"'{metrics}' names no metric", param_hint="--metrics")
+    if _defaulted("metrics") and any(isinstance(b, programs.IrFile) for b in bench):
+        wanted = tuple(m for m in wanted if m not in evaluate.RUN_METRICS)  # bare IR does not run
     try:
         report = evaluate.evaluate(bench, policy, budget=budget, random_trials=random_trials, metrics=wanted,
                                    runtime_rounds=runtime_rounds, seed=seed,

@@ -43,9 +43,12 @@ from rlopt.errors import ToolError
 from rlopt.ir import write_file
 from rlopt.training import benchmarks, runtime
 from rlopt.training.benchmarks import Benchmark
+from rlopt.training.programs import IrFile
 
 BASELINES = {"O0": "", "O3": passes.OPT_LEVELS["O3"], "Oz": passes.OPT_LEVELS["Oz"]}
 METRICS = ("instructions", "text_size", "proxy", "runtime")
+#: The metrics that build and run the program (not for bare IR).
+RUN_METRICS = ("proxy", "runtime")
 REFERENCE = "O3"
 
 
@@ -183,7 +186,7 @@ def tuner_search(ir: bytes, *, evals: int, engine: Engine, seed: int) -> Candida
     return Candidate(result.pipeline, [result.name], instructions=float(result.ir_instructions or 0))
 
 
-def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy_mod.Selector | None, *,
+def evaluate(bench_list: Sequence[Benchmark | IrFile], policy: policy_mod.Policy | policy_mod.Selector | None, *,
              budget: int | None = None,
              random_trials: int = 10, metrics: Sequence[str] = METRICS, runtime_rounds: int = 5, seed: int = 0,
              progress: Any = None) -> Report:
@@ -191,6 +194,10 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
     unknown = set(metrics) - set(METRICS)
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(sorted(unknown))} (known: {', '.join(METRICS)})")
+    bare = [b.name for b in bench_list if isinstance(b, IrFile)]
+    if bare and set(metrics) & set(RUN_METRICS):
+        raise ValueError(f"{bare[0]} is bare IR (no sources to build and run): metrics "
+                         f"{', '.join(m for m in METRICS if m not in RUN_METRICS)} only")
     stepwise = policy if isinstance(policy, policy_mod.Policy) else None
     budget = budget or (stepwise.card.max_steps if stepwise else 10)
     rng = np.random.default_rng(seed)
@@ -203,7 +210,9 @@ def evaluate(bench_list: Sequence[Benchmark], policy: policy_mod.Policy | policy
         for name, bench in zip(names, bench_list, strict=True):
             if progress:
                 progress(name)
-            ir = benchmarks.ir(bench, "O3")
+            # the IR clang -O3 hands its optimizer; an IR file as it is (printed as text, for the counts)
+            ir = engine.optimize(bench.path.read_bytes(), "verify") if isinstance(bench, IrFile) \
+                else benchmarks.ir(bench, "O3")
             cands = {n: Candidate(p) for n, p in BASELINES.items()}
             space = stepwise.space if stepwise else passes.EXTENDED_ACTIONS
             allowed = stepwise.allowed() if stepwise else np.array([a.safe for a in space])
@@ -239,7 +248,7 @@ def _measure(bench: Benchmark, ir: bytes, cands: dict[str, Candidate], metrics: 
                 c.text_size = float(engine.object_text_size(handle))
         finally:
             engine.free(handle)
-    if not {"proxy", "runtime"} & set(metrics):
+    if not set(RUN_METRICS) & set(metrics):
         return
     with tempfile.TemporaryDirectory(prefix="rlopt-eval-") as d:
         exes = {}
