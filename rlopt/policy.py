@@ -169,9 +169,8 @@ class Policy:
         out = self.session.run(["logits"], graph_feeds(arrays, features))[0]
         return np.asarray(out, dtype=np.float64).reshape(-1)
 
-    def act(self, arrays: Any, mask: np.ndarray | None = None, greedy: bool = True, *,
-            ir_text: str | None = None, rng: np.random.Generator | None = None) -> int:
-        """An action index: argmax (or a sample) over the card's allowed actions, narrowed by ``mask``."""
+    def probabilities(self, arrays: Any, mask: np.ndarray | None = None, *, ir_text: str | None = None) -> np.ndarray:
+        """The policy's distribution over the card's allowed actions, narrowed by ``mask`` (0 elsewhere)."""
         import numpy as np
 
         logits = self.logits(arrays, ir_text)
@@ -181,10 +180,16 @@ class Policy:
         if not allowed.any():
             raise RloptError("no allowed action left")
         masked = np.where(allowed, logits, -np.inf)
-        if greedy:
-            return int(np.argmax(masked))
         p = np.exp(masked - masked.max())
-        return int((rng or np.random.default_rng()).choice(len(p), p=p / p.sum()))
+        return p / p.sum()
+
+    def act(self, arrays: Any, mask: np.ndarray | None = None, greedy: bool = True, *,
+            ir_text: str | None = None, rng: np.random.Generator | None = None) -> int:
+        """An action index: argmax (or a sample) over the card's allowed actions, narrowed by ``mask``."""
+        import numpy as np
+
+        p = self.probabilities(arrays, mask, ir_text=ir_text)
+        return int(np.argmax(p)) if greedy else int((rng or np.random.default_rng()).choice(len(p), p=p))
 
 
     def allowed(self, mask: np.ndarray | None = None) -> np.ndarray:
@@ -237,7 +242,8 @@ Apply = Callable[[bytes, str], bytes]
 
 
 def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int | None = None,
-                    patience: int = DEFAULT_PATIENCE, observe: Callable[[str], Any] | None = None) -> RolloutResult:
+                    patience: int = DEFAULT_PATIENCE, observe: Callable[[str], Any] | None = None,
+                    explain: Callable[[str], None] | None = None) -> RolloutResult:
     """Let the policy optimize a module: graph of the current IR -> action -> apply -> repeat.
 
     ``apply`` is usually a backend's ``optimize`` (:class:`rlopt.engine.Backend`). Stops after ``max_steps``
@@ -246,7 +252,8 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
     until the IR changes again, so a greedy policy moves on to its next choice instead of repeating itself.
     The returned pipeline holds only the actions that changed the IR; the returned IR is that pipeline
     re-run on ``data`` in one go and verified, so ``opt -passes=PIPELINE`` reproduces it. If that final run
-    fails, the result falls back to no passes: never worse than useless.
+    fails, the result falls back to no passes: never worse than useless. ``explain`` receives a line per step:
+    the policy's three likeliest actions, and what the chosen one did.
     """
     from rlopt import graph
 
@@ -259,14 +266,21 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
     limit = policy.card.max_steps if max_steps is None else max_steps
     while steps < limit and unchanged < patience and policy.allowed(~blocked).any():
         text = current.decode(errors="replace")  # only observed; raw bytes (e.g. in attributes) stay as they are
-        index = policy.act(observe(text), mask=~blocked, ir_text=text)
+        p = policy.probabilities(observe(text), mask=~blocked, ir_text=text)
+        index = int(np.argmax(p))
         steps += 1
         action = policy.space[index]
+        outcome = "changed the IR"
         try:
             after = apply(current, action.pipeline)
         except ToolError as e:
             _log().info("action %s failed (%s); masking it", action.name, e)
-            after = current
+            after, outcome = current, f"failed ({e}), masked"
+        if explain:
+            likeliest = ", ".join(f"{policy.space[i].name} {p[i]:.2f}" for i in np.argsort(-p)[:3] if p[i] > 0)
+            if after == current and outcome == "changed the IR":
+                outcome = "left the IR as it was, masked until it changes"
+            explain(f"step {steps}: {likeliest} -> {action.name}: {outcome}")
         if after == current:
             blocked[index] = True
             unchanged += 1
@@ -467,7 +481,7 @@ def choose_pipeline(data: bytes, *, model: str | Policy | Selector | None, backe
         for line in lines if explain else ():
             explain(line)
         return pipeline
-    result = optimize_module(data, chooser, apply=backend.optimize)
+    result = optimize_module(data, chooser, apply=backend.optimize, explain=explain)
     if explain:
         explain(f"policy steps: {' '.join(result.actions) or '(none changed the IR)'}")
     return result.pipeline

@@ -155,6 +155,15 @@ def test_loop_masks_no_op_actions_and_stops_when_out_of_ideas(tmp_path, tc, sort
     assert irparse.instruction_count(result.ir.decode()) < irparse.instruction_count(sort_o0.decode())
 
 
+def test_loop_explains_each_step(tmp_path, tc, sort_o0):
+    p = policy.Policy.load(write_model(tmp_path, {"-sroa": 3.0, "-instcombine": 2.0, "-barrier": 1.0}))
+    lines: list[str] = []
+    policy.optimize_module(sort_o0, p, max_steps=3, apply=_apply(tc), explain=lines.append)
+    assert len(lines) == 3 and lines[0].startswith("step 1: -sroa 0.") and ", -instcombine 0." in lines[0]
+    assert lines[0].endswith("-> -sroa: changed the IR")
+    assert any(line.endswith("left the IR as it was, masked until it changes") for line in lines[1:])
+
+
 def test_loop_respects_max_steps(tmp_path, tc, sort_o0):
     p = policy.Policy.load(write_model(tmp_path, {"-sroa": 3.0, "-instcombine": 2.0}))
     result = policy.optimize_module(sort_o0, p, max_steps=1, apply=_apply(tc))
