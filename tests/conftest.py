@@ -1,5 +1,5 @@
-"""Shared fixtures: the LLVM 19 toolchain, example IR files, a fake LLVM whose opt crashes or hangs, and
-``rlopt-cc``'s native launcher built from this tree."""
+"""Shared fixtures: the LLVM 19 toolchain, a module's engine worker, example IR files, a fake LLVM whose opt
+crashes or hangs, and ``rlopt-cc``'s native launcher built from this tree."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import os
 import shutil
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rlopt import toolchain
 from rlopt.cc import launcher
+from rlopt.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_IR = ROOT / "examples" / "ir"
@@ -36,6 +38,13 @@ def private_cache_dir(tmp_path_factory):
 def fresh_cache(tmp_path_factory):
     """A cache private to one test module, so that it exercises compilation rather than earlier modules' files."""
     yield from _cache_dir(tmp_path_factory, "cache")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    """An engine worker that one test module's environments share (a worker start costs ~0.1 s)."""
+    with Engine(timeout=60.0) as eng:
+        yield eng
 
 
 @pytest.fixture(scope="session")

@@ -38,12 +38,6 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield d
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with Engine(timeout=60.0) as eng:
-        yield eng
-
-
 def make(engine: Engine, benchmark: str = "bitcount", **kwargs: object) -> LlvmEnv:
     kwargs.setdefault("reward_space", "IrInstructionCountOz")
     return LlvmEnv(benchmark, engine=engine, cache=False, **kwargs)  # type: ignore[arg-type]

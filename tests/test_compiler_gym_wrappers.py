@@ -5,7 +5,6 @@ undo, ``Counter``, and user wrappers built on the base classes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import gymnasium
 import numpy as np
@@ -18,18 +17,7 @@ from rlopt.training.env import InvalidActionError
 W = compiler_gym.wrappers
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    d = tmp_path_factory.mktemp("rlopt-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RLOPT_CACHE_DIR", str(d))
-        yield d
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with Engine(timeout=60.0) as eng:
-        yield eng
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture

@@ -48,12 +48,6 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    with Engine(timeout=60.0) as eng:
-        yield eng
-
-
 def make(benchmark: object = "bitcount", engine: Engine | None = None, **kwargs: object) -> LlvmEnv:
     kwargs.setdefault("cache", False)
     return LlvmEnv(benchmark, engine=engine, **kwargs)  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ import gymnasium
 import numpy as np
 
 from rlopt.errors import InputError
-from rlopt.training import compiler_gym_wrappers as wrappers  # noqa: F401  (compiler_gym.wrappers)
+from rlopt.training import compiler_gym_wrappers as wrappers  # (also compiler_gym.wrappers)
 from rlopt.training.observations import ObservationView
 from rlopt.training.programs import canonical
 
@@ -495,33 +495,16 @@ class Datasets:
 
 # ----------------------------------------------------------------------------- CompilerGym's calling style
 
-class _Forwarding:
-    """Forwards every attribute it does not define to the wrapped environment (reads and writes)."""
+class CompilerEnv(wrappers.Delegating):
+    """An :class:`~rlopt.training.env.LlvmEnv` with CompilerGym's calling convention: ``reset()`` returns the
+    observation, ``step``/``multistep`` return ``(observation, reward, done, info)``. Every other attribute is
+    the environment's, read and written."""
 
-    def __init__(self, env: Any):
+    def __init__(self, env: LlvmEnv):
         object.__setattr__(self, "env", env)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.env, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self.env, name, value)
-
-    def close(self) -> None:
-        self.env.close()
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class CompilerEnv(_Forwarding):
-    """An :class:`~rlopt.training.env.LlvmEnv` with CompilerGym's calling convention: ``reset()`` returns the
-    observation, ``step``/``multistep`` return ``(observation, reward, done, info)``."""
 
     @property
     def unwrapped(self) -> LlvmEnv:

@@ -26,7 +26,27 @@ from rlopt.training.spaces import Commandline
 StepResult = tuple[Any, Any, bool, dict]
 
 
-class CompilerEnvWrapper:
+class Delegating:
+    """What it does not define, it reads from the environment it holds (``env``); closing it closes that."""
+
+    env: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "env":  # (copy and pickle probe dunders before __init__ ran)
+            raise AttributeError(name)
+        return getattr(self.env, name)
+
+    def close(self) -> None:
+        self.env.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class CompilerEnvWrapper(Delegating):
     """The base of every wrapper: what it does not define, it reads from the wrapped environment, and the
     environment's settable attributes (spaces, benchmark, episode reward) are set there; anything else a
     wrapper sets is its own."""
@@ -38,11 +58,6 @@ class CompilerEnvWrapper:
             raise TypeError(f"{type(self).__name__} wraps the environment of compiler_gym.make() (CompilerGym's "
                             "calling convention), not a Gymnasium one: use Gymnasium's own wrappers there")
         self.env = env
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "env":  # (copy and pickle probe dunders before __init__ ran)
-            raise AttributeError(name)
-        return getattr(self.env, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self._SET_ON_ENV and not isinstance(getattr(type(self), name, None), property):
@@ -69,15 +84,6 @@ class CompilerEnvWrapper:
 
     def fork(self) -> CompilerEnvWrapper:
         return type(self)(self.env.fork())
-
-    def close(self) -> None:
-        self.env.close()
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}{self.env!r}>"
@@ -139,7 +145,19 @@ class RewardWrapper(CompilerEnvWrapper):
 
 # ------------------------------------------------------------------------------------------ action spaces
 
-class CommandlineWithTerminalAction(CompilerEnvWrapper):
+class _OwnActionSpace(CompilerEnvWrapper):
+    """A wrapper with an action space of its own (set on it, not on the wrapped environment)."""
+
+    @property
+    def action_space(self) -> Commandline:
+        return self._action_space
+
+    @action_space.setter
+    def action_space(self, space: Commandline) -> None:
+        self._action_space = space
+
+
+class CommandlineWithTerminalAction(_OwnActionSpace):
     """The action space plus a last action, ``end-of-episode``, that ends the episode without running a pass
     (``done`` is True and ``info["terminal_action"]`` says why); the actions before it in a ``multistep``
     run."""
@@ -153,14 +171,6 @@ class CommandlineWithTerminalAction(CompilerEnvWrapper):
             [*inner.flags, self.TERMINAL_FLAG], f"{type(self).__name__}<{inner.name}>",
             descriptions=[*inner.descriptions, self.TERMINAL_DESCRIPTION],
             names=[*inner.names, self.TERMINAL_NAME])
-
-    @property
-    def action_space(self) -> Commandline:
-        return self._action_space
-
-    @action_space.setter
-    def action_space(self, space: Commandline) -> None:
-        self._action_space = space
 
     def multistep(self, actions: Iterable[Any], *args: Any, **kwargs: Any) -> StepResult:
         actions = list(actions)
@@ -180,7 +190,7 @@ class CommandlineWithTerminalAction(CompilerEnvWrapper):
         return _index(action) == self.action_space.n - 1
 
 
-class ConstrainedCommandline(ActionWrapper):
+class ConstrainedCommandline(_OwnActionSpace, ActionWrapper):
     """The action space cut down to ``flags`` (names of the wrapped space, e.g. ``["-mem2reg", "-gvn"]``), in
     that order; ``actions`` reads the episode's actions in the smaller space."""
 
@@ -200,14 +210,6 @@ class ConstrainedCommandline(ActionWrapper):
             self._flags, f"{type(self).__name__}<{name or inner.name}, {len(self._flags)}>",
             descriptions=[inner.descriptions[i] for i in self._forward],
             names=[inner.names[i] for i in self._forward])
-
-    @property
-    def action_space(self) -> Commandline:
-        return self._action_space
-
-    @action_space.setter
-    def action_space(self, space: Commandline) -> None:
-        self._action_space = space
 
     def action(self, action: Any) -> Any:
         if isinstance(action, str):
