@@ -361,6 +361,23 @@ def test_worker_killed_between_calls_is_restarted(tc: toolchain.Toolchain, modul
         assert eng.instruction_count(eng.load(modules["list"])) > 0
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_killed_workers_temporary_files_go_with_it(tc: toolchain.Toolchain, modules: dict[str, bytes],
+                                                     fork: bool) -> None:
+    """The worker prints modules through temporary files; one killed mid-print (a timeout) cannot remove its
+    own, so they live in a directory of the engine's, removed with the worker (they piled up in /tmp)."""
+    with Engine(tc, fork=fork) as eng:
+        assert eng.bitcode(eng.load(modules["list"]))  # (written through a temporary file)
+        first = Path(eng._scratch.name)  # type: ignore[union-attr]
+        (first / "rlopt-engine-left.ll").write_text("")  # what a worker killed while printing leaves
+        eng._proc.kill()  # type: ignore[union-attr]
+        eng._proc.wait()  # type: ignore[union-attr]
+        assert eng.instruction_count(eng.load(modules["list"])) > 0  # a new worker
+        assert not first.exists()
+        second = Path(eng._scratch.name)  # type: ignore[union-attr]
+    assert not second.exists()
+
+
 _FORKED = """
 import os, sys
 from rlopt import toolchain

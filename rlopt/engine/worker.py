@@ -111,6 +111,8 @@ class Engine:
         self._proc: subprocess.Popen | _Forked | None = None
         self._ready = False  # the running worker has answered its start-up handshake
         self._stderr: Any = None
+        # the worker's temporary files: a worker killed while printing a module cannot remove its own
+        self._scratch: tempfile.TemporaryDirectory | None = None
         self._handles: set[int] = set()
         self._kept: tuple[bytes, str, tuple[str, ...], str, int] | None = None  # see keep()
         self._head: _HeadStart | None = None  # see head_start()
@@ -323,6 +325,7 @@ class Engine:
             if self._stderr is not None:
                 self._stderr.close()
                 self._stderr = None
+            self._drop_scratch()
 
     def __enter__(self) -> Engine:
         return self
@@ -375,11 +378,14 @@ class Engine:
             self._stderr.close()
         # lives as long as the worker: closed when the next one starts
         self._stderr = tempfile.TemporaryFile(prefix="rlopt-engine-", suffix=".log")  # noqa: SIM115
+        self._drop_scratch()
+        self._scratch = tempfile.TemporaryDirectory(prefix="rlopt-engine-", ignore_cleanup_errors=True)
         self.starts += 1
         if self.fork and _single_threaded():
-            self._proc = _fork_worker(str(self.libllvm), self.options, self._stderr.fileno(), self.worker_class)
+            self._proc = _fork_worker(str(self.libllvm), self.options, self._stderr.fileno(), self.worker_class,
+                                      self._scratch.name)
             return
-        env = dict(os.environ)
+        env = {**os.environ, "TMPDIR": self._scratch.name}
         package_root = str(Path(rlopt.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         # -S: the worker needs only the standard library and rlopt (on PYTHONPATH), and site-packages (.pth files,
@@ -387,6 +393,11 @@ class Engine:
         argv = [sys.executable, "-S", "-m", self.worker_module, str(self.libllvm), *self.options]
         self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                       env=env, start_new_session=True)
+
+    def _drop_scratch(self) -> None:
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     def _handshake(self) -> None:
         """Wait for the spawned worker's first message: ready, or why it could not start."""
@@ -489,9 +500,11 @@ def _single_threaded() -> bool:
         return False
 
 
-def _fork_worker(libllvm: str, options: tuple[str, ...], stderr: int, worker_class: type[_Worker] | None) -> _Forked:
-    """Fork a worker on fresh pipes, in a session of its own as the exec'd one. The child serves until its stdin
-    closes and then exits at once: it never returns into the caller's code, nor runs its exit handlers."""
+def _fork_worker(libllvm: str, options: tuple[str, ...], stderr: int, worker_class: type[_Worker] | None,
+                 scratch: str) -> _Forked:
+    """Fork a worker on fresh pipes, in a session of its own as the exec'd one, with its temporary files in
+    ``scratch``. The child serves until its stdin closes and then exits at once: it never returns into the
+    caller's code, nor runs its exit handlers."""
     child_in, to_child = os.pipe()
     from_child, child_out = os.pipe()
     for stream in (sys.stdout, sys.stderr):  # output still buffered would be written twice
@@ -507,6 +520,7 @@ def _fork_worker(libllvm: str, options: tuple[str, ...], stderr: int, worker_cla
             for fd, target in ((child_in, 0), (child_out, 1), (stderr, 2)):
                 os.dup2(fd, target)
             os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the caller's files (its output, too) are not the worker's
+            tempfile.tempdir = scratch
             gc.freeze()  # collections leave the caller's objects alone: their pages stay shared
             serve(libllvm, options, worker_class)
             status = 0
