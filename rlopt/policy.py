@@ -44,19 +44,25 @@ RUN_MODEL = "policy.onnx"
 
 
 def resolve_model(model: str | os.PathLike | None) -> Path:
-    """A model name (``speed`` -> ``models/speed.onnx``), a path to an ``.onnx`` file or a training run's
-    directory (its exported :data:`RUN_MODEL`); ``$RLOPT_MODEL``."""
+    """A shipped model's name (``speed`` -> ``models/speed.onnx``; a file or directory of that name in the
+    working directory does not hide it), a path to an ``.onnx`` file or a training run's directory (its exported
+    :data:`RUN_MODEL`); ``$RLOPT_MODEL``."""
     model = str(model or os.environ.get("RLOPT_MODEL") or DEFAULT_MODEL)
     path = Path(model)
+    shipped = MODELS_DIR / f"{model}.onnx"
+    if path.suffix != ".onnx" and shipped.is_file():
+        return shipped
     if path.is_dir():
         if not (path / RUN_MODEL).is_file():
             raise RloptError(f"{model} has no {RUN_MODEL}: run 'rlopt-train export {model}' first")
         return path / RUN_MODEL
     if path.is_file() and path.suffix != ".onnx":
-        what = "a training checkpoint, not a model" if path.suffix == ".pt" else "not an ONNX model"
-        raise RloptError(f"{model} is {what}: export it first with 'rlopt-train export {model}'")
+        if path.suffix == ".pt":
+            raise RloptError(f"{model} is a training checkpoint, not a model: export it first with "
+                             f"'rlopt-train export {model}'")
+        raise RloptError(f"{model} is not a model (an .onnx file, a training run's directory or a shipped name)")
     if path.suffix != ".onnx":
-        path = MODELS_DIR / f"{model}.onnx"
+        path = shipped
     if not path.is_file():
         available = sorted(p.stem for p in MODELS_DIR.glob("*.onnx"))
         hint = f"available: {', '.join(available)}" if available else "no trained model is installed yet"

@@ -170,6 +170,21 @@ def test_an_unusable_model_is_said_once_per_call_and_counted(env, tmp_path, mode
     assert stats(env)["model unusable"] == 2 and (tmp_path / "a.o").exists()
 
 
+def test_a_training_runs_directory_is_a_model_as_for_rlopt(env, tmp_path):
+    run_dir = tmp_path / "runs" / "mine"  # what 'rlopt-train export runs/mine' leaves
+    run_dir.mkdir(parents=True)
+    for suffix in (".onnx", ".json"):
+        shutil.copy(ROOT / "models" / f"speed{suffix}", run_dir / f"policy{suffix}")
+    env = {**env, "RLOPT_MODEL": str(run_dir)}
+    (tmp_path / "a.c").write_text(SOURCE)
+    proc = run(["rlopt-cc", "-O2", "-c", "a.c"], env, tmp_path)
+    assert proc.stderr == "" and log(env)[-1]["decision"] == "rlopt"
+    empty = tmp_path / "runs" / "unexported"
+    empty.mkdir()
+    proc = run(["rlopt-cc", "-O2", "-c", "a.c"], {**env, "RLOPT_MODEL": str(empty)}, tmp_path)
+    assert f"{empty} has no policy.onnx: run 'rlopt-train export {empty}' first" in proc.stderr
+
+
 def test_the_model_server_serves_a_build_and_stops(tmp_path):
     env = wrapper_env(tmp_path)
     (tmp_path / "a.c").write_text(SOURCE)

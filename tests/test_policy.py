@@ -93,6 +93,12 @@ def test_resolve_model_by_name_env_and_path(tmp_path, monkeypatch):
         policy.resolve_model(str(run / "checkpoint.pt"))
     (run / "policy.onnx").write_bytes(path.read_bytes())
     assert policy.resolve_model(str(run)) == run / "policy.onnx"
+    (run / "progress.csv").write_text("")
+    with pytest.raises(RloptError, match="progress.csv is not a model"):
+        policy.resolve_model(str(run / "progress.csv"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "toy").mkdir()  # a directory named as a shipped model does not hide it
+    assert policy.resolve_model("toy") == path
 
 
 @pytest.mark.parametrize(("card", "message"), [
