@@ -162,6 +162,38 @@ def test_an_update_in_parts_is_the_update_at_once() -> None:
         [[i] for i in range(8)]
 
 
+def test_an_update_interrupted_half_way_is_not_saved(tmp_path, monkeypatch) -> None:
+    """Ctrl-C during an update: the checkpoint holds the weights of the last finished one, not half a step."""
+    import rlopt.training.ppo as ppo
+
+    real, after_first = ppo._optimise, {}
+
+    def optimise(model, *args, **kwargs):
+        if not after_first:
+            stats = real(model, *args, **kwargs)
+            after_first.update({k: v.clone() for k, v in model.state_dict().items()})
+            return stats
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(1.0)  # half an update's worth of change
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ppo, "_optimise", optimise)
+    with pytest.raises(KeyboardInterrupt):
+        train(PPOConfig(total_steps=1024, **PPO_TINY), trap_env, out_dir=tmp_path, progress=False)
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert saved["global_step"] == 128
+    assert all(torch.equal(saved["policy_state"][k], v) for k, v in after_first.items())
+
+
+def test_a_run_stopped_by_its_time_limit_saves_where_it_stopped(tmp_path) -> None:
+    train(PPOConfig(total_steps=256, **PPO_TINY), trap_env, out_dir=tmp_path, progress=False)
+    cfg = PPOConfig(total_steps=100_000, **{**PPO_TINY, "time_limit": 0.5, "checkpoint_every": 1000})
+    result = train(cfg, trap_env, out_dir=tmp_path, progress=False, resume=True)
+    assert result.global_step > 256  # (one update at least: the limit is checked before each)
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["global_step"] == result.global_step
+
+
 def test_device_is_checked_and_used(tmp_path) -> None:
     with pytest.raises(RloptError, match="not available"):
         resolve_device("cuda:99")

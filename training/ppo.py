@@ -11,6 +11,7 @@ Entry point: :func:`train` (``rlopt-train ppo`` wires its options to :class:`PPO
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import time
@@ -159,16 +160,19 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
             torch.set_rng_state(state["torch_rng"])
             logger.restore(state["logger"], global_step)
 
-        # The state as of the last finished update: what a checkpoint holds, also one written mid-rollout when
-        # the run is interrupted (the rollout's steps are lost with it).
-        done_step, logged = global_step, logger.state()
+        # The state as of the last finished update: what a checkpoint holds, also one written when the run is
+        # interrupted mid-rollout or mid-update (what the unfinished update did is lost with it).
+        def snapshot() -> dict[str, Any]:
+            return {"policy_state": copy.deepcopy(model.state_dict()),
+                    "optimizer": copy.deepcopy(optimizer.state_dict()), "global_step": global_step,
+                    "update": update, "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                    "logger": logger.state()}
+
+        last = snapshot()
 
         def checkpoint(path: Path = ckpt) -> None:
-            save_checkpoint(path, {
-                "algorithm": "ppo", "config": asdict(config), "gnn_config": gcfg.to_dict(),
-                "allowed_actions": np.flatnonzero(allowed).tolist(), "policy_state": model.state_dict(),
-                "optimizer": optimizer.state_dict(), "global_step": done_step, "update": update,
-                "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "logger": logged})
+            save_checkpoint(path, {"algorithm": "ppo", "config": asdict(config), "gnn_config": gcfg.to_dict(),
+                                   "allowed_actions": np.flatnonzero(allowed).tolist(), **last})
 
         # A resumed run starts fresh episodes (environment state is not checkpointed).
         obs, infos = envs.reset(seed=config.seed + 7919 * update)
@@ -207,18 +211,18 @@ def train(config: PPOConfig, env_fn: EnvFn, *, out_dir: str | Path, progress: bo
                 stats["charts/learning_rate"] = optimizer.param_groups[0]["lr"]
                 logger.diagnostics(global_step, stats)
                 improved = logger.improved()
-                done_step, logged = global_step, logger.state()
+                last = snapshot()
                 if improved:
                     checkpoint(best)
                 if update % config.checkpoint_every == 0 or global_step >= planned:
                     checkpoint()
-                    saved_step = done_step
+                    saved_step = global_step
         except (KeyboardInterrupt, Terminated):  # keep what the finished updates learnt, and say where it is
-            if done_step > saved_step or not ckpt.exists():
+            if last["global_step"] > saved_step or not ckpt.exists():
                 checkpoint()
-            logger.interrupted("ppo", ckpt, done_step)
+            logger.interrupted("ppo", ckpt, last["global_step"])
             raise
-        if not ckpt.exists():
+        if global_step > saved_step or not ckpt.exists():  # (a time limit stops between checkpoints)
             checkpoint()
         return logger.finish("PPO", ckpt, global_step, best)
     finally:
