@@ -117,6 +117,8 @@ def test_import_installs_atomically_and_uris_resolve(toy_importer, tmp_path, mon
         B.get("benchmark://toy-v0/p")
     assert str(e.value).endswith("(DIR: a directory with a file named OK; 'rlopt-train datasets list' shows how "
                                  "to get it)")  # one line, not cut at the ':' that leads to the commands
+    assert train_main(["datasets", "list"]) == 0
+    assert "toy-v0: not installed: a directory with a file named OK:\n  touch DIR/OK" in capsys.readouterr().out
     assert train_main(["datasets", "import", "toy-v0", "--from", str(src)]) == 1
     assert "no OK file" in capsys.readouterr().err
     (src / "OK").write_text("")

@@ -431,12 +431,16 @@ def datasets_list(programs_of: str | None) -> None:
         _list_programs(programs_of)
         return
     rows = [("dataset", "installed", "programs", "excluded", "size", "where")]
-    for d in ds.info():
+    infos = ds.info()
+    for d in infos:
         rows.append((d.name, "yes" if d.installed else "no", str(d.programs or "-"), str(d.excluded or "-"),
                      f"{d.size_bytes / 1e6:.1f} MB" if d.size_bytes else "-", d.where.splitlines()[0]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    for d in infos:  # the whole of each missing dataset's instructions (the table has their first line)
+        if not d.installed and "\n" in d.where:
+            click.echo(f"\n{d.name}: {d.where}")
 
 
 def _list_programs(name: str) -> None:
