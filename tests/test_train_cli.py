@@ -134,6 +134,10 @@ def test_train_errors_are_one_line(trainer, tmp_path, capsys, monkeypatch, args,
     ("ppo", ["--set", "gamma=-5"], "gamma must be between 0 and 1, not -5.0"),
     ("sac", ["--set", "batch_size=0"], "batch_size must be positive, not 0"),
     ("sac", ["--set", "train_frequency=0"], "train_frequency must be positive"),
+    ("ppo", ["--seed", "-1"], "seed must not be negative, not -1"),
+    ("sac", ["--seed", str(2**64)], "seed is out of range"),
+    ("ppo", ["--set", "learning_rate=inf"], "learning_rate must be finite, not inf"),
+    ("ppo", ["--set", "vocab_size=5"], "vocab_size must be 0 (the vocabulary's"),
 ])
 def test_hyperparameters_that_cannot_work_are_refused_up_front(tmp_path, capsys, algo, args, message):
     """The real trainers' configurations check their ranges (these divided by zero or made negative tensors
@@ -146,6 +150,15 @@ def test_hyperparameters_that_cannot_work_are_refused_up_front(tmp_path, capsys,
 def test_target_kl_can_be_set_back_to_none():
     config = cli._override(PPOConfig(), ("target_kl=0.02",))
     assert config.target_kl == 0.02 and cli._override(config, ("target_kl=none",)).target_kl is None
+
+
+def test_a_broken_ir_file_is_refused_before_the_run_starts(trainer, tmp_path, capsys):
+    algo, fake = trainer
+    broken = tmp_path / "broken.ll"
+    broken.write_text("define i32 @f( {\n")
+    assert cli.main([algo, "--benchmarks", str(broken), "--out", str(tmp_path / "r"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and err.count("\n") == 1 and not (tmp_path / "r").exists() and not fake.calls
 
 
 def test_workers_without_ray_is_refused_before_the_run_starts(trainer, tmp_path, capsys, monkeypatch):

@@ -143,8 +143,11 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
     given = {field: value for field, option, value in (("total_steps", "steps", steps), ("seed", "seed", seed),
                                                        ("workers", "workers", workers), ("device", "device", device))
              if not (resume and _defaulted(option))}
-    config = _override(dataclasses.replace(base, allowed_actions=trainable_actions(action_space), **given),
-                       overrides)
+    try:
+        config = dataclasses.replace(base, allowed_actions=trainable_actions(action_space), **given)
+    except ValueError as e:  # out of range (the config's own check)
+        raise click.UsageError(str(e)) from None
+    config = _override(config, overrides)
     if state is not None:
         _check_resumable(out / CHECKPOINT, state, config, action_space)
     _check_runnable(config, bench, reward)
@@ -165,7 +168,9 @@ def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
     ``--set``, Ray missing for ``workers``, a reward that builds and runs programs on bare IR."""
     import importlib.util
 
+    from rlopt.engine import OptBackend
     from rlopt.training import programs, rewards, runlog
+    from rlopt.vocab import Vocabulary
 
     try:
         runlog.resolve_device(config.device)
@@ -173,10 +178,20 @@ def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
         raise click.BadParameter(str(e), param_hint="--device") from None
     if config.workers > 0 and importlib.util.find_spec("ray") is None:
         raise click.UsageError("--workers needs Ray: pip install 'rlopt[distributed]'")
-    bare = [b.name for b in bench if isinstance(b, programs.IrFile)]
+    tokens = len(Vocabulary.default())
+    if 0 < config.vocab_size < tokens:  # the environment's graphs use the default vocabulary
+        raise click.BadParameter(f"vocab_size must be 0 (the vocabulary's {tokens} tokens) or at least {tokens}, "
+                                 f"not {config.vocab_size}", param_hint="--set")
+    bare = [b for b in bench if isinstance(b, programs.IrFile)]
     if bare and rewards.REWARDS[reward].needs_run:
-        raise click.UsageError(f"--reward {reward} builds and runs the program, but {bare[0]} is bare IR (no C "
-                               "sources): use an IR-count or code-size reward")
+        raise click.UsageError(f"--reward {reward} measures the built program, but {bare[0].name} is bare IR (no C "
+                               "sources to build): use an IR-count or object-size reward (IrInstructionCount*, "
+                               "ObjectTextSize*)")
+    for ir_file in bare:  # a broken file fails now, not once the run directory is written
+        try:
+            OptBackend().optimize(ir_file.path.read_bytes(), "verify", name=str(ir_file.path))
+        except (OSError, RloptError) as e:
+            raise click.BadParameter(str(e), param_hint="--benchmarks") from None
 
 
 def _read_resumable(checkpoint: Path, algorithm: str) -> dict[str, Any]:

@@ -116,7 +116,7 @@ class PPOConfig:
         check_ranges(self, positive=("total_steps", "num_envs", "num_steps", "learning_rate", "num_minibatches",
                                      "update_epochs", "clip_coef", "max_grad_norm", "reward_scale", "hidden",
                                      "layers", "torch_threads", "checkpoint_every", "max_batch_nodes"),
-                     non_negative=("workers", "ent_coef", "vf_coef", "vocab_size", "time_limit"),
+                     non_negative=("seed", "workers", "ent_coef", "vf_coef", "vocab_size", "time_limit"),
                      fractions=("gamma", "gae_lambda"))
         if self.target_kl is not None and not self.target_kl > 0:
             raise ValueError(f"target_kl must be positive or None, not {self.target_kl!r}")

@@ -17,7 +17,7 @@ import math
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,13 @@ def resolve_device(name: str) -> torch.device:
 def check_ranges(config: Any, *, positive: tuple[str, ...] = (), non_negative: tuple[str, ...] = (),
                  fractions: tuple[str, ...] = ()) -> None:
     """Refuse hyperparameters that cannot work (a zero batch size divides by zero an hour into a run) with a
-    ``ValueError`` that names the field."""
+    ``ValueError`` that names the field; every float must be finite and every integer fit in 64 bits."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{f.name} must be finite, not {value!r}")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            raise ValueError(f"{f.name} is out of range: {value!r}")
     for name in positive:
         if not getattr(config, name) > 0:
             raise ValueError(f"{name} must be positive, not {getattr(config, name)!r}")

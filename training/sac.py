@@ -120,7 +120,7 @@ class SACConfig:
                                      "train_frequency", "policy_lr", "q_lr", "tau", "alpha", "reward_scale",
                                      "max_grad_norm", "hidden", "layers", "torch_threads", "checkpoint_every",
                                      "max_batch_nodes"),
-                     non_negative=("workers", "learning_starts", "vocab_size", "time_limit"),
+                     non_negative=("seed", "workers", "learning_starts", "vocab_size", "time_limit"),
                      fractions=("gamma", "tau", "target_entropy_scale"))
 
 
