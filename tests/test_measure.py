@@ -141,7 +141,9 @@ def test_measure_cli(toy, tmp_path, capsys):
 
 def test_an_installed_packages_committed_files_are_not_rewritten(toy, tmp_path, capsys, monkeypatch):
     """Outside a source checkout the committed table and sequence files are package data: no default there."""
-    installed = tmp_path / "site-packages" / "rlopt" / "training" / "tables"
+    (tmp_path / ".git").mkdir()  # an installed package in a virtualenv inside some git project
+    (tmp_path / "pyproject.toml").write_text("")
+    installed = tmp_path / ".venv" / "lib" / "site-packages" / "rlopt" / "training" / "tables"
     installed.mkdir(parents=True)
     monkeypatch.setattr(M, "TABLE_FILE", installed / "pipeline-table.json")
     monkeypatch.setattr(M, "SEARCHED_FILE", installed / "searched.json")

@@ -45,11 +45,16 @@ def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def _committed(path: Path, option: str) -> Path:
-    """A default output that is one of rlopt's committed files: only in a source checkout (a git work tree), where
-    regenerating it is the point; an installed package is not rewritten in place."""
-    if not any((parent / ".git").exists() for parent in path.resolve().parents):
+    """A default output that is one of rlopt's committed files: only in rlopt's own source checkout, where
+    regenerating it is the point; an installed package (also one in a virtualenv inside some git project) is
+    not rewritten in place."""
+    where = path.resolve()
+    root = next((p for p in where.parents if (p / ".git").exists()), None)
+    inside = where.relative_to(root).parts if root is not None else ()
+    if root is None or not (root / "pyproject.toml").is_file() or not (root / "rlopt").is_dir() or \
+            any(part in ("site-packages", "dist-packages") for part in inside):
         raise click.UsageError(f"{option}: give a FILE (the default, {path}, is rlopt's installed package data; "
-                               "it is rewritten only in a source checkout)")
+                               "it is rewritten only in rlopt's source checkout)")
     return path
 
 
