@@ -237,8 +237,8 @@ def test_eval_prints_table_and_writes_files(tmp_path, capsys):
                      "--metrics", "instructions", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "instructions (ratio to -O3" in text and "bitcount" in text
-    assert "random: the fewest IR instructions of 1 random 1-step pipelines" in text  # the legend
-    assert f"policy: the model ({model}), at most 1 steps" in text
+    assert "random: the fewest IR instructions of 1 random pipeline of 1 step, or no passes" in text  # legend
+    assert f"policy: the model ({model}), at most 1 step" in text
     data = json.loads((out / "eval.json").read_text())
     assert data["benchmarks"]["bitcount"]["policy"]["actions"] == ["-O3"]
     assert (out / "eval.csv").is_file()
@@ -248,8 +248,14 @@ def test_eval_takes_ir_files_for_size_metrics(tmp_path, capsys):
     model = write_model(tmp_path / "m", {"-O3": 3.0})
     ir = ROOT / "examples" / "ir" / "sort.O3.ll"
     assert cli.main(["eval", str(model), "--benchmarks", str(ir), "--budget", "1", "--random-trials", "1"]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "sort.O3" in text and "text_size (ratio to -O3" in text and "runtime (ratio" not in text
+    assert "eval: bare IR among the benchmarks: metrics instructions, text_size only" in captured.err
+    broken = tmp_path / "broken.ll"
+    broken.write_text("define i32 @f( {\n")
+    assert cli.main(["eval", str(model), "--benchmarks", f"bitcount,{broken}"]) == 2  # before bitcount's work
+    assert str(broken) in capsys.readouterr().err
     assert cli.main(["eval", str(model), "--benchmarks", str(ir), "--metrics", "runtime"]) == 2
     assert "sort.O3 is bare IR (no sources to build and run): metrics instructions, text_size only" in \
         capsys.readouterr().err

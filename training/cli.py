@@ -173,7 +173,6 @@ def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
     ``--set``, Ray missing for ``workers``, a reward that builds and runs programs on bare IR."""
     import importlib.util
 
-    from rlopt.engine import OptBackend
     from rlopt.training import programs, rewards, runlog
     from rlopt.vocab import Vocabulary
 
@@ -192,7 +191,15 @@ def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
         raise click.UsageError(f"--reward {reward} measures the built program, but {bare[0].name} is bare IR (no C "
                                "sources to build): use an IR-count or object-size reward (IrInstructionCount*, "
                                "ObjectTextSize*)")
-    for ir_file in bare:  # a broken file fails now, not once the run directory is written
+    _check_ir_files(bench)
+
+
+def _check_ir_files(bench: list[Any]) -> None:
+    """A broken IR file among the benchmarks is refused now, naming it, not once the work has begun."""
+    from rlopt.engine import OptBackend
+    from rlopt.training import programs
+
+    for ir_file in (b for b in bench if isinstance(b, programs.IrFile)):
         try:
             OptBackend().optimize(ir_file.path.read_bytes(), "verify", name=str(ir_file.path))
         except (OSError, RloptError) as e:
@@ -370,11 +377,14 @@ def eval_(model: str, benchmarks: str | None, split: str | None, budget: int | N
         _eval_table(policy, Path(table_path) if table_path else None, out_dir)
         return
     bench = select_benchmarks(benchmarks, split or (None if benchmarks else "test"), ir_files=True)
+    _check_ir_files(bench)
     wanted = tuple(m.strip() for m in metrics.split(",") if m.strip())
     if not wanted:
         raise click.BadParameter(f"'{metrics}' names no metric", param_hint="--metrics")
     if _defaulted("metrics") and any(isinstance(b, programs.IrFile) for b in bench):
         wanted = tuple(m for m in wanted if m not in evaluate.RUN_METRICS)  # bare IR does not run
+        click.echo(f"eval: bare IR among the benchmarks: metrics {', '.join(wanted)} only (--metrics chooses)",
+                   err=True)
     try:
         report = evaluate.evaluate(bench, policy, budget=budget, random_trials=random_trials, metrics=wanted,
                                    runtime_rounds=runtime_rounds, seed=seed,

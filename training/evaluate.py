@@ -116,13 +116,14 @@ class Report:
     def legend(self) -> str:
         """What the candidates are, with this evaluation's budget (the table's columns do not say)."""
         c = self.config
-        lines = ["", "candidates, each from the IR clang -O3 hands its optimizer:",
+        lines = ["", "candidates, each from the IR clang -O3 hands its optimizer (an IR file: as it is):",
                  "  O0, O3, Oz: no passes, default<O3>, default<Oz>",
-                 f"  random: the fewest IR instructions of {c['random_trials']} random {c['budget']}-step pipelines "
-                 "(a size search, also under the speed metrics)",
-                 f"  tuner: rlopt tune's size search, {c['tuner_evals']} pipelines (also a size search)"]
+                 f"  random: the fewest IR instructions of {_count(c['random_trials'], 'random pipeline')} of "
+                 f"{_count(c['budget'], 'step')}, or no passes if none has fewer (a size search, also under the "
+                 "speed metrics)",
+                 f"  tuner: rlopt tune's size search, {_count(c['tuner_evals'], 'pipeline')} (also a size search)"]
         if "policy" in self.candidates:
-            lines.append(f"  policy: the model ({c['model']}), at most {c['budget']} steps")
+            lines.append(f"  policy: the model ({c['model']}), at most {_count(c['budget'], 'step')}")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
@@ -153,6 +154,10 @@ class Report:
         return paths
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def random_search(ir: bytes, space: Sequence[passes.Action], allowed: np.ndarray, *, budget: int, trials: int,
                   engine: Engine, rng: np.random.Generator) -> Candidate:
     """The best of ``trials`` random ``budget``-step pipelines by IR instruction count (crashing ones skipped)."""
@@ -160,7 +165,7 @@ def random_search(ir: bytes, space: Sequence[passes.Action], allowed: np.ndarray
     best = Candidate("", instructions=float(irparse.instruction_count(ir.decode())))
     for _ in range(trials):
         actions = [space[i] for i in rng.choice(choices, size=budget)]
-        pipeline = ",".join(a.pipeline for a in actions)
+        pipeline = passes.sequence(a.pipeline for a in actions)  # as the environment runs them
         try:
             count = float(irparse.instruction_count(engine.optimize(ir, pipeline).decode()))
         except ToolError:
@@ -211,7 +216,8 @@ def evaluate(bench_list: Sequence[Benchmark | IrFile], policy: policy_mod.Policy
             if progress:
                 progress(name)
             # the IR clang -O3 hands its optimizer; an IR file as it is (printed as text, for the counts)
-            ir = engine.optimize(bench.path.read_bytes(), "verify") if isinstance(bench, IrFile) \
+            ir = engine.optimize(bench.path.read_bytes(), "verify", name=str(bench.path)) \
+                if isinstance(bench, IrFile) \
                 else benchmarks.ir(bench, "O3")
             cands = {n: Candidate(p) for n, p in BASELINES.items()}
             space = stepwise.space if stepwise else passes.EXTENDED_ACTIONS
