@@ -208,6 +208,12 @@ def test_user_wrappers_convert_default_observations_and_rewards(env: compiler_gy
     assert wrapped.episode_reward == pytest.approx(sum(returned))
 
 
+def test_wrappers_import_as_in_compiler_gym() -> None:
+    from rlopt.training.compiler_gym.wrappers import CycleOverBenchmarks, TimeLimit
+
+    assert (TimeLimit, CycleOverBenchmarks) == (W.TimeLimit, W.CycleOverBenchmarks)
+
+
 def test_wrapper_attributes(env: compiler_gym.CompilerEnv) -> None:
     wrapped = W.Counter(env)
     wrapped.observation_space = "Autophase"  # the environment's settable attributes are set on it

@@ -23,6 +23,7 @@ import copy
 import csv
 import itertools
 import math
+import sys
 import time
 import types
 import warnings
@@ -36,12 +37,16 @@ import gymnasium
 import numpy as np
 
 from rlopt.errors import InputError
-from rlopt.training import compiler_gym_wrappers as wrappers  # (also compiler_gym.wrappers)
+from rlopt.training import compiler_gym_wrappers as wrappers
 from rlopt.training.observations import ObservationView
 from rlopt.training.programs import canonical
 
 if TYPE_CHECKING:
     from rlopt.training.env import LlvmEnv
+
+# ``from rlopt.training.compiler_gym.wrappers import TimeLimit``, as CompilerGym's scripts import them (as
+# ``os.path``, a module registered under its parent's name: the import system looks there first)
+sys.modules[f"{__name__}.wrappers"] = wrappers
 
 #: "Leave as it is" for ``reset(observation_space=..., reward_space=...)`` (None means "no space").
 UNCHANGED: Any = type("Unchanged", (), {"__repr__": lambda self: "UNCHANGED"})()
