@@ -170,7 +170,8 @@ def _train(algorithm: str, *, benchmarks: str | None, split: str | None, reward:
 
 def _check_runnable(config: Any, bench: list[Any], reward: str) -> None:
     """Refuse, before the run directory is written, what would fail once the run starts: a device set with
-    ``--set``, Ray missing for ``workers``, a reward that builds and runs programs on bare IR."""
+    ``--set``, Ray missing for ``workers``, a vocabulary too small for the environment's graphs, a reward that
+    needs the built program on bare IR, a broken IR file."""
     import importlib.util
 
     from rlopt.training import programs, rewards, runlog
