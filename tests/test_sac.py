@@ -9,6 +9,7 @@ import torch
 from rlopt.training import sac
 from rlopt.training.buffers import ReplayBuffer
 from rlopt.training.export import load_policy
+from rlopt.training.models import collate
 from rlopt.training.sac import SACConfig, train
 from rlopt.training.synthetic import VOCAB_SIZE, KeyTokenEnv, greedy_accuracy, trap_env
 
@@ -42,6 +43,17 @@ def test_replay_buffer_stores_each_graph_once_and_drops_it_with_its_last_transit
     assert len(rb.graphs) == 1
     batch = rb.sample(4, np.random.default_rng(0))
     assert all(o is rb.graphs[k] for o, k in zip(batch["obs"], batch["obs_keys"], strict=True))
+
+
+def test_replay_buffer_keeps_graphs_in_half_the_memory() -> None:
+    env = KeyTokenEnv()
+    obs = [env.reset(seed=i)[0] for i in range(2)]
+    rb = ReplayBuffer(4, num_actions=4)
+    rb.add(obs[0], np.ones(4, dtype=bool), 1, 0.5, obs[1], False, np.ones(4, dtype=bool))
+    stored = rb.sample(1, np.random.default_rng(0))
+    assert all(v.dtype == np.int32 for v in stored["obs"][0].values())
+    for a, b in zip(vars(collate(stored["obs"])).values(), vars(collate(obs[:1])).values(), strict=True):
+        assert (a == b).all() if isinstance(a, torch.Tensor) else a == b  # the same batch, int64 again
 
 
 def test_sac_train_frequency_and_time_limit(tmp_path, monkeypatch) -> None:
