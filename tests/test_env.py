@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,9 @@ def test_compiler_gyms_derived_observations(engine: Engine) -> None:
     assert spec.id == "InstCountDict" and spec.deterministic and not spec.platform_dependent
     assert isinstance(spec.space, gymnasium.spaces.Dict) and spec.contains(obs) and spec.space.contains(obs)
     assert env.observation_space_spec.id == "InstCountDict" and env.observation.spaces["CpuInfo"].platform_dependent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a plain count is in its space without Gymnasium's casting warning
+        assert env.observation.spaces["IrInstructionCount"].contains(env.observation["IrInstructionCount"])
     with pytest.raises(AttributeError, match="no observation space 'Nope'"):
         env.observation.Nope()
     density = env.observation["InstCountNorm"]

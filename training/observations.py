@@ -336,6 +336,13 @@ class ObservationSpaceSpec:
             raise AttributeError(name)
         return getattr(self.space, name)
 
+    def contains(self, x: Any) -> bool:
+        """Whether ``x`` is in the space; a plain scalar (what ``env.observation[name]`` gives) counts as the
+        0-d array ``reset``/``step`` give (Gymnasium warns about casting it)."""
+        if isinstance(self.space, spaces.Box) and self.space.shape == () and isinstance(x, int | float | bool):
+            x = np.asarray(x, dtype=self.space.dtype)
+        return self.space.contains(x)
+
 
 #: Observations whose value depends on the machine: code generation, linking, timing, the processor itself.
 _PLATFORM_DEPENDENT = ("ObjectTextSize", "TextSize", "Runtime", "Buildtime", "CpuInfo")
