@@ -276,16 +276,16 @@ def optimize_module(data: bytes, policy: Policy, *, apply: Apply, max_steps: int
         index = int(np.argmax(p))
         steps += 1
         action = policy.space[index]
-        outcome = "changed the IR"
+        failure = None
         try:
             after = apply(current, action.pipeline)
         except ToolError as e:
             _log().info("action %s failed (%s); masking it", action.name, e)
-            after, outcome = current, f"failed ({e}), masked"
+            after, failure = current, e
         if explain:
             likeliest = ", ".join(f"{policy.space[i].name} {p[i]:.2f}" for i in np.argsort(-p)[:3] if p[i] > 0)
-            if after == current and outcome == "changed the IR":
-                outcome = "left the IR as it was, masked until it changes"
+            outcome = f"failed ({failure}), masked" if failure else "changed the IR" if after != current \
+                else "left the IR as it was, masked until it changes"
             explain(f"step {steps}: {likeliest} -> {action.name}: {outcome}")
         if after == current:
             blocked[index] = True

@@ -554,8 +554,9 @@ def make(id: str = "llvm-v0", **kwargs: Any) -> CompilerEnv:
 class CompilerGymAttributes(gymnasium.Wrapper, gymnasium.utils.RecordConstructorArgs):
     """The outermost wrapper of ``gymnasium.make("rlopt/llvm-v0")``: Gymnasium 1.x wrappers hide the
     environment's attributes, so this one forwards them (``env.commandline()``, ``env.state``) and the
-    settable spaces and benchmark to it; ``env.fork()`` keeps the wrappers. CompilerGym's ``step`` keywords pass through the inner
-    wrappers, so ``TimeLimit`` still counts the step (``multistep`` counts as one step there)."""
+    settable spaces and benchmark to it; ``env.fork()`` keeps the wrappers. CompilerGym's ``step`` keywords
+    pass through the inner wrappers, so ``TimeLimit`` still counts the step (``multistep`` counts as one step
+    there)."""
 
     _SETTABLE = ("observation_space", "reward_space", "benchmark")
 

@@ -215,10 +215,10 @@ def evaluate(bench_list: Sequence[Benchmark | IrFile], policy: policy_mod.Policy
         for name, bench in zip(names, bench_list, strict=True):
             if progress:
                 progress(name)
-            # the IR clang -O3 hands its optimizer; an IR file as it is (printed as text, for the counts)
-            ir = engine.optimize(bench.path.read_bytes(), "verify", name=str(bench.path)) \
-                if isinstance(bench, IrFile) \
-                else benchmarks.ir(bench, "O3")
+            if isinstance(bench, IrFile):  # as it is, printed as text (for the counts)
+                ir = engine.optimize(bench.path.read_bytes(), "verify", name=str(bench.path))
+            else:  # the IR clang -O3 hands its optimizer
+                ir = benchmarks.ir(bench, "O3")
             cands = {n: Candidate(p) for n, p in BASELINES.items()}
             space = stepwise.space if stepwise else passes.EXTENDED_ACTIONS
             allowed = stepwise.allowed() if stepwise else np.array([a.safe for a in space])

@@ -148,15 +148,17 @@ def node_chunks(item_graphs: Sequence[Sequence[Mapping[str, np.ndarray]]], item_
     a minibatch of 16 graphs of a mid-size program (cBench bzip2: 57k nodes each) took 5-12 GB at once."""
     groups: list[list[int]] = []
     current: list[int] = []
-    nodes: dict[bytes, int] = {}
+    seen: set[bytes] = set()
+    total = 0
     for i, (graphs, keys) in enumerate(zip(item_graphs, item_keys, strict=True)):
-        new = {k: len(g["node_tokens"]) for g, k in zip(graphs, keys, strict=True) if k not in nodes}
-        if current and sum(nodes.values()) + sum(new.values()) > budget:
+        sizes = {k: len(g["node_tokens"]) for g, k in zip(graphs, keys, strict=True)}
+        new = sum(n for k, n in sizes.items() if k not in seen)
+        if current and total + new > budget:
             groups.append(current)
-            current, nodes = [], {}
-            new = {k: len(g["node_tokens"]) for g, k in zip(graphs, keys, strict=True)}
+            current, seen, total, new = [], set(), 0, sum(sizes.values())
         current.append(i)
-        nodes.update(new)
+        seen.update(sizes)
+        total += new
     if current:
         groups.append(current)
     return groups

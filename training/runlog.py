@@ -277,11 +277,11 @@ def _truncate_csv(path: Path, global_step: int) -> None:
         return
     with path.open(newline="") as f:
         reader = csv.DictReader(f)
-        fields, rows = reader.fieldnames, list(reader)
+        columns, rows = reader.fieldnames, list(reader)
     kept = [r for r in rows if float(r["global_step"]) <= global_step]
     if len(kept) < len(rows):
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=fields or [])
+        writer = csv.DictWriter(buf, fieldnames=columns or [])
         writer.writeheader()
         writer.writerows(kept)
         write_file(path, buf.getvalue().encode())

@@ -270,10 +270,11 @@ def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.
         return collate(graphs, autophase=config.autophase).to(device), index.to(device)
 
     q_opt.zero_grad()
-    q_loss, q1_sum, min_qs = 0.0, 0.0, []
+    q_loss, q1_sum, min_qs, encoded = 0.0, 0.0, [], []
     for part in parts:
         idx = on(part)
         now, now_index = encode("obs", part)
+        encoded.append((now, now_index))  # (the actor's step below reads the same graphs)
         nxt, nxt_index = encode("next_obs", part)
         with torch.no_grad():
             next_p, next_logp = _probs(agent.actor(nxt)[nxt_index], next_masks[idx])
@@ -293,8 +294,7 @@ def _update(agent: _Agent, q_opt: torch.optim.Optimizer, actor_opt: torch.optim.
 
     actor_opt.zero_grad()
     actor_loss, entropies = 0.0, []
-    for part, min_q in zip(parts, min_qs, strict=True):
-        now, now_index = encode("obs", part)
+    for part, (now, now_index), min_q in zip(parts, encoded, min_qs, strict=True):
         p, logp = _probs(agent.actor(now)[now_index], masks[on(part)])
         loss = (p * (alpha * logp - min_q)).sum(1).sum() / n
         loss.backward()
