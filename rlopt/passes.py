@@ -145,7 +145,10 @@ ACTIONS: tuple[Action, ...] = (
        note="Renamed: the loop-level form of guard-widening."),
     _a("loop-idiom", None, "loop"),
     _a("loop-instsimplify", None, "loop"),
-    _a("loop-interchange", None, "loopnest"),
+    Action("-loop-interchange", "loop-interchange", "loopnest", "optimization", hazard=(
+        "Masked for policies: LLVM 19's LoopInterchange (in no default pipeline) miscompiled the suite's "
+        "editdist inside -O3's loop pipeline (opt-19 -passes='default<O3>' -enable-loopinterchange); found by "
+        "the enabling-options study (docs/policy.md).")),
     _a("loop-load-elim", None, "function"),
     _a("loop-predication", None, "loop"),
     _a("loop-reroll", "no-op-function", "function", "utility",

@@ -83,9 +83,10 @@ def test_every_action_runs_verifies_and_matches_opt(tc, engine, example_ir, modu
 
 
 def test_known_llvm_miscompiles_are_masked_for_policies():
-    newgvn = passes.get("-newgvn")
-    assert newgvn.hazard and not newgvn.safe
-    assert newgvn.pipeline == "function(newgvn)"  # still runnable when asked for explicitly
+    for name, pipeline in (("-newgvn", "function(newgvn)"), ("-loop-interchange", "function(loop(loop-interchange))")):
+        action = passes.get(name)
+        assert action.hazard and not action.safe
+        assert action.pipeline == pipeline  # still runnable when asked for explicitly
 
 
 def test_linkable_adds_the_always_inliner_only_where_nothing_inlines():
