@@ -1,17 +1,26 @@
 """CompilerGym's wrappers (``rlopt.training.compiler_gym.wrappers``) on the environment of
 ``compiler_gym.make``: the terminal and constrained action spaces, the benchmark iterators, ``ForkOnStep``'s
-undo, ``Counter``, and user wrappers built on the base classes."""
+undo, ``Counter``, user wrappers built on the base classes, validation after every step, the runtime point
+estimate reward and the sqlite logger (on two tiny programs of a manifest, which run in milliseconds)."""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import sqlite3
+import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import gymnasium
+import networkx as nx
 import numpy as np
 import pytest
 
 import rlopt.training.compiler_gym as compiler_gym
+from rlopt import timing
 from rlopt.engine import Engine
+from rlopt.errors import InputError
 from rlopt.training.env import InvalidActionError
 
 W = compiler_gym.wrappers
@@ -248,3 +257,201 @@ def test_an_observation_wrapper_sets_the_space_of_what_it_returns(env: compiler_
     obs = wrapped.reset()
     assert wrapped.observation_space.contains(obs) and obs.max() == 1.0
     assert wrapped.step("-mem2reg")[0].dtype == np.float32
+
+
+
+# ------------------------------------------------------------------------- validation, runtime, logging
+
+FAST = r"""
+#include <stdio.h>
+#include <stdlib.h>
+static int data[4096];
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 10;
+    for (int i = 0; i < 4096; i++) data[i] = i * 7 % 13;
+    long long total = 0;
+    for (int r = 0; r < n; r++)
+        for (int i = 0; i < 4096; i++) total += data[i] * 3 + r;
+    printf("%lld\n", total);
+    return 0;
+}
+"""
+# signed overflow: the -O0 build wraps and prints 1; instcombine folds the nsw compare to false and prints 0
+OVERFLOW = r"""
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    int x = argc > 1 ? atoi(argv[1]) : 0;
+    printf("%d\n", x + 1 < x);
+    return 0;
+}
+"""
+MANIFEST = """{"benchmarks": [
+  {"name": "fast", "sources": ["fast.c"], "args": ["2000"], "small_args": ["20"]},
+  {"name": "overflow", "sources": ["overflow.c"], "args": ["2147483647"], "small_args": ["2147483647"]}
+]}"""
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URI of the manifest of two tiny runnable programs (``#fast``, ``#overflow``)."""
+    d = tmp_path_factory.mktemp("programs")
+    (d / "fast.c").write_text(FAST)
+    (d / "overflow.c").write_text(OVERFLOW)
+    (d / "rlopt-benchmarks.json").write_text(MANIFEST)
+    return (d / "rlopt-benchmarks.json").as_uri()
+
+
+def _make(uri: str, engine: Engine, **kwargs: object) -> compiler_gym.CompilerEnv:
+    return compiler_gym.make("llvm-ic-v0", benchmark=uri, cache=False, engine=engine, **kwargs)
+
+
+def test_validation_failure_forced_by_a_pipeline_ends_the_episode_with_the_penalty(programs: str,
+                                                                                  engine: Engine) -> None:
+    with W.ValidateBenchmarkAfterEveryStep(_make(f"{programs}#overflow", engine), reward_penalty=-5.0) as env:
+        env.reset()
+        _, reward, done, info = env.step("-mem2reg")
+        assert not done and reward > 0 and "error_details" not in info
+        _, reward, done, info = env.step("-instcombine")  # exposes the overflow: the output changes
+        assert done and reward == -5.0
+        assert "output differs" in info["error_details"] and info["validation_result"].status == "miscompile"
+        assert env.episode_reward > 0  # the environment's return, without the penalty
+        fork = env.fork()
+        assert isinstance(fork, W.ValidateBenchmarkAfterEveryStep) and fork.reward_penalty == -5.0
+        fork.close()
+
+
+def test_validation_after_every_step_skips_done_steps_and_ignores_a_changed_return(
+        env: compiler_gym.CompilerEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    negated = W.ValidateBenchmarkAfterEveryStep(_Negated(env))
+    negated.reset()
+    _, reward, done, info = negated.step("-mem2reg")  # bitcount still validates; its return is negated
+    assert not done and reward < 0 and "error_details" not in info
+
+    validated = []
+
+    def failing(state: compiler_gym.CompilerEnvState | None = None) -> compiler_gym.ValidationResult:
+        validated.append(state)
+        return compiler_gym.ValidationResult(state, 0.0, actions_replay_failed=True,
+                                             errors=["Action replay failed: boom"])
+
+    monkeypatch.setattr(env.unwrapped, "validate", failing)
+    wrapped = W.ValidateBenchmarkAfterEveryStep(W.TimeLimit(env, max_episode_steps=2))
+    wrapped.reset()
+    _, reward, done, info = wrapped.step("-mem2reg")
+    assert done and reward == -1e3 and info["error_details"] == "Action replay failed: boom"
+    assert validated[0].reward is None and validated[0].commandline == env.state.commandline
+    wrapped.step("-gvn")  # the time limit ends the episode: not validated
+    assert len(validated) == 1
+
+
+def test_runtime_point_estimate_reward_rewards_a_faster_program(programs: str, engine: Engine,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = []
+
+    def counted(*args: object, **kwargs: object) -> timing.RunResult:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    real = timing.run
+    monkeypatch.setattr(timing, "run", counted)
+    inner = _make(f"{programs}#fast", engine, action_space="rlopt-extended-v0")
+    with W.RuntimePointEstimateReward(inner, runtime_count=3, warmup_count=1) as env:
+        assert env.reward_space.name == "runtime" and env.unwrapped.reward_space is None
+        assert (env.runtime_observation_count, env.runtime_warmup_runs_count) == (3, 1)
+        env.reset()
+        assert len(runs) == 4  # one warm-up, three timed
+        start = env.reward_space.starting_runtime
+        _, reward, done, info = env.step("-O3")  # vectorized: several times faster
+        assert not done, info
+        assert reward > 0.5 * start and reward == pytest.approx(start - env.reward_space.previous_runtime)
+        assert env.episode_reward == pytest.approx(reward) and len(runs) == 8
+        env.reset()
+        assert len(runs) == 8 and env.episode_reward == 0  # the same benchmark: its first estimate is kept
+        assert len(env.runtimes()) == 3
+
+
+def test_runtime_point_estimate_reward_uses_the_estimator_and_takes_the_return_back_on_error(
+        programs: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # warm-up then timed runs: min(5, 4, 6) = 4 at reset, min(3, 2, 7) = 2 after a step, then a crash
+    scripted = iter([(0, 9.0), (0, 5.0), (0, 4.0), (0, 6.0), (0, 9.0), (0, 3.0), (0, 2.0), (0, 7.0), (-11, 1.0)])
+
+    def fake_run(*args: object, **kwargs: object) -> timing.RunResult:
+        code, seconds = next(scripted)
+        return timing.RunResult(b"", code, seconds, seconds)
+
+    monkeypatch.setattr(timing, "run", fake_run)
+    env = W.RuntimePointEstimateReward(_make(f"{programs}#fast", engine), runtime_count=3, warmup_count=1,
+                                       estimator=np.min)
+    env.reset()
+    assert env.reward_space.starting_runtime == 4.0
+    assert env.step("-mem2reg")[1] == 2.0 and env.episode_reward == 2.0
+    fork = env.fork()
+    assert fork.reward_space.previous_runtime == 2.0 and fork.reward_space is not env.reward_space
+    fork.close()
+    _, reward, done, info = env.step("-gvn")
+    assert done and "ToolCrash" in info["error"] and reward == -2.0 and env.episode_reward == 0.0
+    env.close()
+    with pytest.raises(ValueError, match="runtime_count >= 1"):
+        W.RuntimePointEstimateReward(_make(f"{programs}#fast", engine), runtime_count=0)
+
+
+def test_runtime_point_estimate_reward_refuses_bare_ir(engine: Engine, example_ir: dict[str, Path]) -> None:
+    with W.RuntimePointEstimateReward(_make(str(example_ir["crc.O0"]), engine)) as env, \
+            pytest.raises(InputError, match="not bare IR"):
+        env.reset()
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(f"SELECT * FROM {table}").fetchall()
+
+
+def test_sqlite_logger_writes_compiler_gyms_tables_on_close(env: compiler_gym.CompilerEnv, tmp_path: Path) -> None:
+    db = tmp_path / "sub" / "log.db"
+    logger = W.SynchronousSqliteLogger(env, db)
+    logger.reset()
+    logger.step("-mem2reg")
+    logger.multistep(["-gvn", "-sroa"])
+    assert _rows(db, "States") == [] and _rows(db, "Observations") == []  # buffered
+    last = {name: env.observation[name] for name in ("Autophase", "InstCount", "IrInstructionCount")}
+    episode_reward = env.episode_reward
+    with pytest.raises(NotImplementedError):
+        logger.fork()
+    logger.close()
+
+    states = _rows(db, "States")
+    space = env.action_space
+    assert [(uri, done, actions) for uri, done, _, _, actions in states] == [
+        ("benchmark://rlopt-suite-v0/bitcount", 0, ""),
+        ("benchmark://rlopt-suite-v0/bitcount", 0, f"{space['-mem2reg']}"),
+        ("benchmark://rlopt-suite-v0/bitcount", 0, f"{space['-mem2reg']} {space['-gvn']} {space['-sroa']}")]
+    assert states[0][2] == 0.0 and states[-1][2] == pytest.approx(episode_reward)  # llvm-ic-v0: Oz rewards
+    observations = {row[0]: row[1:] for row in _rows(db, "Observations")}
+    assert set(observations) == {row[3] for row in states}
+    for state_id, (_, ir, programl, _, _) in observations.items():
+        assert hashlib.sha1(zlib.decompress(ir)).hexdigest() == state_id
+        assert isinstance(pickle.loads(zlib.decompress(programl)), nx.MultiDiGraph)
+    count, _, _, autophase, instcount = observations[states[-1][3]]
+    assert count == last["IrInstructionCount"]
+    assert np.array_equal(np.array([int(x) for x in autophase.split()], dtype=np.int64), last["Autophase"])
+    assert np.array_equal(np.array([int(x) for x in instcount.split()], dtype=np.int64), last["InstCount"])
+
+
+def test_sqlite_logger_commits_on_buffer_length_and_frequency_and_appends(engine: Engine, tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    with W.SynchronousSqliteLogger(_make("bitcount", engine), db, max_step_buffer_length=2) as logger:
+        logger.reset()
+        logger.step("-mem2reg")
+        assert len(_rows(db, "States")) == 2  # the buffer was full
+        logger.step("-gvn")
+        assert len(_rows(db, "States")) == 2
+    assert len(_rows(db, "States")) == 3  # close wrote the rest
+    with W.SynchronousSqliteLogger(_make("crc32", engine), str(db), commit_frequency_in_seconds=0) as logger:
+        logger.reset()
+        assert len(_rows(db, "States")) == 4  # every record is due
+        logger.reset(benchmark="bitcount")
+        logger.step("-mem2reg")  # states logged before: the first rows stay
+        assert len(_rows(db, "States")) == 4
+    with pytest.raises(TypeError, match="LlvmEnv"):
+        W.SynchronousSqliteLogger(type("Other", (), {"unwrapped": object()})(), db)

@@ -5,7 +5,9 @@ Scripts that wrap CompilerGym environments keep working: the base classes (:clas
 :class:`ActionWrapper`, :class:`ObservationWrapper`, :class:`RewardWrapper`), the action spaces
 (:class:`CommandlineWithTerminalAction`, :class:`ConstrainedCommandline`), the benchmark iterators
 (:class:`IterateOverBenchmarks`, :class:`CycleOverBenchmarks`, :class:`CycleOverBenchmarksIterator`,
-:class:`RandomOrderBenchmarks`), :class:`TimeLimit`, :class:`ForkOnStep` and :class:`Counter`.
+:class:`RandomOrderBenchmarks`), :class:`TimeLimit`, :class:`ForkOnStep`, :class:`Counter`,
+:class:`ValidateBenchmarkAfterEveryStep`, and the LLVM ones: :class:`RuntimePointEstimateReward` and
+:class:`SynchronousSqliteLogger`.
 As in CompilerGym, a wrapper's ``step`` is its ``multistep`` of one action, so a subclass overrides
 ``multistep`` alone; ``fork()`` forks the wrapped environment and wraps it the same way.
 """
@@ -14,13 +16,22 @@ from __future__ import annotations
 
 import copy
 import itertools
+import pickle
+import sqlite3
+import tempfile
 import threading
+import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import gymnasium
 import numpy as np
 
+from rlopt import timing
+from rlopt.errors import RloptError, ToolCrash
+from rlopt.training import rewards
 from rlopt.training.spaces import Commandline
 
 StepResult = tuple[Any, Any, bool, dict]
@@ -431,3 +442,298 @@ class Counter(CompilerEnvWrapper):
     def fork(self) -> Any:
         self.counters["fork"] += 1
         return self.env.fork()
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+class ValidateBenchmarkAfterEveryStep(CompilerEnvWrapper):
+    """Validates the state after every step (``env.validate(env.state)`` without its return: the episode's
+    actions replay, and the program still behaves as its -O0 build where the benchmark can run; CompilerGym
+    checks the program alone), so that a policy is never rewarded for a miscompile.
+    A failure ends the episode: ``done`` is True, the reward is ``reward_penalty`` (it replaces the step's
+    reward, as in CompilerGym), ``info["error_details"]`` says what failed and ``info["validation_result"]`` is
+    the :class:`~rlopt.training.compiler_gym.ValidationResult`. A step that ended the episode already is not
+    validated; ``episode_reward`` and ``env.state`` keep the environment's return (the penalty is not in it)."""
+
+    def __init__(self, env: Any, reward_penalty: float = -1e3):
+        super().__init__(env)
+        self.reward_penalty = reward_penalty
+
+    def multistep(self, actions: Iterable[Any], *args: Any, **kwargs: Any) -> StepResult:
+        obs, reward, done, info = self.env.multistep(list(actions), *args, **kwargs)
+        if done:
+            return obs, reward, done, info
+        state = self.env.state.copy()
+        state.reward = None  # a reward wrapper may have changed the return: the program and its actions count
+        result = self.env.validate(state)
+        if result.okay():
+            return obs, reward, done, info
+        info["error_details"], info["validation_result"] = result.error_details, result
+        return obs, self.reward_penalty, True, info
+
+    def fork(self) -> ValidateBenchmarkAfterEveryStep:
+        return ValidateBenchmarkAfterEveryStep(self.env.fork(), self.reward_penalty)
+
+
+# ------------------------------------------------------------------------------------------ LLVM
+
+class RuntimeReward:
+    """CompilerGym's ``runtime`` reward space (``compiler_gym.spaces.RuntimeReward``): the change in a point
+    estimate (``estimator``) of ``runtime_count`` runtimes, previous minus current, so that a faster program
+    earns a positive reward. The starting estimate is kept while the benchmark stays the same, as there."""
+
+    name = "runtime"
+    observation_spaces = ["Runtime"]
+    deterministic = False
+    platform_dependent = True
+    default_value = 0.0
+    default_negates_returns = True  # a failed step takes the episode's return back, as CompilerGym's does
+    success_threshold = None
+    min, max = -float("inf"), float("inf")
+
+    def __init__(self, runtime_count: int, warmup_count: int, estimator: Callable[[Iterable[float]], float]):
+        self.runtime_count, self.warmup_count, self.estimator = runtime_count, warmup_count, estimator
+        self.starting_runtime: float | None = None
+        self.previous_runtime: float | None = None
+        self.current_benchmark: str | None = None
+
+    @property
+    def range(self) -> tuple[float, float]:
+        return self.min, self.max
+
+    def reset(self, benchmark: str, measure: Callable[[], list[float]]) -> None:
+        """Start an episode of ``benchmark``; ``measure()`` gives the runtimes (only when the benchmark changed:
+        each measurement runs the program ``warmup_count + runtime_count`` times)."""
+        if benchmark != self.current_benchmark:
+            self.current_benchmark, self.starting_runtime = benchmark, None
+        if self.starting_runtime is None:
+            self.starting_runtime = float(self.estimator(measure()))
+        self.previous_runtime = self.starting_runtime
+
+    def update(self, runtimes: list[float]) -> float:
+        """The reward for the state whose runtimes are ``runtimes``."""
+        if self.previous_runtime is None:
+            raise RuntimeError("reward runtime: update() before reset()")
+        current = float(self.estimator(runtimes))
+        reward, self.previous_runtime = self.previous_runtime - current, current
+        return reward
+
+    def reward_on_error(self, episode_reward: float) -> float:
+        return -episode_reward if self.default_negates_returns else self.default_value
+
+
+class RuntimePointEstimateReward(CompilerEnvWrapper):
+    """The step's reward is the change in a point estimate of the program's runtime (CompilerGym's wrapper of
+    the same name): before each estimate the program is built from the current IR, validated against its -O0
+    build, run ``warmup_count`` times untimed and ``runtime_count`` times timed, and ``estimator`` (default: the
+    median) turns the times into one number. It replaces the environment's reward space (set to None, so the
+    environment computes no other reward); ``episode_reward`` adds these rewards.
+
+    Each time is the run's CPU time (user + system), as rlopt's ``Runtime`` observation measures it (stable on a
+    loaded machine, docs/suite.md); CompilerGym's are wall times. The environment's own ``Runtime`` observation
+    stays rlopt's one noise-controlled median: the counts (also readable as CompilerGym's
+    ``runtime_observation_count``/``runtime_warmup_runs_count``) apply to this wrapper's :meth:`runtimes`.
+    A benchmark that cannot run (bare IR) raises rlopt's ``InputError`` at ``reset``, as the other run-time
+    rewards do; a build, a run or a validation that fails during a step ends the episode with
+    ``info["error"]`` and the reward takes the episode's return back (the state is not rolled back)."""
+
+    def __init__(self, env: Any, runtime_count: int = 30, warmup_count: int = 0,
+                 estimator: Callable[[Iterable[float]], float] = np.median):
+        super().__init__(env)
+        if runtime_count < 1 or warmup_count < 0:
+            raise ValueError(f"need runtime_count >= 1 and warmup_count >= 0, got {runtime_count}, {warmup_count}")
+        self._reward = RuntimeReward(runtime_count, warmup_count, estimator)
+        self.env.reward_space = None
+
+    @property
+    def reward_space(self) -> RuntimeReward:
+        return self._reward
+
+    @property
+    def runtime_observation_count(self) -> int:
+        return self._reward.runtime_count
+
+    @property
+    def runtime_warmup_runs_count(self) -> int:
+        return self._reward.warmup_count
+
+    def runtimes(self) -> list[float]:
+        """CompilerGym's ``Runtime`` observation: ``runtime_count`` CPU times in seconds of the program built
+        from the current IR, after ``warmup_count`` untimed runs (``Miscompile`` if it fails validation)."""
+        from rlopt.training.env import Miscompile
+
+        runtime = _runtime_module()
+        env = self.unwrapped
+        bench = env._runnable(env._require_program())  # InputError: bare IR cannot run
+        state = env.ir_state
+        verdict = env._validation(state, bench)
+        if not verdict.ok:
+            raise Miscompile(f"{verdict.status}: {verdict.message}")
+        times: list[float] = []
+        with tempfile.TemporaryDirectory(prefix="rlopt-runtime-", dir=timing.tmpfs_dir()) as d:
+            exe = runtime.build(state.ir, Path(d) / Path(bench.name).name, extra_link=bench.ldflags)
+            with runtime.run_directory(bench) as cwd:
+                for i in range(self._reward.warmup_count + self._reward.runtime_count):
+                    r = timing.run(exe, bench.args, cwd=cwd, stdin=bench.stdin, env=bench.env)
+                    if r.returncode < 0:
+                        raise ToolCrash(exe.name, f"killed by signal {-r.returncode}", r.returncode)
+                    if i >= self._reward.warmup_count:
+                        times.append(r.cpu_seconds)
+        return times
+
+    def reset(self, *args: Any, **kwargs: Any) -> Any:
+        observation = self.env.reset(*args, **kwargs)
+        env = self.unwrapped
+        self._reward.reset(f"{env.benchmark.uri}@{env.ir_state.digest}", self.runtimes)
+        return observation
+
+    def multistep(self, actions: Iterable[Any], observation_spaces: Iterable[str] | None = None,
+                  reward_spaces: Iterable[str] | None = None, observations: Iterable[str] | None = None,
+                  rewards: Iterable[str] | None = None) -> StepResult:
+        obs, reward, done, info = self.env.multistep(list(actions), observation_spaces, reward_spaces,
+                                                     observations, rewards)
+        if reward_spaces is not None or rewards is not None:
+            return obs, reward, done, info  # named rewards come back as they are
+        env = self.unwrapped
+        mine = None
+        if "error" not in info:
+            try:
+                mine = self._reward.update(self.runtimes())
+            except RloptError as e:
+                info["error"], done = f"{type(e).__name__}: {e}", True
+        if mine is None:
+            mine = self._reward.reward_on_error(env.episode_reward - (reward or 0.0))
+        env.episode_reward += mine - (reward or 0.0)
+        return obs, mine, done, info
+
+    def fork(self) -> RuntimePointEstimateReward:
+        other = copy.copy(self)
+        other.env = self.env.fork()
+        other._reward = copy.copy(self._reward)  # goes on from this episode's estimate
+        return other
+
+
+def _runtime_module() -> Any:
+    from rlopt.training import runtime  # (imports the benchmarks: only when a program is built)
+
+    return runtime
+
+
+#: CompilerGym's schema (``compiler_gym/wrappers/sqlite_logger.py``): the same tables, columns and keys.
+DB_CREATION_SCRIPT = """
+CREATE TABLE IF NOT EXISTS States (
+  benchmark_uri TEXT NOT NULL,         -- The URI of the benchmark.
+  done INTEGER NOT NULL,               -- 0 = False, 1 = True.
+  ir_instruction_count_oz_reward REAL NULLABLE,
+  state_id TEXT NOT NULL,              -- 40-char sha1.
+  actions TEXT NOT NULL,               -- Decode: [int(x) for x in field.split()]
+  PRIMARY KEY (benchmark_uri, actions),
+  FOREIGN KEY (state_id) REFERENCES Observations(state_id) ON UPDATE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS Observations (
+  state_id TEXT NOT NULL,              -- 40-char sha1.
+  ir_instruction_count INTEGER NOT NULL,
+  compressed_llvm_ir BLOB NOT NULL,           -- Decode: zlib.decompress(...)
+  pickled_compressed_programl BLOB NOT NULL,  -- Decode: pickle.loads(zlib.decompress(...))
+  autophase TEXT NOT NULL,                    -- Decode: np.array([int(x) for x in field.split()], dtype=np.int64)
+  instcount TEXT NOT NULL,                    -- Decode: np.array([int(x) for x in field.split()], dtype=np.int64)
+  PRIMARY KEY (state_id)
+);
+"""
+
+
+class SynchronousSqliteLogger(CompilerEnvWrapper):
+    """Logs every state an episode reaches (after ``reset`` and after each ``step``/``multistep``) to the
+    sqlite database ``db_path``, in CompilerGym's schema (:data:`DB_CREATION_SCRIPT`), so that datasets of
+    transitions logged by CompilerGym and by rlopt read alike:
+
+    - ``States``: one row per benchmark and action sequence (the first one logged wins): ``benchmark_uri``,
+      ``done``, ``ir_instruction_count_oz_reward`` (the episode's return so far in ``IrInstructionCountOz``,
+      whatever the environment's own reward space), ``state_id`` (``IrSha1``) and ``actions`` (the episode's
+      action indices, space-separated);
+    - ``Observations``: one row per state: ``IrInstructionCount``, the zlib-compressed IR text, the
+      pickled then zlib-compressed ``Programl`` graph, and ``Autophase``/``InstCount`` as space-separated
+      integers.
+
+    Every column is filled; the values are rlopt's on LLVM 19: the IR is LLVM 19's, the ``Programl`` graph is
+    rlopt's own builder's networkx ``MultiDiGraph`` in ProGraML's schema (docs/graph.md), and ``Autophase``/
+    ``InstCount`` are rlopt's implementations (docs/features.md). Rows are buffered and written in one
+    transaction when ``max_step_buffer_length`` rows wait or ``commit_frequency_in_seconds`` passed since the
+    last write, on :meth:`flush`, and on ``close()``. The environment needs no observation or reward space
+    (CompilerGym's needs both) and steps may name their own spaces (CompilerGym refuses them); it cannot be
+    forked, as in CompilerGym."""
+
+    def __init__(self, env: Any, db_path: str | Path, commit_frequency_in_seconds: float = 300,
+                 max_step_buffer_length: int = 5000):
+        super().__init__(env)
+        from rlopt.training.env import LlvmEnv
+
+        if not isinstance(self.unwrapped, LlvmEnv):
+            raise TypeError("Requires LlvmEnv base environment")
+        db_path = Path(db_path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.db_path = db_path
+        self.connection: sqlite3.Connection | None = sqlite3.connect(str(db_path))
+        self.cursor = self.connection.cursor()
+        self.cursor.executescript(DB_CREATION_SCRIPT)
+        self.connection.commit()
+        self.commit_frequency = commit_frequency_in_seconds
+        self.max_step_buffer_length = max_step_buffer_length
+        self.last_commit = time.monotonic()
+        self.step_buffer: list[tuple[str, int, float, str, str]] = []
+        self.observations_buffer: dict[str, tuple[int, bytes, bytes, str, str]] = {}
+        self._logged: set[str] = set()  # states already written by this logger: their observations are not read
+        self._oz = rewards.make("IrInstructionCountOz")  # its own: the env's reward views are the user's
+        self._oz_total = 0.0
+
+    def flush(self) -> None:
+        """Write the buffered rows in one transaction."""
+        if not self.step_buffer or self.connection is None:
+            return
+        self.cursor.executemany("INSERT OR IGNORE INTO States VALUES (?, ?, ?, ?, ?)", self.step_buffer)
+        self.cursor.executemany("INSERT OR IGNORE INTO Observations VALUES (?, ?, ?, ?, ?, ?)",
+                                ((k, *v) for k, v in self.observations_buffer.items()))
+        self.connection.commit()
+        self._logged.update(self.observations_buffer)
+        self.step_buffer, self.observations_buffer = [], {}
+        self.last_commit = time.monotonic()
+
+    def reset(self, *args: Any, **kwargs: Any) -> Any:
+        observation = self.env.reset(*args, **kwargs)
+        self._oz.reset(self.unwrapped)
+        self._oz_total = 0.0
+        self._record(done=False)
+        return observation
+
+    def multistep(self, actions: Iterable[Any], *args: Any, **kwargs: Any) -> StepResult:
+        obs, reward, done, info = self.env.multistep(list(actions), *args, **kwargs)
+        self._oz_total += self._oz.update(self.unwrapped)
+        self._record(done=done)
+        return obs, reward, done, info
+
+    def _record(self, done: bool) -> None:
+        env = self.unwrapped
+        view = env.observation
+        state_id = view["IrSha1"]
+        self.step_buffer.append((str(env.benchmark.uri), int(bool(done)), float(self._oz_total), state_id,
+                                 " ".join(str(a) for a in env.actions)))
+        if state_id not in self.observations_buffer and state_id not in self._logged:
+            self.observations_buffer[state_id] = (
+                int(view["IrInstructionCount"]), zlib.compress(view["Ir"].encode()),
+                zlib.compress(pickle.dumps(view["Programl"])), " ".join(str(int(x)) for x in view["Autophase"]),
+                " ".join(str(int(x)) for x in view["InstCount"]))
+        if len(self.step_buffer) >= self.max_step_buffer_length or \
+                time.monotonic() - self.last_commit >= self.commit_frequency:
+            self.flush()
+
+    def close(self) -> None:
+        """Write what is buffered, close the database, then the environment."""
+        if self.connection is not None:
+            self.flush()
+            self.connection.close()
+            self.connection = None
+        self.env.close()
+
+    def fork(self) -> SynchronousSqliteLogger:
+        raise NotImplementedError("SynchronousSqliteLogger cannot be forked (as in CompilerGym)")
