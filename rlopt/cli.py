@@ -55,7 +55,7 @@ def _normalize_argv(argv: list[str]) -> list[str]:
             continue
         if arg.startswith("--") and (name in ("S", "f") or (name[:1] == "O" and "=" not in arg)):
             arg = arg[1:]  # cl::opt takes any option with one dash or two: --O3, --S
-        if name in knobs.KNOBS:
+        if name in knobs.KNOBS or name in knobs.SWITCHES:
             arg = f"--llvm-option=-{arg.lstrip('-')}"
         elif not arg.startswith("--") and name in _LONG_SINGLE_DASH:
             arg = "-" + arg

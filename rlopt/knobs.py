@@ -38,6 +38,7 @@ class Knob:
     """The actions (of ``rlopt-extended-v1``) that the action space pairs with this knob: where it acts."""
     what: str
     minimum: int = 0
+    maximum: int | None = None
 
 
 #: Each checked to exist in LLVM 19's ``opt --help-hidden``; values chosen around the default, one below and
@@ -57,6 +58,31 @@ KNOBS: dict[str, Knob] = {k.name: k for k in (
          "The loop vectorizer's interleave count; 1 disables interleaving.", minimum=1),
 )}
 
+#: Switches: options that turn on a pass ``-O3`` leaves off, at the place LLVM's pipeline builder gives it (a
+#: pipeline cannot insert a pass inside ``default<O3>``). Each is 0 or 1, validated like a knob and replayable with
+#: ``opt-19``, but not in the action spaces nor the tuner's knob screen: they enter as the one candidate
+#: :data:`O3_SWITCHED` (docs/knobs.md, "Switches"; the study of their effect is in docs/policy.md).
+SWITCHES: dict[str, Knob] = {k.name: k for k in (
+    Knob("enable-dfa-jump-thread", "0", (1,), ("-O3",),
+         "DFA jump threading: a switch in a loop whose next case is known from this one becomes direct jumps.",
+         maximum=1),
+    Knob("enable-unroll-and-jam", "0", (1,), ("-O3",),
+         "Unroll-and-jam: unroll an outer loop and fuse the copies of its inner loop.", maximum=1),
+    Knob("enable-loop-flatten", "0", (1,), ("-O3",), "Loop flattening: a nest of two loops becomes one.",
+         maximum=1),
+    Knob("enable-loop-versioning-licm", "0", (1,), ("-O3",),
+         "Loop versioning for LICM: a loop copy, guarded by a no-alias check, where invariant loads hoist.",
+         maximum=1),
+    Knob("extra-vectorizer-passes", "0", (1,), ("-O3",),
+         "Clean-up passes (early-cse, LICM, instcombine, ...) after the loop vectorizer.", maximum=1),
+)}
+
+#: ``-O3`` with every switch on: the candidate through which switches reach the tuner.
+O3_SWITCHED = "default<O3>" + "".join(f"{SEPARATOR}{name}=1" for name in SWITCHES)
+
+#: Options LLVM 19 is known to miscompile with (found by measuring, docs/robustness.md): never knobs.
+HAZARDOUS_OPTIONS = {"enable-loopinterchange": "LLVM 19's LoopInterchange miscompiles (docs/robustness.md)"}
+
 #: Options that change what a program computes (floating-point semantics): never knobs.
 SEMANTIC_OPTIONS = ("enable-unsafe-fp-math", "enable-no-nans-fp-math", "enable-no-infs-fp-math",
                     "enable-no-signed-zeros-fp-math", "enable-no-trapping-fp-math", "enable-approx-func-fp-math",
@@ -72,16 +98,19 @@ def option(name: str, value: int | str) -> str:
     name = name.lstrip("-")
     if name in SEMANTIC_OPTIONS or name.endswith("fp-math"):
         raise KnobError(f"'{name}' changes program semantics (floating point): it can never be a knob")
-    knob = KNOBS.get(name)
+    if name in HAZARDOUS_OPTIONS:
+        raise KnobError(f"'{name}': {HAZARDOUS_OPTIONS[name]}: it can never be a knob")
+    knob = KNOBS.get(name) or SWITCHES.get(name)
     if knob is None:
-        raise KnobError(f"'{name}' is not a knob (knobs: {', '.join(KNOBS)}); other LLVM options go through "
-                        "rlopt --llvm-option")
+        raise KnobError(f"'{name}' is not a knob (knobs: {', '.join(KNOBS)}; switches: {', '.join(SWITCHES)}); "
+                        "other LLVM options go through rlopt --llvm-option")
     try:
         number = int(str(value), 10)
     except ValueError:
         raise KnobError(f"knob '{name}' takes an integer, not '{value}'") from None
-    if number < knob.minimum:
-        raise KnobError(f"knob '{name}' takes an integer >= {knob.minimum}, not {number}")
+    if number < knob.minimum or (knob.maximum is not None and number > knob.maximum):
+        bounds = f">= {knob.minimum}" if knob.maximum is None else f"from {knob.minimum} to {knob.maximum}"
+        raise KnobError(f"knob '{name}' takes an integer {bounds}, not {number}")
     return f"-{name}={number}"
 
 
@@ -142,11 +171,12 @@ def check_user_option(text: str) -> str:
     return stripped
 
 
-def markdown_table() -> str:
-    """The knob table of docs/knobs.md."""
-    lines = ["| knob | LLVM 19 default | values in `rlopt-extended-v2` | paired with | what it controls |",
-             "|---|---|---|---|---|"]
-    for k in KNOBS.values():
+def markdown_table(switches: bool = False) -> str:
+    """The knob table of docs/knobs.md (or, with ``switches``, its switch table)."""
+    table, where = (SWITCHES, "in `O3_SWITCHED`") if switches else (KNOBS, "in `rlopt-extended-v2`")
+    lines = [f"| {'switch' if switches else 'knob'} | LLVM 19 default | values {where} | paired with | "
+             "what it controls |", "|---|---|---|---|---|"]
+    for k in table.values():
         lines.append(f"| `-{k.name}` | {k.default} | {', '.join(map(str, k.values))} | "
                      f"{', '.join(f'`{h}`' for h in k.hosts)} | {k.what} |")
     return "\n".join(lines)

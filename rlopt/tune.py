@@ -151,17 +151,20 @@ def first_candidates(text_ir: str, objective: str, model: str | None, strategy: 
 
 
 def fixed_candidates(objective: str) -> list[Candidate]:
-    """Speed: the knob screen, ``-O3`` under each knob value, the knob table's training wins first; then,
-    ``later``, the portfolio of the training programs' wins, the macro pipelines and clang's other levels. Size:
-    the size macros and levels. Duplicates are skipped by :class:`Stream`.
+    """Speed: the knob screen, ``-O3`` under each knob value, the knob table's training wins first, and ``-O3``
+    with the passes it leaves off switched on (``knobs.O3_SWITCHED``); then, ``later``, the portfolio of the
+    training programs' wins, the macro pipelines and clang's other levels. Size: the size macros and levels.
+    Duplicates are skipped by :class:`Stream`.
 
     The screen comes first because the wins beyond ``-O3`` mostly carry a knob (docs/data.md, "Knobs": the
     oracle over the training programs goes from 1.031x to 1.079x with them), and a knob value that changes
-    nothing costs nothing (same module)."""
+    nothing costs nothing (same module); the switches win big on a few programs and lose on none beyond noise
+    (docs/policy.md)."""
     if objective == "speed":
         out = knob_refinements(Candidate("O3", tuning.BASELINE["speed"], "baseline", ("-O3",)), origin="knob screen")
         for c in out:
             c.name = "O3@" + c.text.partition("@")[2]
+        out.append(Candidate("O3+switches", knobs.O3_SWITCHED, "switches", ("-O3",)))
         pipes: dict[str, tuple[str, str]] = {n: (p, "portfolio") for n, p in space.SPEED_PORTFOLIO.items()}
         for n, p in space.SPEED_MACROS.items():
             pipes.setdefault(n, (p, "macro"))

@@ -47,6 +47,8 @@ def test_parse_and_text_round_trip():
     ("-O3@inline-threshold=lots", "takes an integer"),
     ("-O3@unroll-count", "needs a value"),
     ("-O3@unroll-count=2@unroll-count=4", "given twice"),
+    ("-O3@enable-loopinterchange=1", "miscompiles"),
+    ("-O3@extra-vectorizer-passes=2", "from 0 to 1"),
     ("-nope@unroll-count=2", "unknown action"),
 ])
 def test_bad_knobs_are_refused(text, message):
@@ -55,7 +57,31 @@ def test_bad_knobs_are_refused(text, message):
 
 
 def test_docs_list_the_knobs():
-    assert knobs.markdown_table() in (ROOT / "docs" / "knobs.md").read_text()
+    doc = (ROOT / "docs" / "knobs.md").read_text()
+    assert knobs.markdown_table() in doc and knobs.markdown_table(switches=True) in doc
+
+
+def test_switches_equal_opt_and_turn_on_a_pass_o3_leaves_off(tc, modules):
+    """Each switch, and all at once (the tuner's candidate), run in the engine as opt-19 runs them; each adds
+    its pass to -O3's pipeline (so the option reached LLVM), and they are not actions of any space."""
+    added = {"enable-dfa-jump-thread": "dfa-jump-threading", "enable-unroll-and-jam": "loop-unroll-and-jam",
+             "enable-loop-flatten": "loop-flatten", "enable-loop-versioning-licm": "loop-versioning-licm",
+             "extra-vectorizer-passes": "early-cse"}
+    assert set(added) == set(knobs.SWITCHES)
+    plain = tc.run("opt", ["-passes=default<O3>", "-print-pipeline-passes", "-disable-output", "/dev/null"]).decode()
+    for name, pass_name in added.items():
+        text = tc.run("opt", ["-passes=default<O3>", f"-{name}=1", "-print-pipeline-passes", "-disable-output",
+                              "/dev/null"]).decode()
+        assert text.count(pass_name) > plain.count(pass_name), name
+    pipeline, options = knobs.parse(knobs.O3_SWITCHED)
+    assert pipeline == "default<O3>" and len(options) == len(knobs.SWITCHES)
+    runs = [(knobs.option(n, 1),) for n in knobs.SWITCHES] + [options]
+    with Engine() as engine:
+        for name, ir in modules.items():
+            for opts in runs:
+                assert engine.optimize(ir, pipeline, options=opts) == tc.opt(ir, pipeline, extra=list(opts)), (name, opts)
+    assert not any(set(a.options) & {knobs.option(n, 1) for n in knobs.SWITCHES}
+                   for space in passes.ACTION_SPACES.values() for a in space)
 
 
 def test_action_space_v2_extends_v1_with_knob_actions():

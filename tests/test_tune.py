@@ -490,8 +490,9 @@ def test_speed_search_screens_the_knobs_first_then_climbs_from_the_best():
     first = tune.fixed_candidates("speed")
     screen = [c for c in first if not c.later]
     assert [c.text for c in screen[:len(tune.space.SPEED_KNOB_CANDIDATES)]] == list(tune.space.SPEED_KNOB_CANDIDATES)
-    assert len(screen) == sum(len(k.values) for k in tune.knobs.KNOBS.values())
-    assert all(c.text.startswith("default<O3>@") and c.text.count("@") == 1 for c in screen)
+    assert len(screen) == sum(len(k.values) for k in tune.knobs.KNOBS.values()) + 1
+    assert all(c.text.startswith("default<O3>@") and c.text.count("@") == 1 for c in screen[:-1])
+    assert screen[-1].text == tune.knobs.O3_SWITCHED  # -O3 with the passes it leaves off, last of the screen
     best = tune.Candidate("best", "default<O3>@unroll-count=4", "test", ("-O3",))
     stream = tune.Stream(first, "speed", lambda: best, seed=2)
     got = [next(stream) for _ in range(len(screen) + 10)]
