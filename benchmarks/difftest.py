@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/difftest.py --n 1000 [--jobs 2] [--sequences 4] [--fresh] [--dataset cbench-v1]
 
-Each program runs at every -O level, ``--sequences`` random safe action sequences and ``-O-rl`` when a model
+Each program runs at every -O level, ``-O3`` with its switches on (``knobs.O3_SWITCHED``), ``--sequences``
+random safe action sequences and ``-O-rl`` when a model
 is installed (``RLOPT_MODEL`` picks it; ``--sequences -1`` runs only ``-O-rl``); ``--dataset`` adds an installed
 dataset's programs, ``-O-rl`` judged by their reference outputs. Progress is appended to
 ``benchmarks/results/difftest.state.jsonl`` so that an interrupted run resumes where it stopped, for the same
@@ -36,13 +37,14 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def _variants(name: str, sequences: int) -> list[difftest.Variant]:
-    """Every -O level, ``sequences`` random sequences and -O-rl; ``sequences < 0`` means -O-rl only."""
+    """Every -O level, -O3 with its switches, ``sequences`` random sequences and -O-rl; ``sequences < 0`` means
+    -O-rl only."""
     rng = random.Random(name)
     rl, _ = difftest.rl_variant()
     if sequences < 0:
         return [rl] if rl else []
-    return difftest.level_variants() + [difftest.random_variant(rng) for _ in range(sequences)] + (
-        [rl] if rl else [])
+    return [*difftest.level_variants(), difftest.switched_variant(),
+            *(difftest.random_variant(rng) for _ in range(sequences))] + ([rl] if rl else [])
 
 
 def _minimise(tc: toolchain.Toolchain, prep: difftest.Prepared, result: difftest.Result, reduce_ir: bool,

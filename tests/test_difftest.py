@@ -52,11 +52,12 @@ def _assert_ok(results: list[difftest.Result]) -> None:
     assert not bad, "\n".join(f"{r.program} {r.variant}: {r.status}: {r.detail}" for r in bad)
 
 
-def test_csmith_every_level_and_random_sequences(tc, csmith_prepared) -> None:
+def test_csmith_every_level_switches_and_random_sequences(tc, csmith_prepared) -> None:
     rng = random.Random(7)
     results = []
     for i, prep in enumerate(csmith_prepared):
-        variants = difftest.level_variants() + [difftest.random_variant(rng) for _ in range(RANDOM_SEQUENCES)]
+        variants = [*difftest.level_variants(), difftest.switched_variant(),
+                    *(difftest.random_variant(rng) for _ in range(RANDOM_SEQUENCES))]
         results += [difftest.check(tc, prep, v, tag=f"v{i}-{j}") for j, v in enumerate(variants)]
     _assert_ok(results)
 
@@ -66,7 +67,7 @@ def test_examples_and_suite(tc, tmp_path, prog: Program) -> None:
     prep = difftest.prepare(tc, prog, tmp_path, timeout=10)
     assert prep is not None, f"{prog.name} did not finish at -O0"
     rng = random.Random(prog.name)
-    variants = [difftest.level_variants()[3], difftest.random_variant(rng)]
+    variants = [difftest.level_variants()[3], difftest.switched_variant(), difftest.random_variant(rng)]
     _assert_ok([difftest.check(tc, prep, v, tag=f"v{j}") for j, v in enumerate(variants)])
 
 

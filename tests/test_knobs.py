@@ -208,11 +208,16 @@ def test_cli_spellings_and_errors(example_ir):
                                                                    src, "-S"]).stdout
     by_opt = in_process(["-O3", "--no-engine", "--unroll-count=4", src, "-S"]).stdout
     assert direct.stdout.split(b"\n", 1)[1] == by_opt.split(b"\n", 1)[1]  # opt reads stdin: another ModuleID
+    switched = in_process(["-O3", "-extra-vectorizer-passes", src, "-S"])  # a switch in opt's spelling
+    assert switched.returncode == 0 and switched.stdout == in_process(
+        ["--passes=default<O3>@extra-vectorizer-passes=1", src, "-S"]).stdout
     for argv, code, message in [
         (["-O3", "--llvm-option=-inline-threshhold=5"], 1, "Unknown command line argument '-inline-threshhold=5'"),
         (["--passes=default<O3>@enable-unsafe-fp-math=1"], 2, "changes program semantics"),
         (["--llvm-option=inline"], 2, "not an LLVM option"),
         (["--actions=-O3@unroll-count=4,-gvn"], 2, "different knobs"),
+        (["--passes=default<O3>@enable-loopinterchange=1"], 2, "miscompiles"),
+        (["-O3", "-enable-loopinterchange"], 2, "unknown option"),
     ]:
         inv = in_process([*argv, src, "-S"])
         assert inv.returncode == code and fuzz.clear_error(inv.stderr) and message in inv.stderr, inv.stderr

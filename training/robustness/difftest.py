@@ -2,7 +2,7 @@
 
 For each program: the reference is the C source built at -O0 and run once (programs whose reference does not
 finish in time are skipped). The IR is what ``clang -O3`` gives its optimizer; each *variant* (an -O level,
-a random sequence of safe actions, ``-O-rl``) runs through ``rlopt``, is built with codegen only, and its
+``-O3`` with its switches on, a random sequence of safe actions, ``-O-rl``) runs through ``rlopt``, is built with codegen only, and its
 stdout and exit status must equal the reference's.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from rlopt import passes, toolchain
+from rlopt import knobs, passes, toolchain
 from rlopt.errors import RloptError
 
 from . import invoke, programs
@@ -60,6 +60,11 @@ class Result:
 def level_variants() -> list[Variant]:
     """Every -O level rlopt accepts (the learned -O-rl is separate: see :func:`rl_variant`)."""
     return [Variant(lv, (lv,), passes.OPT_LEVELS[lv[1:]]) for lv in LEVELS]
+
+
+def switched_variant() -> Variant:
+    """``-O3`` with the passes it leaves off switched on (``knobs.O3_SWITCHED``, a candidate of ``rlopt tune``)."""
+    return Variant("O3+switches", (f"--passes={knobs.O3_SWITCHED}",), knobs.O3_SWITCHED)
 
 
 def random_variant(rng: random.Random, min_len: int = 1, max_len: int = 20) -> Variant:
@@ -135,10 +140,12 @@ def check(tc: toolchain.Toolchain, prep: Prepared, variant: Variant, tag: str = 
 
 
 def reproduces_with_opt(tc: toolchain.Toolchain, prep: Prepared, pipeline: str) -> bool:
-    """Whether plain ``opt -passes=PIPELINE`` (no rlopt involved) gives the same wrong behaviour."""
+    """Whether plain ``opt -passes=PIPELINE`` (no rlopt involved; knobs as opt's options) gives the same wrong
+    behaviour."""
     out = prep.workdir / "plain-opt.bc"
     try:
-        out.write_bytes(tc.opt(prep.ir.read_bytes(), pipeline, bitcode=True))
+        text, options = knobs.parse(pipeline)
+        out.write_bytes(tc.opt(prep.ir.read_bytes(), text, bitcode=True, extra=list(options)))
     except RloptError:
         return False
     return compare(tc, prep, out, prep.workdir / "plain-opt.exe")[0] == "mismatch"
