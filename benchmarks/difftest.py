@@ -3,9 +3,8 @@
     .venv/bin/python benchmarks/difftest.py --n 1000 [--jobs 2] [--sequences 4] [--fresh] [--dataset cbench-v1]
 
 Each program runs at every -O level, ``-O3`` with its switches on (``knobs.O3_SWITCHED``), ``--sequences``
-random safe action sequences and ``-O-rl`` when a model
-is installed (``RLOPT_MODEL`` picks it; ``--sequences -1`` runs only ``-O-rl``); ``--dataset`` adds an installed
-dataset's programs, ``-O-rl`` judged by their reference outputs. Progress is appended to
+random safe action sequences and ``-O-rl`` when a model is installed (``RLOPT_MODEL`` picks it; ``--sequences
+-1`` runs only ``-O-rl``); ``--dataset`` adds an installed dataset's programs, ``-O-rl`` judged by their reference outputs. Progress is appended to
 ``benchmarks/results/difftest.state.jsonl`` so that an interrupted run resumes where it stopped, for the same
 model (by content) and ``--sequences`` only: another model tests every program again. The summary (every
 program tested so far with this model and setting) goes to ``benchmarks/results/difftest.json``. A mismatch is minimised

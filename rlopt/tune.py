@@ -158,7 +158,7 @@ def fixed_candidates(objective: str) -> list[Candidate]:
 
     The screen comes first because the wins beyond ``-O3`` mostly carry a knob (docs/data.md, "Knobs": the
     oracle over the training programs goes from 1.031x to 1.079x with them), and a knob value that changes
-    nothing costs nothing (same module); the switches win big on a few programs and lose on none beyond noise
+    nothing costs nothing (same module); the switches win big on a few programs and lose beyond noise on few
     (docs/policy.md)."""
     if objective == "speed":
         out = knob_refinements(Candidate("O3", tuning.BASELINE["speed"], "baseline", ("-O3",)), origin="knob screen")

@@ -2,8 +2,8 @@
 
 For each program: the reference is the C source built at -O0 and run once (programs whose reference does not
 finish in time are skipped). The IR is what ``clang -O3`` gives its optimizer; each *variant* (an -O level,
-``-O3`` with its switches on, a random sequence of safe actions, ``-O-rl``) runs through ``rlopt``, is built with codegen only, and its
-stdout and exit status must equal the reference's.
+``-O3`` with its switches on, a random sequence of safe actions, ``-O-rl``) runs through ``rlopt``, is built
+with codegen only, and its stdout and exit status must equal the reference's.
 """
 
 from __future__ import annotations
