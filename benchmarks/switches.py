@@ -54,7 +54,7 @@ def summary(done: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
                     "wins": sum(bool(e.get("win")) for e in changed),
                     "losses": sum(bool(e.get("loss")) for e in changed),
                     "geomean_changed": statistics.geometric_mean(ratios) if ratios else None,
-                    "geomean_all": statistics.geometric_mean([e["speedup"] for e in timed]) if timed else None,
+                    "geomean_timed": statistics.geometric_mean([e["speedup"] for e in timed]) if timed else None,
                     "worst": min(ratios, default=None), "best": max(ratios, default=None)})
     return out
 
@@ -84,10 +84,10 @@ def main() -> None:
                   f"({time.time() - t0:.0f} s)", flush=True)
     table = summary(done, list(cands))
     print("\n| candidate | programs | binary changed | wrong output | wins | losses | geomean (changed) "
-          "| geomean (all) | worst | best |\n|---|---|---|---|---|---|---|---|---|---|")
+          "| geomean (timed) | worst | best |\n|---|---|---|---|---|---|---|---|---|---|")
     for r in table:
-        cells = [f"{r[k]:.4f}x" if isinstance(r[k], float) else str(r[k]) for k in
-                 ("programs", "changed", "wrong_output", "wins", "losses", "geomean_changed", "geomean_all",
+        cells = [f"{r[k]:.4f}x" if isinstance(r[k], float) else "-" if r[k] is None else str(r[k]) for k in
+                 ("programs", "changed", "wrong_output", "wins", "losses", "geomean_changed", "geomean_timed",
                   "worst", "best")]
         print(f"| {r['candidate']} | " + " | ".join(cells) + " |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
