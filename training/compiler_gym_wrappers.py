@@ -477,49 +477,52 @@ class ValidateBenchmarkAfterEveryStep(CompilerEnvWrapper):
 
 # ------------------------------------------------------------------------------------------ LLVM
 
-class RuntimeReward:
+class RuntimeReward(rewards.Reward):
     """CompilerGym's ``runtime`` reward space (``compiler_gym.spaces.RuntimeReward``): the change in a point
     estimate (``estimator``) of ``runtime_count`` runtimes, previous minus current, so that a faster program
-    earns a positive reward. The starting estimate is kept while the benchmark stays the same, as there."""
+    earns a positive reward; a failed step takes the episode's return back, as CompilerGym's does. The starting
+    estimate is kept while the benchmark stays the same, as there. A cost delta over ``Runtime`` like the
+    others of :mod:`rewards`, with the runtimes measured by :class:`RuntimePointEstimateReward`."""
 
     name = "runtime"
-    observation_spaces = ["Runtime"]
+    cost = "Runtime"
     deterministic = False
-    platform_dependent = True
-    default_value = 0.0
-    default_negates_returns = True  # a failed step takes the episode's return back, as CompilerGym's does
-    success_threshold = None
-    min, max = -float("inf"), float("inf")
+    needs_run = True
+    default_negates_returns = True
 
     def __init__(self, runtime_count: int, warmup_count: int, estimator: Callable[[Iterable[float]], float]):
+        super().__init__()
         self.runtime_count, self.warmup_count, self.estimator = runtime_count, warmup_count, estimator
         self.starting_runtime: float | None = None
-        self.previous_runtime: float | None = None
         self.current_benchmark: str | None = None
 
     @property
-    def range(self) -> tuple[float, float]:
-        return self.min, self.max
+    def observation_spaces(self) -> list[str]:
+        return [self.cost]
 
-    def reset(self, benchmark: str, measure: Callable[[], list[float]]) -> None:
+    @property
+    def previous_runtime(self) -> float | None:
+        return self.previous
+
+    def start(self, benchmark: str, measure: Callable[[], list[float]]) -> None:
         """Start an episode of ``benchmark``; ``measure()`` gives the runtimes (only when the benchmark changed:
         each measurement runs the program ``warmup_count + runtime_count`` times)."""
         if benchmark != self.current_benchmark:
             self.current_benchmark, self.starting_runtime = benchmark, None
         if self.starting_runtime is None:
             self.starting_runtime = float(self.estimator(measure()))
-        self.previous_runtime = self.starting_runtime
+        self.reset(_Estimate(self.starting_runtime))
 
-    def update(self, runtimes: list[float]) -> float:
+    def update_from(self, runtimes: list[float]) -> float:
         """The reward for the state whose runtimes are ``runtimes``."""
-        if self.previous_runtime is None:
-            raise RuntimeError("reward runtime: update() before reset()")
-        current = float(self.estimator(runtimes))
-        reward, self.previous_runtime = self.previous_runtime - current, current
-        return reward
+        return self.update(_Estimate(float(self.estimator(runtimes))))
 
-    def reward_on_error(self, episode_reward: float) -> float:
-        return -episode_reward if self.default_negates_returns else self.default_value
+
+class _Estimate:
+    """A runtime estimate as the ``Runtime`` observation :class:`rewards.Reward` reads."""
+
+    def __init__(self, seconds: float):
+        self.observation = {"Runtime": seconds}
 
 
 class RuntimePointEstimateReward(CompilerEnvWrapper):
@@ -584,7 +587,7 @@ class RuntimePointEstimateReward(CompilerEnvWrapper):
     def reset(self, *args: Any, **kwargs: Any) -> Any:
         observation = self.env.reset(*args, **kwargs)
         env = self.unwrapped
-        self._reward.reset(f"{env.benchmark.uri}@{env.ir_state.digest}", self.runtimes)
+        self._reward.start(f"{env.benchmark.uri}@{env.ir_state.digest}", self.runtimes)
         return observation
 
     def multistep(self, actions: Iterable[Any], observation_spaces: Iterable[str] | None = None,
@@ -598,7 +601,7 @@ class RuntimePointEstimateReward(CompilerEnvWrapper):
         mine = None
         if "error" not in info:
             try:
-                mine = self._reward.update(self.runtimes())
+                mine = self._reward.update_from(self.runtimes())
             except RloptError as e:
                 info["error"], done = f"{type(e).__name__}: {e}", True
         if mine is None:
