@@ -33,6 +33,7 @@ from rlopt.errors import RloptError
 from rlopt.output import write_file
 from rlopt.training import benchmarks, measure, runtime
 from rlopt.training.benchmarks import Benchmark
+from rlopt.training.headroom import quiet_timed
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cc_units.json"
 VARIANTS = ("rlopt-cc", "main only")
@@ -42,7 +43,7 @@ def multi_file_programs(table: dict[str, Any]) -> list[Benchmark]:
     """The table's quiet timed programs with more than one source file, among those installed here."""
     out = []
     for uri, row in sorted(table["programs"].items()):
-        if "error" in row or not row.get("rounds") or row.get("noisy"):
+        if not quiet_timed(row):
             continue
         try:
             bench = benchmarks.get(uri)

@@ -46,7 +46,7 @@ def chosen(table: dict[str, Any], everything: bool) -> list[tuple[str, str, dict
     """(uri, candidate, its table entry) for every quiet timed program (``everything``) or those with a win."""
     out = []
     for uri, row in sorted(table["programs"].items()):
-        if "error" in row or not row.get("rounds") or row.get("noisy"):
+        if not headroom.quiet_timed(row):
             continue
         best = best_candidate(row)
         if best and (everything or best[1].get("win")):

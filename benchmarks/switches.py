@@ -23,6 +23,7 @@ from rlopt.engine import Engine
 from rlopt.errors import RloptError
 from rlopt.output import write_file
 from rlopt.training import benchmarks, measure
+from rlopt.training.headroom import quiet_timed
 
 RESULTS = Path(__file__).resolve().parent / "results" / "switches.json"
 ALL = "O3+switches"
@@ -36,13 +37,12 @@ def candidates(only_all: bool) -> dict[str, str]:
 
 def quiet_programs(table: dict[str, Any]) -> list[str]:
     """The table's timed programs whose -O3 timing was quiet (as the selectors are judged)."""
-    return [u for u, r in sorted(table["programs"].items())
-            if "error" not in r and r.get("rounds") and not r.get("noisy")]
+    return [u for u, r in sorted(table["programs"].items()) if quiet_timed(r)]
 
 
 def summary(done: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
     """Per candidate: programs whose binary it changed, wins/losses beyond noise there, geomeans, extremes."""
-    rows = [r for r in done.values() if r.get("rounds") and not r.get("noisy")]
+    rows = [r for r in done.values() if quiet_timed(r)]
     out = []
     for name in names:
         entries = [r["candidates"][name] for r in rows if name in r["candidates"]]

@@ -33,7 +33,7 @@ from rlopt.output import write_file
 from rlopt.timing import RunResult
 from rlopt.training import benchmarks, measure, runtime
 from rlopt.training.benchmarks import Benchmark
-from rlopt.training.headroom import geomean
+from rlopt.training.headroom import geomean, quiet_timed
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tune_eval.json"
 
@@ -61,7 +61,7 @@ class BenchProgram(tune.Program):
 
 def held_out(table: dict) -> list[str]:
     return [uri for uri, row in table["programs"].items()
-            if row.get("split") == "test" and row.get("rounds") and not row.get("noisy") and "error" not in row]
+            if row.get("split") == "test" and quiet_timed(row)]
 
 
 def speed(bench: Benchmark, module: bytes, engine: Engine, work: Path, evals: int, tc,

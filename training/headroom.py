@@ -25,6 +25,11 @@ def geomean(xs: Iterable[float]) -> float:
     return statistics.geometric_mean(xs) if xs else math.nan
 
 
+def quiet_timed(row: dict[str, Any]) -> bool:
+    """Whether a table row is a timed program whose -O3 timing was quiet: the programs speed is judged on."""
+    return "error" not in row and bool(row.get("rounds")) and not row.get("noisy")
+
+
 def program_headroom(row: dict[str, Any]) -> dict[str, Any]:
     """One program's oracle figures (speed and size)."""
     cands = {n: c for n, c in row["candidates"].items() if not c.get("error")}
@@ -91,7 +96,7 @@ def knob_headroom(table: dict[str, Any]) -> dict[str, Any] | None:
         return None
     families: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
     for row in table["programs"].values():
-        if "error" in row or not row.get("rounds") or row.get("noisy"):
+        if not quiet_timed(row):
             continue
         plain = {**row, "candidates": {n: c for n, c in row["candidates"].items() if SEPARATOR not in n}}
         without, with_knobs = program_headroom(plain), program_headroom(row)

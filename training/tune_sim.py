@@ -25,7 +25,7 @@ from rlopt import tune
 from rlopt.cache import digest
 from rlopt.timing import RunResult
 from rlopt.training import measure
-from rlopt.training.headroom import geomean
+from rlopt.training.headroom import geomean, quiet_timed
 
 #: Where a simulated program's wins hide: knob values (some early in the tuner's screen, some late, some not in
 #: it) and passes that only some fixed pipelines and the random moves contain.
@@ -101,7 +101,7 @@ def measured_profiles(table: dict[str, Any], splits: tuple[str, ...] = ("validat
             if name in singles or (LEVEL.fullmatch(text) and text != pipelines["O3"])}
     profiles = []
     for _, row in sorted(table["programs"].items()):
-        if row.get("split") not in splits or not row.get("rounds") or row.get("noisy") or "error" in row:
+        if row.get("split") not in splits or not quiet_timed(row):
             continue
         got = {key: row["candidates"][name] for name, key in keys.items() if name in row["candidates"]}
         profiles.append({key: c["speedup"] for key, c in got.items()
